@@ -1,0 +1,1 @@
+//! Arbor's spec language, analysis and code generator.

@@ -1,0 +1,3 @@
+//! The `arbor` command-line tool.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Derive and attribute macros that describe Arbor actors and supervisors.

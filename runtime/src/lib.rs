@@ -1,0 +1,1 @@
+//! Arbor's bundled runtime: OTP-style actors, supervisors and registries on tokio.

@@ -1,0 +1,1 @@
+//! End-to-end and compile-fail suites for Arbor (see `tests/` in this crate).
