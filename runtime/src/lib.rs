@@ -61,12 +61,16 @@ mod cell;
 mod context;
 mod exit;
 mod handle;
+pub mod introspect;
 pub mod lineage;
 mod link;
 mod mailbox;
+pub mod registry;
 mod reply;
 mod runner;
 mod spawn;
+pub mod supervisor;
+pub mod task;
 mod timer;
 
 pub use actor::{Actor, Down, ExitSignal, Handled, Init};
