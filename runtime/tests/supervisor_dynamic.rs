@@ -36,7 +36,11 @@ async fn start_child_and_which_children() {
     let mut ev = Events::new();
     let sup = DynamicSupervisorSpec::new().start().await.unwrap();
     let a = sup.start_child(ev.child("a")).await.unwrap().unwrap();
-    let b = sup.start_actor::<Probe>(ev.probe("b")).await.unwrap().unwrap();
+    let b = sup
+        .start_actor::<Probe>(ev.probe("b"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ev.take(2).await, [started("a"), started("b")]);
     assert_eq!(b.call(ProbeCall::Ping).await, Ok("b"));
     let mut children = sup.which_children().await.unwrap();
@@ -52,7 +56,10 @@ async fn start_child_with_ignore_and_error() {
     let sup = DynamicSupervisorSpec::new().start().await.unwrap();
     let mut ignore = ev.probe("i");
     ignore.boot = Boot::Ignore;
-    assert_eq!(sup.start_child(ChildSpec::actor::<Probe>("", ignore)).await, Ok(None));
+    assert_eq!(
+        sup.start_child(ChildSpec::actor::<Probe>("", ignore)).await,
+        Ok(None)
+    );
     let mut fail = ev.probe("f");
     fail.boot = Boot::Fail;
     assert_eq!(
@@ -65,10 +72,17 @@ async fn start_child_with_ignore_and_error() {
 #[tokio::test(start_paused = true)]
 async fn max_children() {
     let ev = Events::new();
-    let sup = DynamicSupervisorSpec::new().max_children(2).start().await.unwrap();
+    let sup = DynamicSupervisorSpec::new()
+        .max_children(2)
+        .start()
+        .await
+        .unwrap();
     let a = sup.start_child(ev.child("a")).await.unwrap().unwrap();
     sup.start_child(ev.child("b")).await.unwrap();
-    assert_eq!(sup.start_child(ev.child("c")).await, Err(StartChildError::MaxChildren));
+    assert_eq!(
+        sup.start_child(ev.child("c")).await,
+        Err(StartChildError::MaxChildren)
+    );
     sup.terminate_child(&a).await.unwrap();
     assert!(sup.start_child(ev.child("c")).await.unwrap().is_some());
 }
@@ -85,18 +99,27 @@ async fn restarting_children_count_toward_max_children() {
         .start()
         .await
         .unwrap();
-    let a = sup.start_child(ChildSpec::actor::<Probe>("", args)).await.unwrap().unwrap();
+    let a = sup
+        .start_child(ChildSpec::actor::<Probe>("", args))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ev.next().await, started("a"));
     // The next three starts fail, each after 1 s: the supervisor is busy during each attempt,
     // so a request sent during an attempt is answered before the next attempt.
     knobs.fail_next(3);
-    knobs.fail_delay_ms.store(1000, std::sync::atomic::Ordering::SeqCst);
+    knobs
+        .fail_delay_ms
+        .store(1000, std::sync::atomic::Ordering::SeqCst);
     crash(&a).await;
     assert_eq!(ev.next().await, panicked("a"));
     assert_eq!(ev.next_raw().await, Event::Failing("a"));
     let counts = sup.count_children().await.unwrap();
     assert_eq!((counts.specs, counts.active), (1, 0));
-    assert_eq!(sup.start_child(ev.child("b")).await, Err(StartChildError::MaxChildren));
+    assert_eq!(
+        sup.start_child(ev.child("b")).await,
+        Err(StartChildError::MaxChildren)
+    );
     assert_eq!(ev.next().await, started("a"));
     assert_eq!(sup.count_children().await.unwrap().active, 1);
 }
@@ -109,22 +132,47 @@ async fn restart_types() {
         .start()
         .await
         .unwrap();
-    let p = sup.start_child(ev.child_with("p", Restart::Permanent)).await.unwrap().unwrap();
-    let tr = sup.start_child(ev.child_with("tr", Restart::Transient)).await.unwrap().unwrap();
-    let te = sup.start_child(ev.child_with("te", Restart::Temporary)).await.unwrap().unwrap();
-    assert_eq!(ev.take(3).await, [started("p"), started("tr"), started("te")]);
+    let p = sup
+        .start_child(ev.child_with("p", Restart::Permanent))
+        .await
+        .unwrap()
+        .unwrap();
+    let tr = sup
+        .start_child(ev.child_with("tr", Restart::Transient))
+        .await
+        .unwrap()
+        .unwrap();
+    let te = sup
+        .start_child(ev.child_with("te", Restart::Temporary))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ev.take(3).await,
+        [started("p"), started("tr"), started("te")]
+    );
 
     stop_with(&p, ExitReason::Normal).await;
-    assert_eq!(ev.take(2).await, [Event::Terminated("p", ExitReason::Normal), started("p")]);
+    assert_eq!(
+        ev.take(2).await,
+        [Event::Terminated("p", ExitReason::Normal), started("p")]
+    );
     stop_with(&tr, ExitReason::Normal).await;
     assert_eq!(ev.next().await, Event::Terminated("tr", ExitReason::Normal));
     stop_with(&te, ExitReason::error("bad")).await;
-    assert_eq!(ev.next().await, Event::Terminated("te", ExitReason::error("bad")));
+    assert_eq!(
+        ev.next().await,
+        Event::Terminated("te", ExitReason::error("bad"))
+    );
     settle(&sup).await;
     ev.assert_quiet().await;
     assert_eq!(sup.count_children().await.unwrap().specs, 1);
 
-    let tr = sup.start_child(ev.child_with("tr", Restart::Transient)).await.unwrap().unwrap();
+    let tr = sup
+        .start_child(ev.child_with("tr", Restart::Transient))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ev.next().await, started("tr"));
     crash(&tr).await;
     assert_eq!(ev.take(2).await, [panicked("tr"), started("tr")]);
@@ -179,7 +227,8 @@ async fn shutdown_is_concurrent() {
     for name in ["a", "b", "c"] {
         let mut args = ev.probe(name);
         args.barrier = Some(barrier.clone());
-        let spec = ChildSpec::actor::<Probe>("", args).shutdown(ShutdownMode::Timeout(Duration::from_secs(1)));
+        let spec = ChildSpec::actor::<Probe>("", args)
+            .shutdown(ShutdownMode::Timeout(Duration::from_secs(1)));
         sup.start_child(spec).await.unwrap();
     }
     ev.take(3).await;
@@ -239,13 +288,23 @@ async fn partition_routes_by_key() {
         used.insert(p.cell().id());
     }
     assert!(used.len() > 1);
-    assert_eq!(pool.supervisor().count_children().await.unwrap().supervisors, 4);
+    assert_eq!(
+        pool.supervisor()
+            .count_children()
+            .await
+            .unwrap()
+            .supervisors,
+        4
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn partition_default_count_and_restart() {
     let mut ev = Events::new();
-    let pool = PartitionSupervisorSpec::new(DynamicSupervisorSpec::new()).start().await.unwrap();
+    let pool = PartitionSupervisorSpec::new(DynamicSupervisorSpec::new())
+        .start()
+        .await
+        .unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert_eq!(pool.partitions(), cores);
     let part = pool.partition(&"k").unwrap();

@@ -35,7 +35,10 @@ async fn task_start_child_runs_supervised() {
         .await
         .unwrap();
     // It runs under the supervisor until it finishes.
-    assert_eq!(sup.dynamic().which_children().await.unwrap(), [task.clone()]);
+    assert_eq!(
+        sup.dynamic().which_children().await.unwrap(),
+        std::slice::from_ref(&task)
+    );
     go_tx.send(()).unwrap();
     assert_eq!(rx.await, Ok(42));
     assert_eq!(task.wait().await, ExitReason::Normal);
@@ -79,7 +82,10 @@ async fn task_async_failure_reaches_caller() {
     // The awaiting caller fails with the task's reason.
     let sup = tasks().await;
     let caller = tokio::spawn(async move {
-        let task = sup.async_task(async { panic!("task blew up") }).await.unwrap();
+        let task = sup
+            .async_task(async { panic!("task blew up") })
+            .await
+            .unwrap();
         let () = task.await;
     });
     let err = caller.await.unwrap_err();
@@ -92,7 +98,11 @@ async fn task_async_failure_reaches_caller() {
 async fn task_async_linked_caller_exits() {
     // Linked to an actor caller: the task's failure takes the caller down before it awaits.
     let mut ev = Events::new();
-    let caller = Probe::spawn(ev.probe("caller")).await.unwrap().running().unwrap();
+    let caller = Probe::spawn(ev.probe("caller"))
+        .await
+        .unwrap()
+        .running()
+        .unwrap();
     assert_eq!(ev.next().await, started("caller"));
     let sup = tasks().await;
     let (go_tx, go_rx) = oneshot::channel::<()>();
@@ -121,7 +131,10 @@ async fn task_async_dropped_kills_task() {
 #[tokio::test(start_paused = true)]
 async fn task_async_nolink_caller_survives() {
     let sup = tasks().await;
-    let task = sup.async_nolink(async { panic!("nolink failure") }).await.unwrap();
+    let task = sup
+        .async_nolink(async { panic!("nolink failure") })
+        .await
+        .unwrap();
     let result: Result<(), ExitReason> = task.await;
     assert_eq!(result, Err(ExitReason::panic("nolink failure")));
     let ok = sup.async_nolink(async { 7 }).await.unwrap();
@@ -131,7 +144,10 @@ async fn task_async_nolink_caller_survives() {
 #[tokio::test(start_paused = true)]
 async fn task_async_nolink_shutdown() {
     let sup = tasks().await;
-    let task = sup.async_nolink(std::future::pending::<u8>()).await.unwrap();
+    let task = sup
+        .async_nolink(std::future::pending::<u8>())
+        .await
+        .unwrap();
     let cell = task.cell().clone();
     assert_eq!(task.shutdown(ShutdownMode::BrutalKill).await, None);
     assert_eq!(cell.exit_reason(), Some(ExitReason::Killed));
@@ -203,15 +219,26 @@ async fn task_async_stream_failures_are_items() {
 
 #[tokio::test(start_paused = true)]
 async fn task_supervisor_max_children() {
-    let sup = TaskSupervisorSpec::new().max_children(1).start().await.unwrap();
-    let _busy = sup.async_nolink(std::future::pending::<()>()).await.unwrap();
+    let sup = TaskSupervisorSpec::new()
+        .max_children(1)
+        .start()
+        .await
+        .unwrap();
+    let _busy = sup
+        .async_nolink(std::future::pending::<()>())
+        .await
+        .unwrap();
     assert!(sup.async_nolink(async {}).await.is_err());
 }
 
 // ---- Registry ----------------------------------------------------------------------------
 
 async fn probe(ev: &mut Events, name: &'static str) -> ActorRef<Probe> {
-    let p = Probe::spawn(ev.probe(name)).await.unwrap().running().unwrap();
+    let p = Probe::spawn(ev.probe(name))
+        .await
+        .unwrap()
+        .running()
+        .unwrap();
     assert_eq!(ev.next().await, started(name));
     p
 }
@@ -247,12 +274,18 @@ async fn registry_duplicate_keys_and_dispatch() {
     reg.register("topic".into(), &a.cell(), ()).unwrap();
     reg.register("topic".into(), &b.cell(), ()).unwrap();
     let mut seen = Vec::new();
-    assert_eq!(reg.dispatch(&"topic".into(), |cell, _| seen.push(cell.id())), 2);
+    assert_eq!(
+        reg.dispatch(&"topic".into(), |cell, _| seen.push(cell.id())),
+        2
+    );
     seen.sort();
     let mut expected = vec![a.id(), b.id()];
     expected.sort();
     assert_eq!(seen, expected);
-    assert_eq!(reg.dispatch(&"nobody".into(), |_, _| panic!("no entries")), 0);
+    assert_eq!(
+        reg.dispatch(&"nobody".into(), |_, _| panic!("no entries")),
+        0
+    );
     assert_eq!(reg.count(), 2);
 }
 
@@ -370,7 +403,9 @@ async fn snapshot_of_a_tree() {
     crash(&sup.child::<ActorCell>("a").unwrap()).await;
     ev.take(2).await;
     stop_with(&sup.child::<ActorCell>("t").unwrap(), ExitReason::Normal).await;
-    let dynsup = sup.child::<arbor::supervisor::DynamicSupervisorRef>("dyn").unwrap();
+    let dynsup = sup
+        .child::<arbor::supervisor::DynamicSupervisorRef>("dyn")
+        .unwrap();
     dynsup.start_child(ev.child("d")).await.unwrap();
 
     let tree = sup.snapshot().await;
@@ -378,8 +413,14 @@ async fn snapshot_of_a_tree() {
     assert_eq!(tree.kind, NodeKind::Supervisor);
     assert_eq!(tree.len(), 7);
     let a = tree.find("a").unwrap();
-    assert_eq!((a.kind, a.restarts, a.status), (NodeKind::Worker, 1, NodeStatus::Running));
-    assert_eq!(tree.find("inner").unwrap().children[0].id.as_deref(), Some("x"));
+    assert_eq!(
+        (a.kind, a.restarts, a.status),
+        (NodeKind::Worker, 1, NodeStatus::Running)
+    );
+    assert_eq!(
+        tree.find("inner").unwrap().children[0].id.as_deref(),
+        Some("x")
+    );
     let d = tree.find("dyn").unwrap();
     assert_eq!(d.kind, NodeKind::DynamicSupervisor);
     assert_eq!(d.children.len(), 1);
@@ -389,10 +430,22 @@ async fn snapshot_of_a_tree() {
     let lines: Vec<&str> = drawing.lines().collect();
     assert_eq!(lines.len(), 7, "{drawing}");
     assert!(lines[0].starts_with("root (supervisor)"), "{drawing}");
-    assert!(lines[1].starts_with("├─ a (worker, permanent) #") && lines[1].ends_with("restarts=1"), "{drawing}");
-    assert!(lines[2].starts_with("├─ inner (supervisor, permanent)"), "{drawing}");
-    assert!(lines[3].starts_with("│  └─ x (worker, permanent)"), "{drawing}");
-    assert!(lines[4].starts_with("├─ dyn (dynamic supervisor, permanent)"), "{drawing}");
+    assert!(
+        lines[1].starts_with("├─ a (worker, permanent) #") && lines[1].ends_with("restarts=1"),
+        "{drawing}"
+    );
+    assert!(
+        lines[2].starts_with("├─ inner (supervisor, permanent)"),
+        "{drawing}"
+    );
+    assert!(
+        lines[3].starts_with("│  └─ x (worker, permanent)"),
+        "{drawing}"
+    );
+    assert!(
+        lines[4].starts_with("├─ dyn (dynamic supervisor, permanent)"),
+        "{drawing}"
+    );
     assert!(lines[5].starts_with("│  └─ #"), "{drawing}");
     assert_eq!(lines[6], "└─ t (worker, transient) stopped");
 }

@@ -126,7 +126,10 @@ impl Actor for Probe {
         if let Some(linger) = self.args.linger {
             tokio::time::sleep(linger).await;
         }
-        let _ = self.args.events.send(Event::Terminated(self.args.name, reason.clone()));
+        let _ = self
+            .args
+            .events
+            .send(Event::Terminated(self.args.name, reason.clone()));
     }
 }
 
@@ -227,6 +230,9 @@ pub async fn crash(cell: &ActorCell) {
 /// Stops a probe with `reason` (terminate runs) and waits for its exit.
 pub async fn stop_with(cell: &ActorCell, reason: ExitReason) {
     let probe = cell.downcast::<Probe>().expect("a probe");
-    probe.cast(ProbeCast::Stop(reason)).await.expect("probe alive");
+    probe
+        .cast(ProbeCast::Stop(reason))
+        .await
+        .expect("probe alive");
     probe.wait().await;
 }
