@@ -410,3 +410,52 @@ impl fmt::Debug for DynamicSupervisorRef {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod footprint {
+    //! What one idle actor costs, piece by piece (printed with `--nocapture`): the numbers
+    //! behind the memory benchmark.
+    use std::sync::Arc;
+
+    use crate::actor::{Actor, Init};
+    use crate::cell::Core;
+    use crate::context::Context;
+    use crate::handle::{ActorRef, Shared};
+    use crate::lineage::Ancestors;
+    use crate::mailbox::{Mailbox, MailboxConfig};
+
+    struct Idle;
+    impl Actor for Idle {
+        type Args = ();
+        type Call = std::convert::Infallible;
+        type Cast = std::convert::Infallible;
+        type Info = std::convert::Infallible;
+        type Continue = std::convert::Infallible;
+        async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
+            Init::Ok(Idle)
+        }
+    }
+
+    #[test]
+    fn idle_actor_footprint() {
+        let shared = Arc::new(Shared::<Idle> {
+            core: Core::new(None, Ancestors::none()),
+            mailbox: Mailbox::new(MailboxConfig::default()),
+        });
+        let (tx, _rx) = tokio::sync::oneshot::channel();
+        let task = crate::runner::run(ActorRef::from_shared(shared), (), false, tx);
+        let future = std::mem::size_of_val(&task);
+        let shared = std::mem::size_of::<Shared<Idle>>();
+        let core = std::mem::size_of::<Core>();
+        println!("actor task future: {future} B; Shared<Idle>: {shared} B (Core {core} B)");
+        println!(
+            "parts: Sleep {} B, Span {} B, Context {} B, ExitReason {} B",
+            std::mem::size_of::<tokio::time::Sleep>(),
+            std::mem::size_of::<tracing::Span>(),
+            std::mem::size_of::<Context<Idle>>(),
+            std::mem::size_of::<crate::ExitReason>(),
+        );
+        // Guards against the task future growing unnoticed (see the supervision benchmark).
+        assert!(future < 4096, "the actor task future is {future} B");
+    }
+}
