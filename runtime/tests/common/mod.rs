@@ -247,9 +247,10 @@ impl Spawned {
         self.actor.cell()
     }
 
-    /// Runs a closure in the actor (with its context).
+    /// Runs a closure in the actor (with its context) and waits until it has run.
     pub async fn run(&self, job: impl FnOnce(&mut Probe, &mut Context<Probe>) + Send + 'static) {
         self.actor.cast(Msg::Run(Box::new(job))).await.unwrap();
+        self.sync().await;
     }
 
     /// Waits until the actor has handled everything queued before this call.
