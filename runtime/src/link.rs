@@ -133,18 +133,17 @@ impl ActorCell {
             return;
         }
         if let Err(reason) = self.core().add_link(other) {
-            other.core().push_signal(Signal::Exit(ExitSignal {
+            other.core().deliver_exit(ExitSignal {
                 from: self.id(),
                 reason,
-            }));
+            });
             return;
         }
         if let Err(reason) = other.core().add_link(self) {
-            self.core().remove_link(other.id());
-            self.core().push_signal(Signal::Exit(ExitSignal {
+            self.core().deliver_exit(ExitSignal {
                 from: other.id(),
                 reason,
-            }));
+            });
         }
     }
 

@@ -3,7 +3,7 @@
 //! Events (starts, terminations) are recorded by the probe children and asserted in order;
 //! time is tokio's paused clock, so timeouts and windows run instantly and deterministically.
 
-mod common;
+mod sup_common;
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use arbor::supervisor::{
     AutoShutdown, ChildError, ChildInfo, ChildKind, ChildSpec, ChildStatus, Restart, SpecError,
     StartChildError, StartError, Strategy, SupervisorRef, SupervisorSpec,
 };
-use common::*;
+use sup_common::*;
 
 fn panicked(name: &'static str) -> Event {
     Event::Terminated(name, ExitReason::panic(format!("probe {name} crashed")))

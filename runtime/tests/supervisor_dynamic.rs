@@ -1,7 +1,7 @@
 //! DynamicSupervisor and PartitionSupervisor, after Elixir's `dynamic_supervisor_test.exs`,
 //! `partition_supervisor_test.exs` and OTP's `simple_one_for_one` cases.
 
-mod common;
+mod sup_common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use arbor::supervisor::{
     Restart, StartChildError, Strategy, SupervisorRef, SupervisorSpec,
 };
 use arbor::task::TaskSupervisorSpec;
-use common::*;
+use sup_common::*;
 
 fn panicked(name: &'static str) -> Event {
     Event::Terminated(name, ExitReason::panic(format!("probe {name} crashed")))

@@ -1,7 +1,7 @@
 //! Task supervisors (after Elixir's `task/supervisor_test.exs`), the registry (after
 //! `registry_test.exs`) and tree snapshots.
 
-mod common;
+mod sup_common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +12,7 @@ use arbor::prelude::*;
 use arbor::registry::{Keys, RegisterError, Registry};
 use arbor::supervisor::{ChildSpec, DynamicSupervisorSpec, Restart, Strategy, SupervisorSpec};
 use arbor::task::{StreamOptions, TaskSupervisorRef, TaskSupervisorSpec};
-use common::*;
+use sup_common::*;
 use futures::StreamExt;
 use tokio::sync::oneshot;
 

@@ -443,7 +443,7 @@ mod footprint {
             mailbox: Mailbox::new(MailboxConfig::default()),
         });
         let (tx, _rx) = tokio::sync::oneshot::channel();
-        let task = crate::runner::run(ActorRef::from_shared(shared), (), false, tx);
+        let task = crate::runner::run(ActorRef::from_shared(shared), (), tx);
         let future = std::mem::size_of_val(&task);
         let shared = std::mem::size_of::<Shared<Idle>>();
         let core = std::mem::size_of::<Core>();
