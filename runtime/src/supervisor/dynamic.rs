@@ -266,11 +266,12 @@ impl Actor for DynamicSupervisor {
     }
 
     async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
-        // Dynamic children are independent: stop them all at once, as Elixir does.
-        let stopping = self.running.drain().map(|(_, (cell, spec, _))| {
-            self.me.unlink(&cell);
-            async move { cell.shutdown(spec.shutdown).await }
-        });
+        // Dynamic children are independent: stop them all at once, as Elixir does. No
+        // unlinking: the supervisor is exiting, so their exit signals no longer matter.
+        let stopping = self
+            .running
+            .drain()
+            .map(|(_, (cell, spec, _))| async move { cell.shutdown(spec.shutdown).await });
         futures::future::join_all(stopping).await;
         self.restarting.clear();
     }
