@@ -98,6 +98,25 @@ fn dynamic_children(rt: &tokio::runtime::Runtime, n: usize) -> (Duration, usize)
     })
 }
 
+/// Spawns `n` idle actors with no supervisor (the core's own cost); returns (time per actor,
+/// bytes per actor).
+fn plain_actors(rt: &tokio::runtime::Runtime, n: usize) -> (Duration, usize) {
+    rt.block_on(async {
+        let before = rss();
+        let start = Instant::now();
+        let mut actors = Vec::with_capacity(n);
+        for _ in 0..n {
+            actors.push(Idle::spawn(()).await.unwrap().running().unwrap());
+        }
+        let elapsed = start.elapsed();
+        let grown = rss().saturating_sub(before);
+        for actor in &actors {
+            actor.cell().kill();
+        }
+        (elapsed / n as u32, grown / n)
+    })
+}
+
 /// Spawns `n` raw tokio tasks, each waiting on its own bounded channel (capacity 1024, the
 /// default mailbox's); returns (time per task, bytes per task).
 fn raw_tasks(rt: &tokio::runtime::Runtime, n: usize) -> (Duration, usize) {
@@ -150,14 +169,25 @@ fn report() {
     let rt = runtime();
     let n = if full_run() { 100_000 } else { 1_000 };
     let (arbor_time, arbor_bytes) = dynamic_children(&rt, n);
+    let (plain_time, plain_bytes) = plain_actors(&rt, n);
     let (raw_time, raw_bytes) = raw_tasks(&rt, n);
-    println!("supervision/memory: {n} idle children under a DynamicSupervisor: {arbor_time:?} and {arbor_bytes} B each");
-    println!("supervision/memory: {n} raw tokio tasks + bounded mpsc(1024): {raw_time:?} and {raw_bytes} B each");
+    println!(
+        "supervision/memory: {n} idle children under a DynamicSupervisor: {arbor_time:?} and {arbor_bytes} B each"
+    );
+    println!(
+        "supervision/memory: {n} idle actors without a supervisor: {plain_time:?} and {plain_bytes} B each"
+    );
+    println!(
+        "supervision/memory: {n} raw tokio tasks + bounded mpsc(1024): {raw_time:?} and {raw_bytes} B each"
+    );
     let mut latencies = restart_latencies(&rt, if full_run() { 10_000 } else { 10 });
     latencies.sort();
     let median = latencies[latencies.len() / 2];
     let p99 = latencies[latencies.len() * 99 / 100];
-    println!("supervision/restart: panic -> restarted child answers a call: median {median:?}, p99 {p99:?} ({} samples)", latencies.len());
+    println!(
+        "supervision/restart: panic -> restarted child answers a call: median {median:?}, p99 {p99:?} ({} samples)",
+        latencies.len()
+    );
 }
 
 fn benches(c: &mut Criterion) {

@@ -86,6 +86,10 @@ impl Core {
         // O(log n); ids grow over time, so a new child's link is usually appended.
         let id = other.id();
         if let Err(i) = st.links.binary_search_by_key(&id, ActorCell::id) {
+            // Most actors have one link (their supervisor): room for one, not the default four.
+            if st.links.capacity() == 0 {
+                st.links.reserve_exact(1);
+            }
             st.links.insert(i, other.clone());
         }
         Ok(())

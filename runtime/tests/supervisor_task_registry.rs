@@ -12,8 +12,8 @@ use arbor::prelude::*;
 use arbor::registry::{Keys, RegisterError, Registry};
 use arbor::supervisor::{ChildSpec, DynamicSupervisorSpec, Restart, Strategy, SupervisorSpec};
 use arbor::task::{StreamOptions, TaskSupervisorRef, TaskSupervisorSpec};
-use sup_common::*;
 use futures::StreamExt;
+use sup_common::*;
 use tokio::sync::oneshot;
 
 async fn tasks() -> TaskSupervisorRef {

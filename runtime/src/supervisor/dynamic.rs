@@ -456,6 +456,28 @@ mod footprint {
             std::mem::size_of::<Context<Idle>>(),
             std::mem::size_of::<crate::ExitReason>(),
         );
+        let rss = || -> usize {
+            let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+            statm
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0)
+                * 4096
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let n = 20_000;
+        let per_actor = rt.block_on(async {
+            let before = rss();
+            let mut actors = Vec::with_capacity(n);
+            for _ in 0..n {
+                actors.push(Idle::spawn(()).await.unwrap().running().unwrap());
+            }
+            (rss() - before) / n
+        });
+        println!("idle actors: {per_actor} B each (RSS growth over {n})");
         // Guards against the task future growing unnoticed (see the supervision benchmark).
         assert!(future < 4096, "the actor task future is {future} B");
     }
