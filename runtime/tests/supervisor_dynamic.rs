@@ -218,6 +218,45 @@ async fn simple_one_for_one_escalation() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn sup_stop_timeout_dynamic() {
+    // A child that ignores its shutdown is killed after its timeout; the others stop.
+    let mut ev = Events::new();
+    let sup = DynamicSupervisorSpec::new().start().await.unwrap();
+    let mut stuck = ev.probe("stuck");
+    stuck.linger = Some(Duration::from_secs(3600));
+    let stuck = sup
+        .start_child(
+            ChildSpec::actor::<Probe>("", stuck)
+                .shutdown(ShutdownMode::Timeout(Duration::from_secs(1))),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    sup.start_child(ev.child("a")).await.unwrap();
+    ev.take(2).await;
+    sup.shutdown().await;
+    assert_eq!(stuck.exit_reason(), Some(ExitReason::Killed));
+    assert_eq!(ev.next().await, stopped("a"));
+    ev.assert_quiet().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn sup_stop_brutal_kill_dynamic() {
+    let mut ev = Events::new();
+    let sup = DynamicSupervisorSpec::new().start().await.unwrap();
+    let a = sup
+        .start_child(ev.child("a").shutdown(ShutdownMode::BrutalKill))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ev.next().await, started("a"));
+    sup.shutdown().await;
+    assert_eq!(a.exit_reason(), Some(ExitReason::Killed));
+    // terminate did not run.
+    ev.assert_quiet().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn shutdown_is_concurrent() {
     // Each child's terminate waits on a barrier that only opens when all three are
     // terminating at once: a sequential shutdown would time them out and kill them.
