@@ -1,0 +1,78 @@
+//! The analysis: everything a spec can be told about without running it.
+//!
+//! Passes, in order — each reads the shared [`index::Index`] and reports into
+//! one [`Sink`]:
+//! - [`validate`]: OTP's own rules and references (errors);
+//! - [`cycles`]: synchronous-call cycles (errors);
+//! - [`boot`]: calls during start-up to actors not yet started (errors);
+//! - [`lints`]: anti-patterns (warnings, each silenced per item by `allow`).
+//!
+//! Every pass is linear in the size of the spec (the cycle listing is bounded
+//! per cycle group), so a 10 000-actor spec checks in milliseconds.
+
+mod boot;
+pub mod cycles;
+mod index;
+pub mod lints;
+mod validate;
+
+use std::collections::HashSet;
+
+use crate::diagnostics::{self, Diagnostic, Severity};
+use crate::model::{Allow, Spec};
+use lints::Lint;
+
+/// Runs every pass; the diagnostics come back in reading order.
+pub fn check(spec: &Spec) -> Vec<Diagnostic> {
+    let index = index::Index::new(spec);
+    let mut sink = Sink::default();
+    validate::run(&index, &mut sink);
+    cycles::run(&index, &mut sink);
+    boot::run(&index, &mut sink);
+    lints::run(&index, &mut sink);
+    let mut out = sink.diagnostics;
+    diagnostics::sort(&mut out);
+    out
+}
+
+/// Collects diagnostics and applies `allow`s.
+#[derive(Default)]
+pub(crate) struct Sink {
+    diagnostics: Vec<Diagnostic>,
+    /// Allows that silenced something, by address: spans need not be unique
+    /// (a macro front-end may leave them detached).
+    used: HashSet<*const Allow>,
+}
+
+impl Sink {
+    pub fn error(&mut self, d: Diagnostic) {
+        self.push(d);
+    }
+
+    /// Reports a diagnostic that no `allow` can silence.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    /// Reports lint `lint` on `item` (e.g. "actor `Cache`") unless one of the
+    /// item's `allows` names it.
+    pub fn lint(&mut self, lint: &Lint, allows: &[Allow], item: &str, d: Diagnostic) {
+        if let Some(allow) = allows.iter().find(|a| a.lint_name() == lint.name()) {
+            self.used.insert(allow as *const Allow);
+            return;
+        }
+        let hint = format!(
+            "if this is intended, write `allow {} reason=\"…\"` in {item}",
+            lint.name()
+        );
+        self.diagnostics.push(Diagnostic {
+            code: lint.code,
+            severity: Severity::Warning,
+            ..d.with_help(hint)
+        });
+    }
+
+    pub fn was_used(&self, allow: &Allow) -> bool {
+        self.used.contains(&(allow as *const Allow))
+    }
+}
