@@ -52,7 +52,7 @@ lints! {
     UNBOUNDED_MAILBOX = "arbor::unbounded_mailbox", "actor",
         "an actor whose mailbox has no bound";
     TIMEOUT_CASCADE = "arbor::timeout_cascade", "actor",
-        "an actor's call timeout is not longer than a call it makes while handling it";
+        "an actor's longest call timeout is not longer than that of an actor it calls";
     LONG_CALL_TIMEOUT = "arbor::long_call_timeout", "actor",
         "a call with a timeout above 5 s that is not `deferred` (blocking work in handle_call)";
     ONE_FOR_ALL_INDEPENDENT = "arbor::one_for_all_independent", "supervisor",

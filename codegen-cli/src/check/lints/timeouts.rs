@@ -1,9 +1,11 @@
 //! Timeout lints: `timeout_cascade` and `long_call_timeout`.
 //!
-//! The spec says which actors an actor calls, not from which handler, so a
-//! cascade is judged conservatively: while handling any of its calls, an actor
-//! may wait on any actor it `calls` (at run time, not `during=init`) for as
-//! long as that actor's longest call timeout.
+//! The spec says which actors an actor calls, not from which handler. So the
+//! cascade compares longest with longest: if even the caller's longest call
+//! timeout is not longer than the longest call of an actor it `calls` (at run
+//! time, not `during=init`), the handler that waits on that call is cut off
+//! by its own caller first. Comparing with the caller's shortest call instead
+//! would flag every quick query that sits beside a slow command.
 
 use super::{LONG_CALL_TIMEOUT, LONG_CALL_TIMEOUT_LIMIT, TIMEOUT_CASCADE};
 use crate::check::Sink;
@@ -35,21 +37,8 @@ fn longest_call<'a>(index: &Index<'a>, actor: &'a Actor) -> Option<&'a Message> 
     best
 }
 
-/// The call of `actor` with the shortest timeout (the first, on ties).
-fn shortest_call<'a>(index: &Index<'a>, actor: &'a Actor) -> Option<&'a Message> {
-    let mut best: Option<&Message> = None;
-    for p in index.served(actor) {
-        for m in p.messages.iter().filter(|m| m.is_call()) {
-            if best.is_none_or(|b| timeout_of(m) < timeout_of(b)) {
-                best = Some(m);
-            }
-        }
-    }
-    best
-}
-
 fn cascade(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
-    let Some(own) = shortest_call(index, actor) else {
+    let Some(own) = longest_call(index, actor) else {
         return;
     };
     let Some(own_timeout) = own.timeout() else {
@@ -135,8 +124,8 @@ fn long(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
                         actor.name, m.name, t.value
                     ),
                 )
-                .with_label(t.span, "long timeout")
                 .with_label(serves, format!("`{}` serves `{}` here", actor.name, p.name))
+                .with_label(t.span, "long timeout")
                 .with_help(format!(
                     "while a handler works, every other message waits: declare `deferred {}` in \
                      `{}` so the reply comes from a supervised task",
