@@ -83,10 +83,16 @@ impl Ident {
             ));
         }
         // Only identifier characters reach syn: its lexer is not meant for
-        // arbitrary text (and deep brackets would recurse).
+        // arbitrary text (and deep brackets would recurse). Plain ASCII names,
+        // nearly all of them, are decided here without syn.
         let plausible = !text.is_empty() && text.chars().all(|c| c == '_' || c.is_alphanumeric());
-        match plausible.then(|| syn::parse_str::<syn::Ident>(text)) {
-            Some(Ok(_)) => Ok(Ident {
+        let valid = if is_ascii_ident(text) {
+            true
+        } else {
+            plausible && syn::parse_str::<syn::Ident>(text).is_ok()
+        };
+        match valid.then_some(()) {
+            Some(()) => Ok(Ident {
                 text: text.into(),
                 span,
             }),
@@ -127,6 +133,15 @@ impl Ident {
     }
 }
 
+/// `[A-Za-z_][A-Za-z0-9_]*`, not `_` alone (keywords are checked apart).
+fn is_ascii_ident(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    first_ok && text != "_" && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 fn is_keyword(text: &str) -> bool {
     // Strict and reserved keywords of edition 2024, and `_`.
     const KEYWORDS: &[&str] = &[
@@ -164,7 +179,7 @@ impl fmt::Display for Ident {
 ///
 /// Equality compares normalized token text, so `Vec< u8 >` equals `Vec<u8>`
 /// and a type built by the macro front-end equals the same type read from KDL.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RustType {
     ty: Rc<syn::Type>,
     tokens: Rc<str>,
@@ -184,6 +199,21 @@ impl RustType {
                 format!("this type is longer than {} characters", RustType::MAX_LEN),
                 Some("name it with a type alias in your code and use the alias"),
             ));
+        }
+        // A lone name (`String`, `u32`, `RoomState`) is the common case: build
+        // its path directly instead of running syn's parser.
+        if is_ascii_ident(text) && !is_keyword(text) {
+            let ident = syn::Ident::new(text, proc_macro2::Span::call_site());
+            let ty = syn::Type::Path(syn::TypePath {
+                attrs: Vec::new(),
+                qself: None,
+                path: ident.into(),
+            });
+            return Ok(RustType {
+                ty: Rc::new(ty),
+                tokens: text.into(),
+                span,
+            });
         }
         let ty = syn::parse_str::<syn::Type>(text).map_err(|e| {
             SyntaxError::new(
@@ -242,6 +272,16 @@ impl RustType {
     /// Where the type was written.
     pub fn span(&self) -> Span {
         self.span
+    }
+}
+
+/// Shows the tokens, not syn's tree (whose spans depend on parse order).
+impl fmt::Debug for RustType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RustType")
+            .field("tokens", &self.tokens)
+            .field("span", &self.span)
+            .finish()
     }
 }
 
@@ -489,6 +529,16 @@ mod tests {
             assert!(RustType::parse(bad, s).is_err(), "{bad} should be rejected");
         }
         assert!(RustType::unit(s).is_unit());
+        // The fast path for lone names builds what syn would.
+        let fast = RustType::parse("RoomState", s).expect("a type");
+        let slow =
+            RustType::from_syn(syn::parse_str("RoomState").expect("parses"), s).expect("a type");
+        assert_eq!(fast, slow);
+        assert_eq!(fast.syn(), slow.syn());
+        assert!(
+            RustType::parse("Self", s).is_ok(),
+            "keywords go through syn"
+        );
         assert_eq!(RustType::parse("()", s).ok(), Some(RustType::unit(s)));
     }
 
