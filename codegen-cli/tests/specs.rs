@@ -241,3 +241,18 @@ fn a_model_built_in_code_equals_the_one_read_from_kdl() {
     // The analysis accepts a span-less model too.
     assert!(arbor_codegen::check(&chat_by_hand()).is_empty());
 }
+
+#[test]
+fn every_code_and_lint_is_documented() {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/spec-language.md"),
+    )
+    .expect("docs/spec-language.md exists");
+    let lints = arbor_codegen::check::lints::LINTS.iter().map(|l| l.code);
+    for code in arbor_codegen::codes::ERRORS.iter().copied().chain(lints) {
+        assert!(
+            doc.contains(&format!("`{code}`")),
+            "{code} is not in the reference"
+        );
+    }
+}

@@ -75,7 +75,7 @@ pub struct Protocol {
     pub name: Ident,
     /// Messages in declaration order.
     pub messages: Vec<Message>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -95,7 +95,7 @@ pub struct Message {
     pub kind: MessageKind,
     /// Arguments in order.
     pub args: Vec<Arg>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -137,7 +137,7 @@ pub struct Arg {
     pub name: Ident,
     /// Its type.
     pub ty: RustType,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -163,7 +163,7 @@ pub struct Actor {
     pub terminate: Spanned<bool>,
     /// Lints silenced on this actor.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -174,7 +174,7 @@ pub struct Dependency {
     pub target: Ident,
     /// When the messages are sent.
     pub during: During,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -261,7 +261,7 @@ pub struct Allow {
     pub lint: Spanned<String>,
     /// Why the lint does not apply here.
     pub reason: String,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -290,7 +290,7 @@ pub struct Supervisor {
     pub children: Vec<Child>,
     /// Lints silenced on this supervisor.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -348,7 +348,7 @@ pub struct Child {
     pub significant: Spanned<bool>,
     /// What is started.
     pub kind: ChildKind,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -411,7 +411,7 @@ pub struct DynamicSupervisor {
     pub template: Template,
     /// Lints silenced on this supervisor.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -435,7 +435,7 @@ pub struct Template {
     pub shutdown: Spanned<Shutdown>,
     /// Lints silenced on this template.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -446,7 +446,7 @@ pub struct TaskSupervisor {
     pub name: Ident,
     /// Most tasks at once; `None` is unlimited.
     pub max_children: Option<Spanned<NonZeroUsize>>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -459,7 +459,7 @@ pub struct Registry {
     pub keys: Spanned<Keys>,
     /// Partitions, when set.
     pub partitions: Option<Spanned<Partitions>>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -479,6 +479,6 @@ pub struct App {
     pub name: Ident,
     /// The top-level supervisor it starts.
     pub root: Ident,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }

@@ -114,7 +114,8 @@ fn allows(index: &Index<'_>, sink: &mut Sink) {
                 format!("`{name}` is an error: errors cannot be allowed, only fixed")
             } else {
                 suggest::help(name, LINTS.iter().map(|l| l.name())).unwrap_or_else(|| {
-                    "`arbor --help` and the language reference list the lints".to_owned()
+                    let names: Vec<&str> = LINTS.iter().map(|l| l.name()).collect();
+                    format!("the lints are: {}", names.join(", "))
                 })
             };
             sink.error(

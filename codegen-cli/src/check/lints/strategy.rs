@@ -58,7 +58,7 @@ fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], ite
 }
 
 /// Each child's actors, and which child starts each actor.
-fn child_actors<'a>(sup: &'a Supervisor) -> (Vec<Vec<&'a Ident>>, FxMap<&'a str, Vec<usize>>) {
+fn child_actors(sup: &Supervisor) -> (Vec<Vec<&Ident>>, FxMap<&str, Vec<usize>>) {
     let sets: Vec<Vec<&Ident>> = sup.children.iter().map(actors_under).collect();
     let mut owner: FxMap<&str, Vec<usize>> = FxMap::default();
     for (i, set) in sets.iter().enumerate() {
