@@ -1,10 +1,10 @@
 //! The analysis: everything a spec can be told about without running it.
 //!
-//! Passes, in order — each reads the shared [`index::Index`] and reports into
-//! one [`Sink`]:
-//! - [`validate`]: OTP's own rules and references (errors);
+//! Passes, in order — each reads shared lookup tables (`index`) and reports
+//! into one sink that applies `allow`s:
+//! - `validate`: OTP's own rules and references (errors);
 //! - [`cycles`]: synchronous-call cycles (errors);
-//! - [`boot`]: calls during start-up to actors not yet started (errors);
+//! - `boot`: calls during start-up to actors not yet started (errors);
 //! - [`lints`]: anti-patterns (warnings, each silenced per item by `allow`).
 //!
 //! Every pass is linear in the size of the spec (the cycle listing is bounded

@@ -2,7 +2,7 @@
 //!
 //! The text is parsed with `kdl`'s document API (KDL 2.0), whose nodes and
 //! entries carry byte spans; each node is then read into model items by hand
-//! (see [`reader`]). Defaults are filled in here, so the model is complete.
+//! (see `reader`). Defaults are filled in here, so the model is complete.
 //! Reading goes on after an error, so every error of a file is reported at once;
 //! items with errors are left out of the returned spec.
 

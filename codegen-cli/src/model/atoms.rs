@@ -85,7 +85,14 @@ impl Ident {
         // Only identifier characters reach syn: its lexer is not meant for
         // arbitrary text (and deep brackets would recurse). Plain ASCII names,
         // nearly all of them, are decided here without syn.
-        let plausible = !text.is_empty() && text.chars().all(|c| c == '_' || c.is_alphanumeric());
+        let plausible = !text.is_empty()
+            && text.chars().all(|c| {
+                if c.is_ascii() {
+                    c == '_' || c.is_ascii_alphanumeric()
+                } else {
+                    !c.is_whitespace() && !c.is_control()
+                }
+            });
         let valid = if is_ascii_ident(text) {
             true
         } else {
@@ -504,6 +511,46 @@ mod tests {
                 .as_deref(),
             Some("x")
         );
+    }
+
+    #[test]
+    fn identifiers_agree_with_syn() {
+        // The ASCII fast path must decide as syn does (plus edition 2024's `gen`).
+        for text in [
+            "a",
+            "A1",
+            "_x",
+            "__",
+            "x_",
+            "union",
+            "macro_rules",
+            "raw",
+            "default",
+            "auto",
+            "Self",
+            "self",
+            "super",
+            "crate",
+            "async",
+            "await",
+            "dyn",
+            "try",
+            "yield",
+            "abstract",
+            "gen",
+            "_",
+            "1",
+            "a-b",
+            "é",
+            "ñandú",
+            "a\u{301}",
+            "x y",
+            "",
+        ] {
+            let syn_ok = syn::parse_str::<syn::Ident>(text).is_ok() && !text.starts_with("r#");
+            let ours = Ident::parse(text, Span::detached()).is_ok();
+            assert_eq!(ours, syn_ok && text != "gen", "{text:?}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! cheap: names and types are reference-counted.
 //!
 //! References between items (an actor's `calls`, a child's `actor`) are names;
-//! the model does not guarantee they resolve — [`crate::check`] reports those
+//! the model does not guarantee they resolve — [`crate::check()`] reports those
 //! that do not.
 
 mod atoms;
