@@ -13,7 +13,9 @@
 //!
 //! `==` on model items ignores spans (and the order of top-level items), so a
 //! model built by the macros can be compared with one read from KDL. Cloning is
-//! cheap: names and types are reference-counted.
+//! cheap: names and types are reference-counted. A model holds `syn` types,
+//! which (like everything of proc_macro2) are neither `Send` nor `Sync`: use it
+//! on the thread that built it.
 //!
 //! References between items (an actor's `calls`, a child's `actor`) are names;
 //! the model does not guarantee they resolve — [`crate::check()`] reports those
