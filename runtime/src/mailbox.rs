@@ -202,6 +202,10 @@ impl<T> Mailbox<T> {
 
     /// The next message, if any.
     pub(crate) fn pop(&self) -> Option<T> {
+        // Only the actor pops; a push racing with this check wakes it again.
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut q = self.queue.lock();
         let item = q.items.pop_front();
         if item.is_some() {

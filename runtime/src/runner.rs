@@ -6,23 +6,20 @@
 //! loop handles, in order: pending `handle_continue`, system signals, then one mailbox message.
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::Poll;
 
-use futures::FutureExt;
 use tokio::sync::oneshot;
-use tracing::Instrument;
 
 use crate::actor::{Actor, ExitSignal, Handled, Init};
-use crate::cell::Signal;
+use crate::cell::{Core, Signal};
 use crate::context::Context;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope, Shared};
-use crate::lineage::{CURRENT, CallChain, Current, replace_current_chain};
+use crate::lineage::{ActorId, CallChain, with_current};
 use crate::reply::{Undelivered, drop_with_cause, with_drop_cause};
 
 /// What the starter learns from `init`.
@@ -42,20 +39,6 @@ struct Ended<A: Actor> {
 }
 
 pub(crate) async fn run<A: Actor>(
-    myself: ActorRef<A>,
-    args: A::Args,
-    started: oneshot::Sender<StartOutcome>,
-) {
-    let current = Current {
-        id: myself.id(),
-        chain: RefCell::new(CallChain::empty()),
-    };
-    CURRENT
-        .scope(current, run_task(myself, args, started))
-        .await;
-}
-
-async fn run_task<A: Actor>(
     myself: ActorRef<A>,
     args: A::Args,
     started: oneshot::Sender<StartOutcome>,
@@ -138,12 +121,15 @@ async fn lifecycle<A: Actor>(
     args: A::Args,
     started: oneshot::Sender<StartOutcome>,
 ) -> Ended<A> {
+    let shared = myself.shared.clone();
+    let core = &shared.core;
     let mut ctx = Context::new(myself);
-    let span = actor_span(&ctx, "init", &CallChain::empty());
-    let init = AssertUnwindSafe(A::init(args, &mut ctx))
-        .catch_unwind()
-        .instrument(span)
-        .await;
+    let mut chain = CallChain::empty();
+    let span = actor_span(core, "init", &chain);
+    let init = {
+        let init = pin!(A::init(args, &mut ctx));
+        drive(init, span, core.id, &mut chain).await
+    };
     let (mut state, next) = match init {
         Ok(Init::Ok(state)) => (state, None),
         Ok(Init::Continue(state, next)) => (state, Some(next)),
@@ -161,8 +147,7 @@ async fn lifecycle<A: Actor>(
                 start_failure: Some((started, StartOutcome::Failed(reason))),
             };
         }
-        Err(panic) => {
-            let reason = ExitReason::from_panic(panic);
+        Err(reason) => {
             return Ended {
                 reason: reason.clone(),
                 state: None,
@@ -173,13 +158,10 @@ async fn lifecycle<A: Actor>(
     let _ = started.send(StartOutcome::Running);
     let (reason, run_terminate) = serve(&mut state, &mut ctx, next).await;
     if run_terminate {
-        let span = actor_span(&ctx, "terminate", &CallChain::empty());
-        let terminated = AssertUnwindSafe(state.terminate(&reason, &mut ctx))
-            .catch_unwind()
-            .instrument(span)
-            .await;
-        if let Err(panic) = terminated {
-            tracing::error!(actor = %ctx.id(), panic = %ExitReason::from_panic(panic), "terminate panicked");
+        let span = actor_span(core, "terminate", &chain);
+        let terminate = pin!(state.terminate(&reason, &mut ctx));
+        if let Err(panic) = drive(terminate, span, core.id, &mut chain).await {
+            tracing::error!(actor = %core.id, %panic, "terminate panicked");
         }
     }
     Ended {
@@ -189,31 +171,38 @@ async fn lifecycle<A: Actor>(
     }
 }
 
-fn actor_span<A: Actor>(
-    ctx: &Context<A>,
-    kind: &'static str,
-    callers: &CallChain,
-) -> tracing::Span {
+fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> tracing::Span {
     tracing::debug_span!(
         "arbor.actor",
-        actor = %ctx.id(),
-        name = ctx.name().unwrap_or(""),
+        actor = %core.id,
+        name = core.name.as_deref().unwrap_or(""),
         kind,
         callers = ?callers,
-        ancestors = ?ctx.ancestors(),
+        ancestors = ?core.ancestors,
     )
 }
 
-/// Runs one callback, turning a panic into the exit reason.
-async fn invoke<A: Actor>(
-    handler: impl Future<Output = Handled<A>> + Send,
+/// Drives one callback to completion, polled in place (callback futures can be large: moving
+/// them into wrapper futures costs more than the rest of a message's handling). Each poll runs
+/// inside the tracing span, with this actor as the thread's current actor (for caller chains),
+/// and with panics caught: a panic becomes the exit reason.
+async fn drive<F: Future>(
+    mut callback: Pin<&mut F>,
     span: tracing::Span,
-) -> Result<Handled<A>, ExitReason> {
-    AssertUnwindSafe(handler)
-        .catch_unwind()
-        .instrument(span)
-        .await
-        .map_err(ExitReason::from_panic)
+    id: ActorId,
+    chain: &mut CallChain,
+) -> Result<F::Output, ExitReason> {
+    poll_fn(|cx| {
+        let _entered = span.enter();
+        with_current(id, chain, || {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
+                Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
+            }
+        })
+    })
+    .await
 }
 
 enum Idle {
@@ -229,15 +218,19 @@ async fn serve<A: Actor>(
 ) -> (ExitReason, bool) {
     let shared = ctx.myself.shared.clone();
     let core = &shared.core;
+    let id = core.id;
     let parent = core.ancestors.parent();
+    // The callers of the call being handled; empty for every other callback.
+    let mut chain = CallChain::empty();
     loop {
         if let Some(reason) = ctx.stop.take() {
             return (reason, true);
         }
         let mut timed_out = false;
         let handled = if let Some(work) = next.take() {
-            let span = actor_span(ctx, "continue", &CallChain::empty());
-            invoke(state.handle_continue(work, ctx), span).await
+            let span = actor_span(core, "continue", &chain);
+            let callback = pin!(state.handle_continue(work, ctx));
+            drive(callback, span, id, &mut chain).await
         } else if let Some(signal) = core.pop_signal() {
             match signal {
                 Signal::Stop(reason) => return (reason, true),
@@ -247,8 +240,9 @@ async fn serve<A: Actor>(
                     if Some(exit.from) == parent && trapping {
                         return (exit.reason, true);
                     } else if trapping {
-                        let span = actor_span(ctx, "exit", &CallChain::empty());
-                        invoke(state.handle_exit(exit, ctx), span).await
+                        let span = actor_span(core, "exit", &chain);
+                        let callback = pin!(state.handle_exit(exit, ctx));
+                        drive(callback, span, id, &mut chain).await
                     } else if exit.reason == ExitReason::Normal {
                         continue;
                     } else {
@@ -257,8 +251,9 @@ async fn serve<A: Actor>(
                     }
                 }
                 Signal::Down(down) => {
-                    let span = actor_span(ctx, "down", &CallChain::empty());
-                    invoke(state.handle_down(down, ctx), span).await
+                    let span = actor_span(core, "down", &chain);
+                    let callback = pin!(state.handle_down(down, ctx));
+                    drive(callback, span, id, &mut chain).await
                 }
                 Signal::Inspect(job) => {
                     let state: &mut dyn Any = state;
@@ -269,19 +264,22 @@ async fn serve<A: Actor>(
         } else if let Some(msg) = shared.mailbox.pop() {
             match msg {
                 Envelope::Call(msg, callers) => {
-                    let span = actor_span(ctx, "call", &callers);
-                    replace_current_chain(callers);
-                    let handled = invoke(state.handle_call(msg, ctx), span).await;
-                    replace_current_chain(CallChain::empty());
+                    chain = callers;
+                    let span = actor_span(core, "call", &chain);
+                    let callback = pin!(state.handle_call(msg, ctx));
+                    let handled = drive(callback, span, id, &mut chain).await;
+                    chain = CallChain::empty();
                     handled
                 }
                 Envelope::Cast(msg) => {
-                    let span = actor_span(ctx, "cast", &CallChain::empty());
-                    invoke(state.handle_cast(msg, ctx), span).await
+                    let span = actor_span(core, "cast", &chain);
+                    let callback = pin!(state.handle_cast(msg, ctx));
+                    drive(callback, span, id, &mut chain).await
                 }
                 Envelope::Info(msg) => {
-                    let span = actor_span(ctx, "info", &CallChain::empty());
-                    invoke(state.handle_info(msg, ctx), span).await
+                    let span = actor_span(core, "info", &chain);
+                    let callback = pin!(state.handle_info(msg, ctx));
+                    drive(callback, span, id, &mut chain).await
                 }
             }
         } else {
@@ -289,8 +287,9 @@ async fn serve<A: Actor>(
                 Idle::Work => continue,
                 Idle::TimedOut => {
                     timed_out = true;
-                    let span = actor_span(ctx, "timeout", &CallChain::empty());
-                    invoke(state.handle_timeout(ctx), span).await
+                    let span = actor_span(core, "timeout", &chain);
+                    let callback = pin!(state.handle_timeout(ctx));
+                    drive(callback, span, id, &mut chain).await
                 }
             }
         };
