@@ -38,14 +38,25 @@ struct Ended<A: Actor> {
     start_failure: Option<(oneshot::Sender<StartOutcome>, StartOutcome)>,
 }
 
-pub(crate) async fn run<A: Actor>(
+/// The actor's task. `init` is boxed: its future (with the start-up arguments) is needed
+/// only once, and kept inline it would stay in the task's memory for the actor's whole life.
+pub(crate) fn run<A: Actor>(
     myself: ActorRef<A>,
     args: A::Args,
     started: oneshot::Sender<StartOutcome>,
-) {
+) -> impl Future<Output = ()> + Send {
     let shared = myself.shared.clone();
+    let init = Box::pin(init_phase(myself, args));
+    run_task(shared, init, started)
+}
+
+async fn run_task<A: Actor>(
+    shared: Arc<Shared<A>>,
+    init: Pin<Box<InitPhase<A>>>,
+    started: oneshot::Sender<StartOutcome>,
+) {
     let mut guard = ExitGuard(Some(shared.clone()));
-    let mut body = pin!(Some(lifecycle(myself, args, started)));
+    let mut body = pin!(Some(lifecycle(shared.clone(), init, started)));
     let ended = poll_fn(|cx| {
         shared.core.waker.register(cx.waker());
         if shared.core.kill_requested() {
@@ -116,61 +127,6 @@ impl<A: Actor> Drop for ExitGuard<A> {
     }
 }
 
-async fn lifecycle<A: Actor>(
-    myself: ActorRef<A>,
-    args: A::Args,
-    started: oneshot::Sender<StartOutcome>,
-) -> Ended<A> {
-    let shared = myself.shared.clone();
-    let core = &shared.core;
-    let mut ctx = Context::new(myself);
-    let mut chain = CallChain::empty();
-    let span = actor_span(core, "init", &chain);
-    let init = {
-        let init = pin!(A::init(args, &mut ctx));
-        drive(init, span, core.id, &mut chain).await
-    };
-    let (mut state, next) = match init {
-        Ok(Init::Ok(state)) => (state, None),
-        Ok(Init::Continue(state, next)) => (state, Some(next)),
-        Ok(Init::Ignore) => {
-            return Ended {
-                reason: ExitReason::Normal,
-                state: None,
-                start_failure: Some((started, StartOutcome::Ignored)),
-            };
-        }
-        Ok(Init::Stop(reason)) => {
-            return Ended {
-                reason: reason.clone(),
-                state: None,
-                start_failure: Some((started, StartOutcome::Failed(reason))),
-            };
-        }
-        Err(reason) => {
-            return Ended {
-                reason: reason.clone(),
-                state: None,
-                start_failure: Some((started, StartOutcome::Failed(reason))),
-            };
-        }
-    };
-    let _ = started.send(StartOutcome::Running);
-    let (reason, run_terminate) = serve(&mut state, &mut ctx, next).await;
-    if run_terminate {
-        let span = actor_span(core, "terminate", &chain);
-        let terminate = pin!(state.terminate(&reason, &mut ctx));
-        if let Err(panic) = drive(terminate, span, core.id, &mut chain).await {
-            tracing::error!(actor = %core.id, %panic, "terminate panicked");
-        }
-    }
-    Ended {
-        reason,
-        state: Some(state),
-        start_failure: None,
-    }
-}
-
 fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> tracing::Span {
     tracing::debug_span!(
         "arbor.actor",
@@ -186,13 +142,13 @@ fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> tracing::
 /// them into wrapper futures costs more than the rest of a message's handling). Each poll runs
 /// inside the tracing span, with this actor as the thread's current actor (for caller chains),
 /// and with panics caught: a panic becomes the exit reason.
-async fn drive<F: Future>(
-    mut callback: Pin<&mut F>,
-    span: tracing::Span,
+fn drive<'a, F: Future>(
+    mut callback: Pin<&'a mut F>,
+    span: &'a tracing::Span,
     id: ActorId,
-    chain: &mut CallChain,
-) -> Result<F::Output, ExitReason> {
-    poll_fn(|cx| {
+    chain: &'a mut CallChain,
+) -> impl Future<Output = Result<F::Output, ExitReason>> + 'a {
+    poll_fn(move |cx| {
         let _entered = span.enter();
         with_current(id, chain, || {
             match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
@@ -202,7 +158,80 @@ async fn drive<F: Future>(
             }
         })
     })
-    .await
+}
+
+/// Runs one callback through [`drive`], keeping its span and future in a scope of their own
+/// (a smaller actor task: nothing of it stays alive across the loop's other awaits).
+macro_rules! callback {
+    ($core:expr, $kind:expr, $chain:expr, $future:expr) => {{
+        let span = actor_span($core, $kind, &$chain);
+        let future = pin!($future);
+        drive(future, &span, $core.id, &mut $chain).await
+    }};
+}
+
+/// `init`, run in a context of its own: its result, and the context the actor goes on with.
+async fn init_phase<A: Actor>(
+    myself: ActorRef<A>,
+    args: A::Args,
+) -> (Context<A>, Result<Init<A>, ExitReason>) {
+    let shared = myself.shared.clone();
+    let mut ctx = Context::new(myself);
+    let mut chain = CallChain::empty();
+    let init = callback!(&shared.core, "init", chain, A::init(args, &mut ctx));
+    (ctx, init)
+}
+
+type InitPhase<A> = dyn Future<Output = (Context<A>, Result<Init<A>, ExitReason>)> + Send;
+
+fn start_failed<A: Actor>(
+    started: oneshot::Sender<StartOutcome>,
+    reason: ExitReason,
+    outcome: StartOutcome,
+) -> Ended<A> {
+    Ended {
+        reason,
+        state: None,
+        start_failure: Some((started, outcome)),
+    }
+}
+
+async fn lifecycle<A: Actor>(
+    shared: Arc<Shared<A>>,
+    init: Pin<Box<InitPhase<A>>>,
+    started: oneshot::Sender<StartOutcome>,
+) -> Ended<A> {
+    let (mut ctx, init) = init.await;
+    let (mut state, next) = match init {
+        Ok(Init::Ok(state)) => (state, None),
+        Ok(Init::Continue(state, next)) => (state, Some(next)),
+        Ok(Init::Ignore) => {
+            return start_failed(started, ExitReason::Normal, StartOutcome::Ignored);
+        }
+        Ok(Init::Stop(reason)) | Err(reason) => {
+            let outcome = StartOutcome::Failed(reason.clone());
+            return start_failed(started, reason, outcome);
+        }
+    };
+    let _ = started.send(StartOutcome::Running);
+    let (reason, run_terminate) = serve(&mut state, &mut ctx, next).await;
+    if run_terminate {
+        // Boxed, like init: needed once.
+        let core = &shared.core;
+        let terminated = Box::pin(async {
+            let mut chain = CallChain::empty();
+            callback!(core, "terminate", chain, state.terminate(&reason, &mut ctx))
+        })
+        .await;
+        if let Err(panic) = terminated {
+            tracing::error!(actor = %core.id, %panic, "terminate panicked");
+        }
+    }
+    Ended {
+        reason,
+        state: Some(state),
+        start_failure: None,
+    }
 }
 
 enum Idle {
@@ -210,16 +239,45 @@ enum Idle {
     TimedOut,
 }
 
+/// What the loop does next, chosen without awaiting (the priority order lives here).
+enum Event<A: Actor> {
+    Continue(A::Continue),
+    Signal(Signal),
+    Message(Envelope<A>),
+    Idle,
+}
+
+fn next_event<A: Actor>(next: &mut Option<A::Continue>, shared: &Shared<A>) -> Event<A> {
+    if let Some(work) = next.take() {
+        Event::Continue(work)
+    } else if let Some(signal) = shared.core.pop_signal() {
+        Event::Signal(signal)
+    } else if let Some(msg) = shared.mailbox.pop() {
+        Event::Message(msg)
+    } else {
+        Event::Idle
+    }
+}
+
+/// How a system signal ends.
+enum SignalOutcome<A: Actor> {
+    Handled(Result<Handled<A>, ExitReason>),
+    Ignored,
+    /// Exit with this reason; `terminate` runs if the flag is set.
+    Exit(ExitReason, bool),
+}
+
 /// Serves until the actor decides to stop; returns the reason and whether `terminate` runs.
+///
+/// Every `await` here holds as little as possible: an actor's task is as large as this
+/// function's biggest suspended state, so rare paths (signals, continue, timeout) are boxed
+/// and each event is moved out of the loop's locals before it is awaited on.
 async fn serve<A: Actor>(
     state: &mut A,
     ctx: &mut Context<A>,
     mut next: Option<A::Continue>,
 ) -> (ExitReason, bool) {
     let shared = ctx.myself.shared.clone();
-    let core = &shared.core;
-    let id = core.id;
-    let parent = core.ancestors.parent();
     // The callers of the call being handled; empty for every other callback.
     let mut chain = CallChain::empty();
     loop {
@@ -227,71 +285,39 @@ async fn serve<A: Actor>(
             return (reason, true);
         }
         let mut timed_out = false;
-        let handled = if let Some(work) = next.take() {
-            let span = actor_span(core, "continue", &chain);
-            let callback = pin!(state.handle_continue(work, ctx));
-            drive(callback, span, id, &mut chain).await
-        } else if let Some(signal) = core.pop_signal() {
-            match signal {
-                Signal::Stop(reason) => return (reason, true),
-                Signal::Exit(exit) => {
-                    core.remove_link(exit.from);
-                    let trapping = ctx.is_trapping_exits();
-                    if Some(exit.from) == parent && trapping {
-                        return (exit.reason, true);
-                    } else if trapping {
-                        let span = actor_span(core, "exit", &chain);
-                        let callback = pin!(state.handle_exit(exit, ctx));
-                        drive(callback, span, id, &mut chain).await
-                    } else if exit.reason == ExitReason::Normal {
-                        continue;
-                    } else {
-                        let ExitSignal { reason, .. } = exit;
-                        return (reason, false);
-                    }
-                }
-                Signal::Down(down) => {
-                    let span = actor_span(core, "down", &chain);
-                    let callback = pin!(state.handle_down(down, ctx));
-                    drive(callback, span, id, &mut chain).await
-                }
-                Signal::Inspect(job) => {
-                    let state: &mut dyn Any = state;
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(state)));
-                    continue;
+        // Bound, then moved out by every arm: a match on the call itself would keep the event
+        // alive (and in the task's memory) across the awaits below.
+        let event = next_event(&mut next, &shared);
+        let handled = match event {
+            Event::Message(msg) => dispatch(msg, state, ctx, &shared.core, &mut chain).await,
+            Event::Continue(work) => {
+                let core = &shared.core;
+                Box::pin(async {
+                    callback!(core, "continue", chain, state.handle_continue(work, ctx))
+                })
+                .await
+            }
+            Event::Signal(signal) => {
+                let outcome = Box::pin(handle_signal(signal, state, ctx, &shared.core)).await;
+                match outcome {
+                    SignalOutcome::Handled(handled) => handled,
+                    SignalOutcome::Ignored => continue,
+                    SignalOutcome::Exit(reason, terminate) => return (reason, terminate),
                 }
             }
-        } else if let Some(msg) = shared.mailbox.pop() {
-            match msg {
-                Envelope::Call(msg, callers) => {
-                    chain = callers;
-                    let span = actor_span(core, "call", &chain);
-                    let callback = pin!(state.handle_call(msg, ctx));
-                    let handled = drive(callback, span, id, &mut chain).await;
-                    chain = CallChain::empty();
-                    handled
-                }
-                Envelope::Cast(msg) => {
-                    let span = actor_span(core, "cast", &chain);
-                    let callback = pin!(state.handle_cast(msg, ctx));
-                    drive(callback, span, id, &mut chain).await
-                }
-                Envelope::Info(msg) => {
-                    let span = actor_span(core, "info", &chain);
-                    let callback = pin!(state.handle_info(msg, ctx));
-                    drive(callback, span, id, &mut chain).await
-                }
-            }
-        } else {
-            match idle(&shared, ctx).await {
+            Event::Idle => match {
+                // Nothing to drop, but the compiler would keep the event's storage alive.
+                drop(event);
+                idle(&shared, ctx).await
+            } {
                 Idle::Work => continue,
                 Idle::TimedOut => {
                     timed_out = true;
-                    let span = actor_span(core, "timeout", &chain);
-                    let callback = pin!(state.handle_timeout(ctx));
-                    drive(callback, span, id, &mut chain).await
+                    let core = &shared.core;
+                    Box::pin(async { callback!(core, "timeout", chain, state.handle_timeout(ctx)) })
+                        .await
                 }
-            }
+            },
         };
         if !timed_out {
             ctx.idle_armed = true;
@@ -301,6 +327,64 @@ async fn serve<A: Actor>(
             Ok(Handled::ContinueWith(work)) => next = Some(work),
             Ok(Handled::Stop(reason)) => return (reason, true),
             Err(panic) => return (panic, true),
+        }
+    }
+}
+
+/// Runs the callback for one mailbox message.
+async fn dispatch<A: Actor>(
+    msg: Envelope<A>,
+    state: &mut A,
+    ctx: &mut Context<A>,
+    core: &Core,
+    chain: &mut CallChain,
+) -> Result<Handled<A>, ExitReason> {
+    match msg {
+        Envelope::Call(msg, callers) => {
+            *chain = callers;
+            let handled = callback!(core, "call", *chain, state.handle_call(msg, ctx));
+            *chain = CallChain::empty();
+            handled
+        }
+        Envelope::Cast(msg) => callback!(core, "cast", *chain, state.handle_cast(msg, ctx)),
+        Envelope::Info(msg) => callback!(core, "info", *chain, state.handle_info(msg, ctx)),
+    }
+}
+
+async fn handle_signal<A: Actor>(
+    signal: Signal,
+    state: &mut A,
+    ctx: &mut Context<A>,
+    core: &Core,
+) -> SignalOutcome<A> {
+    let mut chain = CallChain::empty();
+    match signal {
+        Signal::Stop(reason) => SignalOutcome::Exit(reason, true),
+        Signal::Exit(exit) => {
+            core.remove_link(exit.from);
+            let trapping = ctx.is_trapping_exits();
+            if Some(exit.from) == core.ancestors.parent() && trapping {
+                // A gen_server stops with its parent, running terminate.
+                SignalOutcome::Exit(exit.reason, true)
+            } else if trapping {
+                SignalOutcome::Handled(callback!(core, "exit", chain, state.handle_exit(exit, ctx)))
+            } else if exit.reason == ExitReason::Normal {
+                SignalOutcome::Ignored
+            } else {
+                let ExitSignal { reason, .. } = exit;
+                SignalOutcome::Exit(reason, false)
+            }
+        }
+        Signal::Down(down) => SignalOutcome::Handled(callback!(
+            core,
+            "down",
+            chain,
+            state.handle_down(*down, ctx)
+        )),
+        Signal::Inspect(job) => {
+            let state: &mut dyn Any = state;
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(state)));
+            SignalOutcome::Ignored
         }
     }
 }
@@ -316,16 +400,115 @@ async fn idle<A: Actor>(shared: &Shared<A>, ctx: &mut Context<A>) -> Idle {
         }
     });
     match ctx.idle_timeout {
-        Some(limit) if ctx.idle_armed => match tokio::time::timeout(limit, has_work).await {
-            Ok(()) => Idle::Work,
-            Err(_) => {
+        Some(limit) if ctx.idle_armed => {
+            // Boxed: most actors have no idle timeout, and a timer would double the size of
+            // every actor's task.
+            let mut timer = Box::pin(tokio::time::sleep(limit));
+            let mut has_work = pin!(has_work);
+            let idle = poll_fn(|cx| {
+                if has_work.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(Idle::Work)
+                } else if timer.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(Idle::TimedOut)
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            if matches!(idle, Idle::TimedOut) {
                 ctx.idle_armed = false;
-                Idle::TimedOut
             }
-        },
+            idle
+        }
         _ => {
             has_work.await;
             Idle::Work
         }
+    }
+}
+
+#[cfg(test)]
+mod size_probe {
+    use super::*;
+    use crate::actor::Init;
+    use crate::spawn::Spawn;
+    use std::convert::Infallible;
+
+    struct Tiny;
+    impl Actor for Tiny {
+        type Args = ();
+        type Call = Infallible;
+        type Cast = u64;
+        type Info = Infallible;
+        type Continue = Infallible;
+        async fn init(_: (), _: &mut Context<Self>) -> Init<Self> {
+            Init::Ok(Tiny)
+        }
+    }
+
+    #[tokio::test]
+    async fn sizes() {
+        let r = Spawn::<Tiny>::new()
+            .start(())
+            .await
+            .unwrap()
+            .running()
+            .unwrap();
+        let (tx, _rx) = oneshot::channel();
+        let fut = run(r.clone(), (), tx);
+        eprintln!("run future: {}", std::mem::size_of_val(&fut));
+        let mut ctx = Context::new(r.clone());
+        let mut state = Tiny;
+        eprintln!(
+            "serve: {}",
+            std::mem::size_of_val(&serve(&mut state, &mut ctx, None))
+        );
+        let mut ctx2 = Context::new(r.clone());
+        eprintln!(
+            "idle: {}",
+            std::mem::size_of_val(&idle(&r.shared, &mut ctx2))
+        );
+        let mut chain = CallChain::empty();
+        let span = tracing::Span::none();
+        let mut st = Tiny;
+        let mut ctx3 = Context::new(r.clone());
+        let cb = pin!(st.handle_cast(1, &mut ctx3));
+        eprintln!("cast cb: {}", std::mem::size_of_val(&*cb));
+        eprintln!(
+            "drive: {}",
+            std::mem::size_of_val(&drive(cb, &span, r.id(), &mut chain))
+        );
+        eprintln!("span: {}", std::mem::size_of::<tracing::Span>());
+        eprintln!("signal: {}", std::mem::size_of::<Signal>());
+        eprintln!("down: {}", std::mem::size_of::<crate::actor::Down>());
+        eprintln!(
+            "handled: {}",
+            std::mem::size_of::<Result<Handled<Tiny>, ExitReason>>()
+        );
+        eprintln!("ended: {}", std::mem::size_of::<Ended<Tiny>>());
+        let mut st2 = Tiny;
+        let mut ctx4 = Context::new(r.clone());
+        let d = crate::actor::Down {
+            monitor: crate::link::MonitorRef::fired(1, r.id()),
+            id: r.id(),
+            reason: ExitReason::Normal,
+        };
+        eprintln!(
+            "down cb: {}",
+            std::mem::size_of_val(&st2.handle_down(d, &mut ctx4))
+        );
+        eprintln!("Shared<Tiny>: {}", std::mem::size_of::<Shared<Tiny>>());
+        eprintln!("Core: {}", std::mem::size_of::<Core>());
+        eprintln!(
+            "Mailbox: {}",
+            std::mem::size_of::<crate::mailbox::Mailbox<Envelope<Tiny>>>()
+        );
+        eprintln!("Envelope: {}", std::mem::size_of::<Envelope<Tiny>>());
+        eprintln!("Notify: {}", std::mem::size_of::<tokio::sync::Notify>());
+        eprintln!(
+            "CoreState: {}",
+            std::mem::size_of::<crate::cell::CoreState>()
+        );
+        eprintln!("Context: {}", std::mem::size_of::<Context<Tiny>>());
     }
 }
