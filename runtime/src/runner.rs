@@ -30,7 +30,7 @@ pub(crate) enum StartOutcome {
 }
 
 /// How the lifecycle ended.
-struct Ended<A: Actor> {
+pub(crate) struct Ended<A: Actor> {
     reason: ExitReason,
     state: Option<A>,
     /// Set when `init` did not start the actor: the starter is told after the exit is
@@ -47,42 +47,73 @@ pub(crate) fn run<A: Actor>(
 ) -> impl Future<Output = ()> + Send {
     let shared = myself.shared.clone();
     let init = Box::pin(init_phase(myself, args));
-    run_task(shared, init, started)
+    ActorTask {
+        body: Some(lifecycle(shared.clone(), init, started)),
+        shared,
+        done: false,
+    }
 }
 
-async fn run_task<A: Actor>(
-    shared: Arc<Shared<A>>,
-    init: Pin<Box<InitPhase<A>>>,
-    started: oneshot::Sender<StartOutcome>,
-) {
-    let mut guard = ExitGuard(Some(shared.clone()));
-    let mut body = pin!(Some(lifecycle(shared.clone(), init, started)));
-    let ended = poll_fn(|cx| {
-        shared.core.waker.register(cx.waker());
-        if shared.core.kill_requested() {
-            return Poll::Ready(None);
+pin_project_lite::pin_project! {
+    /// The outermost future of an actor's task: registers the task's waker (so mailbox pushes,
+    /// signals and kills wake it), aborts the lifecycle on a kill, and records the exit.
+    /// Written by hand rather than as an `async fn` so that it adds only a few bytes to the
+    /// lifecycle's state (every byte counts: one task per actor).
+    struct ActorTask<A: Actor, F> {
+        shared: Arc<Shared<A>>,
+        #[pin]
+        body: Option<F>,
+        done: bool,
+    }
+
+    impl<A: Actor, F> PinnedDrop for ActorTask<A, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if !*this.done {
+                // Dropped unfinished: the runtime is shutting down.
+                let core = &this.shared.core;
+                core.mark_exiting(&ExitReason::Killed);
+                drop_with_cause(Undelivered::TargetExited, this.shared.mailbox.close());
+                core.announce_exit(ExitReason::Killed);
+            }
         }
-        match body.as_mut().as_pin_mut() {
-            Some(lifecycle) => lifecycle.poll(cx).map(Some),
-            None => Poll::Ready(None),
+    }
+}
+
+impl<A: Actor, F: Future<Output = Ended<A>>> Future for ActorTask<A, F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(());
         }
-    })
-    .await;
-    let ended = match ended {
-        Some(ended) => ended,
-        None => {
-            let reason = shared.core.kill_reason();
-            shared.core.mark_exiting(&reason);
+        let core = &this.shared.core;
+        core.waker.register(cx.waker());
+        let ended = if core.kill_requested() {
+            let reason = core.kill_reason();
+            core.mark_exiting(&reason);
+            let mut body = this.body.as_mut();
             with_drop_cause(Undelivered::TargetExited, || body.set(None));
             Ended {
                 reason,
                 state: None,
                 start_failure: None,
             }
-        }
-    };
-    guard.0 = None;
-    finish(&shared, ended);
+        } else {
+            match this.body.as_mut().as_pin_mut() {
+                Some(body) => match body.poll(cx) {
+                    Poll::Ready(ended) => ended,
+                    Poll::Pending => return Poll::Pending,
+                },
+                None => return Poll::Ready(()),
+            }
+        };
+        this.body.set(None);
+        *this.done = true;
+        finish(this.shared, ended);
+        Poll::Ready(())
+    }
 }
 
 /// Records the exit: state and queued messages are dropped first (their pending callers learn
@@ -111,19 +142,6 @@ fn finish<A: Actor>(shared: &Arc<Shared<A>>, ended: Ended<A>) {
     core.announce_exit(ended.reason);
     if let Some((started, outcome)) = ended.start_failure {
         let _ = started.send(outcome);
-    }
-}
-
-/// Records a `Killed` exit if the task is dropped before finishing (the runtime shut down).
-struct ExitGuard<A: Actor>(Option<Arc<Shared<A>>>);
-
-impl<A: Actor> Drop for ExitGuard<A> {
-    fn drop(&mut self) {
-        if let Some(shared) = self.0.take() {
-            shared.core.mark_exiting(&ExitReason::Killed);
-            drop_with_cause(Undelivered::TargetExited, shared.mailbox.close());
-            shared.core.announce_exit(ExitReason::Killed);
-        }
     }
 }
 
@@ -184,6 +202,23 @@ async fn init_phase<A: Actor>(
 
 type InitPhase<A> = dyn Future<Output = (Context<A>, Result<Init<A>, ExitReason>)> + Send;
 
+/// The state `init` produced, or why the actor does not start. A plain function: the init
+/// result is consumed here rather than kept alive in the lifecycle's state.
+#[allow(clippy::type_complexity)]
+fn initialized<A: Actor>(
+    init: Result<Init<A>, ExitReason>,
+) -> Result<(A, Option<A::Continue>), (ExitReason, StartOutcome)> {
+    match init {
+        Ok(Init::Ok(state)) => Ok((state, None)),
+        Ok(Init::Continue(state, next)) => Ok((state, Some(next))),
+        Ok(Init::Ignore) => Err((ExitReason::Normal, StartOutcome::Ignored)),
+        Ok(Init::Stop(reason)) | Err(reason) => {
+            let outcome = StartOutcome::Failed(reason.clone());
+            Err((reason, outcome))
+        }
+    }
+}
+
 fn start_failed<A: Actor>(
     started: oneshot::Sender<StartOutcome>,
     reason: ExitReason,
@@ -202,16 +237,9 @@ async fn lifecycle<A: Actor>(
     started: oneshot::Sender<StartOutcome>,
 ) -> Ended<A> {
     let (mut ctx, init) = init.await;
-    let (mut state, next) = match init {
-        Ok(Init::Ok(state)) => (state, None),
-        Ok(Init::Continue(state, next)) => (state, Some(next)),
-        Ok(Init::Ignore) => {
-            return start_failed(started, ExitReason::Normal, StartOutcome::Ignored);
-        }
-        Ok(Init::Stop(reason)) | Err(reason) => {
-            let outcome = StartOutcome::Failed(reason.clone());
-            return start_failed(started, reason, outcome);
-        }
+    let (mut state, next) = match initialized(init) {
+        Ok(running) => running,
+        Err((reason, outcome)) => return start_failed(started, reason, outcome),
     };
     let _ = started.send(StartOutcome::Running);
     let (reason, run_terminate) = serve(&mut state, &mut ctx, next).await;
@@ -285,10 +313,7 @@ async fn serve<A: Actor>(
             return (reason, true);
         }
         let mut timed_out = false;
-        // Bound, then moved out by every arm: a match on the call itself would keep the event
-        // alive (and in the task's memory) across the awaits below.
-        let event = next_event(&mut next, &shared);
-        let handled = match event {
+        let handled = match next_event(&mut next, &shared) {
             Event::Message(msg) => dispatch(msg, state, ctx, &shared.core, &mut chain).await,
             Event::Continue(work) => {
                 let core = &shared.core;
@@ -305,11 +330,7 @@ async fn serve<A: Actor>(
                     SignalOutcome::Exit(reason, terminate) => return (reason, terminate),
                 }
             }
-            Event::Idle => match {
-                // Nothing to drop, but the compiler would keep the event's storage alive.
-                drop(event);
-                idle(&shared, ctx).await
-            } {
+            Event::Idle => match idle(&shared, ctx).await {
                 Idle::Work => continue,
                 Idle::TimedOut => {
                     timed_out = true;
@@ -424,91 +445,5 @@ async fn idle<A: Actor>(shared: &Shared<A>, ctx: &mut Context<A>) -> Idle {
             has_work.await;
             Idle::Work
         }
-    }
-}
-
-#[cfg(test)]
-mod size_probe {
-    use super::*;
-    use crate::actor::Init;
-    use crate::spawn::Spawn;
-    use std::convert::Infallible;
-
-    struct Tiny;
-    impl Actor for Tiny {
-        type Args = ();
-        type Call = Infallible;
-        type Cast = u64;
-        type Info = Infallible;
-        type Continue = Infallible;
-        async fn init(_: (), _: &mut Context<Self>) -> Init<Self> {
-            Init::Ok(Tiny)
-        }
-    }
-
-    #[tokio::test]
-    async fn sizes() {
-        let r = Spawn::<Tiny>::new()
-            .start(())
-            .await
-            .unwrap()
-            .running()
-            .unwrap();
-        let (tx, _rx) = oneshot::channel();
-        let fut = run(r.clone(), (), tx);
-        eprintln!("run future: {}", std::mem::size_of_val(&fut));
-        let mut ctx = Context::new(r.clone());
-        let mut state = Tiny;
-        eprintln!(
-            "serve: {}",
-            std::mem::size_of_val(&serve(&mut state, &mut ctx, None))
-        );
-        let mut ctx2 = Context::new(r.clone());
-        eprintln!(
-            "idle: {}",
-            std::mem::size_of_val(&idle(&r.shared, &mut ctx2))
-        );
-        let mut chain = CallChain::empty();
-        let span = tracing::Span::none();
-        let mut st = Tiny;
-        let mut ctx3 = Context::new(r.clone());
-        let cb = pin!(st.handle_cast(1, &mut ctx3));
-        eprintln!("cast cb: {}", std::mem::size_of_val(&*cb));
-        eprintln!(
-            "drive: {}",
-            std::mem::size_of_val(&drive(cb, &span, r.id(), &mut chain))
-        );
-        eprintln!("span: {}", std::mem::size_of::<tracing::Span>());
-        eprintln!("signal: {}", std::mem::size_of::<Signal>());
-        eprintln!("down: {}", std::mem::size_of::<crate::actor::Down>());
-        eprintln!(
-            "handled: {}",
-            std::mem::size_of::<Result<Handled<Tiny>, ExitReason>>()
-        );
-        eprintln!("ended: {}", std::mem::size_of::<Ended<Tiny>>());
-        let mut st2 = Tiny;
-        let mut ctx4 = Context::new(r.clone());
-        let d = crate::actor::Down {
-            monitor: crate::link::MonitorRef::fired(1, r.id()),
-            id: r.id(),
-            reason: ExitReason::Normal,
-        };
-        eprintln!(
-            "down cb: {}",
-            std::mem::size_of_val(&st2.handle_down(d, &mut ctx4))
-        );
-        eprintln!("Shared<Tiny>: {}", std::mem::size_of::<Shared<Tiny>>());
-        eprintln!("Core: {}", std::mem::size_of::<Core>());
-        eprintln!(
-            "Mailbox: {}",
-            std::mem::size_of::<crate::mailbox::Mailbox<Envelope<Tiny>>>()
-        );
-        eprintln!("Envelope: {}", std::mem::size_of::<Envelope<Tiny>>());
-        eprintln!("Notify: {}", std::mem::size_of::<tokio::sync::Notify>());
-        eprintln!(
-            "CoreState: {}",
-            std::mem::size_of::<crate::cell::CoreState>()
-        );
-        eprintln!("Context: {}", std::mem::size_of::<Context<Tiny>>());
     }
 }
