@@ -12,7 +12,7 @@
 //! a thread-local records its id and the chain of the request being handled, so
 //! [`ActorRef::call`](crate::ActorRef::call) made from inside the handler extends that chain
 //! without any change to its signature. A call whose target already appears in the chain fails
-//! at once with [`CallError::Deadlock`](crate::CallError::Deadlock). Calls made from outside any
+//! at once with [`CallError::Deadlock`]. Calls made from outside any
 //! actor carry an empty chain, which costs nothing.
 
 use std::cell::Cell;
@@ -228,7 +228,7 @@ fn peek<R>(f: impl FnOnce(Option<(ActorId, &CallChain)>) -> R) -> R {
 static TRACKING: AtomicBool = AtomicBool::new(true);
 
 /// Turns caller-chain tracking (and with it runtime deadlock detection) on or off for the
-/// whole process. On by default; [`CallError::CallingSelf`](crate::CallError::CallingSelf) is
+/// whole process. On by default; [`CallError::CallingSelf`] is
 /// detected either way. Mostly useful to measure what tracking costs.
 pub fn set_call_tracking(enabled: bool) {
     TRACKING.store(enabled, Ordering::Relaxed);
