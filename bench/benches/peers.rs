@@ -111,7 +111,13 @@ fn spawn(c: &mut Criterion) {
     // Smoke test (`cargo test --benches`): small batches, same code paths.
     let scale = if measuring() { 1 } else { 100 };
     every_framework(c, "peers_spawn_10k", 10_000 / scale, Spawn(10_000 / scale)).finish();
-    every_framework(c, "peers_spawn_100k", 100_000 / scale, Spawn(100_000 / scale)).finish();
+    every_framework(
+        c,
+        "peers_spawn_100k",
+        100_000 / scale,
+        Spawn(100_000 / scale),
+    )
+    .finish();
 }
 
 fn chain(c: &mut Criterion) {

@@ -105,7 +105,11 @@ impl Framework for Actix {
     type Counter = Addr<ACounter>;
 
     fn runtime(flavor: Flavor) -> Rt {
-        assert_eq!(flavor, Flavor::CurrentThread, "actix runs on a single-thread System");
+        assert_eq!(
+            flavor,
+            Flavor::CurrentThread,
+            "actix runs on a single-thread System"
+        );
         Rt::Actix(::actix::System::new())
     }
 

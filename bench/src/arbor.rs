@@ -6,7 +6,8 @@
 //! below forwards to them).
 //!
 //! Restart (workload 5): Arbor restarts actors through supervisors, which are not merged yet.
-//! The place for the workload is [`restart`] below; it is not implemented rather than faked.
+//! Its place is the RESTART section at the end of this file; it is not implemented rather than
+//! faked.
 
 use std::convert::Infallible;
 
@@ -88,7 +89,9 @@ impl CounterClient {
 
     /// Calls `Ping`.
     pub async fn ping(&self, n: u64) -> Result<u64, CallError> {
-        self.actor.call(|reply_to| CounterCall::Ping(n, reply_to)).await
+        self.actor
+            .call(|reply_to| CounterCall::Ping(n, reply_to))
+            .await
     }
 
     /// Casts an addition.

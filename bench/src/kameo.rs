@@ -145,7 +145,10 @@ pub async fn supervised() -> (ActorRef<KSupervisor>, ActorRef<KCounter>) {
 /// Panics the child, then calls it: answered by the restarted instance.
 pub async fn crash_then_call(child: &ActorRef<KCounter>, n: u64) -> u64 {
     child.tell(Crash).await.expect("tell failed");
-    child.ask(Ping(n)).await.expect("the restarted child did not answer")
+    child
+        .ask(Ping(n))
+        .await
+        .expect("the restarted child did not answer")
 }
 
 /// Workload 5: `iters` times a panic, then a call answered by the restarted actor.
@@ -161,4 +164,20 @@ pub async fn restart(iters: u64) -> Duration {
     let _ = supervisor.stop_gracefully().await;
     supervisor.wait_for_shutdown().await;
     elapsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_restarts_the_child_with_fresh_state() {
+        let (supervisor, child) = supervised().await;
+        child.add(5).await;
+        assert_eq!(child.total().await, 5);
+        assert_eq!(crash_then_call(&child, 41).await, 42);
+        assert_eq!(child.total().await, 0, "answered by a fresh instance");
+        let _ = supervisor.stop_gracefully().await;
+        supervisor.wait_for_shutdown().await;
+    }
 }

@@ -75,9 +75,9 @@ impl Rt {
         F::Output: Send + 'static,
     {
         match self {
-            Rt::Tokio(rt) => rt.block_on(async move {
-                tokio::spawn(fut).await.expect("the workload panicked")
-            }),
+            Rt::Tokio(rt) => {
+                rt.block_on(async move { tokio::spawn(fut).await.expect("the workload panicked") })
+            }
             Rt::Actix(sys) => sys.block_on(fut),
         }
     }

@@ -124,8 +124,11 @@ pub struct RSupervisor;
 pub struct RSupervisorState {
     child: ActorRef<RMsg>,
     generation: u64,
-    waiting: Vec<(u64, RpcReplyPort<(u64, ActorRef<RMsg>)>)>,
+    waiting: Vec<(u64, ChildReply)>,
 }
+
+/// The answer to [`SupervisorMsg::Child`]: the child's generation and handle.
+pub type ChildReply = RpcReplyPort<(u64, ActorRef<RMsg>)>;
 
 /// The supervisor's messages.
 pub enum SupervisorMsg {
@@ -134,7 +137,7 @@ pub enum SupervisorMsg {
         /// The oldest generation the caller accepts.
         min: u64,
         /// Answered with the generation and the child.
-        reply: RpcReplyPort<(u64, ActorRef<RMsg>)>,
+        reply: ChildReply,
     },
 }
 
@@ -205,7 +208,10 @@ pub async fn supervised() -> ActorRef<SupervisorMsg> {
 }
 
 /// The child of generation `min` or newer, and its generation.
-pub async fn current_child(supervisor: &ActorRef<SupervisorMsg>, min: u64) -> (u64, ActorRef<RMsg>) {
+pub async fn current_child(
+    supervisor: &ActorRef<SupervisorMsg>,
+    min: u64,
+) -> (u64, ActorRef<RMsg>) {
     match supervisor
         .call(|reply| SupervisorMsg::Child { min, reply }, None)
         .await
@@ -242,4 +248,21 @@ pub async fn restart(iters: u64) -> Duration {
     let elapsed = start.elapsed();
     let _ = supervisor.stop_and_wait(None, None).await;
     elapsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_restarts_the_child_with_fresh_state() {
+        let supervisor = supervised().await;
+        let (generation, child) = current_child(&supervisor, 0).await;
+        child.add(5).await;
+        assert_eq!(child.total().await, 5);
+        let (next, restarted, answer) = crash_then_call(&supervisor, generation, &child, 41).await;
+        assert_eq!((next, answer), (generation + 1, 42));
+        assert_eq!(restarted.total().await, 0, "answered by a fresh instance");
+        let _ = supervisor.stop_and_wait(None, None).await;
+    }
 }

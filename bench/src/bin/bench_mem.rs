@@ -57,7 +57,9 @@ fn main() {
         "ractor" => measure::<Ractor>(count),
         "actix" => measure::<Actix>(count),
         other => {
-            eprintln!("usage: bench_mem <raw_tokio|arbor|kameo|ractor|actix> [count] (got {other:?})");
+            eprintln!(
+                "usage: bench_mem <raw_tokio|arbor|kameo|ractor|actix> [count] (got {other:?})"
+            );
             std::process::exit(2);
         }
     };

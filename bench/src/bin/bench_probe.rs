@@ -48,7 +48,9 @@ fn main() {
         "ct" => Flavor::CurrentThread,
         other => usage(&format!("unknown flavour {other:?}")),
     };
-    let iters: u64 = iters.parse().unwrap_or_else(|_| usage("iterations: a number"));
+    let iters: u64 = iters
+        .parse()
+        .unwrap_or_else(|_| usage("iterations: a number"));
     let elapsed = match framework.as_str() {
         "raw_tokio" => probe::<RawTokio>(workload, flavor, iters),
         "arbor" => probe::<Arbor>(workload, flavor, iters),

@@ -31,13 +31,41 @@ const PEERS: &[&str] = &["kameo", "ractor", "actix"];
 /// Table rows: criterion group, label, whether Arbor should be within 1.25× of raw tokio.
 const ROWS: &[(&str, &str, bool)] = &[
     ("peers_call", "1. call round-trip (per call)", true),
-    ("peers_cast_1p", "2a. cast, 1 producer → 1 actor (per cast)", true),
-    ("peers_cast_4p", "2b. cast, 4 producers → 1 actor (per cast)", true),
-    ("peers_fan_out", "3. fan-out, casts round-robin to 100 actors (per cast)", false),
-    ("peers_spawn_10k", "4a. spawn 10 000 actors (per actor)", false),
-    ("peers_spawn_100k", "4b. spawn 100 000 actors (per actor)", false),
-    ("peers_restart", "5. restart: panic → call answered by the restarted actor", false),
-    ("peers_chain", "6. call chain a → b → c (per chain call)", false),
+    (
+        "peers_cast_1p",
+        "2a. cast, 1 producer → 1 actor (per cast)",
+        true,
+    ),
+    (
+        "peers_cast_4p",
+        "2b. cast, 4 producers → 1 actor (per cast)",
+        true,
+    ),
+    (
+        "peers_fan_out",
+        "3. fan-out, casts round-robin to 100 actors (per cast)",
+        false,
+    ),
+    (
+        "peers_spawn_10k",
+        "4a. spawn 10 000 actors (per actor)",
+        false,
+    ),
+    (
+        "peers_spawn_100k",
+        "4b. spawn 100 000 actors (per actor)",
+        false,
+    ),
+    (
+        "peers_restart",
+        "5. restart: panic → call answered by the restarted actor",
+        false,
+    ),
+    (
+        "peers_chain",
+        "6. call chain a → b → c (per chain call)",
+        false,
+    ),
 ];
 
 /// Within this factor of raw tokio on call and cast is the goal.
@@ -49,7 +77,8 @@ fn main() {
     let args = Args::parse();
     let times = read_criterion(&args.criterion);
     let memory = read_memory(&args.mem);
-    let report = render(&args, &times, &memory);
+    let instr = read_instr(&args.instr);
+    let report = render(&args, &times, &memory, &instr);
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir).expect("creating the output directory");
     }
@@ -65,9 +94,11 @@ fn main() {
 struct Args {
     criterion: PathBuf,
     mem: PathBuf,
+    instr: PathBuf,
     out: PathBuf,
     date: String,
     rustc: String,
+    load: Option<String>,
 }
 
 impl Args {
@@ -75,9 +106,11 @@ impl Args {
         let mut args = Args {
             criterion: "target/criterion".into(),
             mem: "target/bench-mem.jsonl".into(),
+            instr: "target/bench-instr.jsonl".into(),
             out: "docs/benchmarks.md".into(),
             date: "(unknown date)".into(),
             rustc: "(unknown rustc)".into(),
+            load: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -85,6 +118,8 @@ impl Args {
             match flag.as_str() {
                 "--criterion" => args.criterion = value.into(),
                 "--mem" => args.mem = value.into(),
+                "--instr" => args.instr = value.into(),
+                "--load" => args.load = Some(value),
                 "--out" => args.out = value.into(),
                 "--date" => args.date = value,
                 "--rustc" => args.rustc = value,
@@ -106,8 +141,16 @@ fn read_criterion(root: &Path) -> BTreeMap<Key, f64> {
         if !group.file_name().to_string_lossy().starts_with("peers_") {
             continue;
         }
-        for framework in std::fs::read_dir(group.path()).into_iter().flatten().flatten() {
-            for flavour in std::fs::read_dir(framework.path()).into_iter().flatten().flatten() {
+        for framework in std::fs::read_dir(group.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for flavour in std::fs::read_dir(framework.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 let new = flavour.path().join("new");
                 let (Some(bench), Some(estimates)) = (
                     read_json(&new.join("benchmark.json")),
@@ -150,6 +193,25 @@ fn read_memory(path: &Path) -> BTreeMap<String, Vec<(f64, u64)>> {
             v["count"].as_u64(),
         ) {
             out.entry(f.into()).or_default().push((b, n));
+        }
+    }
+    out
+}
+
+/// Instructions per operation, keyed by (workload, framework).
+fn read_instr(path: &Path) -> BTreeMap<(String, String), f64> {
+    let mut out = BTreeMap::new();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let (Some(f), Some(w), Some(n)) = (
+            v["framework"].as_str(),
+            v["workload"].as_str(),
+            v["instructions_per_op"].as_f64(),
+        ) {
+            out.insert((w.into(), f.into()), n);
         }
     }
     out
@@ -199,10 +261,16 @@ fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name").map(|r| r.trim_start_matches([' ', '\t', ':'])))
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|r| r.trim_start_matches([' ', '\t', ':']))
+        })
         .unwrap_or("unknown CPU")
         .to_string();
-    let logical = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+    let logical = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
     let usable = std::thread::available_parallelism().map_or(0, usize::from);
     let mem_kib: u64 = std::fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
@@ -218,7 +286,12 @@ fn machine() -> String {
     )
 }
 
-fn render(args: &Args, times: &BTreeMap<Key, f64>, memory: &BTreeMap<String, Vec<(f64, u64)>>) -> String {
+fn render(
+    args: &Args,
+    times: &BTreeMap<Key, f64>,
+    memory: &BTreeMap<String, Vec<(f64, u64)>>,
+    instr: &BTreeMap<(String, String), f64>,
+) -> String {
     let get = |g: &str, f: &str, v: &str| times.get(&(g.into(), f.into(), v.into())).copied();
     let mut md = String::new();
     md.push_str("# Benchmarks: Arbor against raw tokio and its peers\n\n");
@@ -229,6 +302,14 @@ fn render(args: &Args, times: &BTreeMap<Key, f64>, memory: &BTreeMap<String, Vec
     let _ = writeln!(md, "- **Date:** {}", args.date);
     let _ = writeln!(md, "- **Machine:** {}", machine());
     let _ = writeln!(md, "- **Toolchain:** {}", args.rustc);
+    if let Some(load) = &args.load {
+        let _ = writeln!(
+            md,
+            "- **Load average** during the criterion run: {load}. The machine is shared; \
+             with a load above its core count, times are noisy (see the instruction counts \
+             below for load-independent figures)."
+        );
+    }
     let _ = writeln!(
         md,
         "- **Runtimes:** `mt` = tokio multi-thread, {} workers; `ct` = tokio current-thread \
@@ -254,7 +335,10 @@ fn render(args: &Args, times: &BTreeMap<Key, f64>, memory: &BTreeMap<String, Vec
 
     for &(group, label, raw_goal) in ROWS {
         for flavour in ["mt", "ct"] {
-            if FRAMEWORKS.iter().all(|(f, _)| get(group, f, flavour).is_none()) {
+            if FRAMEWORKS
+                .iter()
+                .all(|(f, _)| get(group, f, flavour).is_none())
+            {
                 continue;
             }
             let _ = write!(md, "| {label} | {flavour} |");
@@ -286,10 +370,20 @@ fn render(args: &Args, times: &BTreeMap<Key, f64>, memory: &BTreeMap<String, Vec
     }
 
     // Memory: one row, from the separate-process runs.
-    let mem = |f: &str| median(memory.get(f).map(|runs| runs.iter().map(|r| r.0).collect()).unwrap_or_default());
+    let mem = |f: &str| {
+        median(
+            memory
+                .get(f)
+                .map(|runs| runs.iter().map(|r| r.0).collect())
+                .unwrap_or_default(),
+        )
+    };
     let count = memory.values().flatten().map(|r| r.1).max().unwrap_or(0);
     if !memory.is_empty() {
-        let _ = write!(md, "| 4c. memory per idle actor ({count} actors, RSS delta ÷ count) | ct |");
+        let _ = write!(
+            md,
+            "| 4c. memory per idle actor ({count} actors, RSS delta ÷ count) | ct |"
+        );
         for (f, _) in FRAMEWORKS {
             let _ = write!(md, " {} |", mem(f).map_or("–".into(), fmt_bytes));
         }
@@ -342,7 +436,8 @@ fn render(args: &Args, times: &BTreeMap<Key, f64>, memory: &BTreeMap<String, Vec
             let cells: Vec<String> = FRAMEWORKS
                 .iter()
                 .filter_map(|(f, name)| {
-                    get(group, f, flavour).map(|ns| format!("{} {:.1} M/s", name.trim_matches('*'), 1e3 / ns))
+                    get(group, f, flavour)
+                        .map(|ns| format!("{} {:.1} M/s", name.trim_matches('*'), 1e3 / ns))
                 })
                 .collect();
             if !cells.is_empty() {
@@ -354,6 +449,52 @@ fn render(args: &Args, times: &BTreeMap<Key, f64>, memory: &BTreeMap<String, Vec
         md.push_str("Cast throughput in messages per second (1 ÷ time per cast):\n\n");
         md.push_str(&rates.join("\n"));
         md.push_str("\n\n");
+    }
+
+    if !instr.is_empty() {
+        md.push_str(
+            "### Instructions per operation (callgrind, `ct`)\n\n\
+             Load-independent: `(instructions for n operations − for 0) ÷ n`, from \
+             `bench_probe` under `valgrind --tool=callgrind`. Instructions are not time \
+             (atomics and cache misses cost more than their count), but they do not move \
+             with the machine's load.\n\n| Workload |",
+        );
+        for (_, label) in FRAMEWORKS {
+            let _ = write!(md, " {label} |");
+        }
+        md.push_str(" Arbor ÷ raw tokio | Arbor ÷ best peer |\n|---|");
+        for _ in FRAMEWORKS {
+            md.push_str("---:|");
+        }
+        md.push_str("---:|---:|\n");
+        for (workload, label) in [
+            ("call", "1. call round-trip"),
+            ("cast1", "2a. cast 1 → 1"),
+            ("cast4", "2b. cast 4 → 1"),
+            ("fan_out", "3. fan-out"),
+            ("chain", "6. call chain a → b → c"),
+        ] {
+            let get = |f: &str| instr.get(&(workload.into(), f.into())).copied();
+            if get("arbor").is_none() {
+                continue;
+            }
+            let _ = write!(md, "| {label} |");
+            for (f, _) in FRAMEWORKS {
+                let _ = write!(
+                    md,
+                    " {} |",
+                    get(f).map_or("–".into(), |n| format!("{n:.0}"))
+                );
+            }
+            let best_peer = PEERS.iter().filter_map(|p| get(p)).min_by(f64::total_cmp);
+            let _ = writeln!(
+                md,
+                " {} | {} |",
+                fmt_ratio(get("arbor").zip(get("raw_tokio")).map(|(a, r)| a / r), None),
+                fmt_ratio(get("arbor").zip(best_peer).map(|(a, p)| a / p), None)
+            );
+        }
+        md.push('\n');
     }
 
     md.push_str(FINDINGS.trim_end());
