@@ -1,0 +1,351 @@
+//! [`ActorCell`]: the untyped handle that supervisors and registries hold, and the shared
+//! core behind every actor (identity, system signals, links, monitors, exit state).
+//!
+//! Stopping an actor follows OTP's child shutdown: [`ActorCell::shutdown`] asks for a graceful
+//! stop (the actor finishes its current callback, runs `terminate`, exits) and kills it if it
+//! takes longer than the timeout; [`ActorCell::kill`] aborts it at once, without `terminate`.
+//! Any number of tasks can [`wait`](ActorCell::wait) for an actor's exit.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::pin::pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Weak};
+
+use futures::task::AtomicWaker;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::actor::{Actor, Down, ExitSignal};
+use crate::exit::{ExitReason, ShutdownMode};
+use crate::handle::{ActorRef, Shared};
+use crate::lineage::{ActorId, Ancestors};
+use crate::mailbox::MailboxConfig;
+
+/// A system signal: never dropped, handled before the next mailbox message.
+pub(crate) enum Signal {
+    /// Graceful stop: `terminate(reason)`, then exit.
+    Stop(ExitReason),
+    /// A linked actor exited.
+    Exit(ExitSignal),
+    /// A monitored actor exited.
+    Down(Down),
+    /// Run a closure on the state (`:sys.get_state`-like introspection).
+    Inspect(InspectJob),
+}
+
+/// A closure run on the actor's state, as `&mut dyn Any` (downcast by the typed side).
+pub(crate) type InspectJob = Box<dyn FnOnce(&mut dyn Any) + Send>;
+
+pub(crate) enum Phase {
+    Running,
+    /// Deciding to exit: dropping state and queued messages (their callers learn the reason).
+    Exiting(ExitReason),
+    Exited(ExitReason),
+}
+
+pub(crate) struct Watcher {
+    pub(crate) monitor: u64,
+    pub(crate) cell: Weak<dyn CellApi>,
+}
+
+pub(crate) struct CoreState {
+    pub(crate) phase: Phase,
+    pub(crate) signals: VecDeque<Signal>,
+    pub(crate) links: Vec<ActorCell>,
+    pub(crate) watchers: Vec<Watcher>,
+}
+
+const SIGNALS: u8 = 1;
+const KILL: u8 = 2;
+const DEAD: u8 = 4;
+
+/// What every actor shares with its handles, whatever its type.
+pub(crate) struct Core {
+    pub(crate) id: ActorId,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) ancestors: Ancestors,
+    flags: AtomicU8,
+    /// The actor task's waker, registered on each poll of the task.
+    pub(crate) waker: AtomicWaker,
+    pub(crate) state: Mutex<CoreState>,
+    exited: Notify,
+}
+
+impl Core {
+    pub(crate) fn new(name: Option<Arc<str>>, ancestors: Ancestors) -> Core {
+        Core {
+            id: ActorId::next(),
+            name,
+            ancestors,
+            flags: AtomicU8::new(0),
+            waker: AtomicWaker::new(),
+            state: Mutex::new(CoreState {
+                phase: Phase::Running,
+                signals: VecDeque::new(),
+                links: Vec::new(),
+                watchers: Vec::new(),
+            }),
+            exited: Notify::new(),
+        }
+    }
+
+    /// Queues a system signal; `false` if the actor has already exited.
+    pub(crate) fn push_signal(&self, signal: Signal) -> bool {
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Exited(_)) {
+            drop(st);
+            crate::reply::drop_with_cause(crate::reply::Undelivered::TargetExited, signal);
+            return false;
+        }
+        st.signals.push_back(signal);
+        self.flags.fetch_or(SIGNALS, Ordering::Release);
+        drop(st);
+        self.waker.wake();
+        true
+    }
+
+    pub(crate) fn has_signals(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & SIGNALS != 0
+    }
+
+    pub(crate) fn pop_signal(&self) -> Option<Signal> {
+        if !self.has_signals() {
+            return None;
+        }
+        let mut st = self.state.lock();
+        let signal = st.signals.pop_front();
+        if st.signals.is_empty() {
+            self.flags.fetch_and(!SIGNALS, Ordering::Release);
+        }
+        signal
+    }
+
+    pub(crate) fn request_kill(&self) {
+        self.flags.fetch_or(KILL, Ordering::Release);
+        self.waker.wake();
+    }
+
+    pub(crate) fn kill_requested(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & KILL != 0
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & DEAD == 0
+    }
+
+    /// The reason once the actor has exited.
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        match &self.state.lock().phase {
+            Phase::Exited(r) => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    /// The reason once the actor has decided to exit (it may still be cleaning up).
+    pub(crate) fn exiting_reason(&self) -> Option<ExitReason> {
+        match &self.state.lock().phase {
+            Phase::Running => None,
+            Phase::Exiting(r) | Phase::Exited(r) => Some(r.clone()),
+        }
+    }
+
+    pub(crate) fn mark_exiting(&self, reason: &ExitReason) {
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Running) {
+            st.phase = Phase::Exiting(reason.clone());
+        }
+    }
+
+    /// Records the exit, wakes waiters, and sends exit signals to links and DOWN to monitors.
+    pub(crate) fn announce_exit(&self, reason: ExitReason) {
+        let (links, watchers, signals) = {
+            let mut st = self.state.lock();
+            if matches!(st.phase, Phase::Exited(_)) {
+                return;
+            }
+            st.phase = Phase::Exited(reason.clone());
+            (
+                std::mem::take(&mut st.links),
+                std::mem::take(&mut st.watchers),
+                std::mem::take(&mut st.signals),
+            )
+        };
+        self.flags.fetch_or(DEAD, Ordering::Release);
+        self.flags.fetch_and(!SIGNALS, Ordering::Release);
+        crate::reply::drop_with_cause(crate::reply::Undelivered::TargetExited, signals);
+        self.exited.notify_waiters();
+        for link in links {
+            link.core().push_signal(Signal::Exit(ExitSignal {
+                from: self.id,
+                reason: reason.clone(),
+            }));
+        }
+        for watcher in watchers {
+            if let Some(cell) = watcher.cell.upgrade() {
+                cell.core().push_signal(Signal::Down(Down {
+                    monitor: crate::link::MonitorRef::fired(watcher.monitor, self.id),
+                    id: self.id,
+                    reason: reason.clone(),
+                }));
+            }
+        }
+    }
+
+    pub(crate) async fn wait(&self) -> ExitReason {
+        loop {
+            let mut notified = pin!(self.exited.notified());
+            notified.as_mut().enable();
+            if let Some(reason) = self.exit_reason() {
+                return reason;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The type-erased side of an actor, behind [`ActorCell`].
+pub(crate) trait CellApi: Any + Send + Sync {
+    fn core(&self) -> &Core;
+    fn mailbox_len(&self) -> usize;
+    fn mailbox_config(&self) -> MailboxConfig;
+}
+
+/// An untyped handle to an actor: what supervisors, registries and links hold.
+///
+/// Cheap to clone; equality and hashing go by [`ActorId`]. Recover the typed handle with
+/// [`downcast`](ActorCell::downcast).
+#[derive(Clone)]
+pub struct ActorCell(pub(crate) Arc<dyn CellApi>);
+
+impl ActorCell {
+    pub(crate) fn core(&self) -> &Core {
+        self.0.core()
+    }
+
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.core().id
+    }
+
+    /// The name given at spawn, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.core().name.as_deref()
+    }
+
+    /// The actors that started this one, nearest first.
+    pub fn ancestors(&self) -> &Ancestors {
+        &self.core().ancestors
+    }
+
+    /// `false` once the actor has exited.
+    pub fn is_alive(&self) -> bool {
+        self.core().is_alive()
+    }
+
+    /// The exit reason, once the actor has exited.
+    pub fn exit_reason(&self) -> Option<ExitReason> {
+        self.core().exit_reason()
+    }
+
+    /// Messages waiting in the mailbox.
+    pub fn mailbox_len(&self) -> usize {
+        self.0.mailbox_len()
+    }
+
+    /// The mailbox's capacity and overflow policy.
+    pub fn mailbox_config(&self) -> MailboxConfig {
+        self.0.mailbox_config()
+    }
+
+    /// The typed handle, if the actor is an `A`.
+    pub fn downcast<A: Actor>(&self) -> Option<ActorRef<A>> {
+        let any: Arc<dyn Any + Send + Sync> = self.0.clone();
+        any.downcast::<Shared<A>>().ok().map(ActorRef::from_shared)
+    }
+
+    /// Kills the actor at once (`exit(Pid, kill)`): its current callback is abandoned,
+    /// `terminate` does not run, the exit reason is [`ExitReason::Killed`]. Returns without
+    /// waiting; use [`wait`](Self::wait) to observe the exit.
+    pub fn kill(&self) {
+        self.core().request_kill();
+    }
+
+    /// Asks the actor to stop with `reason` after its current callback (running `terminate`)
+    /// without waiting. `false` if it had already exited.
+    pub fn request_stop(&self, reason: ExitReason) -> bool {
+        self.core().push_signal(Signal::Stop(reason))
+    }
+
+    /// Stops the actor with `reason` and waits for its exit, like `gen_server:stop/2`: the
+    /// current callback finishes, `terminate(reason)` runs, the actor exits. Returns the actual
+    /// exit reason (the earlier one if it had already exited).
+    pub async fn stop(&self, reason: ExitReason) -> ExitReason {
+        self.request_stop(reason);
+        self.wait().await
+    }
+
+    /// Stops the actor as a supervisor stops a child, and returns its exit reason.
+    ///
+    /// - [`ShutdownMode::BrutalKill`]: [`kill`](Self::kill) at once.
+    /// - [`ShutdownMode::Timeout`]: graceful stop with [`ExitReason::Shutdown`]; killed if it
+    ///   has not exited within the timeout.
+    /// - [`ShutdownMode::Infinity`]: graceful stop, however long it takes.
+    pub async fn shutdown(&self, mode: ShutdownMode) -> ExitReason {
+        match mode {
+            ShutdownMode::BrutalKill => self.kill(),
+            ShutdownMode::Timeout(limit) => {
+                self.request_stop(ExitReason::Shutdown);
+                if let Ok(reason) = tokio::time::timeout(limit, self.wait()).await {
+                    return reason;
+                }
+                self.kill();
+            }
+            ShutdownMode::Infinity => {
+                self.request_stop(ExitReason::Shutdown);
+            }
+        }
+        self.wait().await
+    }
+
+    /// Waits until the actor has exited and returns why. Returns at once for an exited actor;
+    /// any number of tasks may wait.
+    pub async fn wait(&self) -> ExitReason {
+        self.core().wait().await
+    }
+
+    /// Like [`wait`](Self::wait), but the future owns a handle, so it is `'static` (a
+    /// supervisor can keep one per child in a `FuturesUnordered` and select over them).
+    pub fn exited(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+        let cell = self.clone();
+        async move { cell.wait().await }
+    }
+}
+
+impl fmt::Debug for ActorCell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ActorCell");
+        d.field("id", &self.id());
+        if let Some(name) = self.name() {
+            d.field("name", &name);
+        }
+        d.field("alive", &self.is_alive()).finish()
+    }
+}
+
+impl PartialEq for ActorCell {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for ActorCell {}
+
+impl Hash for ActorCell {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}

@@ -1,0 +1,137 @@
+//! [`Context`]: what an actor's callbacks know about the actor and can do to it.
+//!
+//! Every callback receives `&mut Context<Self>`: the actor's identity and lineage, the callers
+//! of the request being handled, exit trapping, links and monitors, timers, the idle timeout,
+//! a way to stop after the current callback, and starting linked children whose ancestors
+//! include this actor.
+
+use std::time::Duration;
+
+use crate::actor::Actor;
+use crate::cell::ActorCell;
+use crate::exit::ExitReason;
+use crate::handle::ActorRef;
+use crate::lineage::{self, ActorId, Ancestors, CallChain};
+use crate::link::MonitorRef;
+use crate::spawn::{Spawn, Started};
+use crate::timer::TimerRef;
+
+/// The actor's view of itself, passed to every callback.
+pub struct Context<A: Actor> {
+    pub(crate) myself: ActorRef<A>,
+    pub(crate) trap_exit: bool,
+    pub(crate) idle_timeout: Option<Duration>,
+    /// The idle timeout fires once per idle period; any handled event re-arms it.
+    pub(crate) idle_armed: bool,
+    pub(crate) stop: Option<ExitReason>,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(myself: ActorRef<A>, trap_exit: bool) -> Context<A> {
+        Context {
+            myself,
+            trap_exit,
+            idle_timeout: None,
+            idle_armed: true,
+            stop: None,
+        }
+    }
+
+    /// A typed handle to this actor (to give to others, or to cast to oneself).
+    pub fn myself(&self) -> ActorRef<A> {
+        self.myself.clone()
+    }
+
+    /// The untyped handle to this actor.
+    pub fn cell(&self) -> ActorCell {
+        self.myself.cell()
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.myself.id()
+    }
+
+    /// This actor's name, if it was given one.
+    pub fn name(&self) -> Option<&str> {
+        self.myself.name()
+    }
+
+    /// The actors that started this one, nearest first.
+    pub fn ancestors(&self) -> &Ancestors {
+        self.myself.ancestors()
+    }
+
+    /// The callers waiting on the call being handled, immediate caller first; empty outside
+    /// `handle_call` and for calls from outside actors.
+    pub fn callers(&self) -> CallChain {
+        lineage::current_chain()
+    }
+
+    /// Traps exits (or stops trapping): exit signals from linked actors then arrive at
+    /// [`Actor::handle_exit`] instead of stopping this actor.
+    pub fn trap_exit(&mut self, trap: bool) {
+        self.trap_exit = trap;
+    }
+
+    /// `true` while trapping exits.
+    pub fn is_trapping_exits(&self) -> bool {
+        self.trap_exit
+    }
+
+    /// Links this actor to `other` (see [`ActorCell::link`]).
+    pub fn link(&self, other: &ActorCell) {
+        self.cell().link(other);
+    }
+
+    /// Removes the link to `other`.
+    pub fn unlink(&self, other: &ActorCell) {
+        self.cell().unlink(other);
+    }
+
+    /// Monitors `target`: its exit arrives at [`Actor::handle_down`].
+    pub fn monitor(&self, target: &ActorCell) -> MonitorRef {
+        self.cell().monitor(target)
+    }
+
+    /// Removes a monitor and any DOWN of it not yet handled.
+    pub fn demonitor(&self, monitor: &MonitorRef) -> bool {
+        self.cell().demonitor(monitor)
+    }
+
+    /// Sends this actor an info message after `delay`.
+    pub fn send_after(&self, delay: Duration, msg: A::Info) -> TimerRef {
+        self.myself.send_after(delay, msg)
+    }
+
+    /// Calls [`Actor::handle_timeout`] when no message or signal arrives for `timeout`
+    /// (once per idle period); `None` turns it off. Setting it re-arms it.
+    pub fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
+        self.idle_timeout = timeout;
+        self.idle_armed = true;
+    }
+
+    /// The idle timeout, if set.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
+
+    /// Stops this actor with `reason` once the current callback returns (`terminate` runs),
+    /// whatever the callback returns.
+    pub fn stop(&mut self, reason: ExitReason) {
+        self.stop = Some(reason);
+    }
+
+    /// A builder for a child actor linked to this one, with this actor as its parent (first
+    /// ancestor). If this actor exits, the child receives its exit signal and stops with the
+    /// same reason, even when trapping exits.
+    pub fn spawn_child<B: Actor>(&self) -> Spawn<B> {
+        Spawn::new().child_of(&self.cell())
+    }
+
+    /// Starts a linked child with default options (see [`spawn_child`](Self::spawn_child)) and
+    /// waits for its `init`.
+    pub async fn spawn_link<B: Actor>(&self, args: B::Args) -> Result<Started<B>, ExitReason> {
+        self.spawn_child::<B>().start(args).await
+    }
+}

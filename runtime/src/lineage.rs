@@ -1,0 +1,250 @@
+//! Who an actor is, who started it, and who is waiting on the request it handles.
+//!
+//! Two chains are tracked, both as shared cons lists so that extending them is one small
+//! allocation and cloning them is a reference-count increment:
+//!
+//! - [`Ancestors`]: the actors that started this one, nearest first (the supervision chain,
+//!   like Elixir's `$ancestors`).
+//! - [`CallChain`]: the actors blocked in a synchronous call whose (possibly nested) handling
+//!   led to the current request, nearest first.
+//!
+//! The call chain is what the runtime deadlock check uses: while an actor runs a handler, a
+//! task-local records its id and the chain of the request being handled, so
+//! [`ActorRef::call`](crate::ActorRef::call) made from inside the handler extends that chain
+//! without any change to its signature. A call whose target already appears in the chain fails
+//! at once with [`CallError::Deadlock`](crate::CallError::Deadlock). Calls made from outside any
+//! actor carry an empty chain, which costs nothing.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::handle::CallError;
+
+/// A process-unique actor identifier, like an Erlang pid (never reused).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActorId(NonZeroU64);
+
+impl ActorId {
+    pub(crate) fn next() -> ActorId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        ActorId(NonZeroU64::new(n).expect("actor id counter overflowed"))
+    }
+
+    /// The numeric value of this id.
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Debug for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+struct AncestorNode {
+    id: ActorId,
+    name: Option<Arc<str>>,
+    parent: Ancestors,
+}
+
+/// The actors that started an actor, nearest first: its parent (usually a supervisor), the
+/// parent's parent, and so on.
+#[derive(Clone, Default)]
+pub struct Ancestors(Option<Arc<AncestorNode>>);
+
+impl Ancestors {
+    /// No ancestors: an actor started from outside any actor.
+    pub const fn none() -> Ancestors {
+        Ancestors(None)
+    }
+
+    /// The lineage of a child of the actor `id` (named `name`) whose own ancestors are `self`.
+    pub(crate) fn child_of(id: ActorId, name: Option<Arc<str>>, parent: &Ancestors) -> Ancestors {
+        Ancestors(Some(Arc::new(AncestorNode {
+            id,
+            name,
+            parent: parent.clone(),
+        })))
+    }
+
+    /// The nearest ancestor: the actor that started this one.
+    pub fn parent(&self) -> Option<ActorId> {
+        self.0.as_ref().map(|n| n.id)
+    }
+
+    /// Ancestors nearest first, as `(id, name)`.
+    pub fn iter(&self) -> impl Iterator<Item = (ActorId, Option<&str>)> + '_ {
+        let mut cur = self.0.as_deref();
+        std::iter::from_fn(move || {
+            let node = cur?;
+            cur = node.parent.0.as_deref();
+            Some((node.id, node.name.as_deref()))
+        })
+    }
+
+    /// Number of ancestors.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// `true` when the actor was started from outside any actor.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// `true` if `id` is one of the ancestors.
+    pub fn contains(&self, id: ActorId) -> bool {
+        self.iter().any(|(a, _)| a == id)
+    }
+}
+
+impl fmt::Debug for Ancestors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for (id, name) in self.iter() {
+            match name {
+                Some(name) => list.entry(&format_args!("{id}({name})")),
+                None => list.entry(&id),
+            };
+        }
+        list.finish()
+    }
+}
+
+struct ChainNode {
+    id: ActorId,
+    next: CallChain,
+}
+
+/// The actors waiting, directly or through nested calls, on the request being handled: the
+/// immediate caller first.
+#[derive(Clone, Default)]
+pub struct CallChain(Option<Arc<ChainNode>>);
+
+impl CallChain {
+    /// The empty chain of a call made from outside any actor.
+    pub const fn empty() -> CallChain {
+        CallChain(None)
+    }
+
+    fn push(&self, id: ActorId) -> CallChain {
+        CallChain(Some(Arc::new(ChainNode {
+            id,
+            next: self.clone(),
+        })))
+    }
+
+    /// The callers, immediate caller first.
+    pub fn iter(&self) -> impl Iterator<Item = ActorId> + '_ {
+        let mut cur = self.0.as_deref();
+        std::iter::from_fn(move || {
+            let node = cur?;
+            cur = node.next.0.as_deref();
+            Some(node.id)
+        })
+    }
+
+    /// `true` if no actor is waiting (a cast, an info message, or a call from outside actors).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Number of callers in the chain.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// `true` if `id` is waiting on this request.
+    pub fn contains(&self, id: ActorId) -> bool {
+        self.iter().any(|a| a == id)
+    }
+}
+
+impl fmt::Debug for CallChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// What the task-local knows about the actor whose task is running.
+pub(crate) struct Current {
+    pub(crate) id: ActorId,
+    pub(crate) chain: RefCell<CallChain>,
+}
+
+tokio::task_local! {
+    pub(crate) static CURRENT: Current;
+}
+
+static TRACKING: AtomicBool = AtomicBool::new(true);
+
+/// Turns caller-chain tracking (and with it runtime deadlock detection) on or off for the
+/// whole process. On by default; [`CallError::CallingSelf`](crate::CallError::CallingSelf) is
+/// detected either way. Mostly useful to measure what tracking costs.
+pub fn set_call_tracking(enabled: bool) {
+    TRACKING.store(enabled, Ordering::Relaxed);
+}
+
+/// `true` unless [`set_call_tracking`] turned tracking off.
+pub fn call_tracking() -> bool {
+    TRACKING.load(Ordering::Relaxed)
+}
+
+/// The id of the actor whose task is running, if any.
+pub fn current_actor() -> Option<ActorId> {
+    CURRENT.try_with(|c| c.id).ok()
+}
+
+/// The call chain a call to `target` made from the current task carries, or the error that
+/// makes the call fail at once.
+pub(crate) fn outgoing_chain(target: ActorId) -> Result<CallChain, CallError> {
+    match CURRENT.try_with(|cur| {
+        if cur.id == target {
+            return Err(CallError::CallingSelf);
+        }
+        if !call_tracking() {
+            return Ok(CallChain::empty());
+        }
+        let chain = cur.chain.borrow();
+        if chain.contains(target) {
+            // Report the cycle only: from the target's first wait to the call that closes it.
+            let mut cycle: Vec<ActorId> = chain.iter().take_while(|&a| a != target).collect();
+            cycle.reverse();
+            let mut out = Vec::with_capacity(cycle.len() + 3);
+            out.push(target);
+            out.extend(cycle);
+            out.push(cur.id);
+            out.push(target);
+            return Err(CallError::Deadlock { chain: out });
+        }
+        Ok(chain.push(cur.id))
+    }) {
+        Ok(result) => result,
+        Err(_outside_any_actor) => Ok(CallChain::empty()),
+    }
+}
+
+/// Makes `chain` the chain of the request the current actor now handles; returns the old one.
+pub(crate) fn replace_current_chain(chain: CallChain) -> CallChain {
+    CURRENT
+        .try_with(|cur| cur.chain.replace(chain))
+        .unwrap_or_default()
+}
+
+/// The chain of the request the current actor handles (empty outside actors).
+pub(crate) fn current_chain() -> CallChain {
+    CURRENT
+        .try_with(|cur| cur.chain.borrow().clone())
+        .unwrap_or_default()
+}

@@ -1,0 +1,192 @@
+//! Links and monitors between actors.
+//!
+//! A **link** is symmetric: when either actor exits with a reason other than
+//! [`ExitReason::Normal`], the other exits with the same reason, unless it traps exits, in
+//! which case it receives the exit as a message ([`Actor::handle_exit`]). This is how a
+//! supervisor learns that a child died. A **monitor** is one-way: the watcher receives a
+//! [`Down`] with the exit reason ([`Actor::handle_down`]), whatever the reason. Monitoring an
+//! actor that has already exited delivers the DOWN at once; linking to one delivers its exit
+//! signal at once (with its real exit reason, where Erlang would say `noproc`).
+//!
+//! [`Actor::handle_exit`]: crate::Actor::handle_exit
+//! [`Actor::handle_down`]: crate::Actor::handle_down
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Weak;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::actor::{Down, ExitSignal};
+use crate::cell::{ActorCell, CellApi, Core, Phase, Signal, Watcher};
+use crate::exit::ExitReason;
+use crate::lineage::ActorId;
+
+/// Identifies one monitor (OTP's monitor reference). Equality and hashing go by the monitor
+/// only.
+#[derive(Clone)]
+pub struct MonitorRef {
+    id: u64,
+    target: ActorId,
+    target_cell: Option<Weak<dyn CellApi>>,
+}
+
+impl MonitorRef {
+    fn next(target: &ActorCell) -> MonitorRef {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        MonitorRef {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            target: target.id(),
+            target_cell: Some(std::sync::Arc::downgrade(&target.0)),
+        }
+    }
+
+    /// The reference carried by a DOWN (the target is gone, no need to reach it).
+    pub(crate) fn fired(id: u64, target: ActorId) -> MonitorRef {
+        MonitorRef {
+            id,
+            target,
+            target_cell: None,
+        }
+    }
+
+    /// The monitored actor.
+    pub fn target(&self) -> ActorId {
+        self.target
+    }
+}
+
+impl fmt::Debug for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MonitorRef({} on {})", self.id, self.target)
+    }
+}
+
+impl PartialEq for MonitorRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for MonitorRef {}
+
+impl Hash for MonitorRef {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl Core {
+    /// Adds a link to `other`; the exit reason if this actor has already exited.
+    fn add_link(&self, other: &ActorCell) -> Result<(), ExitReason> {
+        let mut st = self.state.lock();
+        if let Phase::Exited(reason) = &st.phase {
+            return Err(reason.clone());
+        }
+        let id = other.id();
+        if !st.links.iter().any(|l| l.id() == id) {
+            st.links.push(other.clone());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn remove_link(&self, id: ActorId) {
+        let mut st = self.state.lock();
+        if let Some(i) = st.links.iter().position(|l| l.id() == id) {
+            st.links.swap_remove(i);
+        }
+    }
+
+    fn add_watcher(&self, monitor: u64, watcher: Weak<dyn CellApi>) -> Result<(), ExitReason> {
+        let mut st = self.state.lock();
+        if let Phase::Exited(reason) = &st.phase {
+            return Err(reason.clone());
+        }
+        // Watchers that exited without demonitoring are pruned here, not when they exit.
+        st.watchers.retain(|w| w.cell.strong_count() > 0);
+        st.watchers.push(Watcher {
+            monitor,
+            cell: watcher,
+        });
+        Ok(())
+    }
+
+    fn remove_watcher(&self, monitor: u64) {
+        let mut st = self.state.lock();
+        st.watchers.retain(|w| w.monitor != monitor);
+    }
+
+    /// Removes a DOWN of `monitor` still queued here; `true` if there was one.
+    fn flush_down(&self, monitor: u64) -> bool {
+        let mut st = self.state.lock();
+        let before = st.signals.len();
+        st.signals
+            .retain(|s| !matches!(s, Signal::Down(d) if d.monitor.id == monitor));
+        before != st.signals.len()
+    }
+}
+
+impl ActorCell {
+    /// Links this actor and `other` (symmetric, idempotent). If either has already exited, the
+    /// other receives its exit signal at once.
+    pub fn link(&self, other: &ActorCell) {
+        if self.id() == other.id() {
+            return;
+        }
+        if let Err(reason) = self.core().add_link(other) {
+            other.core().push_signal(Signal::Exit(ExitSignal {
+                from: self.id(),
+                reason,
+            }));
+            return;
+        }
+        if let Err(reason) = other.core().add_link(self) {
+            self.core().remove_link(other.id());
+            self.core().push_signal(Signal::Exit(ExitSignal {
+                from: other.id(),
+                reason,
+            }));
+        }
+    }
+
+    /// Removes the link between this actor and `other`, if any.
+    pub fn unlink(&self, other: &ActorCell) {
+        self.core().remove_link(other.id());
+        other.core().remove_link(self.id());
+    }
+
+    /// Makes this actor watch `target`: when `target` exits, this actor's
+    /// [`handle_down`](crate::Actor::handle_down) receives a [`Down`]. If `target` has already
+    /// exited, the DOWN is delivered at once.
+    pub fn monitor(&self, target: &ActorCell) -> MonitorRef {
+        let monitor = MonitorRef::next(target);
+        let watcher = std::sync::Arc::downgrade(&self.0);
+        if let Err(reason) = target.core().add_watcher(monitor.id, watcher) {
+            self.core().push_signal(Signal::Down(Down {
+                monitor: monitor.clone(),
+                id: target.id(),
+                reason,
+            }));
+        }
+        monitor
+    }
+
+    /// Removes a monitor this actor holds, and any DOWN of it not yet handled. `true` if a
+    /// pending DOWN was discarded.
+    pub fn demonitor(&self, monitor: &MonitorRef) -> bool {
+        if let Some(target) = monitor.target_cell.as_ref().and_then(Weak::upgrade) {
+            target.core().remove_watcher(monitor.id);
+        }
+        self.core().flush_down(monitor.id)
+    }
+
+    /// The actors linked to this one.
+    pub fn links(&self) -> Vec<ActorId> {
+        self.core()
+            .state
+            .lock()
+            .links
+            .iter()
+            .map(ActorCell::id)
+            .collect()
+    }
+}

@@ -1,0 +1,238 @@
+//! Bounded mailboxes with OTP-minded overflow policies.
+//!
+//! Every actor has one mailbox for its calls, casts and info messages. It is bounded by
+//! default ([`MailboxConfig::DEFAULT_CAPACITY`] messages) and what happens when it is full is
+//! the actor's choice ([`Overflow`]): senders wait for room (back-pressure), are refused, or a
+//! message is dropped. A call is never lost silently: a call that is refused, dropped or evicted
+//! fails at once with [`CallError::MailboxFull`](crate::CallError::MailboxFull).
+//!
+//! System signals (shutdown, exit signals from links, monitor notifications, inspection) do not
+//! go through the mailbox: they have their own queue, are never dropped, and are handled before
+//! the next message.
+//!
+//! The queue is hand-written rather than a tokio channel because tokio's channels cannot evict
+//! their oldest message and allocate their buffers up front; an idle actor's empty mailbox
+//! allocates nothing here.
+//!
+//! ```
+//! use arbor::{MailboxConfig, Overflow};
+//!
+//! let config = MailboxConfig::bounded(64).overflow(Overflow::DropOldest);
+//! assert_eq!(config.capacity(), Some(64));
+//! assert_eq!(MailboxConfig::default().capacity(), Some(1024));
+//! assert_eq!(MailboxConfig::unbounded().capacity(), None);
+//! ```
+
+use std::collections::VecDeque;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+/// What a full mailbox does with a new message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Overflow {
+    /// The sender waits until there is room (back-pressure). The default.
+    #[default]
+    Block,
+    /// The send fails with a "mailbox full" error.
+    Reject,
+    /// The new message is dropped (a call dropped this way fails with `MailboxFull`).
+    DropNewest,
+    /// The oldest queued message is dropped to make room (an evicted call fails with
+    /// `MailboxFull`).
+    DropOldest,
+}
+
+/// An actor's mailbox capacity and overflow policy.
+///
+/// Set per actor type with [`Actor::mailbox`](crate::Actor::mailbox) and per actor with
+/// [`Spawn::mailbox`](crate::Spawn::mailbox).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MailboxConfig {
+    capacity: Option<usize>,
+    overflow: Overflow,
+}
+
+impl MailboxConfig {
+    /// The default capacity of a mailbox: 1024 messages.
+    pub const DEFAULT_CAPACITY: usize = 1024;
+
+    /// A mailbox holding at most `capacity` messages (at least 1), blocking senders when full.
+    pub const fn bounded(capacity: usize) -> MailboxConfig {
+        MailboxConfig {
+            capacity: Some(if capacity == 0 { 1 } else { capacity }),
+            overflow: Overflow::Block,
+        }
+    }
+
+    /// A mailbox without a limit. Use sparingly: a slow actor's queue grows without bound.
+    pub const fn unbounded() -> MailboxConfig {
+        MailboxConfig {
+            capacity: None,
+            overflow: Overflow::Block,
+        }
+    }
+
+    /// The same capacity with another overflow policy.
+    pub const fn overflow(mut self, overflow: Overflow) -> MailboxConfig {
+        self.overflow = overflow;
+        self
+    }
+
+    /// The capacity, or `None` when unbounded.
+    pub const fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    /// The overflow policy.
+    pub const fn overflow_policy(&self) -> Overflow {
+        self.overflow
+    }
+}
+
+impl Default for MailboxConfig {
+    fn default() -> Self {
+        MailboxConfig::bounded(Self::DEFAULT_CAPACITY)
+    }
+}
+
+/// Why a message was not queued; the message comes back.
+pub(crate) enum PushError<T> {
+    /// Full under `Reject` (or under `Block` when the sender may not wait).
+    Full(T),
+    /// Full under `DropNewest`.
+    Dropped(T),
+    /// The actor has exited.
+    Closed(T),
+}
+
+struct Queue<T> {
+    items: VecDeque<T>,
+    closed: bool,
+    /// Senders waiting for room; pops only notify when there are some.
+    blocked: usize,
+}
+
+pub(crate) struct Mailbox<T> {
+    config: MailboxConfig,
+    queue: Mutex<Queue<T>>,
+    len: AtomicUsize,
+    space: Notify,
+}
+
+/// A message accepted into the mailbox, and the oldest message it pushed out, if any.
+pub(crate) type Accepted<T> = Option<T>;
+
+impl<T> Mailbox<T> {
+    pub(crate) fn new(config: MailboxConfig) -> Mailbox<T> {
+        Mailbox {
+            config,
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                closed: false,
+                blocked: 0,
+            }),
+            len: AtomicUsize::new(0),
+            space: Notify::new(),
+        }
+    }
+
+    pub(crate) fn config(&self) -> MailboxConfig {
+        self.config
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Queues `msg` without waiting. Under `Block`, a full mailbox gives `Full` and, when
+    /// `register` is set, counts the sender as blocked (the caller then waits on `space`).
+    fn push_now(&self, msg: T, register: bool) -> Result<Accepted<T>, PushError<T>> {
+        let mut q = self.queue.lock();
+        if q.closed {
+            return Err(PushError::Closed(msg));
+        }
+        let full = matches!(self.config.capacity, Some(cap) if q.items.len() >= cap);
+        let evicted = if full {
+            match self.config.overflow {
+                Overflow::Block => {
+                    if register {
+                        q.blocked += 1;
+                    }
+                    return Err(PushError::Full(msg));
+                }
+                Overflow::Reject => return Err(PushError::Full(msg)),
+                Overflow::DropNewest => return Err(PushError::Dropped(msg)),
+                Overflow::DropOldest => q.items.pop_front(),
+            }
+        } else {
+            None
+        };
+        q.items.push_back(msg);
+        self.len.store(q.items.len(), Ordering::Release);
+        Ok(evicted)
+    }
+
+    /// Queues `msg` if that is possible without waiting.
+    pub(crate) fn try_push(&self, msg: T) -> Result<Accepted<T>, PushError<T>> {
+        self.push_now(msg, false)
+    }
+
+    /// Queues `msg`, waiting for room under `Block`.
+    pub(crate) async fn push(&self, msg: T) -> Result<Accepted<T>, PushError<T>> {
+        let mut msg = match self.push_now(msg, false) {
+            Err(PushError::Full(msg)) if self.config.overflow == Overflow::Block => msg,
+            other => return other,
+        };
+        loop {
+            let mut notified = pin!(self.space.notified());
+            notified.as_mut().enable();
+            match self.push_now(msg, true) {
+                Err(PushError::Full(m)) => {
+                    let _blocked = Unblock(self);
+                    notified.await;
+                    msg = m;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The next message, if any.
+    pub(crate) fn pop(&self) -> Option<T> {
+        let mut q = self.queue.lock();
+        let item = q.items.pop_front();
+        if item.is_some() {
+            self.len.store(q.items.len(), Ordering::Release);
+            if q.blocked > 0 {
+                drop(q);
+                self.space.notify_one();
+            }
+        }
+        item
+    }
+
+    /// Refuses further messages and hands back the queued ones (the caller drops them where
+    /// their reply channels can tell that the actor exited).
+    pub(crate) fn close(&self) -> VecDeque<T> {
+        let mut q = self.queue.lock();
+        q.closed = true;
+        let items = std::mem::take(&mut q.items);
+        self.len.store(0, Ordering::Release);
+        drop(q);
+        self.space.notify_waiters();
+        items
+    }
+}
+
+/// Un-counts a blocked sender when it wakes up or gives up.
+struct Unblock<'a, T>(&'a Mailbox<T>);
+
+impl<T> Drop for Unblock<'_, T> {
+    fn drop(&mut self) {
+        let mut q = self.0.queue.lock();
+        q.blocked = q.blocked.saturating_sub(1);
+    }
+}

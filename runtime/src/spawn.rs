@@ -1,0 +1,183 @@
+//! Starting actors: the [`Spawn`] builder and its outcome, [`Started`].
+//!
+//! Starting works like `gen_server:start_link`: the actor's task is spawned, and
+//! [`Spawn::start`] returns once `init` has finished, with the running actor's handle,
+//! [`Started::Ignored`], or the reason the start failed (an `Init::Stop` reason or a panic in
+//! `init`). A failed or ignored start sends no exit signal to linked actors: the starter learns
+//! of it from the result alone, so a supervisor has one place to handle it.
+//!
+//! ```
+//! use arbor::{Actor, Context, ExitReason, Init, MailboxConfig, Overflow, Spawn, Started};
+//! use std::convert::Infallible;
+//!
+//! struct Worker;
+//! impl Actor for Worker {
+//!     type Args = bool;
+//!     type Call = Infallible;
+//!     type Cast = Infallible;
+//!     type Info = Infallible;
+//!     type Continue = Infallible;
+//!
+//!     async fn init(ok: bool, _ctx: &mut Context<Self>) -> Init<Self> {
+//!         if ok { Init::Ok(Worker) } else { Init::Stop(ExitReason::error("no config")) }
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let started = Spawn::<Worker>::new()
+//!     .name("worker")
+//!     .mailbox(MailboxConfig::bounded(16).overflow(Overflow::Reject))
+//!     .start(true)
+//!     .await;
+//! let worker = started.unwrap().running().unwrap();
+//! assert_eq!(worker.name(), Some("worker"));
+//!
+//! let failed = Spawn::<Worker>::new().start(false).await;
+//! assert_eq!(failed.unwrap_err(), ExitReason::error("no config"));
+//! # }
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use crate::actor::Actor;
+use crate::cell::{ActorCell, Core};
+use crate::exit::ExitReason;
+use crate::handle::{ActorRef, Shared};
+use crate::lineage::Ancestors;
+use crate::mailbox::{Mailbox, MailboxConfig};
+use crate::runner::{self, StartOutcome};
+
+/// The outcome of a successful start.
+pub enum Started<A: Actor> {
+    /// `init` returned `Ok` or `Continue`: the actor is serving.
+    Running(ActorRef<A>),
+    /// `init` returned `Ignore`: no actor runs (a supervisor keeps the child spec).
+    Ignored,
+}
+
+impl<A: Actor> Started<A> {
+    /// The handle, if the actor is running.
+    pub fn running(self) -> Option<ActorRef<A>> {
+        match self {
+            Started::Running(r) => Some(r),
+            Started::Ignored => None,
+        }
+    }
+
+    /// `true` if the actor is running.
+    pub fn is_running(&self) -> bool {
+        matches!(self, Started::Running(_))
+    }
+}
+
+impl<A: Actor> fmt::Debug for Started<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Started::Running(r) => f.debug_tuple("Running").field(r).finish(),
+            Started::Ignored => f.write_str("Ignored"),
+        }
+    }
+}
+
+/// Options for starting an actor of type `A`.
+#[must_use = "a Spawn does nothing until `start` is awaited"]
+pub struct Spawn<A: Actor> {
+    name: Option<Arc<str>>,
+    mailbox: Option<MailboxConfig>,
+    link: Option<ActorCell>,
+    parent: Option<ActorCell>,
+    trap_exit: bool,
+    _actor: PhantomData<fn() -> A>,
+}
+
+impl<A: Actor> Default for Spawn<A> {
+    fn default() -> Self {
+        Spawn::new()
+    }
+}
+
+impl<A: Actor> Spawn<A> {
+    /// Default options: no name, the type's [`Actor::mailbox`], no link, no parent.
+    pub fn new() -> Spawn<A> {
+        Spawn {
+            name: None,
+            mailbox: None,
+            link: None,
+            parent: None,
+            trap_exit: false,
+            _actor: PhantomData,
+        }
+    }
+
+    /// A name, for introspection and tracing (registries give names their meaning).
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Overrides the type's mailbox configuration.
+    pub fn mailbox(mut self, config: MailboxConfig) -> Self {
+        self.mailbox = Some(config);
+        self
+    }
+
+    /// Links the new actor to `to` before `init` runs (`start_link`).
+    pub fn link(mut self, to: &ActorCell) -> Self {
+        self.link = Some(to.clone());
+        self
+    }
+
+    /// Records `parent` as the new actor's parent: its first ancestor, whose exit stops the
+    /// actor even when it traps exits (if they are linked).
+    pub fn parent(mut self, parent: &ActorCell) -> Self {
+        self.parent = Some(parent.clone());
+        self
+    }
+
+    /// Both [`parent`](Self::parent) and [`link`](Self::link): how supervisors start children.
+    pub fn child_of(self, parent: &ActorCell) -> Self {
+        self.parent(parent).link(parent)
+    }
+
+    /// Starts with exit trapping on (it can also be changed from `init`).
+    pub fn trap_exit(mut self, trap: bool) -> Self {
+        self.trap_exit = trap;
+        self
+    }
+
+    /// Spawns the actor's task and waits until `init` has finished. Must be called within a
+    /// tokio runtime.
+    pub async fn start(self, args: A::Args) -> Result<Started<A>, ExitReason> {
+        let ancestors = match &self.parent {
+            Some(p) => Ancestors::child_of(p.id(), p.core().name.clone(), p.ancestors()),
+            None => Ancestors::none(),
+        };
+        let shared = Arc::new(Shared {
+            core: Core::new(self.name, ancestors),
+            mailbox: Mailbox::new(self.mailbox.unwrap_or_else(A::mailbox)),
+        });
+        let myself = ActorRef::from_shared(shared);
+        if let Some(to) = &self.link {
+            myself.cell().link(to);
+        }
+        let (started_tx, started_rx) = oneshot::channel();
+        tokio::spawn(runner::run(
+            myself.clone(),
+            args,
+            self.trap_exit,
+            started_tx,
+        ));
+        match started_rx.await {
+            Ok(StartOutcome::Running) => Ok(Started::Running(myself)),
+            Ok(StartOutcome::Ignored) => Ok(Started::Ignored),
+            Ok(StartOutcome::Failed(reason)) => Err(reason),
+            // Killed (or the runtime shut down) during init.
+            Err(_) => Err(myself.wait().await),
+        }
+    }
+}

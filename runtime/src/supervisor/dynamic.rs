@@ -1,0 +1,385 @@
+//! [`DynamicSupervisor`]: a supervisor that starts with no children and gets them one at a
+//! time (Elixir's `DynamicSupervisor`, OTP's `simple_one_for_one`).
+//!
+//! Children have no ids (they are known by their actor id), are restarted one for one by
+//! their [`Restart`] type under the usual [intensity](super::Intensity) limit, and are shut
+//! down concurrently when the supervisor stops. `max_children` bounds the children it holds,
+//! counting those waiting for a restart attempt.
+//!
+//! ```
+//! use arbor::prelude::*;
+//! use arbor::supervisor::DynamicSupervisorSpec;
+//! use std::convert::Infallible;
+//!
+//! struct Session;
+//! impl Actor for Session {
+//!     type Args = u32;
+//!     type Call = Infallible;
+//!     type Cast = Infallible;
+//!     type Info = Infallible;
+//!     type Continue = Infallible;
+//!     async fn init(_user: u32, _ctx: &mut Context<Self>) -> Init<Self> {
+//!         Init::Ok(Session)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let sessions = DynamicSupervisorSpec::new().max_children(2).start().await.unwrap();
+//! let a = sessions.start_actor::<Session>(1).await.unwrap().unwrap();
+//! sessions.start_actor::<Session>(2).await.unwrap();
+//! assert!(sessions.start_actor::<Session>(3).await.is_err()); // max_children
+//! sessions.terminate_child(&a.cell()).await.unwrap();
+//! assert_eq!(sessions.count_children().await.unwrap().active, 1);
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::actor::{Actor, ExitSignal, Handled, Init};
+use crate::cell::ActorCell;
+use crate::context::Context;
+use crate::exit::{ExitReason, ShutdownMode};
+use crate::handle::{ActorRef, CallError};
+use crate::introspect::ChildEntry;
+use crate::lineage::ActorId;
+use crate::mailbox::MailboxConfig;
+use crate::reply::ReplyTo;
+use crate::spawn::Spawn;
+
+use super::intensity::{Intensity, RestartWindow};
+use super::spec::{AutoShutdown, ChildSpec, RunningChild, StartFuture, SupervisorStart};
+use super::{
+    ADMIN_TIMEOUT, ChildCounts, ChildError, ChildStatus, FromChild, SpecError, StartChildError,
+    StartError,
+};
+
+/// A dynamic supervisor's flags.
+#[derive(Clone, Debug, Default)]
+pub struct DynamicSupervisorSpec {
+    intensity: Intensity,
+    max_children: Option<usize>,
+    name: Option<Arc<str>>,
+}
+
+impl DynamicSupervisorSpec {
+    /// Default intensity (3 restarts in 5 s), no child limit.
+    pub fn new() -> DynamicSupervisorSpec {
+        DynamicSupervisorSpec::default()
+    }
+
+    /// Tolerates `max_restarts` restarts within `period`.
+    pub fn intensity(mut self, max_restarts: u32, period: Duration) -> Self {
+        self.intensity = Intensity::new(max_restarts, period);
+        self
+    }
+
+    /// At most `max` children (running or waiting for a restart).
+    pub fn max_children(mut self, max: usize) -> Self {
+        self.max_children = Some(max);
+        self
+    }
+
+    /// Names the supervisor actor.
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Starts a standalone dynamic supervisor.
+    pub async fn start(&self) -> Result<DynamicSupervisorRef, StartError> {
+        self.start_linked(None).await
+    }
+
+    /// Starts the supervisor under `parent` (linked, its first ancestor), or standalone.
+    pub async fn start_linked(&self, parent: Option<&ActorCell>) -> Result<DynamicSupervisorRef, StartError> {
+        if self.intensity.period.is_zero() {
+            return Err(StartError::Invalid(SpecError::ZeroPeriod));
+        }
+        let mut spawn = Spawn::<DynamicSupervisor>::new().trap_exit(true);
+        if let Some(name) = &self.name {
+            spawn = spawn.name(name.clone());
+        }
+        if let Some(parent) = parent {
+            spawn = spawn.child_of(parent);
+        }
+        let started = spawn.start(self.clone()).await.map_err(StartError::Exited)?;
+        let actor = started.running().ok_or(StartError::Exited(ExitReason::Normal))?;
+        Ok(DynamicSupervisorRef { actor })
+    }
+}
+
+impl SupervisorStart for DynamicSupervisorSpec {
+    fn start_under(&self, parent: Option<&ActorCell>) -> StartFuture {
+        let spec = self.clone();
+        let parent = parent.cloned();
+        Box::pin(async move {
+            let sup = spec.start_linked(parent.as_ref()).await.map_err(StartError::into_exit_reason)?;
+            Ok(Some(RunningChild::new(sup.cell())))
+        })
+    }
+}
+
+/// The dynamic supervisor actor.
+pub struct DynamicSupervisor {
+    window: RestartWindow,
+    max_children: Option<usize>,
+    running: HashMap<ActorId, (ActorCell, ChildSpec, u32)>,
+    /// Children whose restart failed, waiting for another attempt, by retry key.
+    restarting: HashMap<u64, (ChildSpec, u32)>,
+    next_retry: u64,
+    me: ActorCell,
+}
+
+/// Requests a [`DynamicSupervisor`] answers.
+pub enum DynamicCall {
+    /// `start_child`.
+    StartChild(ChildSpec, ReplyTo<Result<Option<ActorCell>, StartChildError>>),
+    /// `terminate_child`.
+    TerminateChild(ActorId, ReplyTo<Result<(), ChildError>>),
+    /// `which_children`.
+    WhichChildren(ReplyTo<Vec<ActorCell>>),
+    /// `count_children`.
+    CountChildren(ReplyTo<ChildCounts>),
+    /// Introspection entries.
+    Entries(ReplyTo<Vec<ChildEntry>>),
+}
+
+/// Messages a [`DynamicSupervisor`] sends itself.
+pub enum DynamicInfo {
+    /// Retry a failed restart.
+    TryAgain(u64),
+}
+
+impl Actor for DynamicSupervisor {
+    type Args = DynamicSupervisorSpec;
+    type Call = DynamicCall;
+    type Cast = std::convert::Infallible;
+    type Info = DynamicInfo;
+    type Continue = std::convert::Infallible;
+
+    async fn init(spec: DynamicSupervisorSpec, ctx: &mut Context<Self>) -> Init<Self> {
+        Init::Ok(DynamicSupervisor {
+            window: RestartWindow::new(spec.intensity),
+            max_children: spec.max_children,
+            running: HashMap::new(),
+            restarting: HashMap::new(),
+            next_retry: 0,
+            me: ctx.cell(),
+        })
+    }
+
+    async fn handle_call(&mut self, msg: DynamicCall, _ctx: &mut Context<Self>) -> Handled<Self> {
+        match msg {
+            DynamicCall::StartChild(spec, reply) => {
+                let _ = reply.send(self.start_new(spec).await);
+            }
+            DynamicCall::TerminateChild(id, reply) => {
+                let result = match self.running.remove(&id) {
+                    Some((cell, spec, _)) => {
+                        self.me.unlink(&cell);
+                        cell.shutdown(spec.shutdown).await;
+                        Ok(())
+                    }
+                    None => Err(ChildError::NotFound),
+                };
+                let _ = reply.send(result);
+            }
+            DynamicCall::WhichChildren(reply) => {
+                let _ = reply.send(self.running.values().map(|(c, _, _)| c.clone()).collect());
+            }
+            DynamicCall::CountChildren(reply) => {
+                let mut counts = ChildCounts::default();
+                let specs = self.running.values().map(|(_, s, _)| s);
+                for spec in specs.chain(self.restarting.values().map(|(s, _)| s)) {
+                    counts.specs += 1;
+                    match spec.kind {
+                        super::ChildKind::Worker => counts.workers += 1,
+                        super::ChildKind::Supervisor => counts.supervisors += 1,
+                    }
+                }
+                counts.active = self.running.len();
+                let _ = reply.send(counts);
+            }
+            DynamicCall::Entries(reply) => {
+                let running = self.running.values().map(|(cell, spec, restarts)| ChildEntry {
+                    id: None,
+                    kind: spec.kind,
+                    restart: spec.restart,
+                    restarts: *restarts,
+                    status: ChildStatus::Running(cell.clone()),
+                    cell: Some(cell.clone()),
+                });
+                let waiting = self.restarting.values().map(|(spec, restarts)| ChildEntry {
+                    id: None,
+                    kind: spec.kind,
+                    restart: spec.restart,
+                    restarts: *restarts,
+                    status: ChildStatus::Restarting,
+                    cell: None,
+                });
+                let mut entries: Vec<ChildEntry> = running.chain(waiting).collect();
+                entries.sort_by_key(|e| e.cell.as_ref().map(ActorCell::id));
+                let _ = reply.send(entries);
+            }
+        }
+        Handled::Continue
+    }
+
+    async fn handle_info(&mut self, msg: DynamicInfo, _ctx: &mut Context<Self>) -> Handled<Self> {
+        let DynamicInfo::TryAgain(key) = msg;
+        match self.restarting.remove(&key) {
+            Some((spec, restarts)) => self.restart(spec, restarts).await,
+            None => Handled::Continue,
+        }
+    }
+
+    async fn handle_exit(&mut self, signal: ExitSignal, _ctx: &mut Context<Self>) -> Handled<Self> {
+        let Some((_, spec, restarts)) = self.running.remove(&signal.from) else {
+            return Handled::Continue;
+        };
+        if spec.restart.restarts_after(&signal.reason) {
+            self.restart(spec, restarts).await
+        } else {
+            Handled::Continue
+        }
+    }
+
+    async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
+        // Dynamic children are independent: stop them all at once, as Elixir does.
+        let stopping = self.running.drain().map(|(_, (cell, spec, _))| {
+            self.me.unlink(&cell);
+            async move { cell.shutdown(spec.shutdown).await }
+        });
+        futures::future::join_all(stopping).await;
+        self.restarting.clear();
+    }
+
+    fn mailbox() -> MailboxConfig {
+        MailboxConfig::unbounded()
+    }
+}
+
+impl DynamicSupervisor {
+    async fn start_new(&mut self, spec: ChildSpec) -> Result<Option<ActorCell>, StartChildError> {
+        spec.validate(AutoShutdown::Never).map_err(StartChildError::Invalid)?;
+        if self
+            .max_children
+            .is_some_and(|max| self.running.len() + self.restarting.len() >= max)
+        {
+            return Err(StartChildError::MaxChildren);
+        }
+        match (spec.start)(&self.me).await {
+            Ok(Some(rc)) => {
+                let cell = rc.cell;
+                self.running.insert(cell.id(), (cell.clone(), spec, 0));
+                Ok(Some(cell))
+            }
+            // An ignored child is not kept, whatever its restart type.
+            Ok(None) => Ok(None),
+            Err(reason) => Err(StartChildError::Failed(reason)),
+        }
+    }
+
+    async fn restart(&mut self, spec: ChildSpec, restarts: u32) -> Handled<Self> {
+        if !self.window.add_restart() {
+            tracing::error!(supervisor = %self.me.id(), "reached maximum restart intensity; shutting down");
+            return Handled::Stop(ExitReason::Shutdown);
+        }
+        match (spec.start)(&self.me).await {
+            Ok(Some(rc)) => {
+                self.running.insert(rc.cell.id(), (rc.cell, spec, restarts + 1));
+            }
+            Ok(None) => {}
+            Err(reason) => {
+                tracing::warn!(supervisor = %self.me.id(), %reason, "restart failed; retrying");
+                let key = self.next_retry;
+                self.next_retry += 1;
+                self.restarting.insert(key, (spec, restarts + 1));
+                if let Some(me) = self.me.downcast::<DynamicSupervisor>() {
+                    let _ = me.try_send(DynamicInfo::TryAgain(key));
+                }
+            }
+        }
+        Handled::Continue
+    }
+}
+
+/// The handle to a running [`DynamicSupervisor`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct DynamicSupervisorRef {
+    actor: ActorRef<DynamicSupervisor>,
+}
+
+impl DynamicSupervisorRef {
+    /// The supervisor's untyped handle.
+    pub fn cell(&self) -> ActorCell {
+        self.actor.cell()
+    }
+
+    /// The supervisor's typed actor handle.
+    pub fn actor(&self) -> &ActorRef<DynamicSupervisor> {
+        &self.actor
+    }
+
+    /// Starts a child from `spec` (its id is ignored). `Ok(None)` if it ignored the start.
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<Option<ActorCell>, StartChildError> {
+        self.actor
+            .call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::StartChild(spec, r))
+            .await
+            .map_err(StartChildError::Supervisor)?
+    }
+
+    /// Starts a permanent actor child of type `A`; its typed handle, `None` if it ignored the
+    /// start.
+    pub async fn start_actor<A: Actor>(&self, args: A::Args) -> Result<Option<ActorRef<A>>, StartChildError>
+    where
+        A::Args: Clone,
+    {
+        let cell = self.start_child(ChildSpec::actor::<A>("", args)).await?;
+        Ok(cell.and_then(|c| c.downcast()))
+    }
+
+    /// Stops a child with its shutdown mode; it is not restarted.
+    pub async fn terminate_child(&self, child: &ActorCell) -> Result<(), ChildError> {
+        let id = child.id();
+        self.actor
+            .call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::TerminateChild(id, r))
+            .await
+            .map_err(ChildError::Supervisor)?
+    }
+
+    /// The running children.
+    pub async fn which_children(&self) -> Result<Vec<ActorCell>, CallError> {
+        self.actor
+            .call_timeout(ADMIN_TIMEOUT, DynamicCall::WhichChildren)
+            .await
+    }
+
+    /// Counts of children (running and waiting for a restart).
+    pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
+        self.actor
+            .call_timeout(ADMIN_TIMEOUT, DynamicCall::CountChildren)
+            .await
+    }
+
+    /// Stops the supervisor, its children concurrently first.
+    pub async fn shutdown(&self) -> ExitReason {
+        self.cell().shutdown(ShutdownMode::Infinity).await
+    }
+}
+
+impl FromChild for DynamicSupervisorRef {
+    fn from_child(child: &RunningChild) -> Option<Self> {
+        child.cell.downcast().map(|actor| DynamicSupervisorRef { actor })
+    }
+}
+
+impl fmt::Debug for DynamicSupervisorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DynamicSupervisorRef").field(&self.actor.id()).finish()
+    }
+}
