@@ -3,7 +3,8 @@
 //! Events (starts, terminations) are recorded by the probe children and asserted in order;
 //! time is tokio's paused clock, so timeouts and windows run instantly and deterministically.
 
-mod common;
+mod supervision_common;
+use supervision_common as common;
 
 use std::time::Duration;
 

@@ -1,225 +1,297 @@
-//! A probe actor for supervision tests: it records its starts and stops through a channel,
-//! can be told to fail its start, crash, stop with any reason, or hang in `terminate`.
+//! A probe actor for the integration tests: it records what happens to it as [`Ev`]ents on
+//! an unbounded channel, and its requests exercise each runtime feature.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use arbor::prelude::*;
-use arbor::supervisor::{ChildSpec, Restart};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-/// What a probe did.
+/// What a probe saw, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// `init` succeeded.
-    Started(&'static str),
-    /// `terminate` ran to its end with this reason.
-    Terminated(&'static str, ExitReason),
-    /// `terminate` began (for probes that hang in it).
-    Terminating(&'static str),
+pub enum Ev {
+    Init,
+    Call(u32),
+    Cast(u32),
+    Info(u32),
+    Continue(u32),
+    Exit(ActorId, ExitReason),
+    Down(ActorId, ExitReason),
+    Timeout,
+    /// Blocked on a gate.
+    Gated,
+    Terminate(ExitReason),
 }
 
-/// How a probe's `init` behaves.
-#[derive(Clone, Debug)]
-pub enum Boot {
+/// How `init` behaves.
+pub enum InitMode {
     Ok,
+    Continue(u32),
     Ignore,
-    Fail,
+    Stop(ExitReason),
+    Panic(&'static str),
+    /// Waits for the gate, then `Ok`.
+    Wait(oneshot::Receiver<()>),
 }
 
-/// Shared knobs a test can turn while the tree runs.
-#[derive(Clone, Debug, Default)]
-pub struct Knobs {
-    /// While > 0, each start fails and decrements it.
-    pub fail_starts: Arc<AtomicU32>,
-}
-
-impl Knobs {
-    pub fn fail_next(&self, n: u32) {
-        self.fail_starts.store(n, Ordering::SeqCst);
-    }
-}
-
-#[derive(Clone)]
-pub struct ProbeArgs {
-    pub name: &'static str,
-    pub events: mpsc::UnboundedSender<Event>,
-    pub boot: Boot,
-    pub knobs: Knobs,
-    /// `terminate` sleeps this long (None: returns at once).
-    pub linger: Option<Duration>,
-    /// Started with exit trapping.
-    pub trap: bool,
-    /// In terminate: wait on this barrier (concurrent shutdown checks).
-    pub barrier: Option<Arc<tokio::sync::Barrier>>,
+pub struct Args {
+    pub events: mpsc::UnboundedSender<Ev>,
+    pub init: InitMode,
 }
 
 pub struct Probe {
-    args: ProbeArgs,
+    events: mpsc::UnboundedSender<Ev>,
+    deferred: Vec<ReplyTo<u32>>,
 }
 
-pub enum ProbeCall {
-    Ping(ReplyTo<&'static str>),
+pub enum Req {
+    Echo(u32, ReplyTo<u32>),
+    /// Drops the ReplyTo without answering.
+    Forget(ReplyTo<u32>),
+    /// Panics while holding the ReplyTo.
+    Panic(&'static str, ReplyTo<u32>),
+    /// Keeps the ReplyTo in the state.
+    Defer(ReplyTo<u32>),
+    /// Answers every deferred call with the value; replies whether each answer was delivered.
+    Release(u32, ReplyTo<Vec<bool>>),
+    /// A spawned task answers once the gate opens.
+    AnswerFromTask(u32, oneshot::Receiver<()>, ReplyTo<u32>),
+    /// Calls the next actor of the path with the rest of the path; the last one answers 0.
+    Relay(Vec<ActorRef<Probe>>, ReplyTo<Result<u32, CallError>>),
+    /// Never answers nor returns.
+    Hang(ReplyTo<u32>),
+    /// Answers, then stops.
+    Stop(ExitReason, ReplyTo<()>),
+    /// The caller chain the handler sees.
+    Callers(ReplyTo<Vec<ActorId>>),
+    /// Like `Relay`, but the last actor answers with the callers it sees.
+    CallersVia(
+        Vec<ActorRef<Probe>>,
+        ReplyTo<Result<Vec<ActorId>, CallError>>,
+    ),
+    /// Calls itself.
+    CallSelf(ReplyTo<Result<u32, CallError>>),
 }
 
-pub enum ProbeCast {
-    /// Panic in the handler.
-    Crash,
-    /// Stop with this reason (terminate runs).
+pub type Job = Box<dyn FnOnce(&mut Probe, &mut Context<Probe>) + Send>;
+
+pub enum Msg {
+    Record(u32),
+    /// Blocks the actor until the gate opens (or its sender is dropped).
+    Gate(oneshot::Receiver<()>),
+    Panic(&'static str),
     Stop(ExitReason),
+    ContinueWith(u32),
+    /// Runs a closure with the state and context (links, monitors, trapping, timers...).
+    Run(Job),
 }
 
 impl Actor for Probe {
-    type Args = ProbeArgs;
-    type Call = ProbeCall;
-    type Cast = ProbeCast;
-    type Info = std::convert::Infallible;
-    type Continue = std::convert::Infallible;
+    type Args = Args;
+    type Call = Req;
+    type Cast = Msg;
+    type Info = u32;
+    type Continue = u32;
 
-    async fn init(args: ProbeArgs, ctx: &mut Context<Self>) -> Init<Self> {
-        let failing = args
-            .knobs
-            .fail_starts
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if failing {
-            return Init::Stop(ExitReason::error("start failed"));
-        }
-        match args.boot {
-            Boot::Ok => {
-                ctx.trap_exit(args.trap);
-                let _ = args.events.send(Event::Started(args.name));
-                Init::Ok(Probe { args })
+    async fn init(args: Args, _ctx: &mut Context<Self>) -> Init<Self> {
+        let _ = args.events.send(Ev::Init);
+        let probe = Probe {
+            events: args.events,
+            deferred: Vec::new(),
+        };
+        match args.init {
+            InitMode::Ok => Init::Ok(probe),
+            InitMode::Continue(n) => Init::Continue(probe, n),
+            InitMode::Ignore => Init::Ignore,
+            InitMode::Stop(reason) => Init::Stop(reason),
+            InitMode::Panic(message) => panic!("{message}"),
+            InitMode::Wait(gate) => {
+                let _ = gate.await;
+                Init::Ok(probe)
             }
-            Boot::Ignore => Init::Ignore,
-            Boot::Fail => Init::Stop(ExitReason::error("init failed")),
         }
     }
 
-    async fn handle_call(&mut self, msg: ProbeCall, _ctx: &mut Context<Self>) -> Handled<Self> {
-        let ProbeCall::Ping(reply) = msg;
-        let _ = reply.send(self.args.name);
+    async fn handle_call(&mut self, msg: Req, ctx: &mut Context<Self>) -> Handled<Self> {
+        match msg {
+            Req::Echo(n, reply_to) => {
+                if n != SYNC {
+                    self.record(Ev::Call(n));
+                }
+                let _ = reply_to.send(n);
+            }
+            Req::Forget(reply_to) => drop(reply_to),
+            Req::Panic(message, _reply_to) => panic!("{message}"),
+            Req::Defer(reply_to) => self.deferred.push(reply_to),
+            Req::Release(n, reply_to) => {
+                let delivered = self.deferred.drain(..).map(|d| d.send(n).is_ok()).collect();
+                let _ = reply_to.send(delivered);
+            }
+            Req::AnswerFromTask(n, gate, reply_to) => {
+                tokio::spawn(async move {
+                    let _ = gate.await;
+                    let _ = reply_to.send(n);
+                });
+            }
+            Req::Relay(mut path, reply_to) => {
+                let result = if path.is_empty() {
+                    Ok(0)
+                } else {
+                    let next = path.remove(0);
+                    next.call(|r| Req::Relay(path, r))
+                        .await
+                        .and_then(|inner| inner)
+                };
+                let _ = reply_to.send(result);
+            }
+            Req::Hang(_reply_to) => std::future::pending::<()>().await,
+            Req::Stop(reason, reply_to) => {
+                let _ = reply_to.send(());
+                return Handled::Stop(reason);
+            }
+            Req::Callers(reply_to) => {
+                let _ = reply_to.send(ctx.callers().iter().collect());
+            }
+            Req::CallersVia(mut path, reply_to) => {
+                let result = if path.is_empty() {
+                    Ok(ctx.callers().iter().collect())
+                } else {
+                    let next = path.remove(0);
+                    next.call(|r| Req::CallersVia(path, r))
+                        .await
+                        .and_then(|inner| inner)
+                };
+                let _ = reply_to.send(result);
+            }
+            Req::CallSelf(reply_to) => {
+                let result = ctx.myself().call(|r| Req::Echo(1, r)).await;
+                let _ = reply_to.send(result);
+            }
+        }
         Handled::Continue
     }
 
-    async fn handle_cast(&mut self, msg: ProbeCast, _ctx: &mut Context<Self>) -> Handled<Self> {
+    async fn handle_cast(&mut self, msg: Msg, ctx: &mut Context<Self>) -> Handled<Self> {
         match msg {
-            ProbeCast::Crash => panic!("probe {} crashed", self.args.name),
-            ProbeCast::Stop(reason) => Handled::Stop(reason),
+            Msg::Record(n) => self.record(Ev::Cast(n)),
+            Msg::Gate(gate) => {
+                self.record(Ev::Gated);
+                let _ = gate.await;
+            }
+            Msg::Panic(message) => panic!("{message}"),
+            Msg::Stop(reason) => return Handled::Stop(reason),
+            Msg::ContinueWith(n) => return Handled::ContinueWith(n),
+            Msg::Run(job) => job(self, ctx),
         }
+        Handled::Continue
+    }
+
+    async fn handle_info(&mut self, n: u32, _ctx: &mut Context<Self>) -> Handled<Self> {
+        self.record(Ev::Info(n));
+        Handled::Continue
+    }
+
+    async fn handle_continue(&mut self, n: u32, _ctx: &mut Context<Self>) -> Handled<Self> {
+        self.record(Ev::Continue(n));
+        Handled::Continue
+    }
+
+    async fn handle_exit(&mut self, signal: ExitSignal, _ctx: &mut Context<Self>) -> Handled<Self> {
+        self.record(Ev::Exit(signal.from, signal.reason));
+        Handled::Continue
+    }
+
+    async fn handle_down(&mut self, down: Down, _ctx: &mut Context<Self>) -> Handled<Self> {
+        self.record(Ev::Down(down.id, down.reason));
+        Handled::Continue
+    }
+
+    async fn handle_timeout(&mut self, _ctx: &mut Context<Self>) -> Handled<Self> {
+        self.record(Ev::Timeout);
+        Handled::Continue
     }
 
     async fn terminate(&mut self, reason: &ExitReason, _ctx: &mut Context<Self>) {
-        let _ = self.args.events.send(Event::Terminating(self.args.name));
-        if let Some(barrier) = &self.args.barrier {
-            barrier.wait().await;
-        }
-        if let Some(linger) = self.args.linger {
-            tokio::time::sleep(linger).await;
-        }
-        let _ = self.args.events.send(Event::Terminated(self.args.name, reason.clone()));
+        self.record(Ev::Terminate(reason.clone()));
     }
 }
 
-/// Receives the probes' events.
-pub struct Events {
-    pub tx: mpsc::UnboundedSender<Event>,
-    rx: mpsc::UnboundedReceiver<Event>,
-}
-
-impl Events {
-    pub fn new() -> Events {
-        let (tx, rx) = mpsc::unbounded_channel();
-        Events { tx, rx }
-    }
-
-    /// A probe's arguments reporting here.
-    pub fn probe(&self, name: &'static str) -> ProbeArgs {
-        ProbeArgs {
-            name,
-            events: self.tx.clone(),
-            boot: Boot::Ok,
-            knobs: Knobs::default(),
-            linger: None,
-            trap: false,
-            barrier: None,
-        }
-    }
-
-    /// A permanent probe child spec.
-    pub fn child(&self, name: &'static str) -> ChildSpec {
-        ChildSpec::actor::<Probe>(name, self.probe(name))
-    }
-
-    /// A probe child spec with a restart type.
-    pub fn child_with(&self, name: &'static str, restart: Restart) -> ChildSpec {
-        self.child(name).restart(restart)
-    }
-
-    /// The next event, skipping `Terminating` (waits at most a minute of tokio time).
-    pub async fn next(&mut self) -> Event {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(60), self.rx.recv()).await {
-                Ok(Some(Event::Terminating(_))) => continue,
-                Ok(Some(event)) => return event,
-                Ok(None) => panic!("event channel closed"),
-                Err(_) => panic!("no event within 60 s"),
-            }
-        }
-    }
-
-    /// The next event, `Terminating` included.
-    pub async fn next_raw(&mut self) -> Event {
-        match tokio::time::timeout(Duration::from_secs(60), self.rx.recv()).await {
-            Ok(Some(event)) => event,
-            _ => panic!("no event within 60 s"),
-        }
-    }
-
-    /// The next `n` events, in order.
-    pub async fn take(&mut self, n: usize) -> Vec<Event> {
-        let mut events = Vec::with_capacity(n);
-        for _ in 0..n {
-            events.push(self.next().await);
-        }
-        events
-    }
-
-    /// Asserts no event is pending (after letting every ready task run).
-    pub async fn assert_quiet(&mut self) {
-        for _ in 0..50 {
-            tokio::task::yield_now().await;
-        }
-        loop {
-            match self.rx.try_recv() {
-                Ok(Event::Terminating(_)) => continue,
-                Ok(event) => panic!("unexpected event {event:?}"),
-                Err(_) => return,
-            }
-        }
+impl Probe {
+    pub fn record(&self, ev: Ev) {
+        let _ = self.events.send(ev);
     }
 }
 
-pub fn started(name: &'static str) -> Event {
-    Event::Started(name)
+/// A running probe and its event stream.
+pub struct Spawned {
+    pub actor: ActorRef<Probe>,
+    pub events: mpsc::UnboundedReceiver<Ev>,
 }
 
-pub fn stopped(name: &'static str) -> Event {
-    Event::Terminated(name, ExitReason::Shutdown)
+impl Spawned {
+    /// The next event (fails the test if the actor's channel closed).
+    pub async fn next(&mut self) -> Ev {
+        self.events.recv().await.expect("event channel closed")
+    }
+
+    /// Events already recorded, without waiting.
+    pub fn drain(&mut self) -> Vec<Ev> {
+        let mut out = Vec::new();
+        while let Ok(ev) = self.events.try_recv() {
+            out.push(ev);
+        }
+        out
+    }
+
+    pub fn cell(&self) -> ActorCell {
+        self.actor.cell()
+    }
+
+    /// Runs a closure in the actor (with its context).
+    pub async fn run(&self, job: impl FnOnce(&mut Probe, &mut Context<Probe>) + Send + 'static) {
+        self.actor.cast(Msg::Run(Box::new(job))).await.unwrap();
+    }
+
+    /// Waits until the actor has handled everything queued before this call.
+    pub async fn sync(&self) {
+        self.actor.call(|r| Req::Echo(SYNC, r)).await.unwrap();
+    }
 }
 
-/// Crashes a probe (panic in a handler) and waits for its exit.
-pub async fn crash(cell: &ActorCell) {
-    let probe = cell.downcast::<Probe>().expect("a probe");
-    probe.cast(ProbeCast::Crash).await.expect("probe alive");
-    probe.wait().await;
+pub fn args(init: InitMode) -> (Args, mpsc::UnboundedReceiver<Ev>) {
+    let (events, rx) = mpsc::unbounded_channel();
+    (Args { events, init }, rx)
 }
 
-/// Stops a probe with `reason` (terminate runs) and waits for its exit.
-pub async fn stop_with(cell: &ActorCell, reason: ExitReason) {
-    let probe = cell.downcast::<Probe>().expect("a probe");
-    probe.cast(ProbeCast::Stop(reason)).await.expect("probe alive");
-    probe.wait().await;
+/// Starts a probe with `spawn` options and waits for its `Init` event.
+pub async fn start_with(spawn: Spawn<Probe>) -> Spawned {
+    let (args, mut events) = args(InitMode::Ok);
+    let actor = spawn.start(args).await.unwrap().running().unwrap();
+    assert_eq!(events.recv().await, Some(Ev::Init));
+    Spawned { actor, events }
 }
+
+pub async fn start() -> Spawned {
+    start_with(Spawn::new()).await
+}
+
+impl Spawned {
+    /// Blocks the actor on a gate and waits until it is blocked; opens when the sender is
+    /// used or dropped.
+    pub async fn block(&mut self) -> oneshot::Sender<()> {
+        let (open, gate) = gate();
+        self.actor.cast(Msg::Gate(gate)).await.unwrap();
+        assert_eq!(self.next().await, Ev::Gated);
+        open
+    }
+}
+
+/// A gate: the receiver blocks a probe until `open` (or drop of the sender).
+pub fn gate() -> (oneshot::Sender<()>, oneshot::Receiver<()>) {
+    oneshot::channel()
+}
+
+/// An echo that is not recorded (see [`Spawned::sync`]).
+pub const SYNC: u32 = u32::MAX;
+
+pub const LONG: Duration = Duration::from_secs(3600);
