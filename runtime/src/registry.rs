@@ -296,7 +296,9 @@ where
 
     /// The typed handle of the (first live) actor under `key`, if it is an `A`.
     pub fn whereis<A: Actor>(&self, key: &K) -> Option<ActorRef<A>> {
-        self.lookup(key).into_iter().find_map(|(cell, _)| cell.downcast())
+        self.lookup(key)
+            .into_iter()
+            .find_map(|(cell, _)| cell.downcast())
     }
 
     /// A via-name: a handle that finds `key`'s current actor on every use.

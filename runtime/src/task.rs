@@ -93,14 +93,18 @@ fn once_spec(body: Body) -> ChildSpec {
         let body = body.lock().take();
         let spawn = Spawn::<TaskActor>::new().child_of(sup);
         async move {
-            let body = body.ok_or_else(|| ExitReason::error("a one-shot task cannot be restarted"))?;
+            let body =
+                body.ok_or_else(|| ExitReason::error("a one-shot task cannot be restarted"))?;
             start_task(spawn, body).await
         }
     })
     .restart(Restart::Temporary)
 }
 
-async fn start_task(spawn: Spawn<TaskActor>, body: Body) -> Result<Option<RunningChild>, ExitReason> {
+async fn start_task(
+    spawn: Spawn<TaskActor>,
+    body: Body,
+) -> Result<Option<RunningChild>, ExitReason> {
     match spawn.start(body).await? {
         Started::Running(r) => Ok(Some(RunningChild::new(r.cell()))),
         Started::Ignored => Ok(None),
@@ -210,7 +214,11 @@ impl TaskSupervisorRef {
 
     /// Runs a task made by `make` with the given restart type: a transient task is made and
     /// run again after it panics, a permanent one after any exit.
-    pub async fn start_child_with<F, Fut>(&self, restart: Restart, make: F) -> Result<ActorCell, StartChildError>
+    pub async fn start_child_with<F, Fut>(
+        &self,
+        restart: Restart,
+        make: F,
+    ) -> Result<ActorCell, StartChildError>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,

@@ -49,7 +49,15 @@ async fn sup_start_normal() {
         .collect();
     assert_eq!(ids, ["a", "b", "c"]);
     let counts = sup.count_children().await.unwrap();
-    assert_eq!((counts.specs, counts.active, counts.workers, counts.supervisors), (3, 3, 3, 0));
+    assert_eq!(
+        (
+            counts.specs,
+            counts.active,
+            counts.workers,
+            counts.supervisors
+        ),
+        (3, 3, 3, 0)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -83,7 +91,13 @@ async fn sup_start_ignore_temporary_child() {
         .start()
         .await
         .unwrap();
-    let ids: Vec<_> = sup.which_children().await.unwrap().into_iter().map(|c| c.id).collect();
+    let ids: Vec<_> = sup
+        .which_children()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     assert_eq!(ids, ["a".into()] as [std::sync::Arc<str>; 1]);
 }
 
@@ -92,7 +106,10 @@ async fn sup_start_ignore_temporary_child_start_child() {
     let ev = Events::new();
     let mut ignored = ev.probe("t");
     ignored.boot = Boot::Ignore;
-    let sup = SupervisorSpec::new(Strategy::OneForOne).start().await.unwrap();
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .start()
+        .await
+        .unwrap();
     let spec = ChildSpec::actor::<Probe>("t", ignored).restart(Restart::Temporary);
     assert_eq!(sup.start_child(spec).await, Ok(None));
     assert_eq!(sup.count_children().await.unwrap().specs, 0);
@@ -128,7 +145,8 @@ async fn sup_start_fail_nested() {
     let mut ev = Events::new();
     let mut failing = ev.probe("x");
     failing.boot = Boot::Fail;
-    let inner = SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::actor::<Probe>("x", failing));
+    let inner =
+        SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::actor::<Probe>("x", failing));
     let result = SupervisorSpec::new(Strategy::OneForOne)
         .child(ev.child("a"))
         .child(ChildSpec::supervisor("inner", inner))
@@ -146,9 +164,12 @@ async fn sup_start_fail_nested() {
 #[tokio::test(start_paused = true)]
 async fn sup_start_map_faulty_specs() {
     let ev = Events::new();
-    let duplicate = SupervisorSpec::new(Strategy::OneForOne)
-        .children([ev.child("a"), ev.child("a")]);
-    assert_eq!(duplicate.validate(), Err(SpecError::DuplicateId("a".into())));
+    let duplicate =
+        SupervisorSpec::new(Strategy::OneForOne).children([ev.child("a"), ev.child("a")]);
+    assert_eq!(
+        duplicate.validate(),
+        Err(SpecError::DuplicateId("a".into()))
+    );
     assert_eq!(
         duplicate.start().await.unwrap_err(),
         StartError::Invalid(SpecError::DuplicateId("a".into()))
@@ -246,7 +267,10 @@ async fn sup_stop_brutal_kill() {
 #[tokio::test(start_paused = true)]
 async fn child_adm() {
     let mut ev = Events::new();
-    let sup = SupervisorSpec::new(Strategy::OneForOne).start().await.unwrap();
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .start()
+        .await
+        .unwrap();
     let a = sup.start_child(ev.child("a")).await.unwrap().unwrap();
     assert_eq!(ev.next().await, started("a"));
     assert_eq!(
@@ -267,7 +291,10 @@ async fn child_adm() {
             restart: Restart::Permanent
         }]
     );
-    assert_eq!(sup.start_child(ev.child("a")).await, Err(StartChildError::AlreadyPresent));
+    assert_eq!(
+        sup.start_child(ev.child("a")).await,
+        Err(StartChildError::AlreadyPresent)
+    );
     // Terminating a stopped child is fine.
     assert_eq!(sup.terminate_child("a").await, Ok(()));
 
@@ -287,8 +314,13 @@ async fn child_adm() {
 async fn child_adm_temporary() {
     // terminate_child drops a temporary child's spec.
     let mut ev = Events::new();
-    let sup = SupervisorSpec::new(Strategy::OneForOne).start().await.unwrap();
-    sup.start_child(ev.child_with("t", Restart::Temporary)).await.unwrap();
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .start()
+        .await
+        .unwrap();
+    sup.start_child(ev.child_with("t", Restart::Temporary))
+        .await
+        .unwrap();
     assert_eq!(ev.next().await, started("t"));
     sup.terminate_child("t").await.unwrap();
     assert_eq!(ev.next().await, stopped("t"));
@@ -301,9 +333,13 @@ async fn sup_start_child_returns_error() {
     let ev = Events::new();
     let mut failing = ev.probe("f");
     failing.boot = Boot::Fail;
-    let sup = SupervisorSpec::new(Strategy::OneForOne).start().await.unwrap();
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .start()
+        .await
+        .unwrap();
     assert_eq!(
-        sup.start_child(ChildSpec::actor::<Probe>("f", failing)).await,
+        sup.start_child(ChildSpec::actor::<Probe>("f", failing))
+            .await,
         Err(StartChildError::Failed(ExitReason::error("init failed")))
     );
     // The failed spec is not kept.
@@ -372,51 +408,78 @@ async fn exit_child(restart: Restart, reason: ExitReason) -> (bool, bool) {
 
 #[tokio::test(start_paused = true)]
 async fn permanent_normal() {
-    assert_eq!(exit_child(Restart::Permanent, ExitReason::Normal).await, (true, true));
+    assert_eq!(
+        exit_child(Restart::Permanent, ExitReason::Normal).await,
+        (true, true)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn transient_normal() {
-    assert_eq!(exit_child(Restart::Transient, ExitReason::Normal).await, (false, true));
+    assert_eq!(
+        exit_child(Restart::Transient, ExitReason::Normal).await,
+        (false, true)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn temporary_normal() {
-    assert_eq!(exit_child(Restart::Temporary, ExitReason::Normal).await, (false, false));
+    assert_eq!(
+        exit_child(Restart::Temporary, ExitReason::Normal).await,
+        (false, false)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn permanent_shutdown() {
-    assert_eq!(exit_child(Restart::Permanent, ExitReason::Shutdown).await, (true, true));
+    assert_eq!(
+        exit_child(Restart::Permanent, ExitReason::Shutdown).await,
+        (true, true)
+    );
     let with = ExitReason::shutdown_with("done");
     assert_eq!(exit_child(Restart::Permanent, with).await, (true, true));
 }
 
 #[tokio::test(start_paused = true)]
 async fn transient_shutdown() {
-    assert_eq!(exit_child(Restart::Transient, ExitReason::Shutdown).await, (false, true));
+    assert_eq!(
+        exit_child(Restart::Transient, ExitReason::Shutdown).await,
+        (false, true)
+    );
     let with = ExitReason::shutdown_with("done");
     assert_eq!(exit_child(Restart::Transient, with).await, (false, true));
 }
 
 #[tokio::test(start_paused = true)]
 async fn temporary_shutdown() {
-    assert_eq!(exit_child(Restart::Temporary, ExitReason::Shutdown).await, (false, false));
+    assert_eq!(
+        exit_child(Restart::Temporary, ExitReason::Shutdown).await,
+        (false, false)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn permanent_abnormal() {
-    assert_eq!(exit_child(Restart::Permanent, ExitReason::error("bad")).await, (true, true));
+    assert_eq!(
+        exit_child(Restart::Permanent, ExitReason::error("bad")).await,
+        (true, true)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn transient_abnormal() {
-    assert_eq!(exit_child(Restart::Transient, ExitReason::error("bad")).await, (true, true));
+    assert_eq!(
+        exit_child(Restart::Transient, ExitReason::error("bad")).await,
+        (true, true)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn temporary_abnormal() {
-    assert_eq!(exit_child(Restart::Temporary, ExitReason::error("bad")).await, (false, false));
+    assert_eq!(
+        exit_child(Restart::Temporary, ExitReason::error("bad")).await,
+        (false, false)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -448,8 +511,17 @@ async fn temporary_bystander() {
         .unwrap();
     assert_eq!(ev.take(2).await, [started("p"), started("t")]);
     crash(&cell(&sup, "p")).await;
-    assert_eq!(ev.take(3).await, [panicked("p"), stopped("t"), started("p")]);
-    let ids: Vec<_> = sup.which_children().await.unwrap().into_iter().map(|c| c.id.to_string()).collect();
+    assert_eq!(
+        ev.take(3).await,
+        [panicked("p"), stopped("t"), started("p")]
+    );
+    let ids: Vec<_> = sup
+        .which_children()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
     assert_eq!(ids, ["p"]);
     ev.assert_quiet().await;
 }
@@ -475,7 +547,14 @@ async fn one_for_all() {
     // The others stop in reverse start order, then all start in order.
     assert_eq!(
         ev.take(6).await,
-        [panicked("b"), stopped("c"), stopped("a"), started("a"), started("b"), started("c")]
+        [
+            panicked("b"),
+            stopped("c"),
+            stopped("a"),
+            started("a"),
+            started("b"),
+            started("c")
+        ]
     );
     ev.assert_quiet().await;
 }
@@ -486,7 +565,10 @@ async fn rest_for_one() {
     let sup = abc(&mut ev, Strategy::RestForOne).await;
     let a = cell(&sup, "a");
     crash(&cell(&sup, "b")).await;
-    assert_eq!(ev.take(4).await, [panicked("b"), stopped("c"), started("b"), started("c")]);
+    assert_eq!(
+        ev.take(4).await,
+        [panicked("b"), stopped("c"), started("b"), started("c")]
+    );
     ev.assert_quiet().await;
     assert_eq!(cell(&sup, "a"), a);
 }
@@ -509,7 +591,10 @@ async fn escalation(strategy: Strategy) {
         b.wait_restart(&old).await.unwrap();
     }
     // Drain the restarts' events.
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(1), ev.next()).await.map(Some) {}
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(1), ev.next())
+        .await
+        .map(Some)
+    {}
     crash(&cell(&sup, "b")).await;
     assert_eq!(sup.wait().await, ExitReason::Shutdown);
     assert_eq!(ev.take(2).await, [panicked("b"), stopped("a")]);
@@ -626,14 +711,21 @@ async fn rest_for_one_other_child_fails_restart() {
     let c_args = ev.probe("c");
     let knobs = c_args.knobs.clone();
     let sup = SupervisorSpec::new(Strategy::RestForOne)
-        .children([ev.child("a"), ev.child("b"), ChildSpec::actor::<Probe>("c", c_args)])
+        .children([
+            ev.child("a"),
+            ev.child("b"),
+            ChildSpec::actor::<Probe>("c", c_args),
+        ])
         .start()
         .await
         .unwrap();
     assert_eq!(ev.take(3).await, [started("a"), started("b"), started("c")]);
     knobs.fail_next(1);
     crash(&cell(&sup, "b")).await;
-    assert_eq!(ev.take(4).await, [panicked("b"), stopped("c"), started("b"), started("c")]);
+    assert_eq!(
+        ev.take(4).await,
+        [panicked("b"), stopped("c"), started("b"), started("c")]
+    );
     let counts = sup.count_children().await.unwrap();
     assert_eq!(counts.active, 3);
 }
@@ -645,7 +737,11 @@ async fn one_for_all_other_child_fails_restart() {
     let b_args = ev.probe("b");
     let knobs = b_args.knobs.clone();
     let sup = SupervisorSpec::new(Strategy::OneForAll)
-        .children([ev.child("a"), ChildSpec::actor::<Probe>("b", b_args), ev.child("c")])
+        .children([
+            ev.child("a"),
+            ChildSpec::actor::<Probe>("b", b_args),
+            ev.child("c"),
+        ])
         .start()
         .await
         .unwrap();
@@ -688,11 +784,17 @@ async fn tree() {
     let inner_ref = sup.child::<SupervisorRef>("inner").unwrap();
     crash(&inner_ref.child::<ActorCell>("x").unwrap()).await;
     // Inner gives up (stopping y), outer restarts it.
-    assert_eq!(ev.take(4).await, [panicked("x"), stopped("y"), started("x"), started("y")]);
+    assert_eq!(
+        ev.take(4).await,
+        [panicked("x"), stopped("y"), started("x"), started("y")]
+    );
     let inner_ref = sup.child::<SupervisorRef>("inner").unwrap();
     crash(&inner_ref.child::<ActorCell>("y").unwrap()).await;
     // Second escalation: outer exceeds its intensity, stops a, and exits.
-    assert_eq!(ev.take(3).await, [panicked("y"), stopped("x"), stopped("a")]);
+    assert_eq!(
+        ev.take(3).await,
+        [panicked("y"), stopped("x"), stopped("a")]
+    );
     assert_eq!(sup.wait().await, ExitReason::Shutdown);
 }
 
@@ -708,9 +810,15 @@ async fn nested_shutdown_order() {
         .start()
         .await
         .unwrap();
-    assert_eq!(ev.take(4).await, [started("a"), started("x"), started("y"), started("z")]);
+    assert_eq!(
+        ev.take(4).await,
+        [started("a"), started("x"), started("y"), started("z")]
+    );
     sup.shutdown().await;
-    assert_eq!(ev.take(4).await, [stopped("z"), stopped("y"), stopped("x"), stopped("a")]);
+    assert_eq!(
+        ev.take(4).await,
+        [stopped("z"), stopped("y"), stopped("x"), stopped("a")]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -753,7 +861,10 @@ async fn significant_temporary() {
         assert_eq!(ev.take(2).await, [started("a"), started("s")]);
         stop_with(&cell(&sup, "s"), reason.clone()).await;
         assert_eq!(sup.wait().await, ExitReason::Shutdown, "{auto:?} {reason}");
-        assert_eq!(ev.take(2).await, [Event::Terminated("s", reason), stopped("a")]);
+        assert_eq!(
+            ev.take(2).await,
+            [Event::Terminated("s", reason), stopped("a")]
+        );
     }
 }
 
@@ -807,7 +918,10 @@ async fn significant_bystander() {
         .unwrap();
     assert_eq!(ev.take(2).await, [started("a"), started("s")]);
     crash(&cell(&sup, "a")).await;
-    assert_eq!(ev.take(3).await, [panicked("a"), stopped("s"), started("a")]);
+    assert_eq!(
+        ev.take(3).await,
+        [panicked("a"), stopped("s"), started("a")]
+    );
     assert_eq!(ev.next().await, started("s"));
     sup.terminate_child("s").await.unwrap();
     assert_eq!(ev.next().await, stopped("s"));

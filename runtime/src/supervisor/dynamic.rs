@@ -95,7 +95,10 @@ impl DynamicSupervisorSpec {
     }
 
     /// Starts the supervisor under `parent` (linked, its first ancestor), or standalone.
-    pub async fn start_linked(&self, parent: Option<&ActorCell>) -> Result<DynamicSupervisorRef, StartError> {
+    pub async fn start_linked(
+        &self,
+        parent: Option<&ActorCell>,
+    ) -> Result<DynamicSupervisorRef, StartError> {
         if self.intensity.period.is_zero() {
             return Err(StartError::Invalid(SpecError::ZeroPeriod));
         }
@@ -106,8 +109,13 @@ impl DynamicSupervisorSpec {
         if let Some(parent) = parent {
             spawn = spawn.child_of(parent);
         }
-        let started = spawn.start(self.clone()).await.map_err(StartError::Exited)?;
-        let actor = started.running().ok_or(StartError::Exited(ExitReason::Normal))?;
+        let started = spawn
+            .start(self.clone())
+            .await
+            .map_err(StartError::Exited)?;
+        let actor = started
+            .running()
+            .ok_or(StartError::Exited(ExitReason::Normal))?;
         Ok(DynamicSupervisorRef { actor })
     }
 }
@@ -117,7 +125,10 @@ impl SupervisorStart for DynamicSupervisorSpec {
         let spec = self.clone();
         let parent = parent.cloned();
         Box::pin(async move {
-            let sup = spec.start_linked(parent.as_ref()).await.map_err(StartError::into_exit_reason)?;
+            let sup = spec
+                .start_linked(parent.as_ref())
+                .await
+                .map_err(StartError::into_exit_reason)?;
             Ok(Some(RunningChild::new(sup.cell())))
         })
     }
@@ -137,7 +148,10 @@ pub struct DynamicSupervisor {
 /// Requests a [`DynamicSupervisor`] answers.
 pub enum DynamicCall {
     /// `start_child`.
-    StartChild(ChildSpec, ReplyTo<Result<Option<ActorCell>, StartChildError>>),
+    StartChild(
+        ChildSpec,
+        ReplyTo<Result<Option<ActorCell>, StartChildError>>,
+    ),
     /// `terminate_child`.
     TerminateChild(ActorId, ReplyTo<Result<(), ChildError>>),
     /// `which_children`.
@@ -205,14 +219,17 @@ impl Actor for DynamicSupervisor {
                 let _ = reply.send(counts);
             }
             DynamicCall::Entries(reply) => {
-                let running = self.running.values().map(|(cell, spec, restarts)| ChildEntry {
-                    id: None,
-                    kind: spec.kind,
-                    restart: spec.restart,
-                    restarts: *restarts,
-                    status: ChildStatus::Running(cell.clone()),
-                    cell: Some(cell.clone()),
-                });
+                let running = self
+                    .running
+                    .values()
+                    .map(|(cell, spec, restarts)| ChildEntry {
+                        id: None,
+                        kind: spec.kind,
+                        restart: spec.restart,
+                        restarts: *restarts,
+                        status: ChildStatus::Running(cell.clone()),
+                        cell: Some(cell.clone()),
+                    });
                 let waiting = self.restarting.values().map(|(spec, restarts)| ChildEntry {
                     id: None,
                     kind: spec.kind,
@@ -265,7 +282,8 @@ impl Actor for DynamicSupervisor {
 
 impl DynamicSupervisor {
     async fn start_new(&mut self, spec: ChildSpec) -> Result<Option<ActorCell>, StartChildError> {
-        spec.validate(AutoShutdown::Never).map_err(StartChildError::Invalid)?;
+        spec.validate(AutoShutdown::Never)
+            .map_err(StartChildError::Invalid)?;
         if self
             .max_children
             .is_some_and(|max| self.running.len() + self.restarting.len() >= max)
@@ -291,7 +309,8 @@ impl DynamicSupervisor {
         }
         match (spec.start)(&self.me).await {
             Ok(Some(rc)) => {
-                self.running.insert(rc.cell.id(), (rc.cell, spec, restarts + 1));
+                self.running
+                    .insert(rc.cell.id(), (rc.cell, spec, restarts + 1));
             }
             Ok(None) => {}
             Err(reason) => {
@@ -335,7 +354,10 @@ impl DynamicSupervisorRef {
 
     /// Starts a permanent actor child of type `A`; its typed handle, `None` if it ignored the
     /// start.
-    pub async fn start_actor<A: Actor>(&self, args: A::Args) -> Result<Option<ActorRef<A>>, StartChildError>
+    pub async fn start_actor<A: Actor>(
+        &self,
+        args: A::Args,
+    ) -> Result<Option<ActorRef<A>>, StartChildError>
     where
         A::Args: Clone,
     {
@@ -374,12 +396,17 @@ impl DynamicSupervisorRef {
 
 impl FromChild for DynamicSupervisorRef {
     fn from_child(child: &RunningChild) -> Option<Self> {
-        child.cell.downcast().map(|actor| DynamicSupervisorRef { actor })
+        child
+            .cell
+            .downcast()
+            .map(|actor| DynamicSupervisorRef { actor })
     }
 }
 
 impl fmt::Debug for DynamicSupervisorRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("DynamicSupervisorRef").field(&self.actor.id()).finish()
+        f.debug_tuple("DynamicSupervisorRef")
+            .field(&self.actor.id())
+            .finish()
     }
 }

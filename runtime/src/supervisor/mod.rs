@@ -160,7 +160,10 @@ impl SupervisorSpec {
 
     /// Starts the supervisor as a child of `parent` (linked, `parent` its first ancestor),
     /// or standalone.
-    pub async fn start_linked(&self, parent: Option<&ActorCell>) -> Result<SupervisorRef, StartError> {
+    pub async fn start_linked(
+        &self,
+        parent: Option<&ActorCell>,
+    ) -> Result<SupervisorRef, StartError> {
         server::check(self)?;
         let directory = Arc::new(Directory::default());
         let error = Arc::new(Mutex::new(None));
@@ -434,7 +437,9 @@ impl SupervisorRef {
 
 impl fmt::Debug for SupervisorRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SupervisorRef").field(&self.actor.id()).finish()
+        f.debug_tuple("SupervisorRef")
+            .field(&self.actor.id())
+            .finish()
     }
 }
 
@@ -456,7 +461,10 @@ impl<H: FromChild> ChildRef<H> {
 
     /// The current incarnation, if the child runs.
     pub fn get(&self) -> Option<H> {
-        self.directory.get(&self.id).as_ref().and_then(H::from_child)
+        self.directory
+            .get(&self.id)
+            .as_ref()
+            .and_then(H::from_child)
     }
 
     /// The current incarnation's cell, if the child runs.

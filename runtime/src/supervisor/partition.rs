@@ -84,8 +84,8 @@ impl<P: Partition> PartitionSupervisorSpec<P> {
     }
 
     fn outer(&self) -> SupervisorSpec {
-        let children = (0..self.count())
-            .map(|i| ChildSpec::supervisor(i.to_string(), self.child.clone()));
+        let children =
+            (0..self.count()).map(|i| ChildSpec::supervisor(i.to_string(), self.child.clone()));
         let mut spec = SupervisorSpec::new(Strategy::OneForOne).children(children);
         if let Some(name) = &self.name {
             spec = spec.name(name.clone());
@@ -98,9 +98,14 @@ impl<P: Partition> PartitionSupervisorSpec<P> {
         self.start_linked(None).await
     }
 
-    async fn start_linked(&self, parent: Option<&ActorCell>) -> Result<PartitionSupervisorRef<P>, StartError> {
+    async fn start_linked(
+        &self,
+        parent: Option<&ActorCell>,
+    ) -> Result<PartitionSupervisorRef<P>, StartError> {
         let sup = self.outer().start_linked(parent).await?;
-        let routes = (0..self.count()).map(|i| sup.child_ref(i.to_string())).collect();
+        let routes = (0..self.count())
+            .map(|i| sup.child_ref(i.to_string()))
+            .collect();
         Ok(PartitionSupervisorRef { sup, routes })
     }
 }

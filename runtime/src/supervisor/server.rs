@@ -47,7 +47,11 @@ impl Directory {
     /// The running child `id`. A child whose supervisor was killed (so the directory was not
     /// cleaned up) is dead: it is filtered out here.
     pub(crate) fn get(&self, id: &str) -> Option<RunningChild> {
-        self.map.read().get(id).filter(|c| c.cell.is_alive()).cloned()
+        self.map
+            .read()
+            .get(id)
+            .filter(|c| c.cell.is_alive())
+            .cloned()
     }
 
     /// A future that completes on the next change, registered before the caller checks.
@@ -103,7 +107,10 @@ pub struct SupervisorArgs {
 /// Requests a [`Supervisor`] answers (built by [`SupervisorRef`](super::SupervisorRef)).
 pub enum SupervisorCall {
     /// `start_child`.
-    StartChild(ChildSpec, ReplyTo<Result<Option<ActorCell>, StartChildError>>),
+    StartChild(
+        ChildSpec,
+        ReplyTo<Result<Option<ActorCell>, StartChildError>>,
+    ),
     /// `terminate_child`.
     TerminateChild(Arc<str>, ReplyTo<Result<(), ChildError>>),
     /// `restart_child`.
@@ -174,7 +181,11 @@ impl Actor for Supervisor {
         Init::Ok(sup)
     }
 
-    async fn handle_call(&mut self, msg: SupervisorCall, _ctx: &mut Context<Self>) -> Handled<Self> {
+    async fn handle_call(
+        &mut self,
+        msg: SupervisorCall,
+        _ctx: &mut Context<Self>,
+    ) -> Handled<Self> {
         match msg {
             SupervisorCall::StartChild(spec, reply) => {
                 let _ = reply.send(self.start_new_child(spec).await);
@@ -213,7 +224,11 @@ impl Actor for Supervisor {
         Handled::Continue
     }
 
-    async fn handle_info(&mut self, msg: SupervisorInfo, _ctx: &mut Context<Self>) -> Handled<Self> {
+    async fn handle_info(
+        &mut self,
+        msg: SupervisorInfo,
+        _ctx: &mut Context<Self>,
+    ) -> Handled<Self> {
         let SupervisorInfo::TryAgain(id) = msg;
         match self.position(&id) {
             Some(i) if matches!(self.children[i].state, ChildState::Restarting) => {
@@ -315,7 +330,10 @@ impl Supervisor {
         }
     }
 
-    async fn start_new_child(&mut self, spec: ChildSpec) -> Result<Option<ActorCell>, StartChildError> {
+    async fn start_new_child(
+        &mut self,
+        spec: ChildSpec,
+    ) -> Result<Option<ActorCell>, StartChildError> {
         spec.validate(self.auto_shutdown)
             .map_err(StartChildError::Invalid)?;
         if let Some(i) = self.position(&spec.id) {

@@ -114,7 +114,9 @@ impl RunningChild {
 
     /// The typed handle given with [`with_handle`](Self::with_handle), if it is an `H`.
     pub fn handle<H: Any>(&self) -> Option<&H> {
-        self.handle.as_deref().and_then(|h| (h as &dyn Any).downcast_ref())
+        self.handle
+            .as_deref()
+            .and_then(|h| (h as &dyn Any).downcast_ref())
     }
 }
 
@@ -126,7 +128,8 @@ impl fmt::Debug for RunningChild {
 
 /// The future a start function returns: `Ok(Some)` running, `Ok(None)` ignored (OTP's
 /// `ignore`), `Err` the reason the start failed.
-pub type StartFuture = Pin<Box<dyn Future<Output = Result<Option<RunningChild>, ExitReason>> + Send>>;
+pub type StartFuture =
+    Pin<Box<dyn Future<Output = Result<Option<RunningChild>, ExitReason>> + Send>>;
 
 /// A type-erased start function. It receives the supervisor's cell: the child must be linked
 /// to it and have it as parent (see [`Spawn::child_of`]), so that the supervisor learns of the
@@ -297,7 +300,9 @@ pub enum SpecError {
     #[error("duplicate child id {0:?}")]
     DuplicateId(Arc<str>),
     /// A permanent child cannot be significant (it is always restarted).
-    #[error("child {0:?} is permanent and significant; only transient or temporary children may be significant")]
+    #[error(
+        "child {0:?} is permanent and significant; only transient or temporary children may be significant"
+    )]
     SignificantPermanent(Arc<str>),
     /// Significant children need an auto-shutdown other than `Never`.
     #[error("child {0:?} is significant but the supervisor's auto_shutdown is never")]

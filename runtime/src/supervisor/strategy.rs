@@ -39,7 +39,11 @@ pub enum Strategy {
 impl Supervisor {
     /// Handles child `i` exiting on its own with `reason`. `Some(reason)` when the
     /// supervisor must stop.
-    pub(crate) async fn child_exited(&mut self, i: usize, reason: ExitReason) -> Option<ExitReason> {
+    pub(crate) async fn child_exited(
+        &mut self,
+        i: usize,
+        reason: ExitReason,
+    ) -> Option<ExitReason> {
         self.set_stopped(i, false);
         let spec = &self.children[i].spec;
         tracing::debug!(supervisor = %self.me.id(), child = &*spec.id, %reason, "child exited");

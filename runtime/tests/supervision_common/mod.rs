@@ -19,6 +19,8 @@ pub enum Event {
     Terminated(&'static str, ExitReason),
     /// `terminate` began (for probes that hang in it).
     Terminating(&'static str),
+    /// `init` is about to fail because of [`Knobs::fail_next`].
+    Failing(&'static str),
 }
 
 /// How a probe's `init` behaves.
@@ -34,6 +36,8 @@ pub enum Boot {
 pub struct Knobs {
     /// While > 0, each start fails and decrements it.
     pub fail_starts: Arc<AtomicU32>,
+    /// A failing start takes this many milliseconds first.
+    pub fail_delay_ms: Arc<AtomicU32>,
 }
 
 impl Knobs {
@@ -85,6 +89,9 @@ impl Actor for Probe {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         if failing {
+            let _ = args.events.send(Event::Failing(args.name));
+            let delay = args.knobs.fail_delay_ms.load(Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(delay.into())).await;
             return Init::Stop(ExitReason::error("start failed"));
         }
         match args.boot {
@@ -119,7 +126,10 @@ impl Actor for Probe {
         if let Some(linger) = self.args.linger {
             tokio::time::sleep(linger).await;
         }
-        let _ = self.args.events.send(Event::Terminated(self.args.name, reason.clone()));
+        let _ = self
+            .args
+            .events
+            .send(Event::Terminated(self.args.name, reason.clone()));
     }
 }
 
@@ -162,7 +172,7 @@ impl Events {
     pub async fn next(&mut self) -> Event {
         loop {
             match tokio::time::timeout(Duration::from_secs(60), self.rx.recv()).await {
-                Ok(Some(Event::Terminating(_))) => continue,
+                Ok(Some(Event::Terminating(_) | Event::Failing(_))) => continue,
                 Ok(Some(event)) => return event,
                 Ok(None) => panic!("event channel closed"),
                 Err(_) => panic!("no event within 60 s"),
@@ -194,7 +204,7 @@ impl Events {
         }
         loop {
             match self.rx.try_recv() {
-                Ok(Event::Terminating(_)) => continue,
+                Ok(Event::Terminating(_) | Event::Failing(_)) => continue,
                 Ok(event) => panic!("unexpected event {event:?}"),
                 Err(_) => return,
             }
@@ -220,6 +230,9 @@ pub async fn crash(cell: &ActorCell) {
 /// Stops a probe with `reason` (terminate runs) and waits for its exit.
 pub async fn stop_with(cell: &ActorCell, reason: ExitReason) {
     let probe = cell.downcast::<Probe>().expect("a probe");
-    probe.cast(ProbeCast::Stop(reason)).await.expect("probe alive");
+    probe
+        .cast(ProbeCast::Stop(reason))
+        .await
+        .expect("probe alive");
     probe.wait().await;
 }
