@@ -58,6 +58,7 @@
 
 mod actor;
 mod cell;
+pub mod codegen;
 mod context;
 mod exit;
 mod handle;
@@ -69,6 +70,7 @@ pub mod registry;
 mod reply;
 mod runner;
 mod spawn;
+pub mod static_graph;
 pub mod supervisor;
 pub mod task;
 mod timer;
