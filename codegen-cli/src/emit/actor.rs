@@ -21,10 +21,10 @@ use std::collections::HashSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::doc;
+use super::{doc, int, type_text};
 use super::names::{camel_ident, ident, snake, snake_ident};
 use super::plan::{Plan, Resolution};
-use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol, RustType};
+use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol};
 
 /// The state type of an actor (`()` for a stateless one).
 pub(crate) fn state_type(a: &Actor) -> TokenStream {
@@ -44,7 +44,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let module = snake_ident(name);
     let glue = ident(name);
     let state = state_type(a);
-    let state_text = a.state.as_ref().map_or("()".to_owned(), RustType::to_string);
+    let state_text = a.state.as_ref().map_or("()".to_owned(), type_text);
     let protocols: Vec<&Protocol> = a
         .serves
         .iter()
@@ -53,7 +53,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let deferred: HashSet<&str> = a.deferred.iter().map(|d| d.as_str()).collect();
     let has_deferred = !deferred.is_empty();
     let home = plan.home(name);
-    let id = plan.actor_ids[name];
+    let id = int(plan.actor_ids[name] as u64);
 
     // The static graph node.
     let edges = plan.sync_edges(a).into_iter().map(|t| {
@@ -69,7 +69,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let mailbox = match &a.mailbox.kind {
         MailboxKind::Unbounded => quote!(::arbor::MailboxConfig::unbounded()),
         MailboxKind::Bounded { capacity, overflow } => {
-            let cap = capacity.value.get();
+            let cap = int(capacity.value.get() as u64);
             let policy = match overflow.value {
                 Overflow::Block => quote!(Block),
                 Overflow::Reject => quote!(Reject),
@@ -255,6 +255,21 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let unused_dir = (!dir_used && home.is_none()).then(|| quote!(let _ = dir;));
     let dir_binding = if dir_used { dir_binding } else { quote!() };
 
+    // Timers and self-sends exist only when the actor has info messages.
+    let has_info = protocols.iter().any(|p| p.messages.iter().any(|m| m.kind == MessageKind::Info));
+    let timers = has_info.then(|| quote! {
+        /// Sends this actor an info message after `delay`.
+        pub fn send_after(&self, delay: ::std::time::Duration, msg: impl ::std::convert::Into<Info>) -> ::arbor::TimerRef {
+            self.myself.send_after(delay, msg.into())
+        }
+
+        /// Sends this actor an info message now (if its mailbox has room).
+        pub fn send_self(&self, msg: impl ::std::convert::Into<Info>) -> ::std::result::Result<(), ::arbor::CastError> {
+            self.myself.try_send(msg.into())
+        }
+
+    });
+
     // Handlers.
     let call_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Call);
     let cast_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Cast);
@@ -430,15 +445,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
                     self.stop = ::std::option::Option::Some(reason);
                 }
 
-                /// Sends this actor an info message after `delay`.
-                pub fn send_after(&self, delay: ::std::time::Duration, msg: impl ::std::convert::Into<Info>) -> ::arbor::TimerRef {
-                    self.myself.send_after(delay, msg.into())
-                }
-
-                /// Sends this actor an info message now (if its mailbox has room).
-                pub fn send_self(&self, msg: impl ::std::convert::Into<Info>) -> ::std::result::Result<(), ::arbor::CastError> {
-                    self.myself.try_send(msg.into())
-                }
+                #timers
 
                 #(#accessors)*
 

@@ -87,11 +87,26 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 pub(crate) fn duration(d: Duration) -> TokenStream {
     let ms = d.as_millis() as u64;
     if ms % 1000 == 0 {
-        let s = ms / 1000;
+        let s = proc_macro2::Literal::u64_unsuffixed(ms / 1000);
         quote!(::std::time::Duration::from_secs(#s))
     } else {
+        let ms = proc_macro2::Literal::u64_unsuffixed(ms);
         quote!(::std::time::Duration::from_millis(#ms))
     }
+}
+
+/// An unsuffixed integer literal.
+pub(crate) fn int(n: impl Into<u64>) -> proc_macro2::Literal {
+    proc_macro2::Literal::u64_unsuffixed(n.into())
+}
+
+/// A type as people write it (`Result<RoomInfo, JoinError>`), for docs.
+pub(crate) fn type_text(ty: &crate::model::RustType) -> String {
+    let mut s = ty.tokens().to_owned();
+    for (from, to) in [(" < ", "<"), (" <", "<"), ("< ", "<"), (" >", ">"), (" , ", ", "), (" :: ", "::"), (":: ", "::"), ("& ", "&"), ("( ", "("), (" )", ")"), (" ;", ";")] {
+        s = s.replace(from, to);
+    }
+    s
 }
 
 /// Generates the code of a whole spec, after checking it: the analysis' errors

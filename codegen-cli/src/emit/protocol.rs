@@ -19,7 +19,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::names::{camel_ident, snake_ident, upper};
-use super::{doc, duration};
+use super::{doc, duration, type_text};
 use crate::model::{Message, MessageKind, Protocol, Timeout};
 
 /// The module of one protocol. `deferred` names the calls that are answered
@@ -82,6 +82,19 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
     let client_casts: Vec<TokenStream> = casts.iter().map(|m| client_cast(m)).collect();
     let timed_calls = calls.iter().map(|m| timed_call(m));
 
+    let client_name = format!("{name}::Client");
+    let caster_name = format!("{name}::Caster");
+    let timed_impl = (!calls.is_empty()).then(|| {
+        quote! {
+            impl<A: ::arbor::Actor> Timed<'_, A>
+            where
+                A::Call: ::std::convert::From<Call>,
+                A::Cast: ::std::convert::From<Cast>,
+            {
+                #(#timed_calls)*
+            }
+        }
+    });
     let module_doc = doc(&format!(
         "Protocol `{name}`: its messages, the handler trait its actors implement, and typed clients."
     ));
@@ -144,7 +157,7 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
 
             impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.debug_struct(concat!(#name, "::Client")).field("target", &self.target).finish()
+                    f.debug_struct(#client_name).field("target", &self.target).finish()
                 }
             }
 
@@ -166,13 +179,7 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
                 timeout: ::std::time::Duration,
             }
 
-            impl<A: ::arbor::Actor> Timed<'_, A>
-            where
-                A::Call: ::std::convert::From<Call>,
-                A::Cast: ::std::convert::From<Cast>,
-            {
-                #(#timed_calls)*
-            }
+            #timed_impl
 
             /// A cast-only client of an actor `A` serving this protocol: what an actor that only
             /// `casts` to `A` gets.
@@ -207,7 +214,7 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
 
             impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.debug_struct(concat!(#name, "::Caster")).field("target", &self.target).finish()
+                    f.debug_struct(#caster_name).field("target", &self.target).finish()
                 }
             }
 
@@ -238,14 +245,18 @@ fn timeout_const(m: &Message) -> proc_macro2::Ident {
 
 /// `name(a: A, b: B) -> R`, for docs.
 pub(crate) fn signature(m: &Message) -> String {
-    let args: Vec<String> = m.args.iter().map(|a| format!("{}: {}", a.name, a.ty)).collect();
+    let args: Vec<String> = m
+        .args
+        .iter()
+        .map(|a| format!("{}: {}", a.name, type_text(&a.ty)))
+        .collect();
     let kind = match &m.kind {
         MessageKind::Call { .. } => "call",
         MessageKind::Cast => "cast",
         MessageKind::Info => "info",
     };
     let reply = match &m.kind {
-        MessageKind::Call { reply, .. } if !reply.is_unit() => format!(" -> {reply}"),
+        MessageKind::Call { reply, .. } if !reply.is_unit() => format!(" -> {}", type_text(reply)),
         _ => String::new(),
     };
     format!("{kind} {}({}){reply}", m.name, args.join(", "))

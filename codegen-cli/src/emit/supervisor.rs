@@ -21,7 +21,7 @@ use quote::quote;
 
 use super::names::{ident, snake_ident};
 use super::plan::{NodeKind, Plan};
-use super::{doc, duration};
+use super::{doc, duration, int};
 use crate::model::{
     AutoShutdown, Child, DynamicSupervisor, Keys, Partitions, Restart, Shutdown, Strategy,
     Supervisor,
@@ -73,7 +73,7 @@ fn child_flags(c: &Child) -> TokenStream {
 fn partitions(p: Option<Partitions>) -> Option<TokenStream> {
     p.map(|p| match p {
         Partitions::Fixed(n) => {
-            let n = n.get();
+            let n = int(n.get() as u64);
             quote!(#n)
         }
         Partitions::PerCore => {
@@ -188,7 +188,7 @@ pub(crate) fn static_supervisor(plan: &Plan<'_>, t: usize, n: usize, sup: &Super
             NodeKind::Tasks(ts) => {
                 let tname = ts.name.as_str();
                 let max = ts.max_children.map(|m| {
-                    let m = m.value.get();
+                    let m = int(m.value.get() as u64);
                     quote!(.max_children(#m))
                 });
                 children.push(quote! {
@@ -230,8 +230,8 @@ pub(crate) fn static_supervisor(plan: &Plan<'_>, t: usize, n: usize, sup: &Super
     }
 
     let strat = strategy(sup.strategy.value);
-    let max_restarts = sup.intensity.max_restarts.value;
-    let max_seconds = u64::from(sup.intensity.max_seconds.value);
+    let max_restarts = int(sup.intensity.max_restarts.value);
+    let max_seconds = int(sup.intensity.max_seconds.value);
     let auto = auto_shutdown(sup.auto_shutdown.value);
 
     let config_doc = doc(&format!(
@@ -413,10 +413,10 @@ pub(crate) fn dynamic_supervisor(plan: &Plan<'_>, t: usize, n: usize, d: &Dynami
     let deps = deps(plan, t, actor, tasks.as_deref());
     let r = restart(d.template.restart.value);
     let s = shutdown(d.template.shutdown.value);
-    let max_restarts = d.intensity.max_restarts.value;
-    let max_seconds = u64::from(d.intensity.max_seconds.value);
+    let max_restarts = int(d.intensity.max_restarts.value);
+    let max_seconds = int(d.intensity.max_seconds.value);
     let max = d.max_children.map(|m| {
-        let m = m.value.get();
+        let m = int(m.value.get() as u64);
         quote!(.max_children(#m))
     });
     let parts = partitions(d.partitions.map(|p| p.value));
