@@ -9,3 +9,5 @@
 #![deny(warnings)]
 
 pub mod chat;
+pub mod cache;
+pub mod pipeline;

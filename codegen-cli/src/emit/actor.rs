@@ -251,8 +251,14 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
         });
     }
     let unused_tasks = (!has_deferred).then(|| quote!(let _ = tasks;));
-    let dir_used = dep_inits.iter().any(|t| t.to_string().contains("dir ."));
-    let unused_dir = (!dir_used && home.is_none()).then(|| quote!(let _ = dir;));
+    let inits_text = quote!(#(#dep_inits)*).to_string();
+    let dir_used = inits_text.contains("dir .");
+    let tree_used = inits_text.contains("tree");
+    let unused_dir = match home {
+        None if !dir_used => Some(quote!(let _ = dir;)),
+        Some(_) if !dir_used && !tree_used => Some(quote!(let _ = tree;)),
+        _ => None,
+    };
     let dir_binding = if dir_used { dir_binding } else { quote!() };
 
     // Timers and self-sends exist only when the actor has info messages.
