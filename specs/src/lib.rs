@@ -11,3 +11,5 @@
 pub mod chat;
 pub mod cache;
 pub mod pipeline;
+pub mod batch;
+pub mod payment_router;
