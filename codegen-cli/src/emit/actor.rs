@@ -357,9 +357,10 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
          (and only those), the registries of its tree, timers, and a way to stop."
     ));
 
+    let allows = super::allows();
     quote! {
         #module_doc
-        #[allow(dead_code, unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
+        #allows
         pub mod #module {
             use super::*;
 

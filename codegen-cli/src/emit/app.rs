@@ -21,9 +21,10 @@ pub(crate) fn app(app: &App) -> TokenStream {
          every child runs, or the reason one failed to start.",
         app.root
     ));
+    let allows = super::allows();
     quote! {
         #module_doc
-        #[allow(dead_code)]
+        #allows
         pub mod #module {
             /// The configuration of the app: the arguments of every child that takes some.
             pub type Config = super::#root::Config;

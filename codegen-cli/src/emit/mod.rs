@@ -86,12 +86,30 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 /// A `Duration` expression.
 pub(crate) fn duration(d: Duration) -> TokenStream {
     let ms = d.as_millis() as u64;
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         let s = proc_macro2::Literal::u64_unsuffixed(ms / 1000);
         quote!(::std::time::Duration::from_secs(#s))
     } else {
         let ms = proc_macro2::Literal::u64_unsuffixed(ms);
         quote!(::std::time::Duration::from_millis(#ms))
+    }
+}
+
+/// The lints every generated module allows: generated code offers more than a
+/// given program uses, and its shapes follow the spec (many arguments, a
+/// module named like the spec's file, a unit `Args`).
+pub(crate) fn allows() -> TokenStream {
+    quote! {
+        #[allow(
+            dead_code,
+            unused_imports,
+            unused_variables,
+            clippy::too_many_arguments,
+            clippy::large_enum_variant,
+            clippy::module_inception,
+            clippy::unit_arg,
+            clippy::type_complexity
+        )]
     }
 }
 

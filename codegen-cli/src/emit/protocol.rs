@@ -98,9 +98,10 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
     let module_doc = doc(&format!(
         "Protocol `{name}`: its messages, the handler trait its actors implement, and typed clients."
     ));
+    let allows = super::allows();
     quote! {
         #module_doc
-        #[allow(dead_code, unused_imports, clippy::too_many_arguments, clippy::large_enum_variant)]
+        #allows
         pub mod #module {
             use super::*;
 

@@ -371,9 +371,10 @@ pub(crate) fn static_supervisor(plan: &Plan<'_>, t: usize, n: usize, sup: &Super
         "Supervisor `{name}`{}: its configuration, builder and handle.",
         if is_root { " (a tree's root)" } else { "" }
     ));
+    let allows = super::allows();
     quote! {
         #module_doc
-        #[allow(dead_code, unused_imports, unused_variables, clippy::too_many_arguments)]
+        #allows
         pub mod #module {
             use super::*;
 
@@ -457,9 +458,10 @@ pub(crate) fn dynamic_supervisor(plan: &Plan<'_>, t: usize, n: usize, d: &Dynami
         "The typed handle of `{name}`: start `{actor}` children with their `Args`, list them. \
          `C` is the client type returned (the full client by default)."
     ));
+    let allows = super::allows();
     quote! {
         #module_doc
-        #[allow(dead_code, unused_imports, unused_variables)]
+        #allows
         pub mod #module {
             use super::*;
 
