@@ -31,8 +31,8 @@ pub(crate) enum Signal {
     Stop(ExitReason),
     /// A linked actor exited.
     Exit(ExitSignal),
-    /// A monitored actor exited.
-    Down(Down),
+    /// A monitored actor exited (boxed: the largest signal, and a rare one).
+    Down(Box<Down>),
     /// Run a closure on the state (`:sys.get_state`-like introspection).
     Inspect(InspectJob),
 }
@@ -62,6 +62,7 @@ pub(crate) struct CoreState {
 const SIGNALS: u8 = 1;
 const KILL: u8 = 2;
 const DEAD: u8 = 4;
+const TRAP: u8 = 8;
 
 /// What every actor shares with its handles, whatever its type.
 pub(crate) struct Core {
@@ -124,13 +125,44 @@ impl Core {
         signal
     }
 
-    pub(crate) fn request_kill(&self) {
+    /// Aborts the actor at once with `reason` (the first reason wins). The actor counts as
+    /// exiting from now on.
+    pub(crate) fn request_kill(&self, reason: ExitReason) {
+        self.mark_exiting(&reason);
         self.flags.fetch_or(KILL, Ordering::Release);
         self.waker.wake();
     }
 
     pub(crate) fn kill_requested(&self) -> bool {
         self.flags.load(Ordering::Acquire) & KILL != 0
+    }
+
+    pub(crate) fn kill_reason(&self) -> ExitReason {
+        self.exiting_reason().unwrap_or(ExitReason::Killed)
+    }
+
+    pub(crate) fn set_trap_exit(&self, trap: bool) {
+        if trap {
+            self.flags.fetch_or(TRAP, Ordering::AcqRel);
+        } else {
+            self.flags.fetch_and(!TRAP, Ordering::AcqRel);
+        }
+    }
+
+    pub(crate) fn traps_exits(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & TRAP != 0
+    }
+
+    /// Delivers a linked actor's exit. As in OTP, a non-trapping actor dies at once from an
+    /// abnormal exit signal (even in the middle of a callback, without `terminate`) and
+    /// ignores a `Normal` one; a trapping actor gets it as a message.
+    pub(crate) fn deliver_exit(&self, signal: ExitSignal) {
+        self.remove_link(signal.from);
+        if self.traps_exits() {
+            self.push_signal(Signal::Exit(signal));
+        } else if signal.reason != ExitReason::Normal {
+            self.request_kill(signal.reason);
+        }
     }
 
     pub(crate) fn is_alive(&self) -> bool {
@@ -179,18 +211,18 @@ impl Core {
         crate::reply::drop_with_cause(crate::reply::Undelivered::TargetExited, signals);
         self.exited.notify_waiters();
         for link in links {
-            link.core().push_signal(Signal::Exit(ExitSignal {
+            link.core().deliver_exit(ExitSignal {
                 from: self.id,
                 reason: reason.clone(),
-            }));
+            });
         }
         for watcher in watchers {
             if let Some(cell) = watcher.cell.upgrade() {
-                cell.core().push_signal(Signal::Down(Down {
+                cell.core().push_signal(Signal::Down(Box::new(Down {
                     monitor: crate::link::MonitorRef::fired(watcher.monitor, self.id),
                     id: self.id,
                     reason: reason.clone(),
-                }));
+                })));
             }
         }
     }
@@ -271,7 +303,7 @@ impl ActorCell {
     /// `terminate` does not run, the exit reason is [`ExitReason::Killed`]. Returns without
     /// waiting; use [`wait`](Self::wait) to observe the exit.
     pub fn kill(&self) {
-        self.core().request_kill();
+        self.core().request_kill(ExitReason::Killed);
     }
 
     /// Asks the actor to stop with `reason` after its current callback (running `terminate`)
