@@ -1,1 +1,83 @@
 //! Derive and attribute macros that describe Arbor actors and supervisors.
+//!
+//! One model, two front-ends: `#[arbor_macros::system]` on a module reads the
+//! `#[derive(Actor)]` state structs, their `#[handlers]` impl blocks and the
+//! `#[derive(Supervisor)]` structs inside it, builds the same
+//! `arbor_codegen::model::Spec` a KDL file gives, runs the same analysis
+//! (cycles, undeclared dependencies, supervision rules) and expands through the
+//! same emitter (`arbor_codegen::emit::generate`). Errors point at the tokens
+//! they are about, all reported at once.
+//!
+//! ```ignore
+//! #[arbor_macros::system]
+//! mod counter {
+//!     use arbor_macros::Actor;
+//!
+//!     #[derive(Default, Actor)]
+//!     #[actor(mailbox(capacity = 16))]
+//!     pub struct CounterState { n: u64 }
+//!
+//!     #[handlers]
+//!     impl CounterState {
+//!         #[call(timeout = "1s")]
+//!         async fn add(&mut self, by: u64, _ctx: &mut counter::Ctx) -> u64 { self.n += by; self.n }
+//!     }
+//! }
+//! ```
+
+mod attr;
+mod system;
+
+use proc_macro::TokenStream;
+
+/// Turns the actors, handlers and supervisors declared in a module into a running system
+/// (see the crate docs).
+#[proc_macro_attribute]
+pub fn system(args: TokenStream, input: TokenStream) -> TokenStream {
+    system::expand(args.into(), input.into())
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+/// Declares an actor's state struct; its options are `#[actor(...)]`. Only meaningful inside
+/// an `#[arbor_macros::system]` module, which reads it.
+#[proc_macro_derive(Actor, attributes(actor, arbor_in_system))]
+pub fn derive_actor(input: TokenStream) -> TokenStream {
+    outside(input, "#[derive(Actor)]")
+}
+
+/// Declares a supervisor whose fields are its children; its options are `#[supervisor(...)]`
+/// and `#[child(...)]`. Only meaningful inside an `#[arbor_macros::system]` module.
+#[proc_macro_derive(Supervisor, attributes(supervisor, child, arbor_in_system))]
+pub fn derive_supervisor(input: TokenStream) -> TokenStream {
+    outside(input, "#[derive(Supervisor)]")
+}
+
+/// Marks the impl block holding an actor's handlers. Only meaningful inside an
+/// `#[arbor_macros::system]` module.
+#[proc_macro_attribute]
+pub fn handlers(_args: TokenStream, input: TokenStream) -> TokenStream {
+    let item: proc_macro2::TokenStream = input.into();
+    let err = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[handlers]` is read by `#[arbor_macros::system]`: put this impl block in a module with that attribute",
+    )
+    .to_compile_error();
+    quote::quote!(#err #item).into()
+}
+
+fn outside(input: TokenStream, what: &str) -> TokenStream {
+    let parsed = syn::parse::<syn::DeriveInput>(input.clone());
+    if parsed.as_ref().is_ok_and(|d| d.attrs.iter().any(|a| a.path().is_ident("arbor_in_system"))) {
+        return TokenStream::new();
+    }
+    let span = parsed
+        .map(|d| d.ident.span())
+        .unwrap_or_else(|_| proc_macro2::Span::call_site());
+    syn::Error::new(
+        span,
+        format!("{what} is read by `#[arbor_macros::system]`: put this item in a module with that attribute"),
+    )
+    .to_compile_error()
+    .into()
+}

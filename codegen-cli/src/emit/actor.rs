@@ -252,7 +252,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     }
     let unused_tasks = (!has_deferred).then(|| quote!(let _ = tasks;));
     let inits_text = quote!(#(#dep_inits)*).to_string();
-    let dir_used = inits_text.contains("dir .");
+    // (Spacing differs between proc_macro2 outside a macro and the compiler's tokens inside one.)
+    let dir_used = inits_text.contains("dir .") || inits_text.contains("dir.");
     let tree_used = inits_text.contains("tree");
     let unused_dir = match home {
         None if !dir_used => Some(quote!(let _ = dir;)),

@@ -1,0 +1,162 @@
+//! Compile-fail cases of the macro front-end (trybuild, `.stderr` committed; bless with
+//! `TRYBUILD=overwrite`). One `#[test]` per case, each an error a user can act on.
+
+#[test]
+fn actor_without_name() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/actor_without_name.rs");
+}
+
+#[test]
+fn bad_duration() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_duration.rs");
+}
+
+#[test]
+fn bad_overflow() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_overflow.rs");
+}
+
+#[test]
+fn bad_shutdown() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_shutdown.rs");
+}
+
+#[test]
+fn blocking_cast_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/blocking_cast_cycle.rs");
+}
+
+#[test]
+fn call_through_cast_only() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/call_through_cast_only.rs");
+}
+
+#[test]
+fn calls_unknown_actor() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/calls_unknown_actor.rs");
+}
+
+#[test]
+fn cast_with_reply() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cast_with_reply.rs");
+}
+
+#[test]
+fn derive_outside_system() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/derive_outside_system.rs");
+}
+
+#[test]
+fn duplicate_actor_name() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/duplicate_actor_name.rs");
+}
+
+#[test]
+fn dynamic_wrong_strategy() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/dynamic_wrong_strategy.rs");
+}
+
+#[test]
+fn handler_not_async() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/handler_not_async.rs");
+}
+
+#[test]
+fn handler_without_ctx() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/handler_without_ctx.rs");
+}
+
+#[test]
+fn handler_without_self() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/handler_without_self.rs");
+}
+
+#[test]
+fn handler_wrong_ctx_type() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/handler_wrong_ctx_type.rs");
+}
+
+#[test]
+fn handlers_on_unknown_struct() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/handlers_on_unknown_struct.rs");
+}
+
+#[test]
+fn misspelled_call_option() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/misspelled_call_option.rs");
+}
+
+#[test]
+fn misspelled_mailbox_option() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/misspelled_mailbox_option.rs");
+}
+
+#[test]
+fn misspelled_option() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/misspelled_option.rs");
+}
+
+#[test]
+fn self_call() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/self_call.rs");
+}
+
+#[test]
+fn significant_permanent() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/significant_permanent.rs");
+}
+
+#[test]
+fn three_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/three_cycle.rs");
+}
+
+#[test]
+fn two_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/two_cycle.rs");
+}
+
+#[test]
+fn unbounded_and_capacity() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/unbounded_and_capacity.rs");
+}
+
+#[test]
+fn undeclared_call() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/undeclared_call.rs");
+}
+
+#[test]
+fn unknown_child_actor() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/unknown_child_actor.rs");
+}
+
+#[test]
+fn unknown_option() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/unknown_option.rs");
+}
+
+#[test]
+fn unknown_restart() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/unknown_restart.rs");
+}
+
+#[test]
+fn unknown_strategy() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/unknown_strategy.rs");
+}
+
+#[test]
+fn zero_capacity() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/zero_capacity.rs");
+}
+
+#[test]
+fn zero_max_seconds() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/zero_max_seconds.rs");
+}
+
+#[test]
+fn zero_timeout() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/zero_timeout.rs");
+}

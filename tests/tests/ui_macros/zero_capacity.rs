@@ -1,0 +1,25 @@
+#[arbor_macros::system]
+mod sys {
+    use arbor_macros::{Actor, Supervisor};
+
+    #[derive(Default, Actor)]
+    #[actor(mailbox(capacity = 0))]
+    pub struct AState;
+
+    #[handlers(protocol = "AProto")]
+    impl AState {
+        #[call]
+        async fn ping(&mut self, ctx: &mut a::Ctx) -> u32 {
+            let _ = &ctx;
+            
+            1
+        }
+    }
+
+    #[derive(Supervisor)]
+    pub struct Root {
+        a: A,
+    }
+}
+
+fn main() {}

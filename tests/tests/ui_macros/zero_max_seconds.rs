@@ -1,0 +1,25 @@
+#[arbor_macros::system]
+mod sys {
+    use arbor_macros::{Actor, Supervisor};
+
+    #[derive(Default, Actor)]
+    pub struct AState;
+
+    #[handlers(protocol = "AProto")]
+    impl AState {
+        #[call]
+        async fn ping(&mut self, ctx: &mut a::Ctx) -> u32 {
+            let _ = &ctx;
+            
+            1
+        }
+    }
+
+    #[derive(Supervisor)]
+    #[supervisor(max_seconds = 0)]
+    pub struct Root {
+        a: A,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,24 @@
+#[arbor_macros::system]
+mod sys {
+    use arbor_macros::{Actor, Supervisor};
+
+    #[derive(Default, Actor)]
+    pub struct AState;
+
+    #[handlers(protocol = "AProto")]
+    impl AState {
+        #[call(timeout = "0s")]
+        async fn ping(&mut self, ctx: &mut a::Ctx) -> u32 {
+            let _ = &ctx;
+            
+            1
+        }
+    }
+
+    #[derive(Supervisor)]
+    pub struct Root {
+        a: A,
+    }
+}
+
+fn main() {}
