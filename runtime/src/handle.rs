@@ -245,7 +245,7 @@ impl<A: Actor> ActorRef<A> {
                 return Err(CallError::MailboxFull);
             }
             Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::TargetExited, msg);
+                drop_with_cause(Undelivered::Exited(self.id()), msg);
                 return Err(CallError::Exited(self.exit_reason_soon().await));
             }
         }
@@ -256,6 +256,13 @@ impl<A: Actor> ActorRef<A> {
             Ok(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
                 Err(CallError::NoReply)
             }
+            // Lost by a panic in another task, or with another actor's exit (a holder the
+            // handler passed it to): the target is not the one failing, and no answer will
+            // come. Waiting for the target's exit would wait until the timeout, or forever.
+            Ok(Err(Undelivered::Panicked(by))) if by != Some(self.id()) => {
+                Err(CallError::NoReply)
+            }
+            Ok(Err(Undelivered::Exited(who))) if who != self.id() => Err(CallError::NoReply),
             // Dropped by an exiting actor, during a panic, or with the actor's state: the
             // actor is exiting (or about to); report its real reason.
             Ok(Err(_)) | Err(_) => Err(CallError::Exited(core.wait().await)),
@@ -296,7 +303,7 @@ impl<A: Actor> ActorRef<A> {
                 Err(CastError::Dropped)
             }
             Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::TargetExited, msg);
+                drop_with_cause(Undelivered::Exited(self.id()), msg);
                 let reason = self
                     .shared
                     .core

@@ -79,7 +79,7 @@ async fn run_task<A: Actor>(
         None => {
             let reason = shared.core.kill_reason();
             shared.core.mark_exiting(&reason);
-            with_drop_cause(Undelivered::TargetExited, || body.set(None));
+            with_drop_cause(Undelivered::Exited(shared.core.id), || body.set(None));
             Ended {
                 reason,
                 state: None,
@@ -97,9 +97,9 @@ fn finish<A: Actor>(shared: &Arc<Shared<A>>, ended: Ended<A>) {
     let core = &shared.core;
     core.mark_exiting(&ended.reason);
     if let Some(state) = ended.state {
-        drop_with_cause(Undelivered::TargetExited, state);
+        drop_with_cause(Undelivered::Exited(core.id), state);
     }
-    drop_with_cause(Undelivered::TargetExited, shared.mailbox.close());
+    drop_with_cause(Undelivered::Exited(core.id), shared.mailbox.close());
     if ended.start_failure.is_some() {
         let links = std::mem::take(&mut core.state.lock().links);
         for link in links {
@@ -127,7 +127,7 @@ impl<A: Actor> Drop for ExitGuard<A> {
     fn drop(&mut self) {
         if let Some(shared) = self.0.take() {
             shared.core.mark_exiting(&ExitReason::Killed);
-            drop_with_cause(Undelivered::TargetExited, shared.mailbox.close());
+            drop_with_cause(Undelivered::Exited(shared.core.id), shared.mailbox.close());
             shared.core.announce_exit(ExitReason::Killed);
         }
     }

@@ -58,3 +58,140 @@ async fn all_significant_counts_a_child_waiting_for_restart() {
     assert!(matches!(children[0].status, ChildStatus::Running(_)));
     sup.shutdown().await;
 }
+
+// ---- reply paths ----------------------------------------------------------------------------
+
+/// An actor that hands its calls' `ReplyTo`s to others.
+struct Forwarder;
+
+enum FwdCall {
+    /// A spawned task takes the `ReplyTo` and panics.
+    TaskPanics(ReplyTo<u32>),
+    /// The `ReplyTo` goes to `holder`'s state; `holder` then crashes.
+    HolderCrashes(ActorRef<Holder>, ReplyTo<u32>),
+    /// The `ReplyTo` goes to `holder`'s state; `holder` is then killed.
+    HolderKilled(ActorRef<Holder>, ReplyTo<u32>),
+}
+
+impl Actor for Forwarder {
+    type Args = ();
+    type Call = FwdCall;
+    type Cast = std::convert::Infallible;
+    type Info = std::convert::Infallible;
+    type Continue = std::convert::Infallible;
+
+    async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
+        Init::Ok(Forwarder)
+    }
+
+    async fn handle_call(&mut self, msg: FwdCall, _ctx: &mut Context<Self>) -> Handled<Self> {
+        match msg {
+            FwdCall::TaskPanics(reply_to) => {
+                tokio::spawn(async move {
+                    let _held = reply_to;
+                    panic!("reply-task crashed");
+                });
+            }
+            FwdCall::HolderCrashes(holder, reply_to) => {
+                let _ = holder.cast(HolderCast::Keep(reply_to, true)).await;
+            }
+            FwdCall::HolderKilled(holder, reply_to) => {
+                let _ = holder.cast(HolderCast::Keep(reply_to, false)).await;
+                holder.cell().kill();
+            }
+        }
+        Handled::Continue
+    }
+}
+
+struct Holder(Vec<ReplyTo<u32>>);
+
+enum HolderCast {
+    /// Keep the `ReplyTo`; crash at once if the flag is set.
+    Keep(ReplyTo<u32>, bool),
+}
+
+impl Actor for Holder {
+    type Args = ();
+    type Call = std::convert::Infallible;
+    type Cast = HolderCast;
+    type Info = std::convert::Infallible;
+    type Continue = std::convert::Infallible;
+
+    async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
+        Init::Ok(Holder(Vec::new()))
+    }
+
+    async fn handle_cast(&mut self, msg: HolderCast, _ctx: &mut Context<Self>) -> Handled<Self> {
+        let HolderCast::Keep(reply_to, crash) = msg;
+        self.0.push(reply_to);
+        if crash {
+            panic!("holder crashed");
+        }
+        Handled::Continue
+    }
+}
+
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<&str>()
+                .copied()
+                .unwrap_or_default();
+            if !msg.ends_with("crashed") {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// A `ReplyTo` dropped by a panic somewhere other than the target (a task the handler
+/// spawned) fails the call at once with `NoReply`, while the target goes on serving. Before
+/// the fix the caller waited for the target to exit: it got `Timeout` after the full call
+/// timeout, and hung forever with `Duration::MAX`.
+#[tokio::test(start_paused = true)]
+async fn reply_to_dropped_by_a_panicking_task_fails_the_call_at_once() {
+    quiet_panics();
+    let fwd = Forwarder::spawn(()).await.unwrap().running().unwrap();
+    let start = tokio::time::Instant::now();
+    let result = tokio::time::timeout(
+        Duration::from_secs(3600),
+        fwd.call_timeout(Duration::MAX, FwdCall::TaskPanics),
+    )
+    .await
+    .expect("the caller hung");
+    assert_eq!(result, Err(CallError::NoReply));
+    assert_eq!(start.elapsed(), Duration::ZERO, "no timeout was waited for");
+    assert!(fwd.is_alive());
+}
+
+/// The same when the `ReplyTo` sits in another actor's state and that actor crashes or is
+/// killed: the target lives, the caller learns at once that no answer will come.
+#[tokio::test(start_paused = true)]
+async fn reply_to_held_by_an_exiting_actor_fails_the_call_at_once() {
+    quiet_panics();
+    let fwd = Forwarder::spawn(()).await.unwrap().running().unwrap();
+    for crash in [true, false] {
+        let holder = Holder::spawn(()).await.unwrap().running().unwrap();
+        let start = tokio::time::Instant::now();
+        let result = tokio::time::timeout(
+            Duration::from_secs(3600),
+            fwd.call_timeout(Duration::MAX, |r| {
+                if crash {
+                    FwdCall::HolderCrashes(holder.clone(), r)
+                } else {
+                    FwdCall::HolderKilled(holder.clone(), r)
+                }
+            }),
+        )
+        .await
+        .expect("the caller hung");
+        assert_eq!(result, Err(CallError::NoReply), "crash: {crash}");
+        assert_eq!(start.elapsed(), Duration::ZERO, "no timeout was waited for");
+        assert!(fwd.is_alive());
+    }
+}
