@@ -238,6 +238,7 @@ impl<A: Actor> ActorRef<A> {
     }
 
     async fn exchange<T>(&self, msg: Envelope<A>, rx: ReplyReceiver<T>) -> Result<T, CallError> {
+        cooperate().await;
         match self.shared.mailbox.push(msg).await {
             Ok(evicted) => self.accepted(evicted),
             Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
@@ -259,9 +260,7 @@ impl<A: Actor> ActorRef<A> {
             // Lost by a panic in another task, or with another actor's exit (a holder the
             // handler passed it to): the target is not the one failing, and no answer will
             // come. Waiting for the target's exit would wait until the timeout, or forever.
-            Ok(Err(Undelivered::Panicked(by))) if by != Some(self.id()) => {
-                Err(CallError::NoReply)
-            }
+            Ok(Err(Undelivered::Panicked(by))) if by != Some(self.id()) => Err(CallError::NoReply),
             Ok(Err(Undelivered::Exited(who))) if who != self.id() => Err(CallError::NoReply),
             // Dropped by an exiting actor, during a panic, or with the actor's state: the
             // actor is exiting (or about to); report its real reason.
@@ -317,6 +316,7 @@ impl<A: Actor> ActorRef<A> {
     /// Casts a request: queues it, waiting for room if the mailbox is full under
     /// [`Overflow::Block`](crate::Overflow::Block).
     pub async fn cast(&self, msg: A::Cast) -> Result<(), CastError> {
+        cooperate().await;
         let result = self.shared.mailbox.push(Envelope::Cast(msg)).await;
         self.delivered(result)
     }
@@ -330,6 +330,7 @@ impl<A: Actor> ActorRef<A> {
     /// Sends an info message, waiting for room under
     /// [`Overflow::Block`](crate::Overflow::Block).
     pub async fn send(&self, msg: A::Info) -> Result<(), CastError> {
+        cooperate().await;
         let result = self.shared.mailbox.push(Envelope::Info(msg)).await;
         self.delivered(result)
     }
@@ -367,6 +368,14 @@ impl<A: Actor> ActorRef<A> {
             Err(_elapsed) => Err(CallError::Timeout),
         }
     }
+}
+
+/// Takes a unit of tokio's cooperative budget, yielding to the scheduler once the task has
+/// used it up. A send to a full `Reject` / `DropNewest` mailbox, or to an exited actor, fails
+/// at once without waiting: a sender that retries in a loop would otherwise never give its
+/// thread back, and on a busy runtime the receiver would never run to drain its queue.
+async fn cooperate() {
+    tokio::task::consume_budget().await;
 }
 
 impl<A: Actor> Clone for ActorRef<A> {

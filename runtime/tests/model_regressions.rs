@@ -195,3 +195,89 @@ async fn reply_to_held_by_an_exiting_actor_fails_the_call_at_once() {
         assert!(fwd.is_alive());
     }
 }
+
+// ---- overload ---------------------------------------------------------------------------------
+
+/// Counts the casts it handles.
+struct Counter(Arc<std::sync::atomic::AtomicU64>);
+
+impl Actor for Counter {
+    type Args = Arc<std::sync::atomic::AtomicU64>;
+    type Call = CounterCall;
+    type Cast = ();
+    type Info = ();
+    type Continue = std::convert::Infallible;
+
+    async fn init(n: Self::Args, _ctx: &mut Context<Self>) -> Init<Self> {
+        Init::Ok(Counter(n))
+    }
+
+    async fn handle_call(&mut self, msg: CounterCall, _ctx: &mut Context<Self>) -> Handled<Self> {
+        let CounterCall::Get(reply_to) = msg;
+        let _ = reply_to.send(self.0.load(Ordering::SeqCst));
+        Handled::Continue
+    }
+
+    async fn handle_cast(&mut self, _: (), _ctx: &mut Context<Self>) -> Handled<Self> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Handled::Continue
+    }
+
+    async fn handle_info(&mut self, _: (), _ctx: &mut Context<Self>) -> Handled<Self> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Handled::Continue
+    }
+}
+
+enum CounterCall {
+    Get(ReplyTo<u64>),
+}
+
+use std::sync::Arc;
+
+/// A sender retrying against a full `Reject` (or `DropNewest`) mailbox, or against an actor
+/// that exited, gets its error at once, every time: without a yield point it never gave the
+/// scheduler back, so on a single thread the receiver never ran and the queue never drained
+/// (a livelock found by the overload soak, where 32 senders starved a 2-thread runtime).
+/// `cast`, `send` and `call` now consume tokio's cooperative budget.
+#[tokio::test(flavor = "current_thread")]
+async fn retrying_senders_against_a_full_mailbox_let_the_receiver_run() {
+    for overflow in [Overflow::Reject, Overflow::DropNewest] {
+        for kind in ["cast", "send", "call"] {
+            let handled = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let counter = Spawn::<Counter>::new()
+                .mailbox(MailboxConfig::bounded(1).overflow(overflow))
+                .start(handled.clone())
+                .await
+                .unwrap()
+                .running()
+                .unwrap();
+            let flooder = {
+                let counter = counter.clone();
+                let handled = handled.clone();
+                tokio::spawn(async move {
+                    // Fill the mailbox: the receiver has not run yet.
+                    counter.try_cast(()).unwrap();
+                    let goal = if kind == "call" { 1 } else { 10 };
+                    let mut tries = 0u64;
+                    while handled.load(Ordering::SeqCst) < goal && tries < 2_000_000 {
+                        tries += 1;
+                        match kind {
+                            "cast" => drop(counter.cast(()).await),
+                            "send" => drop(counter.send(()).await),
+                            _ => drop(counter.call(CounterCall::Get).await),
+                        }
+                    }
+                    tries
+                })
+            };
+            let tries = flooder.await.unwrap();
+            let n = handled.load(Ordering::SeqCst);
+            assert!(
+                tries < 2_000_000,
+                "{overflow:?} {kind}: the receiver handled {n} messages in {tries} tries"
+            );
+            counter.cell().kill();
+        }
+    }
+}

@@ -114,14 +114,11 @@ impl Actor for Worker {
     }
 
     async fn terminate(&mut self, reason: &ExitReason, _ctx: &mut Context<Self>) {
-        let _ = self
-            .args
-            .events
-            .send(Ev::Terminated(
-                self.args.name.clone(),
-                self.incarnation,
-                reason.clone(),
-            ));
+        let _ = self.args.events.send(Ev::Terminated(
+            self.args.name.clone(),
+            self.incarnation,
+            reason.clone(),
+        ));
     }
 }
 
@@ -169,12 +166,27 @@ enum How {
 #[derive(Clone, Debug)]
 enum Op {
     /// A running worker or nested supervisor (chosen by index) exits.
-    Exit { target: usize, how: How },
+    Exit {
+        target: usize,
+        how: How,
+    },
     /// The next `n` starts of a worker fail.
-    FailNext { worker: usize, n: u32 },
-    Terminate { sup: usize, child: usize },
-    Restart { sup: usize, child: usize },
-    Delete { sup: usize, child: usize },
+    FailNext {
+        worker: usize,
+        n: u32,
+    },
+    Terminate {
+        sup: usize,
+        child: usize,
+    },
+    Restart {
+        sup: usize,
+        child: usize,
+    },
+    Delete {
+        sup: usize,
+        child: usize,
+    },
     /// `start_child` of a new worker, or (`reuse`) of a spec whose id exists.
     StartChild {
         sup: usize,
@@ -186,10 +198,15 @@ enum Op {
         brutal: bool,
     },
     /// Tokio's paused clock moves on.
-    Advance { ms: u64 },
+    Advance {
+        ms: u64,
+    },
     /// The clock moves to just before, at, or just after (`delta_ms`) the moment the oldest
     /// restart in a supervisor's window leaves it.
-    Edge { sup: usize, delta_ms: i64 },
+    Edge {
+        sup: usize,
+        delta_ms: i64,
+    },
 }
 
 fn restart_strategy() -> impl Strategy<Value = Restart> {
@@ -212,7 +229,9 @@ fn how_strategy() -> impl Strategy<Value = How> {
 }
 
 fn child_strategy(depth: u32) -> BoxedStrategy<ChildDef> {
-    let worker = (any::<u8>()).prop_map(|b| Kind::Worker { ignore: b % 10 == 0 });
+    let worker = (any::<u8>()).prop_map(|b| Kind::Worker {
+        ignore: b % 10 == 0,
+    });
     let kind = if depth == 0 {
         worker.boxed()
     } else {
@@ -568,14 +587,12 @@ impl Env {
             match outcome {
                 Restarted::Done => return None,
                 Restarted::Stop(reason) => return Some(reason),
-                Restarted::Retry(id) => {
-                    match s.children.iter().position(|c| c.def.id == id) {
-                        Some(j) if s.children[j].state == St::Restarting => {
-                            outcome = self.restart(s, j);
-                        }
-                        _ => return None,
+                Restarted::Retry(id) => match s.children.iter().position(|c| c.def.id == id) {
+                    Some(j) if s.children[j].state == St::Restarting => {
+                        outcome = self.restart(s, j);
                     }
-                }
+                    _ => return None,
+                },
             }
         }
     }
@@ -996,9 +1013,7 @@ async fn run_case_async(tree: &SupDef, ops: &[Op]) -> Result<(), String> {
                     check_events(&mut env, events, &log)?;
                     let got = root.cell().exit_reason();
                     if got != Some(exit.clone()) {
-                        return Err(format!(
-                            "{log}root exit: model {exit:?}, runtime {got:?}"
-                        ));
+                        return Err(format!("{log}root exit: model {exit:?}, runtime {got:?}"));
                     }
                     break;
                 }
@@ -1129,13 +1144,17 @@ async fn run_case_async(tree: &SupDef, ops: &[Op]) -> Result<(), String> {
     }
     let live = real.live.load(Ordering::SeqCst);
     if live != 0 {
-        return Err(format!("{log}{live} probe(s) still alive after the tree stopped"));
+        return Err(format!(
+            "{log}{live} probe(s) still alive after the tree stopped"
+        ));
     }
     let tasks = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();
     if tasks != 0 {
-        return Err(format!("{log}{tasks} task(s) still alive after the tree stopped"));
+        return Err(format!(
+            "{log}{tasks} task(s) still alive after the tree stopped"
+        ));
     }
     CASES.fetch_add(1, Ordering::Relaxed);
     Ok(())
@@ -1178,7 +1197,10 @@ async fn compare(
     check_events(env, events, log)?;
     let Some(m) = model else { return Ok(()) };
     if !root.cell().is_alive() {
-        return Err(format!("{log}{what}: the root exited ({:?}) but the model runs", root.cell().exit_reason()));
+        return Err(format!(
+            "{log}{what}: the root exited ({:?}) but the model runs",
+            root.cell().exit_reason()
+        ));
     }
     let mut sups = Vec::new();
     running_sups(m, &mut Vec::new(), &mut sups);
