@@ -198,7 +198,7 @@ async fn reply_to_held_by_an_exiting_actor_fails_the_call_at_once() {
 
 // ---- overload ---------------------------------------------------------------------------------
 
-/// Counts the casts it handles.
+/// Counts the messages it handles.
 struct Counter(Arc<std::sync::atomic::AtomicU64>);
 
 impl Actor for Counter {
@@ -214,7 +214,7 @@ impl Actor for Counter {
 
     async fn handle_call(&mut self, msg: CounterCall, _ctx: &mut Context<Self>) -> Handled<Self> {
         let CounterCall::Get(reply_to) = msg;
-        let _ = reply_to.send(self.0.load(Ordering::SeqCst));
+        let _ = reply_to.send(self.0.fetch_add(1, Ordering::SeqCst));
         Handled::Continue
     }
 
@@ -235,14 +235,14 @@ enum CounterCall {
 
 use std::sync::Arc;
 
-/// A sender retrying against a full `Reject` (or `DropNewest`) mailbox, or against an actor
-/// that exited, gets its error at once, every time: without a yield point it never gave the
+/// A sender looping on a full `Reject`, `DropNewest` or `DropOldest` mailbox (or on an actor
+/// that exited) completes every send at once: without a yield point it never gave the
 /// scheduler back, so on a single thread the receiver never ran and the queue never drained
 /// (a livelock found by the overload soak, where 32 senders starved a 2-thread runtime).
 /// `cast`, `send` and `call` now consume tokio's cooperative budget.
 #[tokio::test(flavor = "current_thread")]
 async fn retrying_senders_against_a_full_mailbox_let_the_receiver_run() {
-    for overflow in [Overflow::Reject, Overflow::DropNewest] {
+    for overflow in [Overflow::Reject, Overflow::DropNewest, Overflow::DropOldest] {
         for kind in ["cast", "send", "call"] {
             let handled = Arc::new(std::sync::atomic::AtomicU64::new(0));
             let counter = Spawn::<Counter>::new()

@@ -39,11 +39,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::CallError;
 use crate::actor::{Actor, ExitSignal, Handled, Init};
 use crate::cell::ActorCell;
 use crate::context::Context;
 use crate::exit::{ExitReason, ShutdownMode};
-use crate::handle::{ActorRef, CallError};
+use crate::handle::ActorRef;
 use crate::introspect::ChildEntry;
 use crate::lineage::ActorId;
 use crate::mailbox::MailboxConfig;

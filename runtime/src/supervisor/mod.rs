@@ -71,10 +71,11 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::CallError;
 use crate::actor::Actor;
 use crate::cell::ActorCell;
 use crate::exit::{ExitReason, ShutdownMode};
-use crate::handle::{ActorRef, CallError};
+use crate::handle::ActorRef;
 use crate::spawn::Spawn;
 
 pub use dynamic::{DynamicSupervisor, DynamicSupervisorRef, DynamicSupervisorSpec};
