@@ -1,7 +1,27 @@
 #!/usr/bin/env bash
-# The main job end to end: see README.md.
+# The main job end to end on a bundled spec (specs/chat.kdl): check it, generate its code,
+# build the crate that includes it, start the system, call it, crash a part of it and watch
+# it restart, and show the supervision tree. See README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
 
-cargo run --locked -p arbor --example demo
+spec=specs/chat.kdl
+out=target/demo
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "build the arbor CLI and the example crate"
+cargo build --locked --quiet -p arbor-codegen --bin arbor
+cargo build --locked --quiet -p arbor-specs --example demo
+
+step "arbor check $spec"
+./target/debug/arbor check "$spec"
+grep -v '^//' "$spec" | cat -s
+
+step "arbor gen $spec -o $out   (build.rs does the same: arbor_codegen::compile)"
+./target/debug/arbor gen "$spec" -o "$out"
+echo "-- head of $out/chat.rs ($(wc -l < "$out/chat.rs") lines):"
+sed -n '1,60p' "$out/chat.rs"
+
+step "run: start, call, crash, restart, tree   (cargo run -p arbor-specs --example demo)"
+./target/debug/examples/demo

@@ -1,136 +1,156 @@
-//! Shared workloads for Arbor's benchmarks: an echo actor on Arbor, and the same echo written
-//! by hand with a tokio `mpsc` + `oneshot` task, the baseline Arbor is measured against.
+//! Shared workloads for Arbor's benchmarks against raw tokio and peer actor frameworks.
+//!
+//! Every framework implements [`Framework`] with its own idiomatic actor: one counter actor
+//! type answering a call (`ping`: `n → n + 1`, or forwarded to the next actor of a chain),
+//! a cast (`add`) and a flush call (`total`). The workloads in [`workloads`] are written once,
+//! generic over [`Framework`], so every framework runs exactly the same sequence of requests.
+//!
+//! The peers (kameo, ractor, actix) are dependencies of this crate only, never of the runtime.
+//!
+//! Arbor is driven through [`arbor::CounterClient`], the one place where a generated client
+//! stub replaces the hand-written calls on `ActorRef` once the code generator exists.
 
-use std::convert::Infallible;
+use std::future::Future;
 
-use arbor::prelude::*;
-use tokio::sync::{mpsc, oneshot};
+pub mod actix;
+pub mod arbor;
+pub mod kameo;
+pub mod micro;
+pub mod ractor;
+pub mod raw_tokio;
+pub mod workloads;
 
-/// An Arbor actor that echoes calls, sums casts, and can forward calls to a next actor.
-pub struct Echo {
-    sum: u64,
-    next: Option<ActorRef<Echo>>,
+pub use micro::*;
+
+/// The tokio runtime flavour a workload runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// A multi-thread runtime with 2 workers.
+    MultiThread,
+    /// A current-thread runtime.
+    CurrentThread,
 }
 
-/// Requests of [`Echo`].
-pub enum EchoCall {
-    /// Answers with the value.
-    Echo(u64, ReplyTo<u64>),
-    /// Calls the next actor with `Echo` and answers with its answer (a nested call that
-    /// carries a caller chain).
-    Forward(u64, ReplyTo<Result<u64, CallError>>),
-    /// Answers with the sum of all casts so far.
-    Sum(ReplyTo<u64>),
-}
+impl Flavor {
+    /// Both flavours.
+    pub const ALL: &'static [Flavor] = &[Flavor::MultiThread, Flavor::CurrentThread];
 
-impl Actor for Echo {
-    type Args = Option<ActorRef<Echo>>;
-    type Call = EchoCall;
-    type Cast = u64;
-    type Info = Infallible;
-    type Continue = Infallible;
-
-    async fn init(next: Self::Args, _ctx: &mut Context<Self>) -> Init<Self> {
-        Init::Ok(Echo { sum: 0, next })
-    }
-
-    async fn handle_call(&mut self, msg: EchoCall, _ctx: &mut Context<Self>) -> Handled<Self> {
-        match msg {
-            EchoCall::Echo(n, reply_to) => {
-                let _ = reply_to.send(n);
-            }
-            EchoCall::Forward(n, reply_to) => {
-                let result = match &self.next {
-                    Some(next) => next.call(|r| EchoCall::Echo(n, r)).await,
-                    None => Ok(n),
-                };
-                let _ = reply_to.send(result);
-            }
-            EchoCall::Sum(reply_to) => {
-                let _ = reply_to.send(self.sum);
-            }
+    /// The short id used in benchmark names and the report (`mt`, `ct`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Flavor::MultiThread => "mt",
+            Flavor::CurrentThread => "ct",
         }
-        Handled::Continue
-    }
-
-    async fn handle_cast(&mut self, n: u64, _ctx: &mut Context<Self>) -> Handled<Self> {
-        self.sum = self.sum.wrapping_add(n);
-        Handled::Continue
     }
 }
 
-/// Starts an [`Echo`] (forwarding to `next`, if any).
-pub async fn start_echo(next: Option<ActorRef<Echo>>) -> ActorRef<Echo> {
-    Echo::spawn(next)
-        .await
-        .expect("echo init cannot fail")
-        .running()
-        .expect("echo init does not ignore")
+/// Worker threads of the multi-thread flavour.
+pub const WORKERS: usize = 2;
+
+/// A runtime to drive one framework's workloads.
+pub enum Rt {
+    /// A plain tokio runtime; workloads run as a spawned task (so on a worker thread).
+    Tokio(tokio::runtime::Runtime),
+    /// An actix `System` (a current-thread tokio runtime with a `LocalSet`); workloads run
+    /// inside it directly, where actix can start actors.
+    Actix(::actix::SystemRunner),
 }
 
-enum RawMsg {
-    Call(u64, oneshot::Sender<u64>),
-    Cast(u64),
-    Sum(oneshot::Sender<u64>),
-}
+impl Rt {
+    /// A tokio runtime of the given flavour.
+    pub fn tokio(flavor: Flavor) -> Rt {
+        let rt = match flavor {
+            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(WORKERS)
+                .enable_all()
+                .build(),
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+        };
+        Rt::Tokio(rt.expect("building a tokio runtime"))
+    }
 
-/// The baseline: a tokio task serving a bounded `mpsc` (capacity 1024, like Arbor's default
-/// mailbox), answering through `oneshot` channels.
-#[derive(Clone)]
-pub struct RawEcho {
-    tx: mpsc::Sender<RawMsg>,
-}
-
-impl RawEcho {
-    /// Spawns the echo task on the current runtime.
-    pub fn start() -> RawEcho {
-        let (tx, mut rx) = mpsc::channel(1024);
-        tokio::spawn(async move {
-            let mut sum = 0u64;
-            while let Some(msg) = rx.recv().await {
-                match msg {
-                    RawMsg::Call(n, reply) => {
-                        let _ = reply.send(n);
-                    }
-                    RawMsg::Cast(n) => sum = sum.wrapping_add(n),
-                    RawMsg::Sum(reply) => {
-                        let _ = reply.send(sum);
-                    }
-                }
+    /// Runs `fut` to completion on this runtime.
+    pub fn run<F>(&self, fut: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Rt::Tokio(rt) => {
+                rt.block_on(async move { tokio::spawn(fut).await.expect("the workload panicked") })
             }
-        });
-        RawEcho { tx }
+            Rt::Actix(sys) => sys.block_on(fut),
+        }
+    }
+}
+
+/// A handle to one framework's counter actor: what the workloads send requests through.
+pub trait Counter: Clone + Send + Sync + 'static {
+    /// A call: answers `n + 1` (or, in a chain, what the next actor answers).
+    fn ping(&self, n: u64) -> impl Future<Output = u64> + Send;
+    /// A cast: adds `n` to the actor's total.
+    fn add(&self, n: u64) -> impl Future<Output = ()> + Send;
+    /// A call: the actor's total; ends a burst of casts (everything before it is processed).
+    fn total(&self) -> impl Future<Output = u64> + Send;
+}
+
+/// One framework (or raw tokio) under test.
+pub trait Framework: Send + Sync + 'static {
+    /// The name in benchmark ids and the report.
+    const NAME: &'static str;
+    /// The flavours it runs on.
+    const FLAVORS: &'static [Flavor] = Flavor::ALL;
+    /// Its counter actor's handle.
+    type Counter: Counter;
+
+    /// The runtime for `flavor`.
+    fn runtime(flavor: Flavor) -> Rt {
+        Rt::tokio(flavor)
     }
 
-    /// A request/reply round trip.
-    pub async fn call(&self, n: u64) -> u64 {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(RawMsg::Call(n, reply))
-            .await
-            .expect("raw echo alive");
-        rx.await.expect("raw echo answers")
+    /// Starts a counter actor with the framework's default mailbox. With `next`, its `ping`
+    /// calls `next` and answers what `next` answers (a synchronous call chain).
+    fn spawn_counter(next: Option<Self::Counter>) -> impl Future<Output = Self::Counter> + Send;
+
+    /// Waits until every actor in `actors` is started (for frameworks whose spawn returns
+    /// before the actor runs); the default does nothing.
+    fn all_started(actors: &[Self::Counter]) -> impl Future<Output = ()> + Send {
+        let _ = actors;
+        async {}
     }
 
-    /// The same round trip bounded by a timeout, as every Arbor call is.
-    pub async fn call_with_timeout(&self, n: u64) -> u64 {
-        tokio::time::timeout(arbor::DEFAULT_CALL_TIMEOUT, self.call(n))
-            .await
-            .expect("no timeout")
-    }
+    /// Stops the actors and waits until they have exited.
+    fn stop_all(actors: Vec<Self::Counter>) -> impl Future<Output = ()> + Send;
+}
 
-    /// A fire-and-forget message.
-    pub async fn cast(&self, n: u64) {
-        self.tx.send(RawMsg::Cast(n)).await.expect("raw echo alive");
-    }
+/// `true` when a bench binary runs for real (`cargo bench` passes `--bench`); `false` in
+/// `cargo test --benches`, where every benchmark runs once as a smoke test and workloads use
+/// small sizes.
+pub fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
 
-    /// The sum of the casts so far (a round trip that also waits for queued casts).
-    pub async fn sum(&self) -> u64 {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(RawMsg::Sum(reply))
-            .await
-            .expect("raw echo alive");
-        rx.await.expect("raw echo answers")
-    }
+/// Resident set size of this process in bytes, from `/proc/self/statm`.
+pub fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("reading /proc/self/statm");
+    let resident: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("parsing /proc/self/statm");
+    resident * page_size()
+}
+
+fn page_size() -> u64 {
+    // The page size is 4 KiB on the platforms this suite runs on (x86_64 and aarch64 Linux
+    // with default kernels); `getconf` confirms it without unsafe code.
+    std::process::Command::new("getconf")
+        .arg("PAGESIZE")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096)
 }

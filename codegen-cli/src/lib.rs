@@ -21,6 +21,7 @@
 pub mod check;
 pub mod codes;
 pub mod diagnostics;
+pub mod emit;
 pub mod graph;
 pub mod kdl;
 pub mod model;
@@ -30,6 +31,7 @@ mod suggest;
 use std::path::Path;
 
 pub use diagnostics::{Diagnostic, Failure, Label, Severity};
+pub use emit::build::{BuildError, Builder, compile, configure};
 pub use model::Spec;
 pub use source::{SourceId, SourceMap, Span};
 

@@ -41,6 +41,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Generate Rust code from spec files (what a build.rs does with arbor_codegen::compile).
+    Gen {
+        /// Spec files (KDL), read together as one system.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Directory to write NAME.rs to.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Output file stem (default: the first spec's).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Create a Cargo project from a spec: generated code via build.rs, handler files that
+    /// are yours (written once, never overwritten), a main.rs and a test.
+    New {
+        /// The project's directory and package name.
+        name: PathBuf,
+        /// The spec file to start from (copied into the project).
+        #[arg(long)]
+        spec: PathBuf,
+        /// Where the Arbor workspace is (default: the one this binary was built from).
+        #[arg(long)]
+        arbor_path: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -67,6 +91,12 @@ fn main() -> ExitCode {
             format,
         } => check(&files, deny_warnings, format),
         Command::Graph { files, format } => draw(&files, format),
+        Command::Gen { files, out, name } => generate(&files, &out, name.as_deref()),
+        Command::New {
+            name,
+            spec,
+            arbor_path,
+        } => scaffold(&name, &spec, arbor_path),
     }
 }
 
@@ -124,6 +154,45 @@ fn draw(files: &[PathBuf], format: GraphFormat) -> ExitCode {
         }
         Err(failure) => {
             eprint!("{failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn render_options() -> RenderOptions {
+    RenderOptions {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ..RenderOptions::default()
+    }
+}
+
+fn generate(files: &[PathBuf], out: &std::path::Path, name: Option<&str>) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    match arbor_codegen::emit::cli::gen_files(files, out, name, &render_options(), &mut err) {
+        Ok(Some(path)) => {
+            let _ = writeln!(err, "arbor: wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::FAILURE,
+        Err(e) => {
+            let _ = writeln!(err, "arbor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn scaffold(dir: &std::path::Path, spec: &std::path::Path, arbor: Option<PathBuf>) -> ExitCode {
+    let arbor = arbor.unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+    });
+    let mut err = std::io::stderr().lock();
+    match arbor_codegen::emit::scaffold::new_project(dir, spec, &arbor, &render_options(), &mut err) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            let _ = writeln!(err, "arbor: {e}");
             ExitCode::FAILURE
         }
     }

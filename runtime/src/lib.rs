@@ -59,6 +59,7 @@
 mod actor;
 mod call;
 mod cell;
+pub mod codegen;
 mod context;
 mod exit;
 mod handle;
@@ -70,6 +71,7 @@ pub mod registry;
 mod reply;
 mod runner;
 mod spawn;
+pub mod static_graph;
 pub mod supervisor;
 pub mod task;
 mod timer;

@@ -1,0 +1,699 @@
+//! Per actor: the glue that runs the user's state on the runtime, its context
+//! with the capabilities the spec grants, its mailbox and its static graph node.
+//!
+//! ```text
+//! pub mod room_server {
+//!     pub trait State { type Args; fn init(..); fn terminate(..); }   // implemented by RoomState
+//!     pub type Args;                         // the state's `State::Args`
+//!     pub struct RoomServer;                 // implements arbor::Actor
+//!     pub struct Start { args, deps }        // its arbor::Actor::Args
+//!     pub struct Deps;                       // resolved dependencies (built by the tree)
+//!     pub struct Ctx;                        // what handlers get: ctx.journal_writer(), ctx.stop(..)
+//!     pub type Call, Cast, Info;             // the protocol's (or one enum per kind over several)
+//!     pub type Client, Caster;               // its clients
+//!     pub static NODE;                       // for the compile-time cycle check
+//!     pub const MAILBOX;
+//! }
+//! ```
+
+use std::collections::HashSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{doc, int, type_text};
+use super::names::{camel_ident, ident, snake, snake_ident};
+use super::plan::{Plan, Resolution};
+use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol};
+
+/// The state type of an actor (`()` for a stateless one).
+pub(crate) fn state_type(a: &Actor) -> TokenStream {
+    match &a.state {
+        Some(t) => {
+            let ty = t.syn();
+            quote!(#ty)
+        }
+        None => quote!(()),
+    }
+}
+
+/// The module of one actor.
+pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
+    let spec = plan.spec;
+    let name = a.name.as_str();
+    let module = snake_ident(name);
+    let glue = ident(name);
+    let state = state_type(a);
+    let state_text = a.state.as_ref().map_or("()".to_owned(), type_text);
+    let protocols: Vec<&Protocol> = a
+        .serves
+        .iter()
+        .filter_map(|p| spec.protocol(p.as_str()))
+        .collect();
+    let deferred: HashSet<&str> = a.deferred.iter().map(|d| d.as_str()).collect();
+    let has_deferred = !deferred.is_empty();
+    let home = plan.home(name);
+    let id = int(plan.actor_ids[name] as u64);
+
+    // The static graph node.
+    let edges = plan.sync_edges(a).into_iter().map(|t| {
+        let m = snake_ident(t.as_str());
+        quote!(&super::#m::NODE)
+    });
+    let node_doc = doc(&format!(
+        "`{name}` in the static call graph: the actors it can wait on (its `calls`, and its \
+         `casts` into mailboxes that block). Checked for cycles at compile time."
+    ));
+
+    // Mailbox.
+    let mailbox = match &a.mailbox.kind {
+        MailboxKind::Unbounded => quote!(::arbor::MailboxConfig::unbounded()),
+        MailboxKind::Bounded { capacity, overflow } => {
+            let cap = int(capacity.value.get() as u64);
+            let policy = match overflow.value {
+                Overflow::Block => quote!(Block),
+                Overflow::Reject => quote!(Reject),
+                Overflow::DropNewest => quote!(DropNewest),
+                Overflow::DropOldest => quote!(DropOldest),
+            };
+            quote!(::arbor::MailboxConfig::bounded(#cap).overflow(::arbor::Overflow::#policy))
+        }
+    };
+
+    // Message types, clients.
+    let single = protocols.len() == 1;
+    let kinds = message_kinds(&glue, &protocols);
+    let clients = if single {
+        let p = snake_ident(protocols[0].name.as_str());
+        let dc = doc(&format!("A client of `{name}`: its calls and casts."));
+        let dk = doc(&format!("A cast-only client of `{name}`."));
+        quote! {
+            #dc
+            pub type Client = super::#p::Client<#glue>;
+            #dk
+            pub type Caster = super::#p::Caster<#glue>;
+        }
+    } else {
+        multi_clients(name, &glue, &protocols)
+    };
+
+    // Dependencies.
+    let mut dep_fields = Vec::new();
+    let mut dep_inits = Vec::new();
+    let mut accessors = Vec::new();
+    let mut instance_structs = Vec::new();
+    let sync: HashSet<&str> = plan.sync_edges(a).iter().map(|i| i.as_str()).collect();
+    for (target, called) in plan.dependencies(a) {
+        let Some(target_actor) = spec.actor(target.as_str()) else {
+            continue;
+        };
+        let field = snake_ident(target.as_str());
+        let tmod = snake_ident(target.as_str());
+        let tglue = ident(target.as_str());
+        let cap = if called { quote!(Client) } else { quote!(Caster) };
+        let cap_ty = quote!(super::#tmod::#cap);
+        let what = if called { "calls" } else { "casts to" };
+        let check = sync.contains(target.as_str()).then(|| {
+            let msg = format!(
+                "`{name}` waits on `{target}` but the static call graph has no such edge: \
+                 regenerate the code from the spec"
+            );
+            quote! {
+                const {
+                    ::std::assert!(
+                        ::arbor::static_graph::has_edge(&NODE, &super::#tmod::NODE),
+                        #msg
+                    )
+                };
+            }
+        });
+        match plan.resolve(home, target.as_str()) {
+            Resolution::Single(t, i) => {
+                let path = &plan.trees[t].nodes[i].path;
+                dep_fields.push(quote!(#field: #cap_ty));
+                dep_inits.push(quote!(#field: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                let d = doc(&format!(
+                    "The {} of `{target}` (`{path}`): `{name}` {what} it. Follows restarts; a \
+                     message while it is down fails with an error.",
+                    if called { "client" } else { "cast-only client" }
+                ));
+                accessors.push(quote! {
+                    #d
+                    pub fn #field(&self) -> &#cap_ty {
+                        #check
+                        &self.deps.#field
+                    }
+                });
+            }
+            Resolution::Missing => {
+                let why = format!("`{target}` is not started by any supervisor of the spec");
+                dep_fields.push(quote!(#field: #cap_ty));
+                dep_inits.push(quote!(#field: #cap_ty::from(::arbor::codegen::Target::<super::#tmod::#tglue>::Missing(#why))));
+                let d = doc(&format!(
+                    "The {} of `{target}`, which no supervisor of the spec starts: every message fails.",
+                    if called { "client" } else { "cast-only client" }
+                ));
+                accessors.push(quote! {
+                    #d
+                    pub fn #field(&self) -> &#cap_ty {
+                        #check
+                        &self.deps.#field
+                    }
+                });
+            }
+            Resolution::Many { statics, dynamics } => {
+                let st = format_ident!("{}Instances", target.as_str());
+                let mut fields = Vec::new();
+                let mut inits = Vec::new();
+                let mut methods = Vec::new();
+                for (t, i, n) in &statics {
+                    let path = &plan.trees[*t].nodes[*i].path;
+                    let f = ident(n);
+                    fields.push(quote!(#f: #cap_ty));
+                    inits.push(quote!(#f: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                    let d = doc(&format!("`{target}` at `{path}`."));
+                    methods.push(quote! { #d pub fn #f(&self) -> &#cap_ty { &self.#f } });
+                }
+                for (t, i, n) in &dynamics {
+                    let f = ident(n);
+                    let path = &plan.trees[*t].nodes[*i].path;
+                    let dmod = ident(n);
+                    fields.push(quote!(#f: super::#dmod::Handle<#cap_ty>));
+                    inits.push(quote!(#f: super::#dmod::handle::<#cap_ty>(tree)));
+                    let d = doc(&format!(
+                        "The `{target}` children of dynamic supervisor `{path}`: start them, list them."
+                    ));
+                    methods.push(quote! { #d pub fn #f(&self) -> &super::#dmod::Handle<#cap_ty> { &self.#f } });
+                }
+                let sdoc = doc(&format!(
+                    "The instances of `{target}` that `{name}` {what}: one accessor per instance."
+                ));
+                instance_structs.push(quote! {
+                    #sdoc
+                    #[derive(Clone, Debug)]
+                    pub struct #st { #(#fields,)* }
+                    impl #st { #(#methods)* }
+                });
+                dep_fields.push(quote!(#field: #st));
+                dep_inits.push(quote!(#field: #st { #(#inits,)* }));
+                let d = doc(&format!(
+                    "The instances of `{target}`: `{name}` {what} them. Each follows restarts; a \
+                     message while one is down fails with an error."
+                ));
+                accessors.push(quote! {
+                    #d
+                    pub fn #field(&self) -> &#st {
+                        #check
+                        &self.deps.#field
+                    }
+                });
+            }
+        }
+        let _ = target_actor;
+    }
+
+    // Registries of the home tree.
+    let (deps_param, dir_binding, home_doc) = match home {
+        Some(t) => {
+            let root = snake_ident(plan.trees[t].root().name.as_str());
+            for r in plan.trees[t].registries() {
+                let f = snake_ident(r.name.as_str());
+                dep_fields.push(quote!(#f: ::arbor::registry::Registry<::std::string::String>));
+                dep_inits.push(quote!(#f: tree.#f.clone()));
+                let d = doc(&format!("Registry `{}` of the tree.", r.name));
+                accessors.push(quote! {
+                    #d
+                    pub fn #f(&self) -> &::arbor::registry::Registry<::std::string::String> {
+                        &self.deps.#f
+                    }
+                });
+            }
+            (
+                quote!(tree: &super::#root::Tree),
+                quote!(let dir: &::arbor::codegen::Directory = &tree.dir;),
+                format!("the tree of `{}`", plan.trees[t].root().name),
+            )
+        }
+        None => (
+            quote!(dir: &::arbor::codegen::Directory),
+            quote!(),
+            "a tree's directory".to_owned(),
+        ),
+    };
+    if has_deferred {
+        dep_fields.push(quote!(tasks: ::arbor::codegen::Tasks));
+        dep_inits.push(quote!(tasks));
+        accessors.push(quote! {
+            /// The task supervisor deferred handlers run on, if one runs.
+            pub fn tasks(&self) -> ::std::option::Option<::arbor::task::TaskSupervisorRef> {
+                self.deps.tasks.get()
+            }
+        });
+    }
+    let unused_tasks = (!has_deferred).then(|| quote!(let _ = tasks;));
+    let inits_text = quote!(#(#dep_inits)*).to_string();
+    let dir_used = inits_text.contains("dir .");
+    let tree_used = inits_text.contains("tree");
+    let unused_dir = match home {
+        None if !dir_used => Some(quote!(let _ = dir;)),
+        Some(_) if !dir_used && !tree_used => Some(quote!(let _ = tree;)),
+        _ => None,
+    };
+    let dir_binding = if dir_used { dir_binding } else { quote!() };
+
+    // Timers and self-sends exist only when the actor has info messages.
+    let has_info = protocols.iter().any(|p| p.messages.iter().any(|m| m.kind == MessageKind::Info));
+    let timers = has_info.then(|| quote! {
+        /// Sends this actor an info message after `delay`.
+        pub fn send_after(&self, delay: ::std::time::Duration, msg: impl ::std::convert::Into<Info>) -> ::arbor::TimerRef {
+            self.myself.send_after(delay, msg.into())
+        }
+
+        /// Sends this actor an info message now (if its mailbox has room).
+        pub fn send_self(&self, msg: impl ::std::convert::Into<Info>) -> ::std::result::Result<(), ::arbor::CastError> {
+            self.myself.try_send(msg.into())
+        }
+
+    });
+
+    // Handlers.
+    let call_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Call);
+    let cast_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Cast);
+    let info_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Info);
+    let handle_call = call_arms.map(|arms| {
+        quote! {
+            async fn handle_call(&mut self, msg: Call, _rt: &mut ::arbor::Context<Self>) -> ::arbor::Handled<Self> {
+                match msg { #arms }
+                self.ctx.handled()
+            }
+        }
+    });
+    let handle_cast = cast_arms.map(|arms| {
+        quote! {
+            async fn handle_cast(&mut self, msg: Cast, _rt: &mut ::arbor::Context<Self>) -> ::arbor::Handled<Self> {
+                match msg { #arms }
+                self.ctx.handled()
+            }
+        }
+    });
+    let handle_info = info_arms.map(|arms| {
+        quote! {
+            async fn handle_info(&mut self, msg: Info, _rt: &mut ::arbor::Context<Self>) -> ::arbor::Handled<Self> {
+                match msg { #arms }
+                self.ctx.handled()
+            }
+        }
+    });
+
+    let terminate = if a.terminate.value {
+        let d = doc(&format!(
+            "Runs when the actor stops gracefully (not when it is killed): the spec declares \
+             `terminate` for `{name}`."
+        ));
+        quote! {
+            #d
+            fn terminate(&mut self, reason: &::arbor::ExitReason, ctx: &mut Ctx)
+                -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
+        }
+    } else {
+        quote! {
+            /// Runs when the actor stops gracefully (not when it is killed). Does nothing by default.
+            fn terminate(&mut self, reason: &::arbor::ExitReason, ctx: &mut Ctx)
+                -> impl ::std::future::Future<Output = ()> + ::std::marker::Send
+            {
+                let _ = (reason, ctx);
+                async {}
+            }
+        }
+    };
+
+    let served: Vec<String> = a.serves.iter().map(|p| format!("`{p}`")).collect();
+    let module_doc = doc(&format!(
+        "Actor `{name}`: serves {}; its state is `{state_text}`, which implements [`{}::State`] \
+         and the `Handler` trait of each protocol with [`{}::Ctx`] as context.",
+        served.join(", "),
+        snake(name),
+        snake(name),
+    ));
+    let state_doc = doc(&format!(
+        "How the state of `{name}` (`{state_text}`) starts and stops. `Args` is what `init` \
+         receives: every `{name}` child takes one in the configuration of its supervisor \
+         (dynamic children when they are started)."
+    ));
+    let glue_doc = doc(&format!(
+        "The `{name}` actor: runs `{state_text}` and its handlers on the Arbor runtime. Reached \
+         through [`Client`]; started by the generated supervisors."
+    ));
+    let mailbox_doc = doc(&format!("The mailbox of `{name}`, as the spec declares it."));
+    let args_doc = doc(&format!(
+        "What each `{name}` child is started with (the state's [`State::Args`])."
+    ));
+    let deps_doc = doc(&format!("The dependencies of `{name}`, resolved in its tree."));
+    let new_doc = doc(&format!(
+        "Resolves the dependencies in {home_doc}; `tasks` is where deferred handlers run."
+    ));
+    let ctx_doc = doc(&format!(
+        "What the handlers of `{name}` get: the actor's own handle, its declared dependencies \
+         (and only those), the registries of its tree, timers, and a way to stop."
+    ));
+
+    let allows = super::allows();
+    quote! {
+        #module_doc
+        #allows
+        pub mod #module {
+            use super::*;
+
+            #state_doc
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` is the state of an actor but does not implement its `State` trait",
+                note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+            )]
+            pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
+                /// What `init` receives (from the supervisor's configuration, or `start_child`).
+                type Args: ::std::clone::Clone + ::std::marker::Send + ::std::marker::Sync + 'static;
+
+                /// Builds the state when the actor starts (and at every restart). An `Err`
+                /// fails the start with that reason.
+                fn init(args: Self::Args, ctx: &mut Ctx)
+                    -> impl ::std::future::Future<Output = ::std::result::Result<Self, ::arbor::ExitReason>>
+                    + ::std::marker::Send;
+
+                #terminate
+            }
+
+            #args_doc
+            pub type Args = <#state as State>::Args;
+
+            #glue_doc
+            pub struct #glue {
+                state: #state,
+                ctx: Ctx,
+            }
+
+            /// The start arguments of the runtime actor: the user's arguments and the resolved
+            /// dependencies.
+            #[derive(Clone)]
+            pub struct Start {
+                /// Given to [`State::init`].
+                pub args: Args,
+                /// The dependencies the context hands out.
+                pub deps: Deps,
+            }
+
+            #deps_doc
+            #[derive(Clone, Debug)]
+            pub struct Deps {
+                #(#dep_fields,)*
+            }
+
+            impl Deps {
+                #new_doc
+                pub fn new(#deps_param, tasks: ::arbor::codegen::Tasks) -> Deps {
+                    #dir_binding
+                    #unused_tasks
+                    #unused_dir
+                    Deps { #(#dep_inits,)* }
+                }
+            }
+
+            #(#instance_structs)*
+
+            #ctx_doc
+            pub struct Ctx {
+                myself: ::arbor::ActorRef<#glue>,
+                deps: Deps,
+                stop: ::std::option::Option<::arbor::ExitReason>,
+            }
+
+            impl Ctx {
+                /// This actor's typed handle.
+                pub fn myself(&self) -> &::arbor::ActorRef<#glue> {
+                    &self.myself
+                }
+
+                /// A client of this actor (to hand to others; calling yourself fails at once).
+                pub fn client(&self) -> Client {
+                    Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+                }
+
+                /// This actor's id.
+                pub fn id(&self) -> ::arbor::ActorId {
+                    self.myself.id()
+                }
+
+                /// This actor's untyped handle (links, monitors).
+                pub fn cell(&self) -> ::arbor::ActorCell {
+                    self.myself.cell()
+                }
+
+                /// Stops the actor with `reason` once the current handler returns (`terminate` runs).
+                pub fn stop(&mut self, reason: ::arbor::ExitReason) {
+                    self.stop = ::std::option::Option::Some(reason);
+                }
+
+                #timers
+
+                #(#accessors)*
+
+                fn handled(&mut self) -> ::arbor::Handled<#glue> {
+                    match self.stop.take() {
+                        ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
+                        ::std::option::Option::None => ::arbor::Handled::Continue,
+                    }
+                }
+            }
+
+            #kinds
+            #clients
+
+            #node_doc
+            pub static NODE: ::arbor::static_graph::Node =
+                ::arbor::static_graph::Node::new(#id, #name, &[#(#edges),*]);
+
+            #mailbox_doc
+            pub const MAILBOX: ::arbor::MailboxConfig = #mailbox;
+
+            impl ::arbor::Actor for #glue {
+                type Args = Start;
+                type Call = Call;
+                type Cast = Cast;
+                type Info = Info;
+                type Continue = ::std::convert::Infallible;
+
+                async fn init(start: Start, rt: &mut ::arbor::Context<Self>) -> ::arbor::Init<Self> {
+                    let mut ctx = Ctx {
+                        myself: rt.myself(),
+                        deps: start.deps,
+                        stop: ::std::option::Option::None,
+                    };
+                    match <#state as State>::init(start.args, &mut ctx).await {
+                        ::std::result::Result::Ok(state) => match ctx.stop.take() {
+                            ::std::option::Option::Some(reason) => ::arbor::Init::Stop(reason),
+                            ::std::option::Option::None => ::arbor::Init::Ok(#glue { state, ctx }),
+                        },
+                        ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
+                    }
+                }
+
+                #handle_call
+                #handle_cast
+                #handle_info
+
+                async fn terminate(&mut self, reason: &::arbor::ExitReason, _rt: &mut ::arbor::Context<Self>) {
+                    <#state as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+                }
+
+                fn mailbox() -> ::arbor::MailboxConfig {
+                    MAILBOX
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Call,
+    Cast,
+    Info,
+}
+
+impl Kind {
+    fn enum_name(self) -> proc_macro2::Ident {
+        match self {
+            Kind::Call => ident("Call"),
+            Kind::Cast => ident("Cast"),
+            Kind::Info => ident("Info"),
+        }
+    }
+
+    fn of(kind: &MessageKind) -> Kind {
+        match kind {
+            MessageKind::Call { .. } => Kind::Call,
+            MessageKind::Cast => Kind::Cast,
+            MessageKind::Info => Kind::Info,
+        }
+    }
+}
+
+/// The actor's `Call`/`Cast`/`Info` types: the protocol's, or an enum over
+/// the protocols when it serves several.
+fn message_kinds(glue: &proc_macro2::Ident, protocols: &[&Protocol]) -> TokenStream {
+    if protocols.len() == 1 {
+        let p = snake_ident(protocols[0].name.as_str());
+        let name = protocols[0].name.as_str();
+        let docs = [Kind::Call, Kind::Cast, Kind::Info].map(|k| {
+            doc(&format!(
+                "The {} messages of `{glue}` (protocol `{name}`).",
+                k.enum_name().to_string().to_lowercase()
+            ))
+        });
+        let [dc, dk, di] = docs;
+        return quote! {
+            #dc pub type Call = super::#p::Call;
+            #dk pub type Cast = super::#p::Cast;
+            #di pub type Info = super::#p::Info;
+        };
+    }
+    let mut out = TokenStream::new();
+    for k in [Kind::Call, Kind::Cast, Kind::Info] {
+        let e = k.enum_name();
+        let variants = protocols.iter().map(|p| {
+            let v = ident(p.name.as_str());
+            let m = snake_ident(p.name.as_str());
+            let d = doc(&format!("A message of protocol `{}`.", p.name));
+            quote!(#d #v(super::#m::#e))
+        });
+        let froms = protocols.iter().map(|p| {
+            let v = ident(p.name.as_str());
+            let m = snake_ident(p.name.as_str());
+            quote! {
+                impl ::std::convert::From<super::#m::#e> for #e {
+                    fn from(msg: super::#m::#e) -> Self {
+                        #e::#v(msg)
+                    }
+                }
+            }
+        });
+        let d = doc(&format!(
+            "The {} messages of `{glue}`, by protocol.",
+            e.to_string().to_lowercase()
+        ));
+        out.extend(quote! {
+            #d
+            pub enum #e { #(#variants),* }
+            #(#froms)*
+        });
+    }
+    out
+}
+
+/// Client and Caster structs of an actor serving several protocols.
+fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol]) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (kind, what) in [("Client", "calls and casts"), ("Caster", "casts")] {
+        let st = ident(kind);
+        let methods = protocols.iter().map(|p| {
+            let m = snake_ident(p.name.as_str());
+            let d = doc(&format!("The {what} of protocol `{}`.", p.name));
+            quote! {
+                #d
+                pub fn #m(&self) -> super::#m::#st<#glue> {
+                    super::#m::#st::from(self.target.clone())
+                }
+            }
+        });
+        let d = doc(&format!("A client of `{name}` ({what}), one accessor per protocol."));
+        out.extend(quote! {
+            #d
+            #[derive(Clone, Debug)]
+            pub struct #st {
+                target: ::arbor::codegen::Target<#glue>,
+            }
+
+            impl #st {
+                /// A client sending to `target`.
+                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<#glue>>) -> Self {
+                    #st { target: target.into() }
+                }
+
+                #(#methods)*
+            }
+
+            impl ::std::convert::From<::arbor::codegen::Target<#glue>> for #st {
+                fn from(target: ::arbor::codegen::Target<#glue>) -> Self {
+                    #st { target }
+                }
+            }
+
+            impl ::std::convert::From<::arbor::ActorRef<#glue>> for #st {
+                fn from(actor: ::arbor::ActorRef<#glue>) -> Self {
+                    #st { target: ::arbor::codegen::Target::Fixed(actor) }
+                }
+            }
+        });
+    }
+    out
+}
+
+/// The match arms dispatching one kind of message to the handlers; `None` if
+/// no served protocol has a message of that kind.
+fn arms(
+    glue: &proc_macro2::Ident,
+    protocols: &[&Protocol],
+    single: bool,
+    state: &TokenStream,
+    deferred: &HashSet<&str>,
+    kind: Kind,
+) -> Option<TokenStream> {
+    let e = kind.enum_name();
+    let mut out = TokenStream::new();
+    let mut any = false;
+    let _ = glue;
+    for p in protocols {
+        let m = snake_ident(p.name.as_str());
+        let pv = ident(p.name.as_str());
+        let mut inner = TokenStream::new();
+        for msg in p.messages.iter().filter(|msg| Kind::of(&msg.kind) == kind) {
+            any = true;
+            let v = camel_ident(msg.name.as_str());
+            let method = snake_ident(msg.name.as_str());
+            let args: Vec<proc_macro2::Ident> =
+                msg.args.iter().map(|a| snake_ident(a.name.as_str())).collect();
+            let call = quote! {
+                <#state as super::#m::Handler<Ctx>>::#method(&mut self.state, #(#args,)* &mut self.ctx)
+            };
+            let body = match kind {
+                Kind::Call if deferred.contains(msg.name.as_str()) => quote! {
+                    let work = #call;
+                    ::arbor::codegen::defer(self.ctx.deps.tasks.get(), reply_to, work).await;
+                },
+                Kind::Call => quote! {
+                    let reply = #call.await;
+                    let _ = reply_to.send(reply);
+                },
+                _ => quote! { #call.await; },
+            };
+            let mut fields: Vec<TokenStream> = args.iter().map(|a| quote!(#a)).collect();
+            if kind == Kind::Call {
+                fields.push(quote!(reply_to));
+            }
+            let pattern = if fields.is_empty() {
+                quote!(super::#m::#e::#v)
+            } else {
+                quote!(super::#m::#e::#v { #(#fields),* })
+            };
+            inner.extend(quote! { #pattern => { #body } });
+        }
+        let has = p.messages.iter().any(|msg| Kind::of(&msg.kind) == kind);
+        if single {
+            out.extend(inner);
+        } else if has {
+            out.extend(quote! { #e::#pv(msg) => match msg { #inner } });
+        } else {
+            out.extend(quote! { #e::#pv(msg) => match msg {} });
+        }
+    }
+    any.then_some(out)
+}

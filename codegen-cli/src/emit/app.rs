@@ -1,0 +1,43 @@
+//! Per app: the entry point, `app::start(config)`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::doc;
+use super::names::snake_ident;
+use crate::model::App;
+
+/// The module of an app.
+pub(crate) fn app(app: &App) -> TokenStream {
+    let name = app.name.as_str();
+    let module = snake_ident(name);
+    let root = snake_ident(app.root.as_str());
+    let module_doc = doc(&format!(
+        "App `{name}`: starts the `{}` tree. `start(config)` is the entry point.",
+        app.root
+    ));
+    let start_doc = doc(&format!(
+        "Starts app `{name}`: the whole `{}` tree, children in order. Returns its handle once \
+         every child runs, or the reason one failed to start.",
+        app.root
+    ));
+    let allows = super::allows();
+    quote! {
+        #module_doc
+        #allows
+        pub mod #module {
+            /// The configuration of the app: the arguments of every child that takes some.
+            pub type Config = super::#root::Config;
+
+            /// The handle of the running app.
+            pub type Handle = super::#root::Handle;
+
+            #start_doc
+            pub async fn start(config: Config)
+                -> ::std::result::Result<Handle, ::arbor::supervisor::StartError>
+            {
+                super::#root::start(config).await
+            }
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! Per protocol: the message enums, the handler trait and the typed clients.
+//!
+//! ```text
+//! pub mod room {
+//!     pub const JOIN_TIMEOUT: Duration;       // one per call
+//!     pub enum Call { Join { user, reply_to }, … }
+//!     pub enum Cast { Post { user, text }, … }
+//!     pub enum Info { … }
+//!     pub trait Handler<C> { fn join(&mut self, user, ctx: &mut C) -> impl Future<…> + Send; … }
+//!     pub struct Client<A>;                   // calls and casts
+//!     pub struct Caster<A>;                   // casts only (a cast-only dependency)
+//!     pub struct Timed<'a, A>;                // client.with_timeout(d): calls with another timeout
+//! }
+//! ```
+
+use std::collections::HashSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::names::{camel_ident, snake_ident, upper};
+use super::{doc, duration, type_text};
+use crate::model::{Message, MessageKind, Protocol, Timeout};
+
+/// The module of one protocol. `deferred` names the calls that are answered
+/// later (their handlers return a `'static` future run off the actor).
+pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
+    let module = snake_ident(p.name.as_str());
+    let name = p.name.as_str();
+    let calls: Vec<&Message> = p.messages.iter().filter(|m| m.is_call()).collect();
+    let casts: Vec<&Message> = p
+        .messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::Cast)
+        .collect();
+    let infos: Vec<&Message> = p
+        .messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::Info)
+        .collect();
+
+    let timeouts = calls.iter().map(|m| {
+        let c = timeout_const(m);
+        let d = match m.timeout().map(|t| t.value) {
+            Some(Timeout::After(d)) => duration(d),
+            _ => quote!(::std::time::Duration::MAX),
+        };
+        let text = match m.timeout().map(|t| t.value) {
+            Some(t) => format!("How long a `{}` call waits for its reply by default ({t}).", m.name),
+            None => String::new(),
+        };
+        let docs = doc(&text);
+        quote! { #docs pub const #c: ::std::time::Duration = #d; }
+    });
+
+    let call_enum = message_enum(
+        "Call",
+        &format!("The calls of protocol `{name}`: each carries the channel its reply goes to."),
+        &calls,
+    );
+    let cast_enum = message_enum(
+        "Cast",
+        &format!("The casts of protocol `{name}` (fire-and-forget)."),
+        &casts,
+    );
+    let info_enum = message_enum(
+        "Info",
+        &format!("The info messages of protocol `{name}` (messages an actor sends itself, e.g. timers)."),
+        &infos,
+    );
+
+    let handler_methods = p.messages.iter().map(|m| handler_method(m, deferred.contains(m.name.as_str())));
+    let handler_doc = doc(&format!(
+        "The handlers of protocol `{name}`, implemented by the state type of every actor that \
+         serves it. `C` is the actor's context type (`<actor>::Ctx`): it hands out the clients \
+         of the actors the actor declares it depends on.\n\nWrite the methods as `async fn`; \
+         a deferred call's handler returns a `'static` future instead, which runs on a task \
+         supervisor while the actor goes on serving."
+    ));
+
+    let client_calls = calls.iter().map(|m| client_call(m));
+    let client_casts: Vec<TokenStream> = casts.iter().map(|m| client_cast(m)).collect();
+    let timed_calls = calls.iter().map(|m| timed_call(m));
+
+    let client_name = format!("{name}::Client");
+    let caster_name = format!("{name}::Caster");
+    let timed_impl = (!calls.is_empty()).then(|| {
+        quote! {
+            impl<A: ::arbor::Actor> Timed<'_, A>
+            where
+                A::Call: ::std::convert::From<Call>,
+                A::Cast: ::std::convert::From<Cast>,
+            {
+                #(#timed_calls)*
+            }
+        }
+    });
+    let module_doc = doc(&format!(
+        "Protocol `{name}`: its messages, the handler trait its actors implement, and typed clients."
+    ));
+    let allows = super::allows();
+    quote! {
+        #module_doc
+        #allows
+        pub mod #module {
+            use super::*;
+
+            #(#timeouts)*
+
+            #call_enum
+            #cast_enum
+            #info_enum
+
+            #handler_doc
+            pub trait Handler<C>: ::std::marker::Send {
+                #(#handler_methods)*
+            }
+
+            /// A typed client of an actor `A` serving this protocol: one method per call and
+            /// cast. Calls wait for their protocol timeout by default
+            /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
+            /// that is not running fails at once with its error, it never panics.
+            pub struct Client<A: ::arbor::Actor> {
+                target: ::arbor::codegen::Target<A>,
+            }
+
+            impl<A: ::arbor::Actor> Client<A> {
+                /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
+                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<A>>) -> Self {
+                    Client { target: target.into() }
+                }
+
+                /// Where the client sends.
+                pub fn target(&self) -> &::arbor::codegen::Target<A> {
+                    &self.target
+                }
+
+                /// The calls of this client with `timeout` instead of the protocol's.
+                pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
+                    Timed { client: self, timeout }
+                }
+            }
+
+            impl<A: ::arbor::Actor> Client<A>
+            where
+                A::Call: ::std::convert::From<Call>,
+                A::Cast: ::std::convert::From<Cast>,
+            {
+                #(#client_calls)*
+                #(#client_casts)*
+            }
+
+            impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+                fn clone(&self) -> Self {
+                    Client { target: self.target.clone() }
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.debug_struct(#client_name).field("target", &self.target).finish()
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client<A> {
+                fn from(target: ::arbor::codegen::Target<A>) -> Self {
+                    Client { target }
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+                fn from(actor: ::arbor::ActorRef<A>) -> Self {
+                    Client { target: ::arbor::codegen::Target::Fixed(actor) }
+                }
+            }
+
+            /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
+            pub struct Timed<'a, A: ::arbor::Actor> {
+                client: &'a Client<A>,
+                timeout: ::std::time::Duration,
+            }
+
+            #timed_impl
+
+            /// A cast-only client of an actor `A` serving this protocol: what an actor that only
+            /// `casts` to `A` gets.
+            pub struct Caster<A: ::arbor::Actor> {
+                target: ::arbor::codegen::Target<A>,
+            }
+
+            impl<A: ::arbor::Actor> Caster<A> {
+                /// A cast-only client sending to `target`.
+                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<A>>) -> Self {
+                    Caster { target: target.into() }
+                }
+
+                /// Where the client sends.
+                pub fn target(&self) -> &::arbor::codegen::Target<A> {
+                    &self.target
+                }
+            }
+
+            impl<A: ::arbor::Actor> Caster<A>
+            where
+                A::Cast: ::std::convert::From<Cast>,
+            {
+                #(#client_casts)*
+            }
+
+            impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+                fn clone(&self) -> Self {
+                    Caster { target: self.target.clone() }
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.debug_struct(#caster_name).field("target", &self.target).finish()
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster<A> {
+                fn from(target: ::arbor::codegen::Target<A>) -> Self {
+                    Caster { target }
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
+                fn from(actor: ::arbor::ActorRef<A>) -> Self {
+                    Caster { target: ::arbor::codegen::Target::Fixed(actor) }
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
+                fn from(client: Client<A>) -> Self {
+                    Caster { target: client.target }
+                }
+            }
+        }
+    }
+}
+
+fn timeout_const(m: &Message) -> proc_macro2::Ident {
+    format_ident!("{}_TIMEOUT", upper(m.name.as_str()))
+}
+
+/// `name(a: A, b: B) -> R`, for docs.
+pub(crate) fn signature(m: &Message) -> String {
+    let args: Vec<String> = m
+        .args
+        .iter()
+        .map(|a| format!("{}: {}", a.name, type_text(&a.ty)))
+        .collect();
+    let kind = match &m.kind {
+        MessageKind::Call { .. } => "call",
+        MessageKind::Cast => "cast",
+        MessageKind::Info => "info",
+    };
+    let reply = match &m.kind {
+        MessageKind::Call { reply, .. } if !reply.is_unit() => format!(" -> {}", type_text(reply)),
+        _ => String::new(),
+    };
+    format!("{kind} {}({}){reply}", m.name, args.join(", "))
+}
+
+fn message_enum(name: &str, text: &str, messages: &[&Message]) -> TokenStream {
+    let ident = format_ident!("{name}");
+    let docs = doc(text);
+    let variants = messages.iter().map(|m| {
+        let v = camel_ident(m.name.as_str());
+        let vdoc = doc(&format!("`{}`", signature(m)));
+        let fields = m.args.iter().map(|a| {
+            let f = snake_ident(a.name.as_str());
+            let ty = a.ty.syn();
+            let fdoc = doc(&format!("Argument `{}`.", a.name));
+            quote! { #fdoc #f: #ty }
+        });
+        let reply = match &m.kind {
+            MessageKind::Call { reply, .. } => {
+                let ty = reply.syn();
+                Some(quote! {
+                    /// Where the reply goes.
+                    reply_to: ::arbor::ReplyTo<#ty>
+                })
+            }
+            _ => None,
+        };
+        let all: Vec<TokenStream> = fields.chain(reply).collect();
+        if all.is_empty() {
+            quote! { #vdoc #v }
+        } else {
+            quote! { #vdoc #v { #(#all),* } }
+        }
+    });
+    quote! {
+        #docs
+        pub enum #ident {
+            #(#variants),*
+        }
+    }
+}
+
+fn params(m: &Message) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>) {
+    let decls = m
+        .args
+        .iter()
+        .map(|a| {
+            let f = snake_ident(a.name.as_str());
+            let ty = a.ty.syn();
+            quote! { #f: #ty }
+        })
+        .collect();
+    let names = m.args.iter().map(|a| snake_ident(a.name.as_str())).collect();
+    (decls, names)
+}
+
+fn handler_method(m: &Message, deferred: bool) -> TokenStream {
+    let method = snake_ident(m.name.as_str());
+    let (decls, _) = params(m);
+    let output = match &m.kind {
+        MessageKind::Call { reply, .. } => {
+            let ty = reply.syn();
+            quote!(#ty)
+        }
+        _ => quote!(()),
+    };
+    let text = if deferred {
+        format!(
+            "Handles `{}`, deferred: runs on the actor, and returns the work that computes the \
+             reply; the work runs on a task supervisor while the actor goes on serving.",
+            signature(m)
+        )
+    } else {
+        format!("Handles `{}`.", signature(m))
+    };
+    let docs = doc(&text);
+    let bounds = if deferred {
+        quote!(::std::marker::Send + 'static)
+    } else {
+        quote!(::std::marker::Send)
+    };
+    quote! {
+        #docs
+        fn #method(&mut self, #(#decls,)* ctx: &mut C)
+            -> impl ::std::future::Future<Output = #output> + #bounds;
+    }
+}
+
+fn construct(m: &Message, enum_name: &str, names: &[proc_macro2::Ident], reply: bool) -> TokenStream {
+    let e = format_ident!("{enum_name}");
+    let v = camel_ident(m.name.as_str());
+    let reply = reply.then(|| quote!(reply_to));
+    let fields: Vec<TokenStream> = names.iter().map(|n| quote!(#n)).chain(reply).collect();
+    if fields.is_empty() {
+        quote!(#e::#v)
+    } else {
+        quote!(#e::#v { #(#fields),* })
+    }
+}
+
+fn reply_type(m: &Message) -> TokenStream {
+    match &m.kind {
+        MessageKind::Call { reply, .. } => {
+            let ty = reply.syn();
+            quote!(#ty)
+        }
+        _ => quote!(()),
+    }
+}
+
+fn client_call(m: &Message) -> TokenStream {
+    let method = snake_ident(m.name.as_str());
+    let (decls, names) = params(m);
+    let reply = reply_type(m);
+    let c = timeout_const(m);
+    let msg = construct(m, "Call", &names, true);
+    let docs = doc(&format!(
+        "Calls `{}` and waits for the reply at most [`{c}`].",
+        signature(m)
+    ));
+    quote! {
+        #docs
+        pub async fn #method(&self, #(#decls),*)
+            -> ::std::result::Result<#reply, ::arbor::CallError>
+        {
+            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
+            actor
+                .call_timeout(#c, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
+                .await
+        }
+    }
+}
+
+fn timed_call(m: &Message) -> TokenStream {
+    let method = snake_ident(m.name.as_str());
+    let (decls, names) = params(m);
+    let reply = reply_type(m);
+    let msg = construct(m, "Call", &names, true);
+    let docs = doc(&format!("Calls `{}` with this timeout.", signature(m)));
+    quote! {
+        #docs
+        pub async fn #method(&self, #(#decls),*)
+            -> ::std::result::Result<#reply, ::arbor::CallError>
+        {
+            let actor = self.client.target.resolve().map_err(::arbor::CallError::Exited)?;
+            actor
+                .call_timeout(self.timeout, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
+                .await
+        }
+    }
+}
+
+fn client_cast(m: &Message) -> TokenStream {
+    let method = snake_ident(m.name.as_str());
+    let (decls, names) = params(m);
+    let msg = construct(m, "Cast", &names, false);
+    let docs = doc(&format!(
+        "Casts `{}`: queues it (waiting for room if the actor's mailbox blocks when full).",
+        signature(m)
+    ));
+    quote! {
+        #docs
+        pub async fn #method(&self, #(#decls),*) -> ::std::result::Result<(), ::arbor::CastError> {
+            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
+            actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(#msg)).await
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! Support for generated code: what `arbor-codegen` (and the macros) emit builds on these.
+//!
+//! - [`Target`]: how a generated client finds its actor: a fixed [`ActorRef`], a supervisor
+//!   child that may be restarted, or a registry name. A client whose actor is not running
+//!   gets a [`CallError::Exited`] / [`CastError::Exited`], never a panic.
+//! - [`Directory`]: the names of one running tree's children (a unique [`Registry`] keyed by
+//!   the child's path, e.g. `"Providers/StripeSup/limiter"`); every child registers itself
+//!   there at each (re)start, so a dependency resolves to the current incarnation, during
+//!   start-up as well.
+//! - [`Dynamic`]: the typed handle of a dynamic (or partitioned) supervisor whose children all
+//!   run one actor: start children, list them, with the generated client type.
+//! - [`defer`]: runs a deferred call handler's work on a task supervisor and answers the call
+//!   through its [`ReplyTo`] when it is done.
+//!
+//! Nothing here knows about specs; these are ordinary runtime types that happen to be what
+//! generated code needs.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::actor::Actor;
+use crate::cell::ActorCell;
+use crate::exit::ExitReason;
+use crate::CallError;
+use crate::handle::ActorRef;
+use crate::registry::{Keys, Registry, Via};
+use crate::reply::ReplyTo;
+use crate::supervisor::{
+    ChildCounts, ChildError, ChildRef, ChildSpec, DynamicSupervisorRef, FromChild, RunningChild,
+    StartChildError,
+};
+use crate::task::TaskSupervisorRef;
+
+type Lookup<A> = Arc<dyn Fn() -> Option<ActorRef<A>> + Send + Sync>;
+
+/// Where a generated client sends its messages.
+pub enum Target<A: Actor> {
+    /// This actor (it does not follow restarts).
+    Fixed(ActorRef<A>),
+    /// Whatever actor the lookup finds at each message (a supervisor child, a registry name).
+    Lookup(Lookup<A>),
+    /// Nothing: every message fails with [`not_running`]'s reason. The text says why.
+    Missing(&'static str),
+}
+
+impl<A: Actor> Target<A> {
+    /// A target resolved by `lookup` at each message.
+    pub fn lookup(lookup: impl Fn() -> Option<ActorRef<A>> + Send + Sync + 'static) -> Target<A> {
+        Target::Lookup(Arc::new(lookup))
+    }
+
+    /// The actor to send to now, or why there is none.
+    #[inline]
+    pub fn resolve(&self) -> Result<Cow<'_, ActorRef<A>>, ExitReason> {
+        match self {
+            Target::Fixed(actor) => Ok(Cow::Borrowed(actor)),
+            Target::Lookup(lookup) => lookup().map(Cow::Owned).ok_or_else(not_running),
+            Target::Missing(why) => Err(ExitReason::error(*why)),
+        }
+    }
+
+    /// The actor to send to now, if it runs.
+    pub fn get(&self) -> Option<ActorRef<A>> {
+        self.resolve().ok().map(Cow::into_owned)
+    }
+}
+
+/// The reason a message to a target that does not run fails with (OTP's `noproc`).
+pub fn not_running() -> ExitReason {
+    ExitReason::error("noproc: the actor is not running")
+}
+
+impl<A: Actor> Clone for Target<A> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Fixed(a) => Target::Fixed(a.clone()),
+            Target::Lookup(l) => Target::Lookup(l.clone()),
+            Target::Missing(why) => Target::Missing(why),
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for Target<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Fixed(a) => f.debug_tuple("Fixed").field(a).finish(),
+            Target::Lookup(_) => f.write_str("Lookup"),
+            Target::Missing(why) => f.debug_tuple("Missing").field(why).finish(),
+        }
+    }
+}
+
+impl<A: Actor> From<ActorRef<A>> for Target<A> {
+    fn from(actor: ActorRef<A>) -> Self {
+        Target::Fixed(actor)
+    }
+}
+
+impl<A: Actor> From<ChildRef<ActorRef<A>>> for Target<A> {
+    fn from(child: ChildRef<ActorRef<A>>) -> Self {
+        Target::lookup(move || child.get())
+    }
+}
+
+impl<K, V, A> From<Via<K, V, A>> for Target<A>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    A: Actor,
+{
+    fn from(via: Via<K, V, A>) -> Self {
+        Target::lookup(move || via.get())
+    }
+}
+
+/// The names of one running tree's children, by path. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Directory {
+    names: Registry<Arc<str>>,
+}
+
+impl Directory {
+    /// An empty directory (starts the registry's monitoring actor).
+    pub async fn new() -> Directory {
+        Directory {
+            names: Registry::with_partitions(Keys::Unique, 1).await,
+        }
+    }
+
+    /// Wraps `spec` so the child registers under `path` at each (re)start.
+    pub fn register(&self, spec: ChildSpec, path: &str) -> ChildSpec {
+        self.names.register_child(spec, path.into(), ())
+    }
+
+    /// The running child at `path`, if any.
+    pub fn cell(&self, path: &str) -> Option<ActorCell> {
+        self.names
+            .lookup(&Arc::from(path))
+            .into_iter()
+            .map(|(cell, ())| cell)
+            .next()
+    }
+
+    /// A target that finds the actor at `path` at each message.
+    pub fn target<A: Actor>(&self, path: &str) -> Target<A> {
+        let key: Arc<str> = path.into();
+        let names = self.names.clone();
+        Target::lookup(move || names.whereis::<A>(&key))
+    }
+
+    /// The dynamic supervisor at `path`, if it runs.
+    pub fn dynamic(&self, path: &str) -> Option<DynamicSupervisorRef> {
+        let cell = self.cell(path)?;
+        DynamicSupervisorRef::from_child(&RunningChild::new(cell))
+    }
+
+    /// The task supervisor at `path`, if it runs.
+    pub fn tasks(&self, path: &str) -> Option<TaskSupervisorRef> {
+        let cell = self.cell(path)?;
+        TaskSupervisorRef::from_child(&RunningChild::new(cell))
+    }
+}
+
+/// Where an actor's deferred handlers run: the task supervisor at a path of its tree, or none
+/// (the work then runs in a plain tokio task).
+#[derive(Clone, Debug)]
+pub struct Tasks {
+    at: Option<(Directory, Arc<str>)>,
+}
+
+impl Tasks {
+    /// The task supervisor at `path` in `directory`.
+    pub fn at(directory: &Directory, path: &str) -> Tasks {
+        Tasks {
+            at: Some((directory.clone(), path.into())),
+        }
+    }
+
+    /// No task supervisor.
+    pub fn none() -> Tasks {
+        Tasks { at: None }
+    }
+
+    /// The task supervisor, if one is configured and runs.
+    pub fn get(&self) -> Option<TaskSupervisorRef> {
+        self.at.as_ref().and_then(|(dir, path)| dir.tasks(path))
+    }
+}
+
+/// Runs a deferred call's `work` as a supervised task (on `tasks`, if it runs) and answers
+/// the call through `reply_to` when the work is done; returns as soon as the task started,
+/// so the actor goes on serving. If the work panics, the task crashes with the panic and the
+/// caller gets [`CallError::NoReply`] at once; a caller that gave up never sees the answer.
+pub async fn defer<T: Send + 'static>(
+    tasks: Option<TaskSupervisorRef>,
+    reply_to: ReplyTo<T>,
+    work: impl Future<Output = T> + Send + 'static,
+) {
+    let job = async move {
+        // The work runs in its own tokio task so that a panic in it is seen here and the
+        // reply channel is dropped outside the unwinding (the caller gets `NoReply` at once).
+        let mut work = AbortOnDrop(tokio::spawn(work));
+        match (&mut work.0).await {
+            Ok(value) => {
+                let _ = reply_to.send(value);
+            }
+            Err(e) => {
+                drop(reply_to);
+                if let Ok(panic) = e.try_into_panic() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        }
+    };
+    match tasks {
+        Some(tasks) if tasks.cell().is_alive() => {
+            if let Err(e) = tasks.start_child(job).await {
+                tracing::warn!(error = %e, "deferred call: the task supervisor refused the task");
+            }
+        }
+        _ => {
+            tokio::spawn(job);
+        }
+    }
+}
+
+/// Aborts the task when dropped (a task supervisor that kills the deferred task kills the work).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+type Finder = Arc<dyn Fn(usize) -> Option<DynamicSupervisorRef> + Send + Sync>;
+type Maker<U> = Arc<dyn Fn(U) -> ChildSpec + Send + Sync>;
+
+/// The typed handle of a dynamic supervisor (or of the partitions of a partition supervisor)
+/// whose children run actor `A`, started from user arguments `U`; `C` is the client type its
+/// methods return (a generated client, or a cast-only one).
+pub struct Dynamic<A: Actor, U, C> {
+    find: Finder,
+    partitions: usize,
+    make: Maker<U>,
+    next: Arc<AtomicUsize>,
+    _types: PhantomData<fn() -> (A, C)>,
+}
+
+impl<A: Actor, U, C> Clone for Dynamic<A, U, C> {
+    fn clone(&self) -> Self {
+        Dynamic {
+            find: self.find.clone(),
+            partitions: self.partitions,
+            make: self.make.clone(),
+            next: self.next.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<A: Actor, U, C> fmt::Debug for Dynamic<A, U, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dynamic")
+            .field("actor", &std::any::type_name::<A>())
+            .field("partitions", &self.partitions)
+            .finish()
+    }
+}
+
+impl<A, U, C> Dynamic<A, U, C>
+where
+    A: Actor,
+    U: 'static,
+    C: From<Target<A>>,
+{
+    /// A handle over `partitions` dynamic supervisors (1 when not partitioned) found by
+    /// `find(i)`, starting children from the specs `make` builds.
+    pub fn new(
+        partitions: usize,
+        find: impl Fn(usize) -> Option<DynamicSupervisorRef> + Send + Sync + 'static,
+        make: impl Fn(U) -> ChildSpec + Send + Sync + 'static,
+    ) -> Self {
+        Dynamic {
+            find: Arc::new(find),
+            partitions: partitions.max(1),
+            make: Arc::new(make),
+            next: Arc::new(AtomicUsize::new(0)),
+            _types: PhantomData,
+        }
+    }
+
+    /// The same handle returning another client type (e.g. a cast-only one).
+    pub fn with_client<D: From<Target<A>>>(&self) -> Dynamic<A, U, D> {
+        Dynamic {
+            find: self.find.clone(),
+            partitions: self.partitions,
+            make: self.make.clone(),
+            next: self.next.clone(),
+            _types: PhantomData,
+        }
+    }
+
+    /// The number of partitions (1 when not partitioned).
+    pub fn partitions(&self) -> usize {
+        self.partitions
+    }
+
+    /// The supervisor of partition `i` (`0` when not partitioned), if it runs.
+    pub fn supervisor(&self, i: usize) -> Option<DynamicSupervisorRef> {
+        (self.find)(i)
+    }
+
+    fn pick(&self) -> usize {
+        self.next.fetch_add(1, Ordering::Relaxed) % self.partitions
+    }
+
+    fn partition_of<K: Hash + ?Sized>(&self, key: &K) -> usize {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        (hasher.finish() % self.partitions as u64) as usize
+    }
+
+    async fn start_in(&self, partition: usize, spec: ChildSpec) -> Result<C, StartChildError> {
+        let sup = (self.find)(partition)
+            .ok_or_else(|| StartChildError::Supervisor(CallError::Exited(not_running())))?;
+        match sup.start_child(spec).await? {
+            Some(cell) => match cell.downcast::<A>() {
+                Some(actor) => Ok(C::from(Target::Fixed(actor))),
+                None => Err(StartChildError::Failed(ExitReason::error(
+                    "the started child is not of the expected actor type",
+                ))),
+            },
+            None => Err(StartChildError::Failed(ExitReason::Normal)),
+        }
+    }
+
+    /// Starts a child with `args` (in the next partition, round robin) and returns its client.
+    /// The client is bound to this incarnation: after a restart, find the child again (through
+    /// a registry: see [`start_registered`](Self::start_registered)).
+    pub async fn start_child(&self, args: U) -> Result<C, StartChildError> {
+        self.start_in(self.pick(), (self.make)(args)).await
+    }
+
+    /// Starts a child in the partition `key` routes to.
+    pub async fn start_child_keyed<K: Hash + ?Sized>(&self, key: &K, args: U) -> Result<C, StartChildError> {
+        self.start_in(self.partition_of(key), (self.make)(args)).await
+    }
+
+    /// Starts a child registered in `registry` under `key` (with `value`) at each (re)start,
+    /// and returns a client that finds it there: it follows restarts. Fails if the key is
+    /// taken in a unique registry.
+    pub async fn start_registered<K, V>(
+        &self,
+        registry: &Registry<K, V>,
+        key: K,
+        value: V,
+        args: U,
+    ) -> Result<C, StartChildError>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        let partition = self.partition_of(&key);
+        let spec = registry.register_child((self.make)(args), key.clone(), value);
+        self.start_in(partition, spec).await?;
+        Ok(C::from(Target::from(registry.via::<A>(key))))
+    }
+
+    /// A client for a child found otherwise (e.g. through a registry).
+    pub fn client(&self, actor: ActorRef<A>) -> C {
+        C::from(Target::Fixed(actor))
+    }
+
+    /// Clients of the running children (of every partition).
+    pub async fn children(&self) -> Result<Vec<C>, CallError> {
+        let mut out = Vec::new();
+        for i in 0..self.partitions {
+            let sup = (self.find)(i).ok_or_else(|| CallError::Exited(not_running()))?;
+            for cell in sup.which_children().await? {
+                if let Some(actor) = cell.downcast::<A>() {
+                    out.push(C::from(Target::Fixed(actor)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts of children (summed over the partitions).
+    pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
+        let mut total = ChildCounts::default();
+        for i in 0..self.partitions {
+            let sup = (self.find)(i).ok_or_else(|| CallError::Exited(not_running()))?;
+            let c = sup.count_children().await?;
+            total.specs += c.specs;
+            total.active += c.active;
+            total.supervisors += c.supervisors;
+            total.workers += c.workers;
+        }
+        Ok(total)
+    }
+
+    /// Stops a child (it is not restarted).
+    pub async fn terminate_child(&self, child: &ActorCell) -> Result<(), ChildError> {
+        let mut last = ChildError::NotFound;
+        for i in 0..self.partitions {
+            let Some(sup) = (self.find)(i) else { continue };
+            match sup.terminate_child(child).await {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}

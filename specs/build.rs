@@ -1,0 +1,15 @@
+//! Generates the code of every spec of this directory into `OUT_DIR` (one file per spec,
+//! included by `src/<spec>.rs` with `arbor::include_spec!`).
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut specs: Vec<_> = std::fs::read_dir(".")?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "kdl"))
+        .collect();
+    specs.sort();
+    for spec in specs {
+        arbor_codegen::configure().compile(&[spec])?;
+    }
+    Ok(())
+}

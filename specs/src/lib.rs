@@ -1,0 +1,15 @@
+//! The example systems of `specs/`, running.
+//!
+//! `build.rs` generates the code of every `specs/*.kdl` into `OUT_DIR`; each module here
+//! includes one with `arbor::include_spec!` and holds what the spec leaves to the user: the
+//! types it names, the state types and their handlers. `examples/` start each system and
+//! exercise it; `tests/` assert what they show.
+//!
+//! The crate denies warnings: generated code must compile cleanly.
+#![deny(warnings)]
+
+pub mod chat;
+pub mod cache;
+pub mod pipeline;
+pub mod batch;
+pub mod payment_router;
