@@ -118,8 +118,30 @@ fn assert_rejected(name: &str, outcome: &Outcome, code: &str, at: Option<&str>) 
             "{name}: the {code} label covers {snippet:?}, not {at:?}:\n{rendered}"
         );
     }
+    assert_not_generated(name, outcome, code);
     REJECTED.fetch_add(1, Ordering::Relaxed);
 }
+
+/// Never emitted as code: a spec the front-end refused never reaches the generator (there
+/// is no spec), and the generator refuses one the analysis rejects, with the same error.
+fn assert_not_generated(name: &str, outcome: &Outcome, code: &str) {
+    let Some(spec) = &outcome.spec else {
+        return;
+    };
+    match catch_unwind(AssertUnwindSafe(|| {
+        arbor_codegen::emit::generate_file(spec, "hostile.kdl")
+    })) {
+        Err(_) => panic!("{name}: the generator panicked"),
+        Ok(Ok(text)) => panic!("{name}: the generator emitted {} bytes of code", text.len()),
+        Ok(Err(e)) => assert!(
+            e.diagnostics.iter().any(|d| d.is_error() && d.code == code),
+            "{name}: the generator refused, but without {code}: {e}"
+        ),
+    }
+    REFUSED_BY_GENERATOR.fetch_add(1, Ordering::Relaxed);
+}
+
+static REFUSED_BY_GENERATOR: AtomicU64 = AtomicU64::new(0);
 
 static REJECTED: AtomicU64 = AtomicU64::new(0);
 
@@ -148,6 +170,7 @@ fn the_hostile_corpus_is_rejected() {
     entries.sort();
     assert!(entries.len() >= 40, "the corpus is missing files");
     let mut failures = Vec::new();
+    let refused_before = REFUSED_BY_GENERATOR.load(Ordering::Relaxed);
     for path in &entries {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let bytes = std::fs::read(path).unwrap();
@@ -165,7 +188,11 @@ fn the_hostile_corpus_is_rejected() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    println!("hostile corpus: {} files rejected", entries.len());
+    println!(
+        "hostile corpus: {} files rejected ({} reached the generator, which refused them)",
+        entries.len(),
+        REFUSED_BY_GENERATOR.load(Ordering::Relaxed) - refused_before
+    );
 }
 
 // ---- generated cases ------------------------------------------------------------------------
@@ -489,6 +516,7 @@ fn mutations_of_the_example_specs_never_panic() {
     }
     let rejected = AtomicU64::new(0);
     let accepted = AtomicU64::new(0);
+    let generated_ok = AtomicU64::new(0);
     let mut runner = TestRunner::new(config);
     let strategy = (0..specs.len(), prop::collection::vec(mutation(), 1..8));
     let result = runner.run(&strategy, |(which, mutations)| {
@@ -502,6 +530,18 @@ fn mutations_of_the_example_specs_never_panic() {
         let errors: Vec<&Diagnostic> = outcome.errors().collect();
         if errors.is_empty() {
             accepted.fetch_add(1, Ordering::Relaxed);
+            // A mutant that is still a valid spec: the generated code must parse as Rust.
+            let spec = outcome.spec.as_ref().expect("no errors: a spec");
+            let generated = catch_unwind(AssertUnwindSafe(|| {
+                arbor_codegen::emit::generate_file(spec, name)
+            }))
+            .map_err(|_| TestCaseError::fail("the generator panicked"))?;
+            if let Ok(text) = generated {
+                syn::parse_file(&text).map_err(|e| {
+                    TestCaseError::fail(format!("generated code does not parse: {e}"))
+                })?;
+                generated_ok.fetch_add(1, Ordering::Relaxed);
+            }
         } else {
             rejected.fetch_add(1, Ordering::Relaxed);
             // Every error says where.
@@ -515,9 +555,11 @@ fn mutations_of_the_example_specs_never_panic() {
         Ok(())
     });
     println!(
-        "spec mutations: {} rejected with located errors, {} still valid, 0 panics",
+        "spec mutations: {} rejected with located errors, {} still valid ({} generated code \
+         that parses), 0 panics",
         rejected.load(Ordering::Relaxed),
-        accepted.load(Ordering::Relaxed)
+        accepted.load(Ordering::Relaxed),
+        generated_ok.load(Ordering::Relaxed)
     );
     if let Err(e) = result {
         panic!("{e}");
