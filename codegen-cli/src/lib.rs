@@ -42,9 +42,14 @@ pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<(Spec, SourceMap), Failure> {
     let mut diagnostics = Vec::new();
     for path in paths {
         let path = path.as_ref();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                sources.add(path.display().to_string(), text);
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                add_bytes(
+                    &mut sources,
+                    path.display().to_string(),
+                    bytes,
+                    &mut diagnostics,
+                );
             }
             Err(e) => diagnostics.push(Diagnostic::error(
                 codes::IO,
@@ -61,6 +66,57 @@ pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<(Spec, SourceMap), Failure> {
         });
     }
     Ok((spec, sources))
+}
+
+/// Parses spec files already in memory as bytes (fuzzers, tools that read
+/// files themselves): `(name, bytes)` pairs. A file that is not UTF-8 is an
+/// `arbor::syntax` error pointing at its first invalid byte.
+pub fn load_bytes(files: &[(&str, &[u8])]) -> Result<(Spec, SourceMap), Failure> {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Vec::new();
+    for (name, bytes) in files {
+        add_bytes(&mut sources, *name, bytes.to_vec(), &mut diagnostics);
+    }
+    let (spec, mut more) = parse_all(&sources);
+    diagnostics.append(&mut more);
+    if diagnostics.is_empty() {
+        Ok((spec, sources))
+    } else {
+        diagnostics::sort(&mut diagnostics);
+        Err(Failure {
+            diagnostics,
+            sources,
+        })
+    }
+}
+
+/// Adds a file read as bytes. Text that is not UTF-8 (KDL is UTF-8 only) is
+/// kept with the invalid bytes replaced, so that the error can point at the
+/// first of them (what the rest of the file says is reported too, but the
+/// load fails either way).
+fn add_bytes(
+    sources: &mut SourceMap,
+    name: impl Into<String>,
+    bytes: Vec<u8>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            sources.add(name, text);
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Same offset in the lossy text (everything before it was valid),
+            // where the bad bytes became one U+FFFD.
+            let id = sources.add(name, text);
+            diagnostics.push(
+                Diagnostic::error(codes::SYNTAX, "this file is not valid UTF-8")
+                    .with_label(Span::new(id, at, '\u{FFFD}'.len_utf8()), "invalid byte")
+                    .with_help("KDL files are UTF-8; save the file as UTF-8"),
+            );
+        }
+    }
 }
 
 /// Parses spec texts already in memory (tests, editors, the macro front-end's

@@ -188,7 +188,8 @@ fn scaffold(dir: &std::path::Path, spec: &std::path::Path, arbor: Option<PathBuf
             .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
     });
     let mut err = std::io::stderr().lock();
-    match arbor_codegen::emit::scaffold::new_project(dir, spec, &arbor, &render_options(), &mut err) {
+    match arbor_codegen::emit::scaffold::new_project(dir, spec, &arbor, &render_options(), &mut err)
+    {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {

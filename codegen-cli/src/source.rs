@@ -94,6 +94,13 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
+        // Columns count characters; an ASCII prefix is counted in bytes at once
+        // (long lines with many diagnostics would otherwise take quadratic time).
+        if let Some(prefix) = self.text.get(line_start..offset)
+            && prefix.is_ascii()
+        {
+            return (line + 1, prefix.len() + 1);
+        }
         let column = self
             .text
             .get(line_start..)

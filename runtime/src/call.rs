@@ -174,6 +174,7 @@ impl<A: Actor> ActorRef<A> {
         msg: Envelope<A>,
         deadline: &mut Deadline,
     ) -> Result<(), CallError> {
+        Self::cooperate().await;
         let mailbox = &self.shared.mailbox;
         let pushed = match mailbox.try_push(msg) {
             Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
@@ -192,7 +193,7 @@ impl<A: Actor> ActorRef<A> {
                 Err(CallError::MailboxFull)
             }
             Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::TargetExited, msg);
+                drop_with_cause(Undelivered::Exited(self.id()), msg);
                 Err(CallError::Exited(self.exit_reason_soon().await))
             }
         }
@@ -241,6 +242,13 @@ impl<A: Actor> ActorRef<A> {
             Some(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
                 Err(CallError::NoReply)
             }
+            // Lost by a panic in another task, or with another actor's exit (a holder the
+            // handler passed it to): the target is not the one failing, and no answer will
+            // come. Waiting for the target's exit would wait until the timeout, or forever.
+            Some(Err(Undelivered::Panicked(by))) if by != Some(self.id()) => {
+                Err(CallError::NoReply)
+            }
+            Some(Err(Undelivered::Exited(who))) if who != self.id() => Err(CallError::NoReply),
             // Dropped by an exiting actor, during a panic, or with the actor's state: the
             // actor is exiting (or about to, once `terminate` is done); report its reason.
             Some(Err(_)) | None => {

@@ -99,7 +99,7 @@ impl Core {
         let mut st = self.state.lock();
         if matches!(st.phase, Phase::Exited(_)) {
             drop(st);
-            crate::reply::drop_with_cause(crate::reply::Undelivered::TargetExited, signal);
+            crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signal);
             return false;
         }
         st.signals.push_back(signal);
@@ -208,7 +208,7 @@ impl Core {
         };
         self.flags.fetch_or(DEAD, Ordering::Release);
         self.flags.fetch_and(!SIGNALS, Ordering::Release);
-        crate::reply::drop_with_cause(crate::reply::Undelivered::TargetExited, signals);
+        crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signals);
         self.exited.notify_waiters();
         for link in links {
             link.core().deliver_exit(ExitSignal {

@@ -123,6 +123,15 @@ impl<A: Actor> ActorRef<A> {
         }
     }
 
+    /// Takes a unit of tokio's cooperative budget, yielding to the scheduler once the task
+    /// has used it up. A send to a full `Reject` / `DropNewest` / `DropOldest` mailbox, or to
+    /// an exited actor, completes at once without waiting: a sender looping on it would
+    /// otherwise never give its thread back, and on a busy runtime the receiver would never
+    /// run to drain its queue (a livelock).
+    pub(crate) async fn cooperate() {
+        tokio::task::consume_budget().await;
+    }
+
     fn delivered(
         &self,
         result: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>,
@@ -141,7 +150,7 @@ impl<A: Actor> ActorRef<A> {
                 Err(CastError::Dropped)
             }
             Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::TargetExited, msg);
+                drop_with_cause(Undelivered::Exited(self.id()), msg);
                 let reason = self
                     .shared
                     .core
@@ -155,6 +164,7 @@ impl<A: Actor> ActorRef<A> {
     /// Casts a request: queues it, waiting for room if the mailbox is full under
     /// [`Overflow::Block`](crate::Overflow::Block).
     pub async fn cast(&self, msg: A::Cast) -> Result<(), CastError> {
+        Self::cooperate().await;
         let result = self.shared.mailbox.push(Envelope::Cast(msg)).await;
         self.delivered(result)
     }
@@ -168,6 +178,7 @@ impl<A: Actor> ActorRef<A> {
     /// Sends an info message, waiting for room under
     /// [`Overflow::Block`](crate::Overflow::Block).
     pub async fn send(&self, msg: A::Info) -> Result<(), CastError> {
+        Self::cooperate().await;
         let result = self.shared.mailbox.push(Envelope::Info(msg)).await;
         self.delivered(result)
     }

@@ -9,7 +9,9 @@
 //! [`ReplyTo::send`] then hands the value back. A `ReplyTo` dropped without an answer tells
 //! the caller why, so that it fails at once with the right
 //! [`CallError`](crate::CallError): the handler forgot to answer (`NoReply`), the actor panicked
-//! or exited (`Exited`), or the mailbox policy evicted the call (`MailboxFull`).
+//! or exited (`Exited`), or the mailbox policy evicted the call (`MailboxFull`). A `ReplyTo`
+//! lost elsewhere (a task the handler spawned panicked with it, or another actor holding it
+//! exited) fails the call with `NoReply` at once: the target itself may well live on.
 
 use std::cell::Cell;
 use std::fmt;
@@ -17,17 +19,20 @@ use std::panic::AssertUnwindSafe;
 
 use tokio::sync::oneshot;
 
+use crate::lineage::{self, ActorId};
+
 /// Why a reply channel was dropped without an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Undelivered {
     /// Dropped by a handler (or whoever held it) without answering.
     Dropped,
-    /// Dropped while a panic unwound.
-    Panicked,
+    /// Dropped while a panic unwound in this actor's task (`None`: outside any actor).
+    Panicked(Option<ActorId>),
     /// The call was evicted or dropped by the mailbox's overflow policy.
     Evicted,
-    /// The actor exited with the call still queued, or with the `ReplyTo` in its state.
-    TargetExited,
+    /// This actor exited with the call still queued, or with the `ReplyTo` in its state (or
+    /// the `ReplyTo` travelled in a message to it after it exited).
+    Exited(ActorId),
 }
 
 thread_local! {
@@ -92,7 +97,7 @@ impl<T> Drop for ReplyTo<T> {
     fn drop(&mut self) {
         if let Some(tx) = self.tx.take() {
             let cause = DROP_CAUSE.get().unwrap_or(if std::thread::panicking() {
-                Undelivered::Panicked
+                Undelivered::Panicked(lineage::current_actor())
             } else {
                 Undelivered::Dropped
             });

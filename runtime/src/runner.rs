@@ -73,7 +73,7 @@ pin_project_lite::pin_project! {
                 // Dropped unfinished: the runtime is shutting down.
                 let core = &this.shared.core;
                 core.mark_exiting(&ExitReason::Killed);
-                drop_with_cause(Undelivered::TargetExited, this.shared.mailbox.close());
+                drop_with_cause(Undelivered::Exited(core.id), this.shared.mailbox.close());
                 core.announce_exit(ExitReason::Killed);
             }
         }
@@ -94,7 +94,7 @@ impl<A: Actor, F: Future<Output = Ended<A>>> Future for ActorTask<A, F> {
             let reason = core.kill_reason();
             core.mark_exiting(&reason);
             let mut body = this.body.as_mut();
-            with_drop_cause(Undelivered::TargetExited, || body.set(None));
+            with_drop_cause(Undelivered::Exited(core.id), || body.set(None));
             Ended {
                 reason,
                 state: None,
@@ -122,9 +122,9 @@ fn finish<A: Actor>(shared: &Arc<Shared<A>>, ended: Ended<A>) {
     let core = &shared.core;
     core.mark_exiting(&ended.reason);
     if let Some(state) = ended.state {
-        drop_with_cause(Undelivered::TargetExited, state);
+        drop_with_cause(Undelivered::Exited(core.id), state);
     }
-    drop_with_cause(Undelivered::TargetExited, shared.mailbox.close());
+    drop_with_cause(Undelivered::Exited(core.id), shared.mailbox.close());
     if ended.start_failure.is_some() {
         let links = std::mem::take(&mut core.state.lock().links);
         for link in links {

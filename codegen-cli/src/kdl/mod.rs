@@ -51,9 +51,15 @@ fn parse_in_pieces(
         .with_help("a spec needs only a few levels; is a `}` missing?");
         return (Spec::default(), vec![d]);
     }
-    let chunks = match parse_kdl(text, &scanned.boundaries, max_pieces, chunk_bytes) {
+    let parsed = if text.len() > MAX_WHOLE {
+        parse_bounded(id, text, &scanned.boundaries, max_pieces)
+    } else {
+        parse_kdl(text, &scanned.boundaries, max_pieces, chunk_bytes)
+            .map_err(|errors| syntax_errors(id, text, 0, errors))
+    };
+    let chunks = match parsed {
         Ok(chunks) => chunks,
-        Err(errors) => return (Spec::default(), syntax_errors(id, text, errors)),
+        Err(errors) => return (Spec::default(), at_most(MAX_SYNTAX_ERRORS, errors)),
     };
     let mut spec = Spec::default();
     let mut diagnostics = Vec::new();
@@ -73,6 +79,28 @@ fn parse_in_pieces(
         diagnostics.append(&mut ctx.diagnostics);
     }
     (spec, diagnostics)
+}
+
+/// The most syntax errors reported for one file: text that is not KDL at all
+/// (`}}}}…`) would otherwise make one error per character.
+const MAX_SYNTAX_ERRORS: usize = 50;
+
+/// The first `max` errors, and one that says how many more there were.
+fn at_most(max: usize, mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if errors.len() > max {
+        let more = errors.len() - max;
+        let next = errors[max].clone();
+        errors.truncate(max);
+        let mut d = Diagnostic::error(
+            codes::SYNTAX,
+            format!("{more} more syntax errors not shown"),
+        );
+        if let Some(span) = next.span() {
+            d = d.with_label(span, "the next one");
+        }
+        errors.push(d);
+    }
+    errors
 }
 
 /// Below this size a file is parsed in one piece.
@@ -123,19 +151,127 @@ fn parse_kdl(
     parse_whole(text).map(|doc| vec![(0, doc)])
 }
 
+/// The largest text given to `kdl`'s parser in one piece.
+///
+/// `kdl` recovers from a syntax error by skipping a character and parsing the
+/// rest of the document *recursively*: text where every character is an error
+/// (`}}}}…`, `====…`, `(a)(a)…`) recurses once per character, and a few
+/// thousand levels overflow a normal stack, which aborts the process. So the
+/// parser runs on a thread with [`PARSE_STACK`] of stack, enough for this many
+/// levels even in a debug build (about 2.5 KB a level there), and a larger
+/// file is parsed in pieces cut between top-level nodes, none larger than
+/// this: a top-level node (or a run of text without one) of more than 64 KB
+/// is refused. No real spec comes near (the examples' largest file is 4 KB).
+pub(crate) const MAX_WHOLE: usize = 64 * 1024;
+
+/// The stack of the threads that run `kdl`'s parser (reserved, not used, by
+/// parses of ordinary files).
+const PARSE_STACK: usize = 256 << 20;
+
 /// `kdl` is a third-party parser fed arbitrary text: a panic in it must not
-/// take the tool down, so it becomes a syntax error like any other.
+/// take the tool down, so it becomes a syntax error like any other. It runs on
+/// a thread with a large stack (see [`MAX_WHOLE`]).
 fn parse_whole(text: &str) -> Result<KdlDocument, Option<KdlError>> {
-    std::panic::catch_unwind(|| KdlDocument::parse_v2(text))
-        .map_err(|_| None)?
-        .map_err(Some)
+    let parse = || {
+        std::panic::catch_unwind(|| KdlDocument::parse_v2(text))
+            .map_err(|_| None)?
+            .map_err(Some)
+    };
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("arbor-kdl".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, parse)
+        {
+            Ok(handle) => handle.join().unwrap_or(Err(None)),
+            // No thread to be had: parse here, as small texts always could.
+            Err(_) if text.len() <= 4096 => parse(),
+            Err(_) => Err(None),
+        }
+    })
 }
 
-fn syntax_errors(id: SourceId, text: &str, error: Option<KdlError>) -> Vec<Diagnostic> {
+/// Parses a text larger than [`MAX_WHOLE`] in pieces cut between top-level
+/// nodes, each at most [`MAX_WHOLE`] long, on up to `max_threads` threads.
+/// The errors are those of the pieces that fail, at their place in the file.
+fn parse_bounded(
+    id: SourceId,
+    text: &str,
+    boundaries: &[usize],
+    max_threads: usize,
+) -> Result<Vec<(usize, KdlDocument)>, Vec<Diagnostic>> {
+    // Greedy: each piece takes as many whole nodes as fit.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    let mut last = 0;
+    for &b in boundaries.iter().chain(std::iter::once(&text.len())) {
+        if b - start > MAX_WHOLE && last > start {
+            ranges.push((start, last));
+            start = last;
+        }
+        last = b;
+    }
+    ranges.push((start, text.len()));
+    if let Some(&(a, b)) = ranges.iter().find(|(a, b)| b - a > MAX_WHOLE) {
+        let len = text[a..b].chars().next().map_or(0, char::len_utf8);
+        return Err(vec![
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!(
+                    "a top-level node (or text without one) longer than {} KB",
+                    MAX_WHOLE / 1024
+                ),
+            )
+            .with_label(Span::new(id, a, len), "starts here")
+            .with_help("no spec needs nodes this large; is a `}` or a `\"` missing?"),
+        ]);
+    }
+    let threads = max_threads.clamp(1, ranges.len());
+    let per_thread = ranges.len().div_ceil(threads);
+    let results: Vec<Result<KdlDocument, Option<KdlError>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .chunks(per_thread)
+            .map(|group| {
+                scope.spawn(move || {
+                    group
+                        .iter()
+                        .map(|&(a, b)| parse_whole(&text[a..b]))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(None); per_thread]))
+            .collect()
+    });
+    let mut docs = Vec::with_capacity(ranges.len());
+    let mut errors = Vec::new();
+    for (&(a, b), result) in ranges.iter().zip(results) {
+        match result {
+            Ok(doc) => docs.push((a, doc)),
+            Err(e) => errors.extend(syntax_errors(id, &text[a..b], a, e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(docs)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The diagnostics of a failed parse of `text`, which starts at `base` in the
+/// file.
+fn syntax_errors(
+    id: SourceId,
+    text: &str,
+    base: usize,
+    error: Option<KdlError>,
+) -> Vec<Diagnostic> {
     let Some(error) = error else {
         return vec![
             Diagnostic::error(codes::SYNTAX, "the KDL parser failed on this file")
-                .with_label(Span::new(id, 0, 0), "")
+                .with_label(Span::new(id, base, 0), "")
                 .with_help("this is a bug in the parser; please report it with the file"),
         ];
     };
@@ -151,7 +287,7 @@ fn syntax_errors(id: SourceId, text: &str, error: Option<KdlError>) -> Vec<Diagn
                 .unwrap_or_else(|| "invalid KDL".to_owned());
             Diagnostic::error(codes::SYNTAX, message)
                 .with_label(
-                    Span::new(id, start, len),
+                    Span::new(id, base + start, len),
                     d.label.clone().unwrap_or_default(),
                 )
                 .with_help_opt(d.help.clone())
@@ -160,7 +296,7 @@ fn syntax_errors(id: SourceId, text: &str, error: Option<KdlError>) -> Vec<Diagn
     if out.is_empty() {
         out.push(
             Diagnostic::error(codes::SYNTAX, "this file is not valid KDL 2.0")
-                .with_label(Span::new(id, 0, 0), ""),
+                .with_label(Span::new(id, base, 0), ""),
         );
     }
     out

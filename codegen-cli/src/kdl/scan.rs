@@ -21,7 +21,7 @@ pub const MAX_DEPTH: usize = 64;
 /// What the scan found.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// The byte offset of the first `{` nested deeper than [`MAX_DEPTH`].
+    /// The byte offset of the first `{` (or `/*`) nested deeper than [`MAX_DEPTH`].
     pub too_deep: Option<usize>,
     /// Offsets where a top-level node starts on a new line (not the first).
     pub boundaries: Vec<usize>,
@@ -60,10 +60,16 @@ pub fn scan(text: &str) -> Scan {
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 i = line_end(b, i);
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
+            b'/' if b.get(i + 1) == Some(&b'*') => match block_comment_end(b, i) {
+                Comment::End(end) => i = end,
                 // Unterminated: count what follows as code.
-                i = block_comment_end(b, i).unwrap_or(i + 2);
-            }
+                Comment::Unterminated => i += 2,
+                // `kdl` recurses once per nested comment too.
+                Comment::TooDeep(at) => {
+                    out.too_deep = Some(at);
+                    return out;
+                }
+            },
             b'/' if b.get(i + 1) == Some(&b'-') => {
                 pending = true;
                 i += 2;
@@ -104,26 +110,37 @@ fn line_end(b: &[u8], from: usize) -> usize {
         .map_or(b.len(), |p| from + p)
 }
 
-fn block_comment_end(b: &[u8], from: usize) -> Option<usize> {
+/// Where a block comment ends.
+enum Comment {
+    End(usize),
+    Unterminated,
+    /// Comments nested more than [`MAX_DEPTH`] deep, the deepest starting here.
+    TooDeep(usize),
+}
+
+fn block_comment_end(b: &[u8], from: usize) -> Comment {
     let mut level = 0usize;
     let mut i = from;
     while i + 1 < b.len() {
         match (b[i], b[i + 1]) {
             (b'/', b'*') => {
                 level += 1;
+                if level > MAX_DEPTH {
+                    return Comment::TooDeep(i);
+                }
                 i += 2;
             }
             (b'*', b'/') => {
                 level -= 1;
                 i += 2;
                 if level == 0 {
-                    return Some(i);
+                    return Comment::End(i);
                 }
             }
             _ => i += 1,
         }
     }
-    None
+    Comment::Unterminated
 }
 
 /// The end of the string whose opening `"` is at `quote`, `hashes` being the

@@ -304,7 +304,8 @@ pub enum AutoShutdown {
     Never,
     /// When any significant child exits without being restarted.
     AnySignificant,
-    /// When the last running significant child exits without being restarted.
+    /// When a significant child exits without being restarted and no other significant
+    /// child runs or waits for a restart attempt.
     AllSignificant,
 }
 

@@ -65,10 +65,12 @@ impl Supervisor {
         let shut = match self.auto_shutdown {
             AutoShutdown::Never => false,
             AutoShutdown::AnySignificant => true,
+            // As OTP: a significant child counts while it runs or waits for another restart
+            // attempt (`{restarting, _}` is not `undefined`).
             AutoShutdown::AllSignificant => !self
                 .children
                 .iter()
-                .any(|c| c.spec.significant && c.cell().is_some()),
+                .any(|c| c.spec.significant && !matches!(c.state, ChildState::Stopped)),
         };
         shut.then_some(ExitReason::Shutdown)
     }
