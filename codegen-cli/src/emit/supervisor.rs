@@ -391,7 +391,7 @@ pub(crate) fn static_supervisor(plan: &Plan<'_>, t: usize, n: usize, sup: &Super
                     .intensity(#max_restarts, ::std::time::Duration::from_secs(#max_seconds))
                     .auto_shutdown(#auto)
                     .name(#name)
-                    #(.child(#children))*
+                    .children([#(#children),*])
             }
 
             #root_items
