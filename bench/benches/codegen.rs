@@ -58,8 +58,9 @@ fn generation(c: &mut Criterion) {
 }
 
 fn stub_vs_raw(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the caller and the actor alternate on it, which keeps the comparison free of
+    // cross-core wake-up noise (the machine is shared).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
@@ -78,6 +79,7 @@ fn stub_vs_raw(c: &mut Criterion) {
     // The same actor, through the generated stub (bound to the ActorRef) and raw.
     let stub = room_server::Client::from(actor.clone());
     let mut g = c.benchmark_group("codegen/call");
+    g.measurement_time(Duration::from_secs(10));
     g.bench_function("raw ActorRef::call_timeout", |b| {
         b.to_async(&rt).iter(|| async {
             actor
