@@ -57,11 +57,14 @@ pub(crate) struct CoreState {
     pub(crate) signals: VecDeque<Signal>,
     pub(crate) links: Vec<ActorCell>,
     pub(crate) watchers: Vec<Watcher>,
+    /// Why the actor is being killed (`Killed`, or a linked actor's reason).
+    pub(crate) kill_reason: Option<ExitReason>,
 }
 
 const SIGNALS: u8 = 1;
 const KILL: u8 = 2;
 const DEAD: u8 = 4;
+const TRAP: u8 = 8;
 
 /// What every actor shares with its handles, whatever its type.
 pub(crate) struct Core {
@@ -88,6 +91,7 @@ impl Core {
                 signals: VecDeque::new(),
                 links: Vec::new(),
                 watchers: Vec::new(),
+                kill_reason: None,
             }),
             exited: Notify::new(),
         }
@@ -124,13 +128,49 @@ impl Core {
         signal
     }
 
-    pub(crate) fn request_kill(&self) {
+    /// Aborts the actor at once with `reason` (the first reason wins).
+    pub(crate) fn request_kill(&self, reason: ExitReason) {
+        {
+            let mut st = self.state.lock();
+            if st.kill_reason.is_none() {
+                st.kill_reason = Some(reason);
+            }
+        }
         self.flags.fetch_or(KILL, Ordering::Release);
         self.waker.wake();
     }
 
     pub(crate) fn kill_requested(&self) -> bool {
         self.flags.load(Ordering::Acquire) & KILL != 0
+    }
+
+    pub(crate) fn kill_reason(&self) -> ExitReason {
+        let st = self.state.lock();
+        st.kill_reason.clone().unwrap_or(ExitReason::Killed)
+    }
+
+    pub(crate) fn set_trap_exit(&self, trap: bool) {
+        if trap {
+            self.flags.fetch_or(TRAP, Ordering::AcqRel);
+        } else {
+            self.flags.fetch_and(!TRAP, Ordering::AcqRel);
+        }
+    }
+
+    pub(crate) fn traps_exits(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & TRAP != 0
+    }
+
+    /// Delivers a linked actor's exit. As in OTP, a non-trapping actor dies at once from an
+    /// abnormal exit signal (even in the middle of a callback, without `terminate`) and
+    /// ignores a `Normal` one; a trapping actor gets it as a message.
+    pub(crate) fn deliver_exit(&self, signal: ExitSignal) {
+        self.remove_link(signal.from);
+        if self.traps_exits() {
+            self.push_signal(Signal::Exit(signal));
+        } else if signal.reason != ExitReason::Normal {
+            self.request_kill(signal.reason);
+        }
     }
 
     pub(crate) fn is_alive(&self) -> bool {
@@ -179,10 +219,10 @@ impl Core {
         crate::reply::drop_with_cause(crate::reply::Undelivered::TargetExited, signals);
         self.exited.notify_waiters();
         for link in links {
-            link.core().push_signal(Signal::Exit(ExitSignal {
+            link.core().deliver_exit(ExitSignal {
                 from: self.id,
                 reason: reason.clone(),
-            }));
+            });
         }
         for watcher in watchers {
             if let Some(cell) = watcher.cell.upgrade() {
@@ -271,7 +311,7 @@ impl ActorCell {
     /// `terminate` does not run, the exit reason is [`ExitReason::Killed`]. Returns without
     /// waiting; use [`wait`](Self::wait) to observe the exit.
     pub fn kill(&self) {
-        self.core().request_kill();
+        self.core().request_kill(ExitReason::Killed);
     }
 
     /// Asks the actor to stop with `reason` after its current callback (running `terminate`)

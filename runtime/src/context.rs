@@ -19,7 +19,6 @@ use crate::timer::TimerRef;
 /// The actor's view of itself, passed to every callback.
 pub struct Context<A: Actor> {
     pub(crate) myself: ActorRef<A>,
-    pub(crate) trap_exit: bool,
     pub(crate) idle_timeout: Option<Duration>,
     /// The idle timeout fires once per idle period; any handled event re-arms it.
     pub(crate) idle_armed: bool,
@@ -27,10 +26,9 @@ pub struct Context<A: Actor> {
 }
 
 impl<A: Actor> Context<A> {
-    pub(crate) fn new(myself: ActorRef<A>, trap_exit: bool) -> Context<A> {
+    pub(crate) fn new(myself: ActorRef<A>) -> Context<A> {
         Context {
             myself,
-            trap_exit,
             idle_timeout: None,
             idle_armed: true,
             stop: None,
@@ -69,14 +67,14 @@ impl<A: Actor> Context<A> {
     }
 
     /// Traps exits (or stops trapping): exit signals from linked actors then arrive at
-    /// [`Actor::handle_exit`] instead of stopping this actor.
+    /// [`Actor::handle_exit`] instead of stopping this actor at once.
     pub fn trap_exit(&mut self, trap: bool) {
-        self.trap_exit = trap;
+        self.myself.shared.core.set_trap_exit(trap);
     }
 
     /// `true` while trapping exits.
     pub fn is_trapping_exits(&self) -> bool {
-        self.trap_exit
+        self.myself.shared.core.traps_exits()
     }
 
     /// Links this actor to `other` (see [`ActorCell::link`]).

@@ -47,12 +47,15 @@
 
 use std::any::Any;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::hash::{Hash, Hasher};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use crate::actor::Actor;
 use crate::cell::{ActorCell, CellApi, Core, Signal};
@@ -192,7 +195,8 @@ impl<A: Actor> ActorRef<A> {
     }
 
     /// Like [`call`](Self::call) with an explicit timeout, which also bounds the wait for
-    /// mailbox room under [`Overflow::Block`](crate::Overflow::Block).
+    /// mailbox room under [`Overflow::Block`](crate::Overflow::Block). `Duration::MAX` waits
+    /// forever (OTP's `infinity`).
     pub fn call_timeout<T: Send + 'static>(
         &self,
         timeout: Duration,
@@ -203,10 +207,32 @@ impl<A: Actor> ActorRef<A> {
         async move {
             // Read the caller chain when polled, in the task that awaits the answer.
             let chain = lineage::outgoing_chain(self.id())?;
-            let exchange = self.exchange(Envelope::Call(msg, chain), rx);
-            match tokio::time::timeout(timeout, exchange).await {
-                Ok(result) => result,
-                Err(_elapsed) => Err(CallError::Timeout),
+            let deadline = Instant::now().checked_add(timeout);
+            let mut exchange = pin!(self.exchange(Envelope::Call(msg, chain), rx));
+            // Arming a tokio timer costs about as much as a whole local round trip, and most
+            // answers come quickly: give the target one turn of the scheduler (a self-wake)
+            // before arming it. The deadline still counts from the start of the call.
+            let mut yielded = false;
+            let quick = poll_fn(|cx| match exchange.as_mut().poll(cx) {
+                Poll::Ready(result) => Poll::Ready(Some(result)),
+                Poll::Pending if !yielded => {
+                    yielded = true;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Poll::Pending => Poll::Ready(None),
+            })
+            .await;
+            if let Some(result) = quick {
+                return result;
+            }
+            match deadline {
+                Some(deadline) => match tokio::time::timeout_at(deadline, exchange).await {
+                    Ok(result) => result,
+                    Err(_elapsed) => Err(CallError::Timeout),
+                },
+                // Too far to represent: OTP's `infinity`.
+                None => exchange.await,
             }
         }
     }

@@ -91,6 +91,7 @@ pub use timer::TimerRef;
 pub mod prelude {
     pub use crate::{
         Actor, ActorCell, ActorId, ActorRef, CallError, CastError, Context, Down, ExitReason,
-        ExitSignal, Handled, Init, MailboxConfig, Overflow, ReplyTo, ShutdownMode, Spawn, Started,
+        ExitSignal, Handled, Init, MailboxConfig, MonitorRef, Overflow, ReplyTo, ShutdownMode,
+        Spawn, Started, TimerRef,
     };
 }

@@ -384,7 +384,7 @@ where
     pub fn register_child(&self, spec: ChildSpec, key: K, value: V) -> ChildSpec {
         let registry = self.clone();
         let start = spec.start.clone();
-        let mut wrapped = ChildSpec::from_fn(spec.id.clone(), spec.kind, move |sup: &ActorCell| {
+        let wrapped = ChildSpec::from_fn(spec.id.clone(), spec.kind, move |sup: &ActorCell| {
             let started = start(sup);
             let (registry, key, value) = (registry.clone(), key.clone(), value.clone());
             async move {
@@ -401,10 +401,10 @@ where
                 }
             }
         });
-        wrapped.restart = spec.restart;
-        wrapped.shutdown = spec.shutdown;
-        wrapped.significant = spec.significant;
         wrapped
+            .restart(spec.restart)
+            .shutdown(spec.shutdown)
+            .significant(spec.significant)
     }
 }
 

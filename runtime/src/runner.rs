@@ -44,7 +44,6 @@ struct Ended<A: Actor> {
 pub(crate) async fn run<A: Actor>(
     myself: ActorRef<A>,
     args: A::Args,
-    trap_exit: bool,
     started: oneshot::Sender<StartOutcome>,
 ) {
     let current = Current {
@@ -52,19 +51,18 @@ pub(crate) async fn run<A: Actor>(
         chain: RefCell::new(CallChain::empty()),
     };
     CURRENT
-        .scope(current, run_task(myself, args, trap_exit, started))
+        .scope(current, run_task(myself, args, started))
         .await;
 }
 
 async fn run_task<A: Actor>(
     myself: ActorRef<A>,
     args: A::Args,
-    trap_exit: bool,
     started: oneshot::Sender<StartOutcome>,
 ) {
     let shared = myself.shared.clone();
     let mut guard = ExitGuard(Some(shared.clone()));
-    let mut body = pin!(Some(lifecycle(myself, args, trap_exit, started)));
+    let mut body = pin!(Some(lifecycle(myself, args, started)));
     let ended = poll_fn(|cx| {
         shared.core.waker.register(cx.waker());
         if shared.core.kill_requested() {
@@ -79,10 +77,11 @@ async fn run_task<A: Actor>(
     let ended = match ended {
         Some(ended) => ended,
         None => {
-            shared.core.mark_exiting(&ExitReason::Killed);
+            let reason = shared.core.kill_reason();
+            shared.core.mark_exiting(&reason);
             with_drop_cause(Undelivered::TargetExited, || body.set(None));
             Ended {
-                reason: ExitReason::Killed,
+                reason,
                 state: None,
                 start_failure: None,
             }
@@ -137,10 +136,9 @@ impl<A: Actor> Drop for ExitGuard<A> {
 async fn lifecycle<A: Actor>(
     myself: ActorRef<A>,
     args: A::Args,
-    trap_exit: bool,
     started: oneshot::Sender<StartOutcome>,
 ) -> Ended<A> {
-    let mut ctx = Context::new(myself, trap_exit);
+    let mut ctx = Context::new(myself);
     let span = actor_span(&ctx, "init", &CallChain::empty());
     let init = AssertUnwindSafe(A::init(args, &mut ctx))
         .catch_unwind()
@@ -245,9 +243,10 @@ async fn serve<A: Actor>(
                 Signal::Stop(reason) => return (reason, true),
                 Signal::Exit(exit) => {
                     core.remove_link(exit.from);
-                    if Some(exit.from) == parent && ctx.trap_exit {
+                    let trapping = ctx.is_trapping_exits();
+                    if Some(exit.from) == parent && trapping {
                         return (exit.reason, true);
-                    } else if ctx.trap_exit {
+                    } else if trapping {
                         let span = actor_span(ctx, "exit", &CallChain::empty());
                         invoke(state.handle_exit(exit, ctx), span).await
                     } else if exit.reason == ExitReason::Normal {

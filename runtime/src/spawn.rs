@@ -161,17 +161,14 @@ impl<A: Actor> Spawn<A> {
             core: Core::new(self.name, ancestors),
             mailbox: Mailbox::new(self.mailbox.unwrap_or_else(A::mailbox)),
         });
+        // Set before linking: an exit signal may arrive before the task runs.
+        shared.core.set_trap_exit(self.trap_exit);
         let myself = ActorRef::from_shared(shared);
         if let Some(to) = &self.link {
             myself.cell().link(to);
         }
         let (started_tx, started_rx) = oneshot::channel();
-        tokio::spawn(runner::run(
-            myself.clone(),
-            args,
-            self.trap_exit,
-            started_tx,
-        ));
+        tokio::spawn(runner::run(myself.clone(), args, started_tx));
         match started_rx.await {
             Ok(StartOutcome::Running) => Ok(Started::Running(myself)),
             Ok(StartOutcome::Ignored) => Ok(Started::Ignored),

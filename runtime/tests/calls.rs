@@ -111,6 +111,30 @@ async fn an_actor_panicking_mid_call_fails_the_call_at_once_with_the_panic() {
     assert_eq!(start.elapsed(), Duration::ZERO, "no timeout was waited for");
 }
 
+#[tokio::test]
+async fn a_panicking_caller_waits_for_terminate_and_reports_the_panic() {
+    let mut p = start().await;
+    let (open, gate) = gate();
+    p.run(move |probe, _| probe.terminate_gate = Some(gate))
+        .await;
+    let actor = p.actor.clone();
+    let call = tokio::spawn(async move { actor.call(|r| Req::Panic("slow death", r)).await });
+    assert_eq!(
+        p.next().await,
+        Ev::Terminate(ExitReason::panic("slow death"))
+    );
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    // The ReplyTo was dropped by the panic while terminate still runs: the caller must
+    // report the exit, not a missing reply.
+    open.send(()).unwrap();
+    assert_eq!(
+        call.await.unwrap(),
+        Err(CallError::Exited(ExitReason::panic("slow death")))
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn queued_calls_fail_with_the_reason_when_the_actor_crashes() {
     let p = start().await;

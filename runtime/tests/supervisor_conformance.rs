@@ -3,8 +3,7 @@
 //! Events (starts, terminations) are recorded by the probe children and asserted in order;
 //! time is tokio's paused clock, so timeouts and windows run instantly and deterministically.
 
-mod supervision_common;
-use supervision_common as common;
+mod sup_common;
 
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use arbor::supervisor::{
     AutoShutdown, ChildError, ChildInfo, ChildKind, ChildSpec, ChildStatus, Restart, SpecError,
     StartChildError, StartError, Strategy, SupervisorRef, SupervisorSpec,
 };
-use common::*;
+use sup_common::*;
 
 fn panicked(name: &'static str) -> Event {
     Event::Terminated(name, ExitReason::panic(format!("probe {name} crashed")))
@@ -687,8 +686,9 @@ async fn one_for_one_restart_retry() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn one_for_one_restart_failures_count() {
-    // Failed restart attempts count toward the intensity: the supervisor gives up.
+async fn hanging_restart_loop() {
+    // A child that never restarts: failed attempts count toward the intensity, and the
+    // supervisor gives up instead of looping.
     let mut ev = Events::new();
     let args = ev.probe("a");
     let knobs = args.knobs.clone();
@@ -762,6 +762,41 @@ async fn one_for_all_other_child_fails_restart() {
     );
     assert_eq!(ev.next().await, started("c"));
     assert_eq!(sup.count_children().await.unwrap().active, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn count_restarting_children() {
+    // A child waiting for another restart attempt is a spec, not an active child.
+    let mut ev = Events::new();
+    let args = ev.probe("a");
+    let knobs = args.knobs.clone();
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(10, Duration::from_secs(5))
+        .child(ChildSpec::actor::<Probe>("a", args))
+        .child(ev.child("b"))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(ev.take(2).await, [started("a"), started("b")]);
+    // Four failing attempts of 1 s each: a request sent during an attempt is answered before
+    // the next attempt (each request below waits for one attempt).
+    knobs.fail_next(4);
+    knobs
+        .fail_delay_ms
+        .store(1000, std::sync::atomic::Ordering::SeqCst);
+    crash(&cell(&sup, "a")).await;
+    assert_eq!(ev.next().await, panicked("a"));
+    assert_eq!(ev.next_raw().await, Event::Failing("a"));
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active), (2, 1));
+    assert_eq!(
+        sup.which_children().await.unwrap()[0].status,
+        ChildStatus::Restarting
+    );
+    assert_eq!(sup.restart_child("a").await, Err(ChildError::Restarting));
+    assert_eq!(sup.delete_child("a").await, Err(ChildError::Restarting));
+    assert_eq!(ev.next().await, started("a"));
+    assert_eq!(sup.count_children().await.unwrap().active, 2);
 }
 
 // ---- nested supervisors ------------------------------------------------------------------
@@ -866,6 +901,76 @@ async fn significant_temporary() {
             [Event::Terminated("s", reason), stopped("a")]
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn nonsignificant_temporary() {
+    let mut ev = Events::new();
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(ev.child_with("t", Restart::Temporary))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(ev.next().await, started("t"));
+    stop_with(&cell(&sup, "t"), ExitReason::Normal).await;
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
+    assert!(sup.cell().is_alive());
+}
+
+#[tokio::test(start_paused = true)]
+async fn nonsignificant_transient() {
+    let mut ev = Events::new();
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AllSignificant)
+        .child(ev.child_with("t", Restart::Transient))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(ev.next().await, started("t"));
+    stop_with(&cell(&sup, "t"), ExitReason::Normal).await;
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active), (1, 0));
+    assert!(sup.cell().is_alive());
+}
+
+#[tokio::test(start_paused = true)]
+async fn significant_escalation() {
+    // A significant child shuts its supervisor down, which is itself a significant
+    // (transient) child of an auto-shutdown supervisor: the outer one shuts down too.
+    let mut ev = Events::new();
+    let inner = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(ev.child_with("s", Restart::Transient).significant(true))
+        .child(ev.child("x"));
+    let outer = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(ev.child("a"))
+        .child(
+            ChildSpec::supervisor("inner", inner)
+                .restart(Restart::Transient)
+                .significant(true),
+        )
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(ev.take(3).await, [started("a"), started("s"), started("x")]);
+    let inner_ref = outer.child::<SupervisorRef>("inner").unwrap();
+    stop_with(
+        &inner_ref.child::<ActorCell>("s").unwrap(),
+        ExitReason::Normal,
+    )
+    .await;
+    assert_eq!(inner_ref.wait().await, ExitReason::Shutdown);
+    assert_eq!(outer.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        ev.take(3).await,
+        [
+            Event::Terminated("s", ExitReason::Normal),
+            stopped("x"),
+            stopped("a")
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,8 +1,7 @@
 //! DynamicSupervisor and PartitionSupervisor, after Elixir's `dynamic_supervisor_test.exs`,
 //! `partition_supervisor_test.exs` and OTP's `simple_one_for_one` cases.
 
-mod supervision_common;
-use supervision_common as common;
+mod sup_common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use arbor::supervisor::{
     Restart, StartChildError, Strategy, SupervisorRef, SupervisorSpec,
 };
 use arbor::task::TaskSupervisorSpec;
-use common::*;
+use sup_common::*;
 
 fn panicked(name: &'static str) -> Event {
     Event::Terminated(name, ExitReason::panic(format!("probe {name} crashed")))
@@ -216,6 +215,45 @@ async fn simple_one_for_one_escalation() {
         .unwrap();
     crash(&a).await;
     assert_eq!(sup.cell().wait().await, ExitReason::Shutdown);
+}
+
+#[tokio::test(start_paused = true)]
+async fn sup_stop_timeout_dynamic() {
+    // A child that ignores its shutdown is killed after its timeout; the others stop.
+    let mut ev = Events::new();
+    let sup = DynamicSupervisorSpec::new().start().await.unwrap();
+    let mut stuck = ev.probe("stuck");
+    stuck.linger = Some(Duration::from_secs(3600));
+    let stuck = sup
+        .start_child(
+            ChildSpec::actor::<Probe>("", stuck)
+                .shutdown(ShutdownMode::Timeout(Duration::from_secs(1))),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    sup.start_child(ev.child("a")).await.unwrap();
+    ev.take(2).await;
+    sup.shutdown().await;
+    assert_eq!(stuck.exit_reason(), Some(ExitReason::Killed));
+    assert_eq!(ev.next().await, stopped("a"));
+    ev.assert_quiet().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn sup_stop_brutal_kill_dynamic() {
+    let mut ev = Events::new();
+    let sup = DynamicSupervisorSpec::new().start().await.unwrap();
+    let a = sup
+        .start_child(ev.child("a").shutdown(ShutdownMode::BrutalKill))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ev.next().await, started("a"));
+    sup.shutdown().await;
+    assert_eq!(a.exit_reason(), Some(ExitReason::Killed));
+    // terminate did not run.
+    ev.assert_quiet().await;
 }
 
 #[tokio::test(start_paused = true)]

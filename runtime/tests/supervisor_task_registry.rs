@@ -1,8 +1,7 @@
 //! Task supervisors (after Elixir's `task/supervisor_test.exs`), the registry (after
 //! `registry_test.exs`) and tree snapshots.
 
-mod supervision_common;
-use supervision_common as common;
+mod sup_common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,8 +12,8 @@ use arbor::prelude::*;
 use arbor::registry::{Keys, RegisterError, Registry};
 use arbor::supervisor::{ChildSpec, DynamicSupervisorSpec, Restart, Strategy, SupervisorSpec};
 use arbor::task::{StreamOptions, TaskSupervisorRef, TaskSupervisorSpec};
-use common::*;
 use futures::StreamExt;
+use sup_common::*;
 use tokio::sync::oneshot;
 
 async fn tasks() -> TaskSupervisorRef {

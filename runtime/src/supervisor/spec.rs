@@ -144,14 +144,29 @@ pub trait SupervisorStart: Send + Sync + 'static {
 }
 
 /// How to start, restart and stop one child.
+///
+/// A shared handle: cloning a spec (a dynamic supervisor keeps one per child) is a reference
+/// count increment, and children started from one spec share it.
 #[derive(Clone)]
-pub struct ChildSpec {
+pub struct ChildSpec(Arc<SpecFields>);
+
+/// The fields of a [`ChildSpec`].
+#[derive(Clone)]
+pub struct SpecFields {
     pub(crate) id: Arc<str>,
     pub(crate) start: StartFn,
     pub(crate) restart: Restart,
     pub(crate) shutdown: ShutdownMode,
     pub(crate) kind: ChildKind,
     pub(crate) significant: bool,
+}
+
+impl std::ops::Deref for ChildSpec {
+    type Target = SpecFields;
+
+    fn deref(&self) -> &SpecFields {
+        &self.0
+    }
 }
 
 impl ChildSpec {
@@ -161,14 +176,14 @@ impl ChildSpec {
         F: Fn(&ActorCell) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Option<RunningChild>, ExitReason>> + Send + 'static,
     {
-        ChildSpec {
+        ChildSpec(Arc::new(SpecFields {
             id: id.into(),
             start: Arc::new(move |sup| Box::pin(start(sup))),
             restart: Restart::Permanent,
             shutdown: kind.default_shutdown(),
             kind,
             significant: false,
-        }
+        }))
     }
 
     /// A worker actor of type `A`, started with a clone of `args` each time.
@@ -212,20 +227,20 @@ impl ChildSpec {
 
     /// Sets the restart type.
     pub fn restart(mut self, restart: Restart) -> ChildSpec {
-        self.restart = restart;
+        Arc::make_mut(&mut self.0).restart = restart;
         self
     }
 
     /// Sets how the child is stopped.
     pub fn shutdown(mut self, shutdown: ShutdownMode) -> ChildSpec {
-        self.shutdown = shutdown;
+        Arc::make_mut(&mut self.0).shutdown = shutdown;
         self
     }
 
     /// Marks the child significant for the supervisor's [`AutoShutdown`]; only transient and
     /// temporary children may be.
     pub fn significant(mut self, significant: bool) -> ChildSpec {
-        self.significant = significant;
+        Arc::make_mut(&mut self.0).significant = significant;
         self
     }
 

@@ -42,6 +42,8 @@ pub struct Args {
 pub struct Probe {
     events: mpsc::UnboundedSender<Ev>,
     deferred: Vec<ReplyTo<u32>>,
+    /// When set, `terminate` waits for this gate.
+    pub terminate_gate: Option<oneshot::Receiver<()>>,
 }
 
 pub enum Req {
@@ -98,6 +100,7 @@ impl Actor for Probe {
         let probe = Probe {
             events: args.events,
             deferred: Vec::new(),
+            terminate_gate: None,
         };
         match args.init {
             InitMode::Ok => Init::Ok(probe),
@@ -213,10 +216,17 @@ impl Actor for Probe {
 
     async fn terminate(&mut self, reason: &ExitReason, _ctx: &mut Context<Self>) {
         self.record(Ev::Terminate(reason.clone()));
+        if let Some(gate) = self.terminate_gate.take() {
+            let _ = gate.await;
+        }
     }
 }
 
 impl Probe {
+    pub fn deferred_count(&self) -> usize {
+        self.deferred.len()
+    }
+
     pub fn record(&self, ev: Ev) {
         let _ = self.events.send(ev);
     }
@@ -247,9 +257,10 @@ impl Spawned {
         self.actor.cell()
     }
 
-    /// Runs a closure in the actor (with its context).
+    /// Runs a closure in the actor (with its context) and waits until it has run.
     pub async fn run(&self, job: impl FnOnce(&mut Probe, &mut Context<Probe>) + Send + 'static) {
         self.actor.cast(Msg::Run(Box::new(job))).await.unwrap();
+        self.sync().await;
     }
 
     /// Waits until the actor has handled everything queued before this call.
