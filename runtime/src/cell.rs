@@ -31,8 +31,8 @@ pub(crate) enum Signal {
     Stop(ExitReason),
     /// A linked actor exited.
     Exit(ExitSignal),
-    /// A monitored actor exited.
-    Down(Down),
+    /// A monitored actor exited (boxed: the largest signal, and a rare one).
+    Down(Box<Down>),
     /// Run a closure on the state (`:sys.get_state`-like introspection).
     Inspect(InspectJob),
 }
@@ -57,8 +57,6 @@ pub(crate) struct CoreState {
     pub(crate) signals: VecDeque<Signal>,
     pub(crate) links: Vec<ActorCell>,
     pub(crate) watchers: Vec<Watcher>,
-    /// Why the actor is being killed (`Killed`, or a linked actor's reason).
-    pub(crate) kill_reason: Option<ExitReason>,
 }
 
 const SIGNALS: u8 = 1;
@@ -91,7 +89,6 @@ impl Core {
                 signals: VecDeque::new(),
                 links: Vec::new(),
                 watchers: Vec::new(),
-                kill_reason: None,
             }),
             exited: Notify::new(),
         }
@@ -128,14 +125,10 @@ impl Core {
         signal
     }
 
-    /// Aborts the actor at once with `reason` (the first reason wins).
+    /// Aborts the actor at once with `reason` (the first reason wins). The actor counts as
+    /// exiting from now on.
     pub(crate) fn request_kill(&self, reason: ExitReason) {
-        {
-            let mut st = self.state.lock();
-            if st.kill_reason.is_none() {
-                st.kill_reason = Some(reason);
-            }
-        }
+        self.mark_exiting(&reason);
         self.flags.fetch_or(KILL, Ordering::Release);
         self.waker.wake();
     }
@@ -145,8 +138,7 @@ impl Core {
     }
 
     pub(crate) fn kill_reason(&self) -> ExitReason {
-        let st = self.state.lock();
-        st.kill_reason.clone().unwrap_or(ExitReason::Killed)
+        self.exiting_reason().unwrap_or(ExitReason::Killed)
     }
 
     pub(crate) fn set_trap_exit(&self, trap: bool) {
@@ -226,11 +218,11 @@ impl Core {
         }
         for watcher in watchers {
             if let Some(cell) = watcher.cell.upgrade() {
-                cell.core().push_signal(Signal::Down(Down {
+                cell.core().push_signal(Signal::Down(Box::new(Down {
                     monitor: crate::link::MonitorRef::fired(watcher.monitor, self.id),
                     id: self.id,
                     reason: reason.clone(),
-                }));
+                })));
             }
         }
     }

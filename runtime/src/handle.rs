@@ -1,98 +1,22 @@
 //! [`ActorRef`]: the typed handle to an actor: calls, casts, info messages, introspection.
 //!
-//! A call waits for its answer for at most [`DEFAULT_CALL_TIMEOUT`] (or the timeout given to
-//! [`ActorRef::call_timeout`]) and never hangs on a dead actor: every way a call can fail is a
-//! [`CallError`] returned as soon as it is known.
-//!
-//! ```
-//! use arbor::{Actor, CallError, Context, Handled, Init, ReplyTo};
-//! use std::convert::Infallible;
-//!
-//! struct Echo;
-//! enum EchoCall {
-//!     Echo(String, ReplyTo<String>),
-//!     Forget(ReplyTo<()>),
-//! }
-//!
-//! impl Actor for Echo {
-//!     type Args = ();
-//!     type Call = EchoCall;
-//!     type Cast = Infallible;
-//!     type Info = Infallible;
-//!     type Continue = Infallible;
-//!
-//!     async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
-//!         Init::Ok(Echo)
-//!     }
-//!
-//!     async fn handle_call(&mut self, msg: EchoCall, _ctx: &mut Context<Self>) -> Handled<Self> {
-//!         match msg {
-//!             EchoCall::Echo(text, reply_to) => {
-//!                 let _ = reply_to.send(text);
-//!             }
-//!             EchoCall::Forget(reply_to) => drop(reply_to),
-//!         }
-//!         Handled::Continue
-//!     }
-//! }
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let echo = Echo::spawn(()).await.unwrap().running().unwrap();
-//! let text = echo.call(|r| EchoCall::Echo("hi".into(), r)).await;
-//! assert_eq!(text, Ok("hi".to_string()));
-//! assert_eq!(echo.call(EchoCall::Forget).await, Err(CallError::NoReply));
-//! # }
-//! ```
+//! Calls live in [`call`](crate::ActorRef::call)'s own module; this one holds the handle,
+//! casts, info messages and [`inspect`](ActorRef::inspect).
 
 use std::any::Any;
 use std::fmt;
-use std::future::{Future, poll_fn};
 use std::hash::{Hash, Hasher};
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
-use std::time::Duration;
 
 use tokio::sync::oneshot;
-use tokio::time::Instant;
 
 use crate::actor::Actor;
+use crate::call::{CallError, DEFAULT_CALL_TIMEOUT};
 use crate::cell::{ActorCell, CellApi, Core, Signal};
 use crate::exit::ExitReason;
 use crate::lineage::{self, ActorId, Ancestors, CallChain};
 use crate::mailbox::{Accepted, Mailbox, MailboxConfig, PushError};
-use crate::reply::{ReplyReceiver, ReplyTo, Undelivered, drop_with_cause};
-
-/// How long [`ActorRef::call`] waits for an answer: 5 seconds, as `gen_server:call/2`.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Why a call failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum CallError {
-    /// No answer within the call's timeout. A late answer is discarded.
-    #[error("call timed out")]
-    Timeout,
-    /// An actor called itself (it would wait on itself forever).
-    #[error("an actor called itself")]
-    CallingSelf,
-    /// The target is already waiting, directly or through nested calls, on the caller. The
-    /// chain lists the cycle, ending with the target again (`[A, B, A]`).
-    #[error("deadlock: call cycle {chain:?}")]
-    Deadlock {
-        /// The cycle of calls, first and last element the target.
-        chain: Vec<ActorId>,
-    },
-    /// The target had exited, or exited before answering.
-    #[error("the actor exited: {0}")]
-    Exited(ExitReason),
-    /// The target's mailbox was full and its policy refused or dropped the call.
-    #[error("the actor's mailbox is full")]
-    MailboxFull,
-    /// The handler dropped the call's `ReplyTo` without answering.
-    #[error("the actor dropped the call without answering")]
-    NoReply,
-}
+use crate::reply::{Undelivered, drop_with_cause};
 
 /// Why a cast or info message was not delivered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -182,88 +106,8 @@ impl<A: Actor> ActorRef<A> {
         self.shared.core.wait().await
     }
 
-    /// Calls the actor and waits up to [`DEFAULT_CALL_TIMEOUT`] for the answer.
-    ///
-    /// `make` builds the request around its [`ReplyTo`]: `r.call(|reply_to| Req::Get {
-    /// reply_to })`, or `r.call(Req::Get)` for a tuple variant holding only the `ReplyTo`.
-    /// The request is built at once; it is queued when the returned future is first polled.
-    pub fn call<T: Send + 'static>(
-        &self,
-        make: impl FnOnce(ReplyTo<T>) -> A::Call,
-    ) -> impl Future<Output = Result<T, CallError>> + Send + '_ {
-        self.call_timeout(DEFAULT_CALL_TIMEOUT, make)
-    }
-
-    /// Like [`call`](Self::call) with an explicit timeout, which also bounds the wait for
-    /// mailbox room under [`Overflow::Block`](crate::Overflow::Block). `Duration::MAX` waits
-    /// forever (OTP's `infinity`).
-    pub fn call_timeout<T: Send + 'static>(
-        &self,
-        timeout: Duration,
-        make: impl FnOnce(ReplyTo<T>) -> A::Call,
-    ) -> impl Future<Output = Result<T, CallError>> + Send + '_ {
-        let (reply_to, rx) = ReplyTo::channel();
-        let msg = make(reply_to);
-        async move {
-            // Read the caller chain when polled, in the task that awaits the answer.
-            let chain = lineage::outgoing_chain(self.id())?;
-            let deadline = Instant::now().checked_add(timeout);
-            let mut exchange = pin!(self.exchange(Envelope::Call(msg, chain), rx));
-            // Arming a tokio timer costs about as much as a whole local round trip, and most
-            // answers come quickly: give the target one turn of the scheduler (a self-wake)
-            // before arming it. The deadline still counts from the start of the call.
-            let mut yielded = false;
-            let quick = poll_fn(|cx| match exchange.as_mut().poll(cx) {
-                Poll::Ready(result) => Poll::Ready(Some(result)),
-                Poll::Pending if !yielded => {
-                    yielded = true;
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                }
-                Poll::Pending => Poll::Ready(None),
-            })
-            .await;
-            if let Some(result) = quick {
-                return result;
-            }
-            match deadline {
-                Some(deadline) => match tokio::time::timeout_at(deadline, exchange).await {
-                    Ok(result) => result,
-                    Err(_elapsed) => Err(CallError::Timeout),
-                },
-                // Too far to represent: OTP's `infinity`.
-                None => exchange.await,
-            }
-        }
-    }
-
-    async fn exchange<T>(&self, msg: Envelope<A>, rx: ReplyReceiver<T>) -> Result<T, CallError> {
-        match self.shared.mailbox.push(msg).await {
-            Ok(evicted) => self.accepted(evicted),
-            Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
-                drop_with_cause(Undelivered::Evicted, msg);
-                return Err(CallError::MailboxFull);
-            }
-            Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::TargetExited, msg);
-                return Err(CallError::Exited(self.exit_reason_soon().await));
-            }
-        }
-        let core = &self.shared.core;
-        match rx.await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(Undelivered::Evicted)) => Err(CallError::MailboxFull),
-            Ok(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
-                Err(CallError::NoReply)
-            }
-            // Dropped by an exiting actor, during a panic, or with the actor's state: the
-            // actor is exiting (or about to); report its real reason.
-            Ok(Err(_)) | Err(_) => Err(CallError::Exited(core.wait().await)),
-        }
-    }
-
     /// Wakes the actor for a queued message and drops the message it evicted, if any.
-    fn accepted(&self, evicted: Accepted<Envelope<A>>) {
+    pub(crate) fn accepted(&self, evicted: Accepted<Envelope<A>>) {
         self.shared.core.waker.wake();
         if let Some(evicted) = evicted {
             drop_with_cause(Undelivered::Evicted, evicted);
@@ -271,10 +115,11 @@ impl<A: Actor> ActorRef<A> {
     }
 
     /// The reason of an actor whose mailbox is closed (it is set before the mailbox closes).
-    async fn exit_reason_soon(&self) -> ExitReason {
+    pub(crate) async fn exit_reason_soon(&self) -> ExitReason {
         match self.shared.core.exiting_reason() {
             Some(reason) => reason,
-            None => self.shared.core.wait().await,
+            // Boxed: a cold path whose state would otherwise bloat every call future.
+            None => Box::pin(self.shared.core.wait()).await,
         }
     }
 

@@ -57,6 +57,7 @@
 //! ```
 
 mod actor;
+mod call;
 mod cell;
 pub mod codegen;
 mod context;
@@ -76,10 +77,11 @@ pub mod task;
 mod timer;
 
 pub use actor::{Actor, Down, ExitSignal, Handled, Init};
+pub use call::{CallError, DEFAULT_CALL_TIMEOUT};
 pub use cell::ActorCell;
 pub use context::Context;
 pub use exit::{ExitReason, ShutdownMode};
-pub use handle::{ActorRef, CallError, CastError, DEFAULT_CALL_TIMEOUT};
+pub use handle::{ActorRef, CastError};
 pub use lineage::{ActorId, Ancestors, CallChain};
 pub use link::MonitorRef;
 pub use mailbox::{MailboxConfig, Overflow};

@@ -8,20 +8,20 @@
 //! - [`CallChain`]: the actors blocked in a synchronous call whose (possibly nested) handling
 //!   led to the current request, nearest first.
 //!
-//! The call chain is what the runtime deadlock check uses: while an actor runs a handler, a
-//! task-local records its id and the chain of the request being handled, so
+//! The call chain is what the runtime deadlock check uses: while an actor's callback is polled,
+//! a thread-local records its id and the chain of the request being handled, so
 //! [`ActorRef::call`](crate::ActorRef::call) made from inside the handler extends that chain
 //! without any change to its signature. A call whose target already appears in the chain fails
-//! at once with [`CallError::Deadlock`](crate::CallError::Deadlock). Calls made from outside any
+//! at once with [`CallError::Deadlock`]. Calls made from outside any
 //! actor carry an empty chain, which costs nothing.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::handle::CallError;
+use crate::call::CallError;
 
 /// A process-unique actor identifier, like an Erlang pid (never reused).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -177,20 +177,58 @@ impl fmt::Debug for CallChain {
     }
 }
 
-/// What the task-local knows about the actor whose task is running.
-pub(crate) struct Current {
-    pub(crate) id: ActorId,
-    pub(crate) chain: RefCell<CallChain>,
+thread_local! {
+    /// The actor whose callback this thread is polling (0: none). Set only while a callback
+    /// is being polled (see [`with_current`]), so a task spawned by a handler, or any other
+    /// task on this thread, never sees it. Kept apart from the chain: a `Cell<u64>` needs no
+    /// destructor, so the check every call makes from outside actors is one TLS load.
+    static CURRENT_ID: Cell<u64> = const { Cell::new(0) };
+    /// The chain of the request that actor is handling.
+    static CURRENT_CHAIN: Cell<CallChain> = const { Cell::new(CallChain::empty()) };
 }
 
-tokio::task_local! {
-    pub(crate) static CURRENT: Current;
+/// Runs `f` (one poll of a callback of actor `id`) with `id` and `chain` as the current actor
+/// and call chain. The chain is moved in and back out, not cloned.
+pub(crate) fn with_current<R>(id: ActorId, chain: &mut CallChain, f: impl FnOnce() -> R) -> R {
+    struct Restore<'a> {
+        previous_id: u64,
+        previous_chain: CallChain,
+        chain: &'a mut CallChain,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            CURRENT_ID.set(self.previous_id);
+            *self.chain = CURRENT_CHAIN.replace(std::mem::take(&mut self.previous_chain));
+        }
+    }
+    let previous_id = CURRENT_ID.replace(id.as_u64());
+    let previous_chain = CURRENT_CHAIN.replace(std::mem::take(chain));
+    let _restore = Restore {
+        previous_id,
+        previous_chain,
+        chain,
+    };
+    f()
+}
+
+/// Reads the current actor and its chain, if any, without disturbing them.
+fn peek<R>(f: impl FnOnce(Option<(ActorId, &CallChain)>) -> R) -> R {
+    let id = CURRENT_ID.get();
+    let Some(id) = NonZeroU64::new(id) else {
+        return f(None);
+    };
+    CURRENT_CHAIN.with(|slot| {
+        let chain = slot.take();
+        let result = f(Some((ActorId(id), &chain)));
+        slot.set(chain);
+        result
+    })
 }
 
 static TRACKING: AtomicBool = AtomicBool::new(true);
 
 /// Turns caller-chain tracking (and with it runtime deadlock detection) on or off for the
-/// whole process. On by default; [`CallError::CallingSelf`](crate::CallError::CallingSelf) is
+/// whole process. On by default; [`CallError::CallingSelf`] is
 /// detected either way. Mostly useful to measure what tracking costs.
 pub fn set_call_tracking(enabled: bool) {
     TRACKING.store(enabled, Ordering::Relaxed);
@@ -201,22 +239,24 @@ pub fn call_tracking() -> bool {
     TRACKING.load(Ordering::Relaxed)
 }
 
-/// The id of the actor whose task is running, if any.
+/// The id of the actor whose callback is running on this thread, if any.
 pub fn current_actor() -> Option<ActorId> {
-    CURRENT.try_with(|c| c.id).ok()
+    NonZeroU64::new(CURRENT_ID.get()).map(ActorId)
 }
 
-/// The call chain a call to `target` made from the current task carries, or the error that
-/// makes the call fail at once.
+/// The call chain a call to `target` made from the current callback carries, or the error that
+/// makes the call fail at once. Outside actors: the empty chain, without allocating.
 pub(crate) fn outgoing_chain(target: ActorId) -> Result<CallChain, CallError> {
-    match CURRENT.try_with(|cur| {
-        if cur.id == target {
+    peek(|current| {
+        let Some((id, chain)) = current else {
+            return Ok(CallChain::empty());
+        };
+        if id == target {
             return Err(CallError::CallingSelf);
         }
         if !call_tracking() {
             return Ok(CallChain::empty());
         }
-        let chain = cur.chain.borrow();
         if chain.contains(target) {
             // Report the cycle only: from the target's first wait to the call that closes it.
             let mut cycle: Vec<ActorId> = chain.iter().take_while(|&a| a != target).collect();
@@ -224,27 +264,15 @@ pub(crate) fn outgoing_chain(target: ActorId) -> Result<CallChain, CallError> {
             let mut out = Vec::with_capacity(cycle.len() + 3);
             out.push(target);
             out.extend(cycle);
-            out.push(cur.id);
+            out.push(id);
             out.push(target);
             return Err(CallError::Deadlock { chain: out });
         }
-        Ok(chain.push(cur.id))
-    }) {
-        Ok(result) => result,
-        Err(_outside_any_actor) => Ok(CallChain::empty()),
-    }
-}
-
-/// Makes `chain` the chain of the request the current actor now handles; returns the old one.
-pub(crate) fn replace_current_chain(chain: CallChain) -> CallChain {
-    CURRENT
-        .try_with(|cur| cur.chain.replace(chain))
-        .unwrap_or_default()
+        Ok(chain.push(id))
+    })
 }
 
 /// The chain of the request the current actor handles (empty outside actors).
 pub(crate) fn current_chain() -> CallChain {
-    CURRENT
-        .try_with(|cur| cur.chain.borrow().clone())
-        .unwrap_or_default()
+    peek(|current| current.map(|(_, chain)| chain.clone()).unwrap_or_default())
 }

@@ -166,11 +166,11 @@ impl ActorCell {
         let monitor = MonitorRef::next(target);
         let watcher = std::sync::Arc::downgrade(&self.0);
         if let Err(reason) = target.core().add_watcher(monitor.id, watcher) {
-            self.core().push_signal(Signal::Down(Down {
+            self.core().push_signal(Signal::Down(Box::new(Down {
                 monitor: monitor.clone(),
                 id: target.id(),
                 reason,
-            }));
+            })));
         }
         monitor
     }

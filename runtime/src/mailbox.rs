@@ -51,7 +51,8 @@ pub enum Overflow {
 /// [`Spawn::mailbox`](crate::Spawn::mailbox).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MailboxConfig {
-    capacity: Option<usize>,
+    /// `usize::MAX` when unbounded (a plain `usize` keeps every mailbox 8 bytes smaller).
+    capacity: usize,
     overflow: Overflow,
 }
 
@@ -62,7 +63,7 @@ impl MailboxConfig {
     /// A mailbox holding at most `capacity` messages (at least 1), blocking senders when full.
     pub const fn bounded(capacity: usize) -> MailboxConfig {
         MailboxConfig {
-            capacity: Some(if capacity == 0 { 1 } else { capacity }),
+            capacity: if capacity == 0 { 1 } else { capacity },
             overflow: Overflow::Block,
         }
     }
@@ -70,7 +71,7 @@ impl MailboxConfig {
     /// A mailbox without a limit. Use sparingly: a slow actor's queue grows without bound.
     pub const fn unbounded() -> MailboxConfig {
         MailboxConfig {
-            capacity: None,
+            capacity: usize::MAX,
             overflow: Overflow::Block,
         }
     }
@@ -83,7 +84,11 @@ impl MailboxConfig {
 
     /// The capacity, or `None` when unbounded.
     pub const fn capacity(&self) -> Option<usize> {
-        self.capacity
+        if self.capacity == usize::MAX {
+            None
+        } else {
+            Some(self.capacity)
+        }
     }
 
     /// The overflow policy.
@@ -154,7 +159,7 @@ impl<T> Mailbox<T> {
         if q.closed {
             return Err(PushError::Closed(msg));
         }
-        let full = matches!(self.config.capacity, Some(cap) if q.items.len() >= cap);
+        let full = q.items.len() >= self.config.capacity;
         let evicted = if full {
             match self.config.overflow {
                 Overflow::Block => {
@@ -202,6 +207,10 @@ impl<T> Mailbox<T> {
 
     /// The next message, if any.
     pub(crate) fn pop(&self) -> Option<T> {
+        // Only the actor pops; a push racing with this check wakes it again.
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut q = self.queue.lock();
         let item = q.items.pop_front();
         if item.is_some() {

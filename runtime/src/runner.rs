@@ -6,23 +6,20 @@
 //! loop handles, in order: pending `handle_continue`, system signals, then one mailbox message.
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::Poll;
 
-use futures::FutureExt;
 use tokio::sync::oneshot;
-use tracing::Instrument;
 
 use crate::actor::{Actor, ExitSignal, Handled, Init};
-use crate::cell::Signal;
+use crate::cell::{Core, Signal};
 use crate::context::Context;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope, Shared};
-use crate::lineage::{CURRENT, CallChain, Current, replace_current_chain};
+use crate::lineage::{ActorId, CallChain, with_current};
 use crate::reply::{Undelivered, drop_with_cause, with_drop_cause};
 
 /// What the starter learns from `init`.
@@ -33,7 +30,7 @@ pub(crate) enum StartOutcome {
 }
 
 /// How the lifecycle ended.
-struct Ended<A: Actor> {
+pub(crate) struct Ended<A: Actor> {
     reason: ExitReason,
     state: Option<A>,
     /// Set when `init` did not start the actor: the starter is told after the exit is
@@ -41,54 +38,82 @@ struct Ended<A: Actor> {
     start_failure: Option<(oneshot::Sender<StartOutcome>, StartOutcome)>,
 }
 
-pub(crate) async fn run<A: Actor>(
+/// The actor's task. `init` is boxed: its future (with the start-up arguments) is needed
+/// only once, and kept inline it would stay in the task's memory for the actor's whole life.
+pub(crate) fn run<A: Actor>(
     myself: ActorRef<A>,
     args: A::Args,
     started: oneshot::Sender<StartOutcome>,
-) {
-    let current = Current {
-        id: myself.id(),
-        chain: RefCell::new(CallChain::empty()),
-    };
-    CURRENT
-        .scope(current, run_task(myself, args, started))
-        .await;
+) -> impl Future<Output = ()> + Send {
+    let shared = myself.shared.clone();
+    let init = Box::pin(init_phase(myself, args));
+    ActorTask {
+        body: Some(lifecycle(shared.clone(), init, started)),
+        shared,
+        done: false,
+    }
 }
 
-async fn run_task<A: Actor>(
-    myself: ActorRef<A>,
-    args: A::Args,
-    started: oneshot::Sender<StartOutcome>,
-) {
-    let shared = myself.shared.clone();
-    let mut guard = ExitGuard(Some(shared.clone()));
-    let mut body = pin!(Some(lifecycle(myself, args, started)));
-    let ended = poll_fn(|cx| {
-        shared.core.waker.register(cx.waker());
-        if shared.core.kill_requested() {
-            return Poll::Ready(None);
+pin_project_lite::pin_project! {
+    /// The outermost future of an actor's task: registers the task's waker (so mailbox pushes,
+    /// signals and kills wake it), aborts the lifecycle on a kill, and records the exit.
+    /// Written by hand rather than as an `async fn` so that it adds only a few bytes to the
+    /// lifecycle's state (every byte counts: one task per actor).
+    struct ActorTask<A: Actor, F> {
+        shared: Arc<Shared<A>>,
+        #[pin]
+        body: Option<F>,
+        done: bool,
+    }
+
+    impl<A: Actor, F> PinnedDrop for ActorTask<A, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if !*this.done {
+                // Dropped unfinished: the runtime is shutting down.
+                let core = &this.shared.core;
+                core.mark_exiting(&ExitReason::Killed);
+                drop_with_cause(Undelivered::TargetExited, this.shared.mailbox.close());
+                core.announce_exit(ExitReason::Killed);
+            }
         }
-        match body.as_mut().as_pin_mut() {
-            Some(lifecycle) => lifecycle.poll(cx).map(Some),
-            None => Poll::Ready(None),
+    }
+}
+
+impl<A: Actor, F: Future<Output = Ended<A>>> Future for ActorTask<A, F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(());
         }
-    })
-    .await;
-    let ended = match ended {
-        Some(ended) => ended,
-        None => {
-            let reason = shared.core.kill_reason();
-            shared.core.mark_exiting(&reason);
+        let core = &this.shared.core;
+        core.waker.register(cx.waker());
+        let ended = if core.kill_requested() {
+            let reason = core.kill_reason();
+            core.mark_exiting(&reason);
+            let mut body = this.body.as_mut();
             with_drop_cause(Undelivered::TargetExited, || body.set(None));
             Ended {
                 reason,
                 state: None,
                 start_failure: None,
             }
-        }
-    };
-    guard.0 = None;
-    finish(&shared, ended);
+        } else {
+            match this.body.as_mut().as_pin_mut() {
+                Some(body) => match body.poll(cx) {
+                    Poll::Ready(ended) => ended,
+                    Poll::Pending => return Poll::Pending,
+                },
+                None => return Poll::Ready(()),
+            }
+        };
+        this.body.set(None);
+        *this.done = true;
+        finish(this.shared, ended);
+        Poll::Ready(())
+    }
 }
 
 /// Records the exit: state and queued messages are dropped first (their pending callers learn
@@ -120,66 +145,114 @@ fn finish<A: Actor>(shared: &Arc<Shared<A>>, ended: Ended<A>) {
     }
 }
 
-/// Records a `Killed` exit if the task is dropped before finishing (the runtime shut down).
-struct ExitGuard<A: Actor>(Option<Arc<Shared<A>>>);
+fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> tracing::Span {
+    tracing::debug_span!(
+        "arbor.actor",
+        actor = %core.id,
+        name = core.name.as_deref().unwrap_or(""),
+        kind,
+        callers = ?callers,
+        ancestors = ?core.ancestors,
+    )
+}
 
-impl<A: Actor> Drop for ExitGuard<A> {
-    fn drop(&mut self) {
-        if let Some(shared) = self.0.take() {
-            shared.core.mark_exiting(&ExitReason::Killed);
-            drop_with_cause(Undelivered::TargetExited, shared.mailbox.close());
-            shared.core.announce_exit(ExitReason::Killed);
+/// Drives one callback to completion, polled in place (callback futures can be large: moving
+/// them into wrapper futures costs more than the rest of a message's handling). Each poll runs
+/// inside the tracing span, with this actor as the thread's current actor (for caller chains),
+/// and with panics caught: a panic becomes the exit reason.
+fn drive<'a, F: Future>(
+    mut callback: Pin<&'a mut F>,
+    span: &'a tracing::Span,
+    id: ActorId,
+    chain: &'a mut CallChain,
+) -> impl Future<Output = Result<F::Output, ExitReason>> + 'a {
+    poll_fn(move |cx| {
+        let _entered = span.enter();
+        with_current(id, chain, || {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
+                Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
+            }
+        })
+    })
+}
+
+/// Runs one callback through [`drive`], keeping its span and future in a scope of their own
+/// (a smaller actor task: nothing of it stays alive across the loop's other awaits).
+macro_rules! callback {
+    ($core:expr, $kind:expr, $chain:expr, $future:expr) => {{
+        let span = actor_span($core, $kind, &$chain);
+        let future = pin!($future);
+        drive(future, &span, $core.id, &mut $chain).await
+    }};
+}
+
+/// `init`, run in a context of its own: its result, and the context the actor goes on with.
+async fn init_phase<A: Actor>(
+    myself: ActorRef<A>,
+    args: A::Args,
+) -> (Context<A>, Result<Init<A>, ExitReason>) {
+    let shared = myself.shared.clone();
+    let mut ctx = Context::new(myself);
+    let mut chain = CallChain::empty();
+    let init = callback!(&shared.core, "init", chain, A::init(args, &mut ctx));
+    (ctx, init)
+}
+
+type InitPhase<A> = dyn Future<Output = (Context<A>, Result<Init<A>, ExitReason>)> + Send;
+
+/// The state `init` produced, or why the actor does not start. A plain function: the init
+/// result is consumed here rather than kept alive in the lifecycle's state.
+#[allow(clippy::type_complexity)]
+fn initialized<A: Actor>(
+    init: Result<Init<A>, ExitReason>,
+) -> Result<(A, Option<A::Continue>), (ExitReason, StartOutcome)> {
+    match init {
+        Ok(Init::Ok(state)) => Ok((state, None)),
+        Ok(Init::Continue(state, next)) => Ok((state, Some(next))),
+        Ok(Init::Ignore) => Err((ExitReason::Normal, StartOutcome::Ignored)),
+        Ok(Init::Stop(reason)) | Err(reason) => {
+            let outcome = StartOutcome::Failed(reason.clone());
+            Err((reason, outcome))
         }
     }
 }
 
+fn start_failed<A: Actor>(
+    started: oneshot::Sender<StartOutcome>,
+    reason: ExitReason,
+    outcome: StartOutcome,
+) -> Ended<A> {
+    Ended {
+        reason,
+        state: None,
+        start_failure: Some((started, outcome)),
+    }
+}
+
 async fn lifecycle<A: Actor>(
-    myself: ActorRef<A>,
-    args: A::Args,
+    shared: Arc<Shared<A>>,
+    init: Pin<Box<InitPhase<A>>>,
     started: oneshot::Sender<StartOutcome>,
 ) -> Ended<A> {
-    let mut ctx = Context::new(myself);
-    let span = actor_span(&ctx, "init", &CallChain::empty());
-    let init = AssertUnwindSafe(A::init(args, &mut ctx))
-        .catch_unwind()
-        .instrument(span)
-        .await;
-    let (mut state, next) = match init {
-        Ok(Init::Ok(state)) => (state, None),
-        Ok(Init::Continue(state, next)) => (state, Some(next)),
-        Ok(Init::Ignore) => {
-            return Ended {
-                reason: ExitReason::Normal,
-                state: None,
-                start_failure: Some((started, StartOutcome::Ignored)),
-            };
-        }
-        Ok(Init::Stop(reason)) => {
-            return Ended {
-                reason: reason.clone(),
-                state: None,
-                start_failure: Some((started, StartOutcome::Failed(reason))),
-            };
-        }
-        Err(panic) => {
-            let reason = ExitReason::from_panic(panic);
-            return Ended {
-                reason: reason.clone(),
-                state: None,
-                start_failure: Some((started, StartOutcome::Failed(reason))),
-            };
-        }
+    let (mut ctx, init) = init.await;
+    let (mut state, next) = match initialized(init) {
+        Ok(running) => running,
+        Err((reason, outcome)) => return start_failed(started, reason, outcome),
     };
     let _ = started.send(StartOutcome::Running);
     let (reason, run_terminate) = serve(&mut state, &mut ctx, next).await;
     if run_terminate {
-        let span = actor_span(&ctx, "terminate", &CallChain::empty());
-        let terminated = AssertUnwindSafe(state.terminate(&reason, &mut ctx))
-            .catch_unwind()
-            .instrument(span)
-            .await;
+        // Boxed, like init: needed once.
+        let core = &shared.core;
+        let terminated = Box::pin(async {
+            let mut chain = CallChain::empty();
+            callback!(core, "terminate", chain, state.terminate(&reason, &mut ctx))
+        })
+        .await;
         if let Err(panic) = terminated {
-            tracing::error!(actor = %ctx.id(), panic = %ExitReason::from_panic(panic), "terminate panicked");
+            tracing::error!(actor = %core.id, %panic, "terminate panicked");
         }
     }
     Ended {
@@ -189,110 +262,83 @@ async fn lifecycle<A: Actor>(
     }
 }
 
-fn actor_span<A: Actor>(
-    ctx: &Context<A>,
-    kind: &'static str,
-    callers: &CallChain,
-) -> tracing::Span {
-    tracing::debug_span!(
-        "arbor.actor",
-        actor = %ctx.id(),
-        name = ctx.name().unwrap_or(""),
-        kind,
-        callers = ?callers,
-        ancestors = ?ctx.ancestors(),
-    )
-}
-
-/// Runs one callback, turning a panic into the exit reason.
-async fn invoke<A: Actor>(
-    handler: impl Future<Output = Handled<A>> + Send,
-    span: tracing::Span,
-) -> Result<Handled<A>, ExitReason> {
-    AssertUnwindSafe(handler)
-        .catch_unwind()
-        .instrument(span)
-        .await
-        .map_err(ExitReason::from_panic)
-}
-
 enum Idle {
     Work,
     TimedOut,
 }
 
+/// What the loop does next, chosen without awaiting (the priority order lives here).
+enum Event<A: Actor> {
+    Continue(A::Continue),
+    Signal(Signal),
+    Message(Envelope<A>),
+    Idle,
+}
+
+fn next_event<A: Actor>(next: &mut Option<A::Continue>, shared: &Shared<A>) -> Event<A> {
+    if let Some(work) = next.take() {
+        Event::Continue(work)
+    } else if let Some(signal) = shared.core.pop_signal() {
+        Event::Signal(signal)
+    } else if let Some(msg) = shared.mailbox.pop() {
+        Event::Message(msg)
+    } else {
+        Event::Idle
+    }
+}
+
+/// How a system signal ends.
+enum SignalOutcome<A: Actor> {
+    Handled(Result<Handled<A>, ExitReason>),
+    Ignored,
+    /// Exit with this reason; `terminate` runs if the flag is set.
+    Exit(ExitReason, bool),
+}
+
 /// Serves until the actor decides to stop; returns the reason and whether `terminate` runs.
+///
+/// Every `await` here holds as little as possible: an actor's task is as large as this
+/// function's biggest suspended state, so rare paths (signals, continue, timeout) are boxed
+/// and each event is moved out of the loop's locals before it is awaited on.
 async fn serve<A: Actor>(
     state: &mut A,
     ctx: &mut Context<A>,
     mut next: Option<A::Continue>,
 ) -> (ExitReason, bool) {
     let shared = ctx.myself.shared.clone();
-    let core = &shared.core;
-    let parent = core.ancestors.parent();
+    // The callers of the call being handled; empty for every other callback.
+    let mut chain = CallChain::empty();
     loop {
         if let Some(reason) = ctx.stop.take() {
             return (reason, true);
         }
         let mut timed_out = false;
-        let handled = if let Some(work) = next.take() {
-            let span = actor_span(ctx, "continue", &CallChain::empty());
-            invoke(state.handle_continue(work, ctx), span).await
-        } else if let Some(signal) = core.pop_signal() {
-            match signal {
-                Signal::Stop(reason) => return (reason, true),
-                Signal::Exit(exit) => {
-                    core.remove_link(exit.from);
-                    let trapping = ctx.is_trapping_exits();
-                    if Some(exit.from) == parent && trapping {
-                        return (exit.reason, true);
-                    } else if trapping {
-                        let span = actor_span(ctx, "exit", &CallChain::empty());
-                        invoke(state.handle_exit(exit, ctx), span).await
-                    } else if exit.reason == ExitReason::Normal {
-                        continue;
-                    } else {
-                        let ExitSignal { reason, .. } = exit;
-                        return (reason, false);
-                    }
-                }
-                Signal::Down(down) => {
-                    let span = actor_span(ctx, "down", &CallChain::empty());
-                    invoke(state.handle_down(down, ctx), span).await
-                }
-                Signal::Inspect(job) => {
-                    let state: &mut dyn Any = state;
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(state)));
-                    continue;
+        let handled = match next_event(&mut next, &shared) {
+            Event::Message(msg) => dispatch(msg, state, ctx, &shared.core, &mut chain).await,
+            Event::Continue(work) => {
+                let core = &shared.core;
+                Box::pin(async {
+                    callback!(core, "continue", chain, state.handle_continue(work, ctx))
+                })
+                .await
+            }
+            Event::Signal(signal) => {
+                let outcome = Box::pin(handle_signal(signal, state, ctx, &shared.core)).await;
+                match outcome {
+                    SignalOutcome::Handled(handled) => handled,
+                    SignalOutcome::Ignored => continue,
+                    SignalOutcome::Exit(reason, terminate) => return (reason, terminate),
                 }
             }
-        } else if let Some(msg) = shared.mailbox.pop() {
-            match msg {
-                Envelope::Call(msg, callers) => {
-                    let span = actor_span(ctx, "call", &callers);
-                    replace_current_chain(callers);
-                    let handled = invoke(state.handle_call(msg, ctx), span).await;
-                    replace_current_chain(CallChain::empty());
-                    handled
-                }
-                Envelope::Cast(msg) => {
-                    let span = actor_span(ctx, "cast", &CallChain::empty());
-                    invoke(state.handle_cast(msg, ctx), span).await
-                }
-                Envelope::Info(msg) => {
-                    let span = actor_span(ctx, "info", &CallChain::empty());
-                    invoke(state.handle_info(msg, ctx), span).await
-                }
-            }
-        } else {
-            match idle(&shared, ctx).await {
+            Event::Idle => match idle(&shared, ctx).await {
                 Idle::Work => continue,
                 Idle::TimedOut => {
                     timed_out = true;
-                    let span = actor_span(ctx, "timeout", &CallChain::empty());
-                    invoke(state.handle_timeout(ctx), span).await
+                    let core = &shared.core;
+                    Box::pin(async { callback!(core, "timeout", chain, state.handle_timeout(ctx)) })
+                        .await
                 }
-            }
+            },
         };
         if !timed_out {
             ctx.idle_armed = true;
@@ -302,6 +348,64 @@ async fn serve<A: Actor>(
             Ok(Handled::ContinueWith(work)) => next = Some(work),
             Ok(Handled::Stop(reason)) => return (reason, true),
             Err(panic) => return (panic, true),
+        }
+    }
+}
+
+/// Runs the callback for one mailbox message.
+async fn dispatch<A: Actor>(
+    msg: Envelope<A>,
+    state: &mut A,
+    ctx: &mut Context<A>,
+    core: &Core,
+    chain: &mut CallChain,
+) -> Result<Handled<A>, ExitReason> {
+    match msg {
+        Envelope::Call(msg, callers) => {
+            *chain = callers;
+            let handled = callback!(core, "call", *chain, state.handle_call(msg, ctx));
+            *chain = CallChain::empty();
+            handled
+        }
+        Envelope::Cast(msg) => callback!(core, "cast", *chain, state.handle_cast(msg, ctx)),
+        Envelope::Info(msg) => callback!(core, "info", *chain, state.handle_info(msg, ctx)),
+    }
+}
+
+async fn handle_signal<A: Actor>(
+    signal: Signal,
+    state: &mut A,
+    ctx: &mut Context<A>,
+    core: &Core,
+) -> SignalOutcome<A> {
+    let mut chain = CallChain::empty();
+    match signal {
+        Signal::Stop(reason) => SignalOutcome::Exit(reason, true),
+        Signal::Exit(exit) => {
+            core.remove_link(exit.from);
+            let trapping = ctx.is_trapping_exits();
+            if Some(exit.from) == core.ancestors.parent() && trapping {
+                // A gen_server stops with its parent, running terminate.
+                SignalOutcome::Exit(exit.reason, true)
+            } else if trapping {
+                SignalOutcome::Handled(callback!(core, "exit", chain, state.handle_exit(exit, ctx)))
+            } else if exit.reason == ExitReason::Normal {
+                SignalOutcome::Ignored
+            } else {
+                let ExitSignal { reason, .. } = exit;
+                SignalOutcome::Exit(reason, false)
+            }
+        }
+        Signal::Down(down) => SignalOutcome::Handled(callback!(
+            core,
+            "down",
+            chain,
+            state.handle_down(*down, ctx)
+        )),
+        Signal::Inspect(job) => {
+            let state: &mut dyn Any = state;
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(state)));
+            SignalOutcome::Ignored
         }
     }
 }
@@ -317,13 +421,26 @@ async fn idle<A: Actor>(shared: &Shared<A>, ctx: &mut Context<A>) -> Idle {
         }
     });
     match ctx.idle_timeout {
-        Some(limit) if ctx.idle_armed => match tokio::time::timeout(limit, has_work).await {
-            Ok(()) => Idle::Work,
-            Err(_) => {
+        Some(limit) if ctx.idle_armed => {
+            // Boxed: most actors have no idle timeout, and a timer would double the size of
+            // every actor's task.
+            let mut timer = Box::pin(tokio::time::sleep(limit));
+            let mut has_work = pin!(has_work);
+            let idle = poll_fn(|cx| {
+                if has_work.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(Idle::Work)
+                } else if timer.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(Idle::TimedOut)
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            if matches!(idle, Idle::TimedOut) {
                 ctx.idle_armed = false;
-                Idle::TimedOut
             }
-        },
+            idle
+        }
         _ => {
             has_work.await;
             Idle::Work

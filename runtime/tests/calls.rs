@@ -213,3 +213,16 @@ impl KillAfterSync for Spawned {
         assert_eq!(self.actor.wait().await, ExitReason::Killed);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn duration_max_waits_forever_like_otp_infinity() {
+    let p = start().await;
+    let actor = p.actor.clone();
+    let parked = tokio::spawn(async move { actor.call_timeout(Duration::MAX, Req::Defer).await });
+    p.sync().await;
+    // Far beyond the default timeout, the call is still waiting.
+    tokio::time::sleep(DEFAULT_CALL_TIMEOUT * 100).await;
+    assert!(!parked.is_finished());
+    assert_eq!(p.actor.call(|r| Req::Release(3, r)).await, Ok(vec![true]));
+    assert_eq!(parked.await.unwrap(), Ok(3));
+}

@@ -1,0 +1,252 @@
+//! Calls: a typed request, a typed answer, and errors that never leave the caller hanging.
+//!
+//! A call waits for its answer for at most [`DEFAULT_CALL_TIMEOUT`] (or the timeout given to
+//! [`ActorRef::call_timeout`]) and never hangs on a dead actor: every way a call can fail is a
+//! [`CallError`] returned as soon as it is known.
+//!
+//! ```
+//! use arbor::{Actor, CallError, Context, Handled, Init, ReplyTo};
+//! use std::convert::Infallible;
+//!
+//! struct Echo;
+//! enum EchoCall {
+//!     Echo(String, ReplyTo<String>),
+//!     Forget(ReplyTo<()>),
+//! }
+//!
+//! impl Actor for Echo {
+//!     type Args = ();
+//!     type Call = EchoCall;
+//!     type Cast = Infallible;
+//!     type Info = Infallible;
+//!     type Continue = Infallible;
+//!
+//!     async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
+//!         Init::Ok(Echo)
+//!     }
+//!
+//!     async fn handle_call(&mut self, msg: EchoCall, _ctx: &mut Context<Self>) -> Handled<Self> {
+//!         match msg {
+//!             EchoCall::Echo(text, reply_to) => {
+//!                 let _ = reply_to.send(text);
+//!             }
+//!             EchoCall::Forget(reply_to) => drop(reply_to),
+//!         }
+//!         Handled::Continue
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let echo = Echo::spawn(()).await.unwrap().running().unwrap();
+//! let text = echo.call(|r| EchoCall::Echo("hi".into(), r)).await;
+//! assert_eq!(text, Ok("hi".to_string()));
+//! assert_eq!(echo.call(EchoCall::Forget).await, Err(CallError::NoReply));
+//! # }
+//! ```
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::time::{Instant, Sleep};
+
+use crate::actor::Actor;
+use crate::exit::ExitReason;
+use crate::handle::{ActorRef, Envelope};
+use crate::lineage::{self, ActorId};
+use crate::mailbox::{Overflow, PushError};
+use crate::reply::{ReplyReceiver, ReplyResult, ReplyTo, Undelivered, drop_with_cause};
+
+/// How long [`ActorRef::call`] waits for an answer: 5 seconds, as `gen_server:call/2`.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a call failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No answer within the call's timeout. A late answer is discarded.
+    #[error("call timed out")]
+    Timeout,
+    /// An actor called itself (it would wait on itself forever).
+    #[error("an actor called itself")]
+    CallingSelf,
+    /// The target is already waiting, directly or through nested calls, on the caller. The
+    /// chain lists the cycle, ending with the target again (`[A, B, A]`).
+    #[error("deadlock: call cycle {chain:?}")]
+    Deadlock {
+        /// The cycle of calls, first and last element the target.
+        chain: Vec<ActorId>,
+    },
+    /// The target had exited, or exited before answering.
+    #[error("the actor exited: {0}")]
+    Exited(ExitReason),
+    /// The target's mailbox was full and its policy refused or dropped the call.
+    #[error("the actor's mailbox is full")]
+    MailboxFull,
+    /// The handler dropped the call's `ReplyTo` without answering.
+    #[error("the actor dropped the call without answering")]
+    NoReply,
+}
+
+/// A call's deadline, armed lazily: a tokio timer costs about as much as a whole local round
+/// trip, so it is only created once the call has to wait for real (and boxed, to keep the
+/// call future small on the fast path).
+struct Deadline {
+    timeout: Duration,
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl Deadline {
+    fn new(timeout: Duration) -> Deadline {
+        Deadline {
+            timeout,
+            sleep: None,
+        }
+    }
+
+    /// Polls the deadline, arming it on first use. `Duration::MAX` (or any timeout too far to
+    /// represent) never expires.
+    fn poll_expired(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        if self.sleep.is_none() {
+            match Instant::now().checked_add(self.timeout) {
+                Some(at) => self.sleep = Some(Box::pin(tokio::time::sleep_until(at))),
+                None => return false,
+            }
+        }
+        self.sleep
+            .as_mut()
+            .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+    }
+
+    /// Runs `fut` until it completes or the deadline passes.
+    async fn bound<F: Future>(&mut self, fut: F) -> Result<F::Output, CallError> {
+        let mut fut = std::pin::pin!(fut);
+        poll_fn(|cx| {
+            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                Poll::Ready(Ok(out))
+            } else if self.poll_expired(cx) {
+                Poll::Ready(Err(CallError::Timeout))
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+impl<A: Actor> ActorRef<A> {
+    /// Calls the actor and waits up to [`DEFAULT_CALL_TIMEOUT`] for the answer.
+    ///
+    /// `make` builds the request around its [`ReplyTo`]: `r.call(|reply_to| Req::Get {
+    /// reply_to })`, or `r.call(Req::Get)` for a tuple variant holding only the `ReplyTo`.
+    /// The request is built at once; it is queued when the returned future is first polled.
+    pub fn call<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(ReplyTo<T>) -> A::Call,
+    ) -> impl Future<Output = Result<T, CallError>> + Send + '_ {
+        self.call_timeout(DEFAULT_CALL_TIMEOUT, make)
+    }
+
+    /// Like [`call`](Self::call) with an explicit timeout, which also bounds the wait for
+    /// mailbox room under [`Overflow::Block`]. `Duration::MAX` waits forever (OTP's
+    /// `infinity`).
+    pub fn call_timeout<T: Send + 'static>(
+        &self,
+        timeout: Duration,
+        make: impl FnOnce(ReplyTo<T>) -> A::Call,
+    ) -> impl Future<Output = Result<T, CallError>> + Send + '_ {
+        let (reply_to, rx) = ReplyTo::channel();
+        let msg = make(reply_to);
+        async move {
+            // The caller chain is read when polled, in the task that awaits the answer.
+            let chain = lineage::outgoing_chain(self.id())?;
+            let mut deadline = Deadline::new(timeout);
+            self.enqueue_call(Envelope::Call(msg, chain), &mut deadline)
+                .await?;
+            let reply = self.receive(rx, &mut deadline).await?;
+            self.interpret(reply, &mut deadline).await
+        }
+    }
+
+    async fn enqueue_call(
+        &self,
+        msg: Envelope<A>,
+        deadline: &mut Deadline,
+    ) -> Result<(), CallError> {
+        let mailbox = &self.shared.mailbox;
+        let pushed = match mailbox.try_push(msg) {
+            Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
+                // Waiting for room is the slow path: keep its state out of the call future.
+                deadline.bound(Box::pin(mailbox.push(msg))).await?
+            }
+            pushed => pushed,
+        };
+        match pushed {
+            Ok(evicted) => {
+                self.accepted(evicted);
+                Ok(())
+            }
+            Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
+                drop_with_cause(Undelivered::Evicted, msg);
+                Err(CallError::MailboxFull)
+            }
+            Err(PushError::Closed(msg)) => {
+                drop_with_cause(Undelivered::TargetExited, msg);
+                Err(CallError::Exited(self.exit_reason_soon().await))
+            }
+        }
+    }
+
+    /// Waits for the answer. Before arming the deadline the target gets one turn of the
+    /// scheduler (`yield_now`, which tokio defers without waking the driver): local answers
+    /// usually arrive within it.
+    async fn receive<T>(
+        &self,
+        mut rx: ReplyReceiver<T>,
+        deadline: &mut Deadline,
+    ) -> Result<Option<ReplyResult<T>>, CallError> {
+        let mut turn = std::pin::pin!(tokio::task::yield_now());
+        let mut turned = false;
+        poll_fn(|cx| {
+            if let Poll::Ready(reply) = Pin::new(&mut rx).poll(cx) {
+                return Poll::Ready(Ok(reply.ok()));
+            }
+            if !turned {
+                if turn.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                turned = true;
+            }
+            if deadline.poll_expired(cx) {
+                Poll::Ready(Err(CallError::Timeout))
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// Turns what came back into the call's result. `None`: the reply channel closed without
+    /// a word, which only an exiting actor (or a dying runtime) does.
+    async fn interpret<T>(
+        &self,
+        reply: Option<ReplyResult<T>>,
+        deadline: &mut Deadline,
+    ) -> Result<T, CallError> {
+        let core = &self.shared.core;
+        match reply {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(Undelivered::Evicted)) => Err(CallError::MailboxFull),
+            Some(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
+                Err(CallError::NoReply)
+            }
+            // Dropped by an exiting actor, during a panic, or with the actor's state: the
+            // actor is exiting (or about to, once `terminate` is done); report its reason.
+            Some(Err(_)) | None => {
+                let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
+                Err(CallError::Exited(reason))
+            }
+        }
+    }
+}
