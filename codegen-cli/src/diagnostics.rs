@@ -6,12 +6,14 @@
 //! needs the text.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde_json::{Value, json};
 
-use crate::source::{SourceId, SourceMap, Span};
+use crate::source::{SourceFile, SourceId, SourceMap, Span};
 
 /// How bad it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -236,18 +238,18 @@ fn json_one(d: &Diagnostic, sources: &SourceMap) -> Value {
 /// A diagnostic as miette sees it: labels in the primary label's file are
 /// drawn on its snippet; labels in other files become related reports, since a
 /// miette report has one source.
-struct View {
+struct View<'s> {
     code: &'static str,
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Indexed<'s>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<View>,
+    related: Vec<View<'s>>,
 }
 
-impl View {
-    fn new(d: &Diagnostic, sources: &SourceMap) -> View {
+impl<'s> View<'s> {
+    fn new(d: &Diagnostic, sources: &'s SourceMap) -> View<'s> {
         let severity = match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -271,11 +273,7 @@ impl View {
                 None => groups.push((label.span.source, vec![labeled])),
             }
         }
-        let named = |id: SourceId| {
-            sources
-                .get(id)
-                .map(|f| NamedSource::new(f.name(), f.text().clone()))
-        };
+        let named = |id: SourceId| sources.get(id).map(|file| Indexed { file });
         let mut groups = groups.into_iter();
         let (source, labels) = match groups.next() {
             Some((id, labels)) => (named(id), labels),
@@ -307,21 +305,21 @@ impl View {
     }
 }
 
-impl fmt::Debug for View {
+impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for View {
+impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for View {}
+impl std::error::Error for View<'_> {}
 
-impl miette::Diagnostic for View {
+impl miette::Diagnostic for View<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.code))
     }
@@ -354,6 +352,56 @@ impl miette::Diagnostic for View {
         Some(Box::new(
             self.related.iter().map(|r| r as &dyn miette::Diagnostic),
         ))
+    }
+}
+
+/// A source for miette that finds a snippet through the line index.
+///
+/// miette's own `str` source scans from the start of the text for every
+/// label, which makes rendering many diagnostics of a large file quadratic.
+/// Here the scan is confined to a window of lines around the span, and the
+/// result shifted back to file coordinates.
+struct Indexed<'s> {
+    file: &'s SourceFile,
+}
+
+impl SourceCode for Indexed<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &str = self.file.text();
+        let starts = self.file.line_starts();
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len());
+        // One spare line on each side: the scan inside then sees the same
+        // neighbourhood as a scan of the whole text would.
+        let first_line = self
+            .file
+            .line_index(start)
+            .saturating_sub(context_lines_before + 1);
+        let last_line = self.file.line_index(end) + context_lines_after + 2;
+        let window_start = starts.get(first_line).copied().unwrap_or(0);
+        let window_end = starts.get(last_line).copied().unwrap_or(text.len());
+        let window = text
+            .get(window_start..window_end)
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((start - window_start).into(), end - start);
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let shifted = SourceSpan::new(
+            (inner.span().offset() + window_start).into(),
+            inner.span().len(),
+        );
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.file.name().to_owned(),
+            inner.data(),
+            shifted,
+            inner.line() + first_line,
+            inner.column(),
+            inner.line_count() + first_line,
+        )))
     }
 }
 

@@ -7,7 +7,7 @@
 //! `casts` as dashed ones (marked when the target's mailbox blocks, which
 //! makes the cast synchronous), and every edge on a synchronous cycle in red.
 
-use std::collections::HashSet;
+use crate::check::fx::{FxMap, FxSet};
 use std::fmt::Write;
 
 use crate::check::cycles;
@@ -165,12 +165,12 @@ impl Picture {
 
     fn calls(&mut self, spec: &Spec) {
         let found = cycles::find(spec);
-        let on_cycle: HashSet<(usize, usize)> = found
+        let on_cycle: FxSet<(usize, usize)> = found
             .cycles
             .iter()
             .flat_map(|c| c.edges.iter().map(|e| (e.from, e.to)))
             .collect();
-        let index: std::collections::HashMap<&str, usize> = spec
+        let index: FxMap<&str, usize> = spec
             .actors
             .iter()
             .enumerate()

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Arbor: OTP-style supervision trees and typed actors for Rust.
 #[derive(Parser)]
-#[command(name = "arbor", version, about)]
+#[command(name = "arbor", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

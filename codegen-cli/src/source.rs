@@ -74,15 +74,25 @@ impl SourceFile {
         &self.text
     }
 
+    /// Byte offset where each line starts (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
+    /// 0-based line of a byte offset (clamped to the text).
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset.min(self.text.len())) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset; offsets past
     /// the end or inside a character are clamped rather than rejected, since
     /// spans may come from another tool.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
+        let line = self.line_index(offset);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
         let column = self
             .text

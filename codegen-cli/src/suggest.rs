@@ -1,7 +1,7 @@
 //! "Did you mean …?" for misspelt names.
 
 /// The candidate closest to `input`, if one is close enough to be a likely
-/// typo. `-` and `_` are treated alike and case is ignored, so `max_restarts`
+/// typo (edits and swaps of neighbours count one each). `-` and `_` are treated alike and case is ignored, so `max_restarts`
 /// suggests `max-restarts` and `oneforone` nothing.
 pub fn did_you_mean<'a>(
     input: &str,
@@ -12,7 +12,7 @@ pub fn did_you_mean<'a>(
     let limit = (wanted.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&wanted, &norm(c)), c))
+        .map(|c| (strsim::osa_distance(&wanted, &norm(c)), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

@@ -11,7 +11,7 @@
 //! component can hold exponentially many cycles, so at most
 //! [`MAX_CYCLES_PER_GROUP`] are listed per component, then one summary.
 
-use std::collections::HashMap;
+use super::fx::FxMap;
 
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -68,7 +68,7 @@ pub struct Cycles {
 
 /// Finds the synchronous cycles of a spec (for `check` and for drawing).
 pub fn find(spec: &Spec) -> Cycles {
-    let actors: HashMap<&str, usize> = spec
+    let actors: FxMap<&str, usize> = spec
         .actors
         .iter()
         .enumerate()
@@ -76,7 +76,7 @@ pub fn find(spec: &Spec) -> Cycles {
         .map(|(i, a)| (a.name.as_str(), i))
         .collect();
     // One edge per (from, to): the first declared, preferring a call.
-    let mut edges: HashMap<(usize, usize), Edge> = HashMap::new();
+    let mut edges: FxMap<(usize, usize), Edge> = FxMap::default();
     let mut adj: Vec<Vec<usize>> = vec![Vec::new(); spec.actors.len()];
     let mut add = |from: usize, dep: &Dependency, kind: EdgeKind| {
         let Some(&to) = actors.get(dep.target.as_str()) else {
@@ -150,7 +150,7 @@ pub fn find(spec: &Spec) -> Cycles {
 fn group_cycles(adj: &[Vec<usize>], members: &[usize]) -> (Vec<Vec<usize>>, bool) {
     // Local numbering 0..k in declaration order, so "least vertex" is the
     // first-declared actor.
-    let local: HashMap<usize, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let local: FxMap<usize, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
     let k = members.len();
     let ladj: Vec<Vec<usize>> = members
         .iter()

@@ -2,7 +2,7 @@
 //! trees flattened into start sites in start order. Every pass reads these
 //! instead of searching the spec, which keeps the analysis linear.
 
-use std::collections::HashMap;
+use crate::check::fx::FxMap;
 
 use crate::model::{
     Actor, Child, ChildKind, DynamicSupervisor, Ident, Protocol, Spec, Supervisor, Template, Worker,
@@ -89,10 +89,10 @@ impl Start<'_> {
 
 pub(crate) struct Index<'a> {
     pub spec: &'a Spec,
-    pub names: HashMap<&'a str, Named<'a>>,
+    pub names: FxMap<&'a str, Named<'a>>,
     /// Name → position in `spec.actors` (the first declaration).
-    pub actors: HashMap<&'a str, usize>,
-    pub protocols: HashMap<&'a str, &'a Protocol>,
+    pub actors: FxMap<&'a str, usize>,
+    pub protocols: FxMap<&'a str, &'a Protocol>,
     /// Every supervisor, depth-first.
     pub supervisors: Vec<SupRef<'a>>,
     /// Every start site, tree by tree in start order.
@@ -100,19 +100,19 @@ pub(crate) struct Index<'a> {
     /// Names declared again: (first declaration, repeat).
     pub duplicates: Vec<(Named<'a>, Named<'a>)>,
     /// Actor name → positions in `starts`.
-    pub starts_of: HashMap<&'a str, Vec<usize>>,
+    pub starts_of: FxMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(spec: &'a Spec) -> Self {
         let mut index = Index {
             spec,
-            names: HashMap::new(),
-            actors: HashMap::new(),
-            protocols: HashMap::new(),
+            names: FxMap::default(),
+            actors: FxMap::default(),
+            protocols: FxMap::default(),
             supervisors: Vec::new(),
             starts: Vec::new(),
-            starts_of: HashMap::new(),
+            starts_of: FxMap::default(),
             duplicates: Vec::new(),
         };
         let named = |kind, name, top_level| Named {

@@ -1,10 +1,10 @@
 //! The analysis: everything a spec can be told about without running it.
 //!
-//! Passes, in order — each reads the shared [`index::Index`] and reports into
-//! one [`Sink`]:
-//! - [`validate`]: OTP's own rules and references (errors);
+//! Passes, in order — each reads shared lookup tables (`index`) and reports
+//! into one sink that applies `allow`s:
+//! - `validate`: OTP's own rules and references (errors);
 //! - [`cycles`]: synchronous-call cycles (errors);
-//! - [`boot`]: calls during start-up to actors not yet started (errors);
+//! - `boot`: calls during start-up to actors not yet started (errors);
 //! - [`lints`]: anti-patterns (warnings, each silenced per item by `allow`).
 //!
 //! Every pass is linear in the size of the spec (the cycle listing is bounded
@@ -12,14 +12,16 @@
 
 mod boot;
 pub mod cycles;
+pub(crate) mod fx;
 mod index;
 pub mod lints;
 mod validate;
 
-use std::collections::HashSet;
+use fx::FxSet;
+use std::fmt;
 
 use crate::diagnostics::{self, Diagnostic, Severity};
-use crate::model::{Allow, Spec};
+use crate::model::{Allow, Ident, Spec};
 use lints::Lint;
 
 /// Runs every pass; the diagnostics come back in reading order.
@@ -41,7 +43,7 @@ pub(crate) struct Sink {
     diagnostics: Vec<Diagnostic>,
     /// Allows that silenced something, by address: spans need not be unique
     /// (a macro front-end may leave them detached).
-    used: HashSet<*const Allow>,
+    used: FxSet<*const Allow>,
 }
 
 impl Sink {
@@ -54,13 +56,21 @@ impl Sink {
         self.diagnostics.push(d);
     }
 
-    /// Reports lint `lint` on `item` (e.g. "actor `Cache`") unless one of the
-    /// item's `allows` names it.
-    pub fn lint(&mut self, lint: &Lint, allows: &[Allow], item: &str, d: Diagnostic) {
+    /// Reports lint `lint` on `item` unless one of the item's `allows` names
+    /// it. The diagnostic is built only when reported: most lints are checked
+    /// on every actor, and a large spec allows many.
+    pub fn lint(
+        &mut self,
+        lint: &Lint,
+        allows: &[Allow],
+        item: &dyn fmt::Display,
+        d: impl FnOnce() -> Diagnostic,
+    ) {
         if let Some(allow) = allows.iter().find(|a| a.lint_name() == lint.name()) {
             self.used.insert(allow as *const Allow);
             return;
         }
+        let d = d();
         let hint = format!(
             "if this is intended, write `allow {} reason=\"…\"` in {item}",
             lint.name()
@@ -74,5 +84,28 @@ impl Sink {
 
     pub fn was_used(&self, allow: &Allow) -> bool {
         self.used.contains(&(allow as *const Allow))
+    }
+}
+
+/// The item a lint is reported on (and its `allow` written in), for messages.
+#[derive(Clone, Copy)]
+pub(crate) enum Item<'a> {
+    Actor(&'a Ident),
+    Supervisor(&'a Ident),
+    DynamicSupervisor(&'a Ident),
+    Child(&'a Ident),
+    /// A dynamic supervisor's template (named by the supervisor).
+    Template(&'a Ident),
+}
+
+impl fmt::Display for Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Item::Actor(n) => write!(f, "actor `{n}`"),
+            Item::Supervisor(n) => write!(f, "supervisor `{n}`"),
+            Item::DynamicSupervisor(n) => write!(f, "dynamic supervisor `{n}`"),
+            Item::Child(n) => write!(f, "child `{n}`"),
+            Item::Template(n) => write!(f, "the template of `{n}`"),
+        }
     }
 }

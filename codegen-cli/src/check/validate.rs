@@ -1,7 +1,7 @@
 //! Validation errors: references that do not resolve, names declared twice,
 //! and the child-spec and supervisor-flag combinations OTP itself rejects.
 
-use std::collections::HashMap;
+use super::fx::FxMap;
 
 use super::Sink;
 use super::index::{Index, Kind, SupRef};
@@ -18,10 +18,10 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
         actor_references(index, sink, actor);
     }
     for p in &index.spec.protocols {
-        let mut seen: HashMap<&str, &Ident> = HashMap::new();
+        let mut seen: FxMap<&str, &Ident> = FxMap::default();
         for m in &p.messages {
             repeated(sink, &mut seen, &m.name, &format!("protocol `{}`", p.name));
-            let mut args: HashMap<&str, &Ident> = HashMap::new();
+            let mut args: FxMap<&str, &Ident> = FxMap::default();
             for a in &m.args {
                 repeated(sink, &mut args, &a.name, &format!("message `{}`", m.name));
             }
@@ -98,7 +98,7 @@ fn duplicates(index: &Index<'_>, sink: &mut Sink) {
 /// Reports `name` if it was seen before in `seen` (one scope of names).
 fn repeated<'a>(
     sink: &mut Sink,
-    seen: &mut HashMap<&'a str, &'a Ident>,
+    seen: &mut FxMap<&'a str, &'a Ident>,
     name: &'a Ident,
     scope: &str,
 ) {
@@ -207,7 +207,7 @@ fn actor_references(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
 
 fn supervisor(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor) {
     zero_period(sink, &sup.intensity);
-    let mut ids: HashMap<&str, &Child> = HashMap::new();
+    let mut ids: FxMap<&str, &Child> = FxMap::default();
     for child in &sup.children {
         if let Some(first) = ids.get(child.id.as_str()) {
             sink.error(

@@ -26,7 +26,7 @@ const OVERFLOW: &[(&str, Overflow)] = &[
     ("drop-oldest", Overflow::DropOldest),
 ];
 
-pub(super) fn read(ctx: &mut Ctx, node: &KdlNode) -> Option<Actor> {
+pub(super) fn read(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Actor> {
     let mut n = Node::new(ctx, node);
     let name = n
         .required_arg(ctx, 0, "a name", "actor NAME { … }")
@@ -97,7 +97,7 @@ pub(super) fn read(ctx: &mut Ctx, node: &KdlNode) -> Option<Actor> {
 }
 
 /// `serves A B …` / `deferred x y …`: one or more names.
-fn names(ctx: &mut Ctx, node: &KdlNode, what: &str) -> Vec<Ident> {
+fn names(ctx: &mut Ctx<'_>, node: &KdlNode, what: &str) -> Vec<Ident> {
     let mut n = Node::new(ctx, node);
     let form = format!("{} NAME…", n.name());
     let mut out = Vec::new();
@@ -111,7 +111,7 @@ fn names(ctx: &mut Ctx, node: &KdlNode, what: &str) -> Vec<Ident> {
 }
 
 /// `calls A B … [during=init]` / `casts A B …`.
-fn dependencies(ctx: &mut Ctx, node: &KdlNode, is_call: bool) -> Vec<Dependency> {
+fn dependencies(ctx: &mut Ctx<'_>, node: &KdlNode, is_call: bool) -> Vec<Dependency> {
     let mut n = Node::new(ctx, node);
     let form = format!("{} ACTOR…", n.name());
     let during = if is_call {
@@ -154,7 +154,7 @@ fn n_args(node: &KdlNode) -> usize {
     node.entries().iter().filter(|e| e.name().is_none()).count()
 }
 
-fn state(ctx: &mut Ctx, node: &KdlNode) -> Option<crate::model::RustType> {
+fn state(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<crate::model::RustType> {
     let mut n = Node::new(ctx, node);
     let ty = n
         .required_arg(ctx, 0, "a type", "state TYPE")
@@ -163,7 +163,7 @@ fn state(ctx: &mut Ctx, node: &KdlNode) -> Option<crate::model::RustType> {
     ty
 }
 
-fn mailbox(ctx: &mut Ctx, node: &KdlNode) -> Option<Mailbox> {
+fn mailbox(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Mailbox> {
     let mut n = Node::new(ctx, node);
     let head = n.head();
     let unbounded = n.prop("unbounded").and_then(|e| ctx.bool(e, "`unbounded`"));
@@ -206,7 +206,7 @@ fn mailbox(ctx: &mut Ctx, node: &KdlNode) -> Option<Mailbox> {
 }
 
 /// `terminate` or `terminate #true|#false`.
-fn terminate(ctx: &mut Ctx, node: &KdlNode) -> Option<Spanned<bool>> {
+fn terminate(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Spanned<bool>> {
     let mut n = Node::new(ctx, node);
     let head = n.head();
     let value = match n.arg(0) {

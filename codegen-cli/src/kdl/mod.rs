@@ -2,14 +2,14 @@
 //!
 //! The text is parsed with `kdl`'s document API (KDL 2.0), whose nodes and
 //! entries carry byte spans; each node is then read into model items by hand
-//! (see [`reader`]). Defaults are filled in here, so the model is complete.
+//! (see `reader`). Defaults are filled in here, so the model is complete.
 //! Reading goes on after an error, so every error of a file is reported at once;
 //! items with errors are left out of the returned spec.
 
 mod actor;
-mod depth;
 mod protocol;
 mod reader;
+mod scan;
 mod supervisor;
 
 use ::kdl::{KdlDocument, KdlError, KdlNode};
@@ -25,41 +25,107 @@ const TOP_LEVEL: &[&str] = &["protocol", "actor", "supervisor", "app"];
 /// Reads the source `id` of `sources`. The spec holds every item read without
 /// error; the diagnostics are the errors (the front-end has no warnings).
 pub fn parse(sources: &SourceMap, id: SourceId) -> (Spec, Vec<Diagnostic>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    parse_in_pieces(sources, id, threads, CHUNK_BYTES)
+}
+
+/// [`parse`], with files cut into at most `max_pieces` pieces of at least
+/// `chunk_bytes`.
+fn parse_in_pieces(
+    sources: &SourceMap,
+    id: SourceId,
+    max_pieces: usize,
+    chunk_bytes: usize,
+) -> (Spec, Vec<Diagnostic>) {
     let Some(file) = sources.get(id) else {
         return (Spec::default(), Vec::new());
     };
-    if let Some(at) = depth::too_deep(file.text()) {
+    let text: &str = file.text();
+    let scanned = scan::scan(text);
+    if let Some(at) = scanned.too_deep {
         let d = Diagnostic::error(
             codes::SYNTAX,
-            format!("blocks are nested more than {} deep", depth::MAX_DEPTH),
+            format!("blocks are nested more than {} deep", scan::MAX_DEPTH),
         )
         .with_label(Span::new(id, at, 1), "too deep")
         .with_help("a spec needs only a few levels; is a `}` missing?");
         return (Spec::default(), vec![d]);
     }
-    let doc = match parse_kdl(file.text()) {
-        Ok(doc) => doc,
-        Err(errors) => return (Spec::default(), syntax_errors(id, file.text(), errors)),
+    let chunks = match parse_kdl(text, &scanned.boundaries, max_pieces, chunk_bytes) {
+        Ok(chunks) => chunks,
+        Err(errors) => return (Spec::default(), syntax_errors(id, text, errors)),
     };
-    let mut ctx = Ctx::new(id);
     let mut spec = Spec::default();
-    for node in doc.nodes() {
-        match node.name().value() {
-            "protocol" => spec.protocols.extend(protocol::read(&mut ctx, node)),
-            "actor" => spec.actors.extend(actor::read(&mut ctx, node)),
-            "supervisor" => spec
-                .supervisors
-                .extend(supervisor::read_root(&mut ctx, node)),
-            "app" => spec.apps.extend(app(&mut ctx, node)),
-            _ => ctx.unknown_node(node, TOP_LEVEL, "at the top level"),
+    let mut diagnostics = Vec::new();
+    for (base, doc) in &chunks {
+        let mut ctx = Ctx::new(id, text, *base);
+        for node in doc.nodes() {
+            match node.name().value() {
+                "protocol" => spec.protocols.extend(protocol::read(&mut ctx, node)),
+                "actor" => spec.actors.extend(actor::read(&mut ctx, node)),
+                "supervisor" => spec
+                    .supervisors
+                    .extend(supervisor::read_root(&mut ctx, node)),
+                "app" => spec.apps.extend(app(&mut ctx, node)),
+                _ => ctx.unknown_node(node, TOP_LEVEL, "at the top level"),
+            }
+        }
+        diagnostics.append(&mut ctx.diagnostics);
+    }
+    (spec, diagnostics)
+}
+
+/// Below this size a file is parsed in one piece.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Parses `text` into documents, each with the offset its spans are relative
+/// to. A large file is cut at top-level node boundaries and the pieces parsed
+/// on several threads; if any piece fails, the whole file is parsed again in
+/// one piece, so errors are exactly those of a whole-file parse.
+fn parse_kdl(
+    text: &str,
+    boundaries: &[usize],
+    max_pieces: usize,
+    chunk_bytes: usize,
+) -> Result<Vec<(usize, KdlDocument)>, Option<KdlError>> {
+    let pieces = (text.len() / chunk_bytes.max(1)).clamp(1, max_pieces.max(1));
+    if pieces > 1 {
+        let mut cuts = vec![0];
+        for k in 1..pieces {
+            let target = text.len() * k / pieces;
+            let at = boundaries.partition_point(|&b| b < target);
+            if let Some(&b) = boundaries.get(at)
+                && b > cuts[cuts.len() - 1]
+            {
+                cuts.push(b);
+            }
+        }
+        cuts.push(text.len());
+        let ranges: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+        let results: Vec<Option<KdlDocument>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .iter()
+                .map(|&(a, b)| scope.spawn(move || parse_whole(text.get(a..b).unwrap_or("")).ok()))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().flatten())
+                .collect()
+        });
+        if results.iter().all(Option::is_some) {
+            return Ok(ranges
+                .iter()
+                .zip(results)
+                .filter_map(|((a, _), doc)| Some((*a, doc?)))
+                .collect());
         }
     }
-    (spec, ctx.diagnostics)
+    parse_whole(text).map(|doc| vec![(0, doc)])
 }
 
 /// `kdl` is a third-party parser fed arbitrary text: a panic in it must not
 /// take the tool down, so it becomes a syntax error like any other.
-fn parse_kdl(text: &str) -> Result<KdlDocument, Option<KdlError>> {
+fn parse_whole(text: &str) -> Result<KdlDocument, Option<KdlError>> {
     std::panic::catch_unwind(|| KdlDocument::parse_v2(text))
         .map_err(|_| None)?
         .map_err(Some)
@@ -101,7 +167,7 @@ fn syntax_errors(id: SourceId, text: &str, error: Option<KdlError>) -> Vec<Diagn
 }
 
 /// `app NAME root=SUPERVISOR`.
-fn app(ctx: &mut Ctx, node: &KdlNode) -> Option<App> {
+fn app(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<App> {
     let mut n = Node::new(ctx, node);
     let name = n
         .required_arg(ctx, 0, "a name", "app NAME root=SUPERVISOR")
@@ -120,7 +186,7 @@ fn app(ctx: &mut Ctx, node: &KdlNode) -> Option<App> {
 
 /// `allow LINT reason="…"`: a reason is required, so that every silenced lint
 /// says why in the spec itself.
-pub(crate) fn allow(ctx: &mut Ctx, node: &KdlNode) -> Option<Allow> {
+pub(crate) fn allow(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Allow> {
     let mut n = Node::new(ctx, node);
     let form = "allow LINT reason=\"…\"";
     let lint = n.required_arg(ctx, 0, "a lint name", form).and_then(|e| {
@@ -149,4 +215,45 @@ pub(crate) fn allow(ctx: &mut Ctx, node: &KdlNode) -> Option<Allow> {
         reason,
         span,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write;
+
+    fn big_spec(errors: bool) -> String {
+        let mut s = String::new();
+        for i in 0..100 {
+            let _ = write!(
+                s,
+                "protocol P{i} {{\n    call get reply=\"Vec<u8>\" timeout=\"1s\" {{\n        arg key String\n    }}\n}}\n\
+                 actor A{i} {{\n    serves P{i}\n    state S\n    /* {{ */ calls A{} // }}\n}}\n",
+                (i + 1) % 100
+            );
+            if errors && i % 30 == 7 {
+                s.push_str("actor type {\n}\nsupervisor S strategy=x\n");
+            }
+        }
+        s
+    }
+
+    fn parse_with(text: &str, pieces: usize) -> String {
+        let mut map = SourceMap::new();
+        let id = map.add("big.kdl", text);
+        // Debug output shows every span, so equal output means equal positions.
+        format!("{:?}", parse_in_pieces(&map, id, pieces, 1024))
+    }
+
+    #[test]
+    fn pieces_parse_exactly_like_the_whole_file() {
+        let text = big_spec(false);
+        assert!(text.len() > 4 * 1024);
+        assert!(parse_with(&text, 4) == parse_with(&text, 1));
+        let text = big_spec(true);
+        assert!(parse_with(&text, 4) == parse_with(&text, 1));
+        // A syntax error in one piece: the whole file is parsed again.
+        let broken = format!("{}actor X {{\n", big_spec(false));
+        assert!(parse_with(&broken, 4) == parse_with(&broken, 1));
+    }
 }

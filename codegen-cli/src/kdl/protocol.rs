@@ -7,7 +7,7 @@ use crate::model::{Arg, Message, MessageKind, Protocol, RustType, Spanned, Timeo
 
 const MESSAGE_NODES: &[&str] = &["call", "cast", "info"];
 
-pub(super) fn read(ctx: &mut Ctx, node: &KdlNode) -> Option<Protocol> {
+pub(super) fn read(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Protocol> {
     let mut n = Node::new(ctx, node);
     let name = n
         .required_arg(ctx, 0, "a name", "protocol NAME { … }")
@@ -34,7 +34,7 @@ pub(super) fn read(ctx: &mut Ctx, node: &KdlNode) -> Option<Protocol> {
     })
 }
 
-fn message(ctx: &mut Ctx, node: &KdlNode) -> Option<Message> {
+fn message(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Message> {
     let mut n = Node::new(ctx, node);
     let form = format!("{} NAME", n.name());
     let name = n
@@ -86,7 +86,7 @@ fn message(ctx: &mut Ctx, node: &KdlNode) -> Option<Message> {
     })
 }
 
-fn arg(ctx: &mut Ctx, node: &KdlNode) -> Option<Arg> {
+fn arg(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Arg> {
     let mut n = Node::new(ctx, node);
     let first = n.required_arg(ctx, 0, "a name and a type", "arg NAME TYPE");
     let name = first.and_then(|e| ctx.ident(e, "an argument name"));

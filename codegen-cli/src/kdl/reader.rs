@@ -18,21 +18,30 @@ use crate::source::{SourceId, Span};
 use crate::suggest;
 
 /// Per-file reading state: where spans point, and what went wrong so far.
-pub(crate) struct Ctx {
+pub(crate) struct Ctx<'t> {
     pub source: SourceId,
+    /// The whole file.
+    pub text: &'t str,
+    /// Where the parsed piece starts in the file: `kdl`'s spans are relative
+    /// to it.
+    base: usize,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Ctx {
-    pub fn new(source: SourceId) -> Self {
+impl<'t> Ctx<'t> {
+    pub fn new(source: SourceId, text: &'t str, base: usize) -> Self {
         Ctx {
             source,
+            text,
+            base,
             diagnostics: Vec::new(),
         }
     }
 
+    /// A `kdl` span as a span in the file. Every `kdl` offset goes through
+    /// here (never `.offset()` directly).
     pub fn span(&self, s: miette::SourceSpan) -> Span {
-        Span::new(self.source, s.offset(), s.len())
+        Span::new(self.source, self.base + s.offset(), s.len())
     }
 
     pub fn report(&mut self, d: Diagnostic) {
@@ -239,7 +248,7 @@ impl Ctx {
         let full = self.span(e.span());
         match e.name() {
             Some(key) => {
-                let key_end = key.span().offset() + key.span().len();
+                let key_end = self.span(key.span()).end();
                 // `key=value`: skip the key and the `=`.
                 let start = (key_end + 1).clamp(full.start, full.end());
                 Span::new(full.source, start, full.end() - start)
@@ -272,7 +281,7 @@ pub(crate) struct Node<'a> {
 
 impl<'a> Node<'a> {
     /// Starts reading `node`; reports annotations and repeated properties.
-    pub fn new(ctx: &mut Ctx, node: &'a KdlNode) -> Self {
+    pub fn new(ctx: &mut Ctx<'_>, node: &'a KdlNode) -> Self {
         let mut args = Vec::new();
         let mut props: Vec<(&str, &KdlEntry)> = Vec::new();
         if let Some(ty) = node.ty() {
@@ -308,9 +317,9 @@ impl<'a> Node<'a> {
         let end = node
             .entries()
             .iter()
-            .map(|e| e.span().offset() + e.span().len())
+            .map(|e| ctx.span(e.span()).end())
             .max()
-            .unwrap_or(node.name().span().offset() + node.name().span().len());
+            .unwrap_or_else(|| ctx.span(node.name().span()).end());
         let head = Span::new(
             ctx.source,
             node_span.start,
@@ -347,7 +356,7 @@ impl<'a> Node<'a> {
     /// Positional argument `i`, or an error explaining the expected form.
     pub fn required_arg(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut Ctx<'_>,
         i: usize,
         what: &str,
         form: &str,
@@ -387,7 +396,7 @@ impl<'a> Node<'a> {
     /// A property that must be there.
     pub fn required_prop(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut Ctx<'_>,
         key: &'static str,
         form: &str,
     ) -> Option<&'a KdlEntry> {
@@ -412,7 +421,7 @@ impl<'a> Node<'a> {
 
     /// Reports what was not read: unknown properties, extra arguments, and a
     /// block when `block_allowed` is false.
-    pub fn finish(self, ctx: &mut Ctx, block_allowed: bool) {
+    pub fn finish(self, ctx: &mut Ctx<'_>, block_allowed: bool) {
         for ((key, e), used) in self.props.iter().zip(&self.props_used) {
             if *used {
                 continue;
@@ -446,8 +455,15 @@ impl<'a> Node<'a> {
                 );
             }
         }
-        if !block_allowed && let Some(block) = self.node.children() {
-            let span = ctx.span(block.span());
+        if !block_allowed && self.node.children().is_some() {
+            // kdl's span of a block is its inside; point at the braces.
+            let node_end = ctx.span(self.node.span()).end();
+            let start = ctx
+                .text
+                .get(self.head.end()..node_end)
+                .and_then(|t| t.find('{'))
+                .map_or(self.head.end(), |i| self.head.end() + i);
+            let span = Span::new(ctx.source, start, node_end.saturating_sub(start));
             ctx.report(
                 Diagnostic::error(
                     codes::UNEXPECTED_VALUE,
@@ -459,7 +475,7 @@ impl<'a> Node<'a> {
     }
 }
 
-fn annotation(ctx: &mut Ctx, span: miette::SourceSpan) {
+fn annotation(ctx: &mut Ctx<'_>, span: miette::SourceSpan) {
     let span = ctx.span(span);
     ctx.report(
         Diagnostic::error(

@@ -41,14 +41,14 @@ const RESTART: &[(&str, Restart)] = &[
 const KEYS: &[(&str, Keys)] = &[("unique", Keys::Unique), ("duplicate", Keys::Duplicate)];
 
 /// A top-level supervisor: the root of a tree.
-pub(super) fn read_root(ctx: &mut Ctx, node: &KdlNode) -> Option<Supervisor> {
+pub(super) fn read_root(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Supervisor> {
     let mut n = Node::new(ctx, node);
     let sup = supervisor(ctx, &mut n);
     n.finish(ctx, true);
     sup
 }
 
-fn supervisor(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Supervisor> {
+fn supervisor(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Supervisor> {
     let name = n
         .required_arg(ctx, 0, "a name", "supervisor NAME strategy=… { … }")
         .and_then(|e| ctx.ident(e, "a supervisor name"));
@@ -83,14 +83,14 @@ fn supervisor(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Supervisor> {
     })
 }
 
-fn strategy(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Spanned<Strategy>> {
+fn strategy(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Spanned<Strategy>> {
     match n.prop("strategy") {
         Some(e) => ctx.word(e, "strategy", STRATEGY),
         None => Some(Spanned::new(Strategy::OneForOne, n.head())),
     }
 }
 
-fn intensity(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Intensity> {
+fn intensity(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Intensity> {
     let default = Intensity::default_at(n.head());
     let max_restarts = match n.prop("max-restarts") {
         Some(e) => ctx.count(e, "max-restarts", 0),
@@ -116,7 +116,7 @@ struct ChildSpec {
 }
 
 fn child_spec(
-    ctx: &mut Ctx,
+    ctx: &mut Ctx<'_>,
     n: &mut Node<'_>,
     is_worker: bool,
     significant_allowed: bool,
@@ -146,7 +146,7 @@ fn child_spec(
     })
 }
 
-fn child(ctx: &mut Ctx, node: &KdlNode) -> Option<Child> {
+fn child(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Child> {
     let mut n = Node::new(ctx, node);
     let result = match n.name() {
         "child" => worker(ctx, &mut n),
@@ -160,7 +160,7 @@ fn child(ctx: &mut Ctx, node: &KdlNode) -> Option<Child> {
     result
 }
 
-fn worker(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
+fn worker(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Child> {
     let id = n
         .required_arg(ctx, 0, "an id", "child ID actor=ACTOR")
         .and_then(|e| ctx.ident(e, "a child id"));
@@ -183,7 +183,7 @@ fn worker(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
     })
 }
 
-fn nested(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
+fn nested(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Child> {
     let spec = child_spec(ctx, n, false, true);
     let sup = supervisor(ctx, n)?;
     let spec = spec?;
@@ -197,7 +197,7 @@ fn nested(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
     })
 }
 
-fn dynamic(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
+fn dynamic(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Child> {
     let name = n
         .required_arg(
             ctx,
@@ -280,7 +280,7 @@ fn dynamic(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
     })
 }
 
-fn read_template(ctx: &mut Ctx, node: &KdlNode) -> Option<Template> {
+fn read_template(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Template> {
     let mut n = Node::new(ctx, node);
     let actor = n
         .required_prop(ctx, "actor", "template actor=ACTOR")
@@ -301,7 +301,7 @@ fn read_template(ctx: &mut Ctx, node: &KdlNode) -> Option<Template> {
     })
 }
 
-fn task_supervisor(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
+fn task_supervisor(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Child> {
     let name = n
         .required_arg(ctx, 0, "a name", "task-supervisor NAME")
         .and_then(|e| ctx.ident(e, "a supervisor name"));
@@ -325,7 +325,7 @@ fn task_supervisor(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
     })
 }
 
-fn registry(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
+fn registry(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Option<Child> {
     let name = n
         .required_arg(ctx, 0, "a name", "registry NAME keys=unique|duplicate")
         .and_then(|e| ctx.ident(e, "a registry name"));
@@ -354,7 +354,7 @@ fn registry(ctx: &mut Ctx, n: &mut Node<'_>) -> Option<Child> {
 }
 
 /// A block that may hold only `allow` lines (children and templates).
-fn allows_only(ctx: &mut Ctx, n: &mut Node<'_>) -> Vec<crate::model::Allow> {
+fn allows_only(ctx: &mut Ctx<'_>, n: &mut Node<'_>) -> Vec<crate::model::Allow> {
     let mut allows = Vec::new();
     if let Some(block) = n.children() {
         for node in block.nodes() {

@@ -83,10 +83,23 @@ impl Ident {
             ));
         }
         // Only identifier characters reach syn: its lexer is not meant for
-        // arbitrary text (and deep brackets would recurse).
-        let plausible = !text.is_empty() && text.chars().all(|c| c == '_' || c.is_alphanumeric());
-        match plausible.then(|| syn::parse_str::<syn::Ident>(text)) {
-            Some(Ok(_)) => Ok(Ident {
+        // arbitrary text (and deep brackets would recurse). Plain ASCII names,
+        // nearly all of them, are decided here without syn.
+        let plausible = !text.is_empty()
+            && text.chars().all(|c| {
+                if c.is_ascii() {
+                    c == '_' || c.is_ascii_alphanumeric()
+                } else {
+                    !c.is_whitespace() && !c.is_control()
+                }
+            });
+        let valid = if is_ascii_ident(text) {
+            true
+        } else {
+            plausible && syn::parse_str::<syn::Ident>(text).is_ok()
+        };
+        match valid.then_some(()) {
+            Some(()) => Ok(Ident {
                 text: text.into(),
                 span,
             }),
@@ -127,6 +140,15 @@ impl Ident {
     }
 }
 
+/// `[A-Za-z_][A-Za-z0-9_]*`, not `_` alone (keywords are checked apart).
+fn is_ascii_ident(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    first_ok && text != "_" && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 fn is_keyword(text: &str) -> bool {
     // Strict and reserved keywords of edition 2024, and `_`.
     const KEYWORDS: &[&str] = &[
@@ -164,7 +186,7 @@ impl fmt::Display for Ident {
 ///
 /// Equality compares normalized token text, so `Vec< u8 >` equals `Vec<u8>`
 /// and a type built by the macro front-end equals the same type read from KDL.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RustType {
     ty: Rc<syn::Type>,
     tokens: Rc<str>,
@@ -184,6 +206,21 @@ impl RustType {
                 format!("this type is longer than {} characters", RustType::MAX_LEN),
                 Some("name it with a type alias in your code and use the alias"),
             ));
+        }
+        // A lone name (`String`, `u32`, `RoomState`) is the common case: build
+        // its path directly instead of running syn's parser.
+        if is_ascii_ident(text) && !is_keyword(text) {
+            let ident = syn::Ident::new(text, proc_macro2::Span::call_site());
+            let ty = syn::Type::Path(syn::TypePath {
+                attrs: Vec::new(),
+                qself: None,
+                path: ident.into(),
+            });
+            return Ok(RustType {
+                ty: Rc::new(ty),
+                tokens: text.into(),
+                span,
+            });
         }
         let ty = syn::parse_str::<syn::Type>(text).map_err(|e| {
             SyntaxError::new(
@@ -242,6 +279,16 @@ impl RustType {
     /// Where the type was written.
     pub fn span(&self) -> Span {
         self.span
+    }
+}
+
+/// Shows the tokens, not syn's tree (whose spans depend on parse order).
+impl fmt::Debug for RustType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RustType")
+            .field("tokens", &self.tokens)
+            .field("span", &self.span)
+            .finish()
     }
 }
 
@@ -432,11 +479,11 @@ pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if ms == 0 {
         "0ms".to_owned()
-    } else if ms % 3_600_000 == 0 {
+    } else if ms.is_multiple_of(3_600_000) {
         format!("{}h", ms / 3_600_000)
-    } else if ms % 60_000 == 0 {
+    } else if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
-    } else if ms % 1_000 == 0 {
+    } else if ms.is_multiple_of(1_000) {
         format!("{}s", ms / 1_000)
     } else {
         format!("{ms}ms")
@@ -467,6 +514,46 @@ mod tests {
     }
 
     #[test]
+    fn identifiers_agree_with_syn() {
+        // The ASCII fast path must decide as syn does (plus edition 2024's `gen`).
+        for text in [
+            "a",
+            "A1",
+            "_x",
+            "__",
+            "x_",
+            "union",
+            "macro_rules",
+            "raw",
+            "default",
+            "auto",
+            "Self",
+            "self",
+            "super",
+            "crate",
+            "async",
+            "await",
+            "dyn",
+            "try",
+            "yield",
+            "abstract",
+            "gen",
+            "_",
+            "1",
+            "a-b",
+            "é",
+            "ñandú",
+            "a\u{301}",
+            "x y",
+            "",
+        ] {
+            let syn_ok = syn::parse_str::<syn::Ident>(text).is_ok() && !text.starts_with("r#");
+            let ours = Ident::parse(text, Span::detached()).is_ok();
+            assert_eq!(ours, syn_ok && text != "gen", "{text:?}");
+        }
+    }
+
+    #[test]
     fn types() {
         let s = Span::detached();
         assert_eq!(
@@ -489,6 +576,16 @@ mod tests {
             assert!(RustType::parse(bad, s).is_err(), "{bad} should be rejected");
         }
         assert!(RustType::unit(s).is_unit());
+        // The fast path for lone names builds what syn would.
+        let fast = RustType::parse("RoomState", s).expect("a type");
+        let slow =
+            RustType::from_syn(syn::parse_str("RoomState").expect("parses"), s).expect("a type");
+        assert_eq!(fast, slow);
+        assert_eq!(fast.syn(), slow.syn());
+        assert!(
+            RustType::parse("Self", s).is_ok(),
+            "keywords go through syn"
+        );
         assert_eq!(RustType::parse("()", s).ok(), Some(RustType::unit(s)));
     }
 

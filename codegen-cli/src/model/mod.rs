@@ -13,10 +13,12 @@
 //!
 //! `==` on model items ignores spans (and the order of top-level items), so a
 //! model built by the macros can be compared with one read from KDL. Cloning is
-//! cheap: names and types are reference-counted.
+//! cheap: names and types are reference-counted. A model holds `syn` types,
+//! which (like everything of proc_macro2) are neither `Send` nor `Sync`: use it
+//! on the thread that built it.
 //!
 //! References between items (an actor's `calls`, a child's `actor`) are names;
-//! the model does not guarantee they resolve — [`crate::check`] reports those
+//! the model does not guarantee they resolve — [`crate::check()`] reports those
 //! that do not.
 
 mod atoms;
@@ -75,7 +77,7 @@ pub struct Protocol {
     pub name: Ident,
     /// Messages in declaration order.
     pub messages: Vec<Message>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -95,7 +97,7 @@ pub struct Message {
     pub kind: MessageKind,
     /// Arguments in order.
     pub args: Vec<Arg>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -137,7 +139,7 @@ pub struct Arg {
     pub name: Ident,
     /// Its type.
     pub ty: RustType,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -163,7 +165,7 @@ pub struct Actor {
     pub terminate: Spanned<bool>,
     /// Lints silenced on this actor.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -174,7 +176,7 @@ pub struct Dependency {
     pub target: Ident,
     /// When the messages are sent.
     pub during: During,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -261,7 +263,7 @@ pub struct Allow {
     pub lint: Spanned<String>,
     /// Why the lint does not apply here.
     pub reason: String,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -290,7 +292,7 @@ pub struct Supervisor {
     pub children: Vec<Child>,
     /// Lints silenced on this supervisor.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -348,7 +350,7 @@ pub struct Child {
     pub significant: Spanned<bool>,
     /// What is started.
     pub kind: ChildKind,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -411,7 +413,7 @@ pub struct DynamicSupervisor {
     pub template: Template,
     /// Lints silenced on this supervisor.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -435,7 +437,7 @@ pub struct Template {
     pub shutdown: Spanned<Shutdown>,
     /// Lints silenced on this template.
     pub allows: Vec<Allow>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -446,7 +448,7 @@ pub struct TaskSupervisor {
     pub name: Ident,
     /// Most tasks at once; `None` is unlimited.
     pub max_children: Option<Spanned<NonZeroUsize>>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -459,7 +461,7 @@ pub struct Registry {
     pub keys: Spanned<Keys>,
     /// Partitions, when set.
     pub partitions: Option<Spanned<Partitions>>,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
 
@@ -479,6 +481,6 @@ pub struct App {
     pub name: Ident,
     /// The top-level supervisor it starts.
     pub root: Ident,
-    /// The whole declaration.
+    /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }

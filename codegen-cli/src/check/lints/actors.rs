@@ -5,19 +5,16 @@ use super::{
     GOD_ACTOR, GOD_ACTOR_MESSAGES, GOD_ACTOR_PROTOCOLS, STATELESS_ACTOR, UNBOUNDED_MAILBOX,
     UNSUPERVISED_ACTOR,
 };
-use crate::check::Sink;
 use crate::check::index::Index;
+use crate::check::{Item, Sink};
 use crate::diagnostics::Diagnostic;
 use crate::model::MailboxKind;
 
 pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
     for actor in &index.spec.actors {
-        let item = format!("actor `{}`", actor.name);
+        let item = Item::Actor(&actor.name);
         if actor.mailbox.kind == MailboxKind::Unbounded {
-            sink.lint(
-                &UNBOUNDED_MAILBOX,
-                &actor.allows,
-                &item,
+            sink.lint(&UNBOUNDED_MAILBOX, &actor.allows, &item, || {
                 Diagnostic::warning(
                     UNBOUNDED_MAILBOX.code,
                     format!("actor `{}` has an unbounded mailbox", actor.name),
@@ -26,15 +23,15 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                 .with_help(
                     "a slow actor then grows its queue until memory runs out: bound it with \
                      capacity=N and choose what a full mailbox does (overflow=block|reject|drop-*)",
-                ),
-            );
+                )
+            });
         }
         if actor.state.is_none() {
             sink.lint(
                 &STATELESS_ACTOR,
                 &actor.allows,
                 &item,
-                Diagnostic::warning(
+                || Diagnostic::warning(
                     STATELESS_ACTOR.code,
                     format!("actor `{}` has no state", actor.name),
                 )
@@ -48,10 +45,7 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
         let served = index.served(actor);
         let messages: usize = served.iter().map(|p| p.messages.len()).sum();
         if messages > GOD_ACTOR_MESSAGES || served.len() > GOD_ACTOR_PROTOCOLS {
-            sink.lint(
-                &GOD_ACTOR,
-                &actor.allows,
-                &item,
+            sink.lint(&GOD_ACTOR, &actor.allows, &item, || {
                 Diagnostic::warning(
                     GOD_ACTOR.code,
                     format!(
@@ -65,14 +59,11 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     "one actor is one serial bottleneck, and a crash restarts all its duties \
                      (limits: {GOD_ACTOR_MESSAGES} messages, {GOD_ACTOR_PROTOCOLS} protocols): \
                      split it by domain, or shard it by key"
-                )),
-            );
+                ))
+            });
         }
         if !index.starts_of.contains_key(actor.name.as_str()) {
-            sink.lint(
-                &UNSUPERVISED_ACTOR,
-                &actor.allows,
-                &item,
+            sink.lint(&UNSUPERVISED_ACTOR, &actor.allows, &item, || {
                 Diagnostic::warning(
                     UNSUPERVISED_ACTOR.code,
                     format!("no supervisor starts actor `{}`", actor.name),
@@ -81,8 +72,8 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                 .with_help(
                     "an unsupervised actor that crashes stays dead: start it from a supervisor \
                      (`child ID actor=…`) or a dynamic supervisor's template",
-                ),
-            );
+                )
+            });
         }
     }
 }

@@ -3,39 +3,26 @@
 //! supervisors' templates alike.
 
 use super::{BRUTAL_KILL_TERMINATE, INFINITY_SHUTDOWN_WORKER, TEMPORARY_SERVES_CALLS};
-use crate::check::Sink;
 use crate::check::index::{Index, Site};
+use crate::check::{Item, Sink};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Allow, Ident, Restart, Shutdown, Spanned};
 
 pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
     for start in &index.starts {
         let (item, restart, shutdown, allows): (
-            String,
+            Item<'_>,
             Spanned<Restart>,
             Spanned<Shutdown>,
             &[Allow],
         ) = match start.site {
-            Site::Worker(c, w) => (
-                format!("child `{}`", c.id),
-                c.restart,
-                c.shutdown,
-                &w.allows,
-            ),
-            Site::Template(d, t) => (
-                format!("the template of `{}`", d.name),
-                t.restart,
-                t.shutdown,
-                &t.allows,
-            ),
+            Site::Worker(c, w) => (Item::Child(&c.id), c.restart, c.shutdown, &w.allows),
+            Site::Template(d, t) => (Item::Template(&d.name), t.restart, t.shutdown, &t.allows),
         };
         let actor_name: &Ident = start.actor;
         let actor = index.actor(actor_name.as_str());
         if restart.value == Restart::Temporary && actor.is_some_and(|a| index.serves_calls(a)) {
-            sink.lint(
-                &TEMPORARY_SERVES_CALLS,
-                allows,
-                &item,
+            sink.lint(&TEMPORARY_SERVES_CALLS, allows, &item, || {
                 Diagnostic::warning(
                     TEMPORARY_SERVES_CALLS.code,
                     format!("{item} is temporary, but `{actor_name}` serves calls"),
@@ -44,18 +31,15 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                 .with_help(
                     "once it crashes every caller gets an error until something restarts it: \
                      make it transient (restarted after a crash) or permanent",
-                ),
-            );
+                )
+            });
         }
         match shutdown.value {
             Shutdown::BrutalKill => {
                 let Some(actor) = actor.filter(|a| a.terminate.value) else {
                     continue;
                 };
-                sink.lint(
-                    &BRUTAL_KILL_TERMINATE,
-                    allows,
-                    &item,
+                sink.lint(&BRUTAL_KILL_TERMINATE, allows, &item, || {
                     Diagnostic::warning(
                         BRUTAL_KILL_TERMINATE.code,
                         format!(
@@ -66,13 +50,10 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     .with_label(actor.terminate.span, "terminate hook declared here")
                     .with_help(
                         "give it a shutdown timeout (e.g. shutdown=\"5s\") so it can clean up",
-                    ),
-                );
+                    )
+                });
             }
-            Shutdown::Infinity => sink.lint(
-                &INFINITY_SHUTDOWN_WORKER,
-                allows,
-                &item,
+            Shutdown::Infinity => sink.lint(&INFINITY_SHUTDOWN_WORKER, allows, &item, || {
                 Diagnostic::warning(
                     INFINITY_SHUTDOWN_WORKER.code,
                     format!("{item} is a worker with shutdown=infinity"),
@@ -81,8 +62,8 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                 .with_help(
                     "infinity is meant for supervisors; a stuck worker would hang the whole \
                      shutdown: give it a timeout, e.g. shutdown=\"30s\"",
-                ),
-            ),
+                )
+            }),
             Shutdown::After(_) => {}
         }
     }

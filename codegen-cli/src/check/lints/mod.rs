@@ -97,7 +97,7 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
 /// Unknown lint names (errors) and allows that silenced nothing (warnings).
 fn allows(index: &Index<'_>, sink: &mut Sink) {
     let mut all: Vec<(&Allow, String)> = Vec::new();
-    for a in &index.spec.actors {
+    for a in index.spec.actors.iter().filter(|a| !a.allows.is_empty()) {
         let item = format!("actor `{}`", a.name);
         all.extend(a.allows.iter().map(|x| (x, item.clone())));
     }
@@ -114,7 +114,8 @@ fn allows(index: &Index<'_>, sink: &mut Sink) {
                 format!("`{name}` is an error: errors cannot be allowed, only fixed")
             } else {
                 suggest::help(name, LINTS.iter().map(|l| l.name())).unwrap_or_else(|| {
-                    "`arbor --help` and the language reference list the lints".to_owned()
+                    let names: Vec<&str> = LINTS.iter().map(|l| l.name()).collect();
+                    format!("the lints are: {}", names.join(", "))
                 })
             };
             sink.error(
@@ -144,22 +145,32 @@ fn allows(index: &Index<'_>, sink: &mut Sink) {
 }
 
 fn collect_tree<'a>(sup: &'a Supervisor, all: &mut Vec<(&'a Allow, String)>) {
-    let item = format!("supervisor `{}`", sup.name);
-    all.extend(sup.allows.iter().map(|x| (x, item.clone())));
+    add_allows(all, &sup.allows, || format!("supervisor `{}`", sup.name));
     for child in &sup.children {
         match &child.kind {
-            ChildKind::Worker(w) => {
-                let item = format!("child `{}`", child.id);
-                all.extend(w.allows.iter().map(|x| (x, item.clone())));
-            }
+            ChildKind::Worker(w) => add_allows(all, &w.allows, || format!("child `{}`", child.id)),
             ChildKind::Supervisor(s) => collect_tree(s, all),
             ChildKind::DynamicSupervisor(d) => {
-                let item = format!("dynamic supervisor `{}`", d.name);
-                all.extend(d.allows.iter().map(|x| (x, item.clone())));
-                let item = format!("the template of `{}`", d.name);
-                all.extend(d.template.allows.iter().map(|x| (x, item.clone())));
+                add_allows(all, &d.allows, || {
+                    format!("dynamic supervisor `{}`", d.name)
+                });
+                add_allows(all, &d.template.allows, || {
+                    format!("the template of `{}`", d.name)
+                });
             }
             ChildKind::TaskSupervisor(_) | ChildKind::Registry(_) => {}
         }
+    }
+}
+
+/// Item names are built only for items that have allows.
+fn add_allows<'a>(
+    all: &mut Vec<(&'a Allow, String)>,
+    allows: &'a [Allow],
+    item: impl FnOnce() -> String,
+) {
+    if !allows.is_empty() {
+        let item = item();
+        all.extend(allows.iter().map(|x| (x, item.clone())));
     }
 }

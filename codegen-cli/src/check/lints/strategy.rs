@@ -5,13 +5,13 @@
 //! between two children is a `calls` or `casts` from an actor of one to an
 //! actor of the other.
 
-use std::collections::HashMap;
+use crate::check::fx::FxMap;
 
 use super::{
     MAX_RESTARTS_PER_SECOND, ONE_FOR_ALL_INDEPENDENT, ONE_FOR_ONE_DEPENDENT, RESTART_INTENSITY,
 };
-use crate::check::Sink;
 use crate::check::index::{Index, SupRef, actors_under};
+use crate::check::{Item, Sink};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Allow, Dependency, Ident, Intensity, Strategy, Supervisor};
 
@@ -19,7 +19,7 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
     for sup in &index.supervisors {
         match sup {
             SupRef::Static(s) => {
-                let item = format!("supervisor `{}`", s.name);
+                let item = Item::Supervisor(&s.name);
                 intensity(sink, &s.name, &s.intensity, &s.allows, &item);
                 match s.strategy.value {
                     Strategy::OneForAll => one_for_all(index, sink, s, &item),
@@ -28,14 +28,14 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                 }
             }
             SupRef::Dynamic(d) => {
-                let item = format!("dynamic supervisor `{}`", d.name);
+                let item = Item::DynamicSupervisor(&d.name);
                 intensity(sink, &d.name, &d.intensity, &d.allows, &item);
             }
         }
     }
 }
 
-fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], item: &str) {
+fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], item: &Item<'_>) {
     let (restarts, seconds) = (i.max_restarts.value, i.max_seconds.value);
     // u64: `seconds * 10` must not overflow.
     if seconds == 0
@@ -43,10 +43,7 @@ fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], ite
     {
         return;
     }
-    sink.lint(
-        &RESTART_INTENSITY,
-        allows,
-        item,
+    sink.lint(&RESTART_INTENSITY, allows, item, || {
         Diagnostic::warning(
             RESTART_INTENSITY.code,
             format!("`{name}` allows {restarts} restarts in {seconds} s"),
@@ -56,14 +53,14 @@ fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], ite
         .with_help(format!(
             "above {MAX_RESTARTS_PER_SECOND} restarts per second a crash loop burns CPU instead \
              of escalating to the parent, which might fix it: lower max-restarts"
-        )),
-    );
+        ))
+    });
 }
 
 /// Each child's actors, and which child starts each actor.
-fn child_actors<'a>(sup: &'a Supervisor) -> (Vec<Vec<&'a Ident>>, HashMap<&'a str, Vec<usize>>) {
+fn child_actors(sup: &Supervisor) -> (Vec<Vec<&Ident>>, FxMap<&str, Vec<usize>>) {
     let sets: Vec<Vec<&Ident>> = sup.children.iter().map(actors_under).collect();
-    let mut owner: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut owner: FxMap<&str, Vec<usize>> = FxMap::default();
     for (i, set) in sets.iter().enumerate() {
         for a in set {
             owner.entry(a.as_str()).or_default().push(i);
@@ -72,7 +69,7 @@ fn child_actors<'a>(sup: &'a Supervisor) -> (Vec<Vec<&'a Ident>>, HashMap<&'a st
     (sets, owner)
 }
 
-fn one_for_all(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &str) {
+fn one_for_all(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &Item<'_>) {
     let (sets, owner) = child_actors(sup);
     if sets.iter().filter(|s| !s.is_empty()).count() < 2 {
         return;
@@ -92,10 +89,7 @@ fn one_for_all(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &str)
             }
         }
     }
-    sink.lint(
-        &ONE_FOR_ALL_INDEPENDENT,
-        &sup.allows,
-        item,
+    sink.lint(&ONE_FOR_ALL_INDEPENDENT, &sup.allows, item, || {
         Diagnostic::warning(
             ONE_FOR_ALL_INDEPENDENT.code,
             format!(
@@ -107,11 +101,11 @@ fn one_for_all(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &str)
         .with_help(
             "one crash then restarts unrelated children and loses their state: use one_for_one, \
              or declare the dependency (`calls`/`casts`) that makes them fail together",
-        ),
-    );
+        )
+    });
 }
 
-fn one_for_one(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &str) {
+fn one_for_one(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &Item<'_>) {
     let (sets, owner) = child_actors(sup);
     let mut found: Option<(usize, usize, &Dependency)> = None;
     'search: for (j, set) in sets.iter().enumerate() {
@@ -132,10 +126,7 @@ fn one_for_one(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &str)
     }
     let Some((i, j, dep)) = found else { return };
     let (earlier, later) = (&sup.children[i], &sup.children[j]);
-    sink.lint(
-        &ONE_FOR_ONE_DEPENDENT,
-        &sup.allows,
-        item,
+    sink.lint(&ONE_FOR_ONE_DEPENDENT, &sup.allows, item, || {
         Diagnostic::warning(
             ONE_FOR_ONE_DEPENDENT.code,
             format!(
@@ -150,6 +141,6 @@ fn one_for_one(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &str)
             "when `{}` restarts, `{}` keeps talking to a process that is gone (or a fresh one with \
              lost state): rest_for_one restarts the children after a failed one",
             earlier.id, later.id
-        )),
-    );
+        ))
+    });
 }

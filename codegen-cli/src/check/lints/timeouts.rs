@@ -8,8 +8,8 @@
 //! would flag every quick query that sits beside a slow command.
 
 use super::{LONG_CALL_TIMEOUT, LONG_CALL_TIMEOUT_LIMIT, TIMEOUT_CASCADE};
-use crate::check::Sink;
 use crate::check::index::Index;
+use crate::check::{Item, Sink};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Actor, During, Message, Timeout};
 
@@ -63,36 +63,38 @@ fn cascade(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
         sink.lint(
             &TIMEOUT_CASCADE,
             &actor.allows,
-            &format!("actor `{}`", actor.name),
-            Diagnostic::warning(
-                TIMEOUT_CASCADE.code,
-                format!(
-                    "callers of `{}.{}` give up after {}, but it may wait {} on `{}.{}`",
-                    actor.name,
-                    own.name,
-                    own_timeout.value,
-                    their_timeout.value,
-                    callee.name,
-                    theirs.name
-                ),
-            )
-            .with_label(
-                dep.span,
-                format!("`{}` calls `{}`", actor.name, callee.name),
-            )
-            .with_label(
-                own_timeout.span,
-                format!("`{}` times out after {}", own.name, own_timeout.value),
-            )
-            .with_label(
-                their_timeout.span,
-                format!("`{}` may take {}", theirs.name, their_timeout.value),
-            )
-            .with_help(format!(
-                "when the caller gives up first, the work downstream goes on for nothing and a \
+            &Item::Actor(&actor.name),
+            || {
+                Diagnostic::warning(
+                    TIMEOUT_CASCADE.code,
+                    format!(
+                        "callers of `{}.{}` give up after {}, but it may wait {} on `{}.{}`",
+                        actor.name,
+                        own.name,
+                        own_timeout.value,
+                        their_timeout.value,
+                        callee.name,
+                        theirs.name
+                    ),
+                )
+                .with_label(
+                    dep.span,
+                    format!("`{}` calls `{}`", actor.name, callee.name),
+                )
+                .with_label(
+                    own_timeout.span,
+                    format!("`{}` times out after {}", own.name, own_timeout.value),
+                )
+                .with_label(
+                    their_timeout.span,
+                    format!("`{}` may take {}", theirs.name, their_timeout.value),
+                )
+                .with_help(format!(
+                    "when the caller gives up first, the work downstream goes on for nothing and a \
                  late reply is dropped: give `{}` a longer timeout than `{}`, or shorten `{}`",
-                own.name, theirs.name, theirs.name
-            )),
+                    own.name, theirs.name, theirs.name
+                ))
+            },
         );
     }
 }
@@ -116,8 +118,9 @@ fn long(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
             sink.lint(
                 &LONG_CALL_TIMEOUT,
                 &actor.allows,
-                &format!("actor `{}`", actor.name),
-                Diagnostic::warning(
+                &Item::Actor(&actor.name),
+                || {
+                    Diagnostic::warning(
                     LONG_CALL_TIMEOUT.code,
                     format!(
                         "`{}.{}` may take {} but is handled inside the actor",
@@ -130,7 +133,8 @@ fn long(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
                     "while a handler works, every other message waits: declare `deferred {}` in \
                      `{}` so the reply comes from a supervised task",
                     m.name, actor.name
-                )),
+                ))
+                },
             );
         }
     }
