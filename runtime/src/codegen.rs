@@ -26,7 +26,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::actor::Actor;
 use crate::cell::ActorCell;
 use crate::exit::ExitReason;
-use crate::handle::{ActorRef, CallError};
+use crate::call::CallError;
+use crate::handle::ActorRef;
 use crate::registry::{Keys, Registry, Via};
 use crate::reply::ReplyTo;
 use crate::supervisor::{

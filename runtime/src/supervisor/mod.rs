@@ -74,7 +74,8 @@ use parking_lot::Mutex;
 use crate::actor::Actor;
 use crate::cell::ActorCell;
 use crate::exit::{ExitReason, ShutdownMode};
-use crate::handle::{ActorRef, CallError};
+use crate::call::CallError;
+use crate::handle::ActorRef;
 use crate::spawn::Spawn;
 
 pub use dynamic::{DynamicSupervisor, DynamicSupervisorRef, DynamicSupervisorSpec};
