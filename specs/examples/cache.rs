@@ -5,7 +5,17 @@
 
 use std::time::{Duration, Instant};
 
-use arbor_specs::cache::{self, Counts, Database};
+use arbor::CallError;
+use arbor_specs::cache::{self, Bytes, Counts, Database};
+
+/// A reply as text.
+fn show(r: Result<Option<Bytes>, CallError>) -> String {
+    match r {
+        Ok(Some(v)) => format!("{:?}", String::from_utf8_lossy(&v)),
+        Ok(None) => "not found".to_owned(),
+        Err(e) => format!("error: {e}"),
+    }
+}
 
 #[tokio::main]
 async fn main() {
@@ -21,9 +31,9 @@ async fn main() {
     let cache = app.cache();
 
     let t = Instant::now();
-    println!("get answer (miss): {:?} in {:?}", cache.get("answer".into()).await, t.elapsed());
+    println!("get answer (miss): {} in {:?}", show(cache.get("answer".into()).await), t.elapsed());
     let t = Instant::now();
-    println!("get answer (hit):  {:?} in {:?}", cache.get("answer".into()).await, t.elapsed());
+    println!("get answer (hit):  {} in {:?}", show(cache.get("answer".into()).await), t.elapsed());
 
     // A slow miss does not block hits: both run at once.
     let slow = cache.clone();
@@ -32,8 +42,14 @@ async fn main() {
         let r = cache.get("answer".into()).await;
         (r, t.elapsed())
     });
-    println!("slow miss {:?} in {:?}; meanwhile a hit {:?} in {:?}", miss, t.elapsed(), hit.0, hit.1);
-    println!("get missing: {:?}", cache.get("nothing".into()).await);
+    println!(
+        "slow miss {} in {:?}; meanwhile a hit {} in {:?}",
+        show(miss),
+        t.elapsed(),
+        show(hit.0),
+        hit.1
+    );
+    println!("get missing: {}", show(cache.get("nothing".into()).await));
     println!("(hits, misses) = {:?}; queries reaching the database: {}", counts.get(), db.queries());
     println!("\n{}", app.snapshot().await);
     app.shutdown().await;

@@ -7,9 +7,8 @@
 //!     pub enum Cast { Post { user, text }, … }
 //!     pub enum Info { … }
 //!     pub trait Handler<C> { fn join(&mut self, user, ctx: &mut C) -> impl Future<…> + Send; … }
-//!     pub struct Client<A>;                   // calls and casts
+//!     pub struct Client<A>;                   // calls (and the casts, through Deref<Target = Caster>)
 //!     pub struct Caster<A>;                   // casts only (a cast-only dependency)
-//!     pub struct Timed<'a, A>;                // client.with_timeout(d): calls with another timeout
 //! }
 //! ```
 
@@ -88,21 +87,9 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
 
     let client_calls = calls.iter().map(|m| client_call(m));
     let client_casts: Vec<TokenStream> = casts.iter().map(|m| client_cast(m)).collect();
-    let timed_calls = calls.iter().map(|m| timed_call(m));
 
     let client_name = format!("{name}::Client");
     let caster_name = format!("{name}::Caster");
-    let timed_impl = (!calls.is_empty()).then(|| {
-        quote! {
-            impl<A: ::arbor::Actor> Timed<'_, A>
-            where
-                A::Call: ::std::convert::From<Call>,
-                A::Cast: ::std::convert::From<Cast>,
-            {
-                #(#timed_calls)*
-            }
-        }
-    });
     let module_doc = doc(&format!(
         "Protocol `{name}`: its messages, the handler trait its actors implement, and typed clients."
     ));
@@ -124,71 +111,75 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
                 #(#handler_methods)*
             }
 
-            /// A typed client of an actor `A` serving this protocol: one method per call and
-            /// cast. Calls wait for their protocol timeout by default
-            /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
-            /// that is not running fails at once with its error, it never panics.
+            /// A typed client of an actor `A` serving this protocol: one method per call, and
+            /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
+            /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
+            /// to an actor that is not running fails at once with its error, it never panics.
             pub struct Client<A: ::arbor::Actor> {
-                target: ::arbor::codegen::Target<A>,
+                caster: Caster<A>,
+                timeout: ::std::option::Option<::std::time::Duration>,
             }
 
             impl<A: ::arbor::Actor> Client<A> {
                 /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
                 pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<A>>) -> Self {
-                    Client { target: target.into() }
+                    Client { caster: Caster::new(target), timeout: ::std::option::Option::None }
                 }
 
-                /// Where the client sends.
-                pub fn target(&self) -> &::arbor::codegen::Target<A> {
-                    &self.target
+                /// The same client, its calls waiting at most `timeout` instead of the protocol's.
+                pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
+                    Client {
+                        caster: self.caster.clone(),
+                        timeout: ::std::option::Option::Some(timeout),
+                    }
                 }
 
-                /// The calls of this client with `timeout` instead of the protocol's.
-                pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
-                    Timed { client: self, timeout }
+                /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
+                pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
+                    self.timeout
                 }
             }
 
             impl<A: ::arbor::Actor> Client<A>
             where
                 A::Call: ::std::convert::From<Call>,
-                A::Cast: ::std::convert::From<Cast>,
             {
                 #(#client_calls)*
-                #(#client_casts)*
+            }
+
+            impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
+                type Target = Caster<A>;
+                fn deref(&self) -> &Caster<A> {
+                    &self.caster
+                }
             }
 
             impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
                 fn clone(&self) -> Self {
-                    Client { target: self.target.clone() }
+                    Client { caster: self.caster.clone(), timeout: self.timeout }
                 }
             }
 
             impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.debug_struct(#client_name).field("target", &self.target).finish()
+                    f.debug_struct(#client_name)
+                        .field("target", &self.caster.target)
+                        .field("timeout", &self.timeout)
+                        .finish()
                 }
             }
 
             impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client<A> {
                 fn from(target: ::arbor::codegen::Target<A>) -> Self {
-                    Client { target }
+                    Client::new(target)
                 }
             }
 
             impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
                 fn from(actor: ::arbor::ActorRef<A>) -> Self {
-                    Client { target: ::arbor::codegen::Target::Fixed(actor) }
+                    Client::new(actor)
                 }
             }
-
-            /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
-            pub struct Timed<'a, A: ::arbor::Actor> {
-                client: &'a Client<A>,
-                timeout: ::std::time::Duration,
-            }
-
-            #timed_impl
 
             /// A cast-only client of an actor `A` serving this protocol: what an actor that only
             /// `casts` to `A` gets.
@@ -241,7 +232,7 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
 
             impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
                 fn from(client: Client<A>) -> Self {
-                    Caster { target: client.target }
+                    client.caster
                 }
             }
         }
@@ -392,7 +383,7 @@ fn client_call(m: &Message) -> TokenStream {
     let c = timeout_const(m);
     let msg = construct(m, "Call", &names, true);
     let docs = doc(&format!(
-        "Calls `{}` and waits for the reply at most [`{c}`].",
+        "Calls `{}` and waits for the reply at most [`{c}`] (or the client's timeout).",
         signature(m)
     ));
     quote! {
@@ -400,28 +391,10 @@ fn client_call(m: &Message) -> TokenStream {
         pub async fn #method(&self, #(#decls),*)
             -> ::std::result::Result<#reply, ::arbor::CallError>
         {
-            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
+            let actor = self.caster.target.resolve().map_err(::arbor::CallError::Exited)?;
+            let timeout = self.timeout.unwrap_or(#c);
             actor
-                .call_timeout(#c, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
-                .await
-        }
-    }
-}
-
-fn timed_call(m: &Message) -> TokenStream {
-    let method = snake_ident(m.name.as_str());
-    let (decls, names) = params(m);
-    let reply = reply_type(m);
-    let msg = construct(m, "Call", &names, true);
-    let docs = doc(&format!("Calls `{}` with this timeout.", signature(m)));
-    quote! {
-        #docs
-        pub async fn #method(&self, #(#decls),*)
-            -> ::std::result::Result<#reply, ::arbor::CallError>
-        {
-            let actor = self.client.target.resolve().map_err(::arbor::CallError::Exited)?;
-            actor
-                .call_timeout(self.timeout, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
+                .call_timeout(timeout, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
                 .await
         }
     }

@@ -399,7 +399,7 @@ pub(crate) fn static_supervisor(
                     .intensity(#max_restarts, ::std::time::Duration::from_secs(#max_seconds))
                     .auto_shutdown(#auto)
                     .name(#name)
-                    #(.child(#children))*
+                    .children([#(#children),*])
             }
 
             #root_items

@@ -13,16 +13,14 @@ use crate::model::{Actor, Ident, RustType};
 use crate::source::Span;
 
 /// Names the protocol modules define.
-const PROTOCOL_ITEMS: &[&str] = &[
-    "Call", "Cast", "Info", "Handler", "Client", "Caster", "Timed",
-];
+const PROTOCOL_ITEMS: &[&str] = &["Call", "Cast", "Info", "Handler", "Client", "Caster"];
 /// Names the actor modules define (besides the actor itself and `…Instances`).
 const ACTOR_ITEMS: &[&str] = &[
     "State", "Args", "Start", "Deps", "Ctx", "Call", "Cast", "Info", "Client", "Caster", "NODE",
     "MAILBOX",
 ];
 /// Methods of the generated clients.
-const CLIENT_METHODS: &[&str] = &["new", "target", "with_timeout"];
+const CLIENT_METHODS: &[&str] = &["new", "target", "with_timeout", "timeout", "deref"];
 /// Methods of the generated contexts.
 const CTX_METHODS: &[&str] = &[
     "myself",

@@ -39,97 +39,89 @@ pub mod ask {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = u32> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call and
-    /// cast. Calls wait for their protocol timeout by default
-    /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
-    /// that is not running fails at once with its error, it never panics.
+    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
+    /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
+    /// to an actor that is not running fails at once with its error, it never panics.
     pub struct Client<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+        caster: Caster<A>,
+        timeout: ::std::option::Option<::std::time::Duration>,
     }
     impl<A: ::arbor::Actor> Client<A> {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
         ) -> Self {
-            Client { target: target.into() }
+            Client {
+                caster: Caster::new(target),
+                timeout: ::std::option::Option::None,
+            }
         }
-        /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
-            &self.target
+        /// The same client, its calls waiting at most `timeout` instead of the protocol's.
+        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: ::std::option::Option::Some(timeout),
+            }
         }
-        /// The calls of this client with `timeout` instead of the protocol's.
-        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
-            Timed { client: self, timeout }
+        /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
+        pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
+            self.timeout
         }
     }
     impl<A: ::arbor::Actor> Client<A>
     where
         A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
     {
-        /// Calls `call ask() -> u32` and waits for the reply at most [`ASK_TIMEOUT`].
+        /// Calls `call ask() -> u32` and waits for the reply at most [`ASK_TIMEOUT`] (or the client's timeout).
         pub async fn ask(&self) -> ::std::result::Result<u32, ::arbor::CallError> {
-            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
+            let actor = self
+                .caster
+                .target
+                .resolve()
+                .map_err(::arbor::CallError::Exited)?;
+            let timeout = self.timeout.unwrap_or(ASK_TIMEOUT);
             actor
                 .call_timeout(
-                    ASK_TIMEOUT,
+                    timeout,
                     move |reply_to| <A::Call as ::std::convert::From<
                         Call,
                     >>::from(Call::Ask { reply_to }),
                 )
                 .await
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
+        type Target = Caster<A>;
+        fn deref(&self) -> &Caster<A> {
+            &self.caster
         }
     }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
         fn clone(&self) -> Self {
             Client {
-                target: self.target.clone(),
+                caster: self.caster.clone(),
+                timeout: self.timeout,
             }
         }
     }
     impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_struct("Ask::Client").field("target", &self.target).finish()
+            f.debug_struct("Ask::Client")
+                .field("target", &self.caster.target)
+                .field("timeout", &self.timeout)
+                .finish()
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
     for Client<A> {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Client { target }
+            Client::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Client {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
-        }
-    }
-    /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
-    pub struct Timed<'a, A: ::arbor::Actor> {
-        client: &'a Client<A>,
-        timeout: ::std::time::Duration,
-    }
-    impl<A: ::arbor::Actor> Timed<'_, A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        /// Calls `call ask() -> u32` with this timeout.
-        pub async fn ask(&self) -> ::std::result::Result<u32, ::arbor::CallError> {
-            let actor = self
-                .client
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
-            actor
-                .call_timeout(
-                    self.timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Ask { reply_to }),
-                )
-                .await
+            Client::new(actor)
         }
     }
     /// A cast-only client of an actor `A` serving this protocol: what an actor that only
@@ -180,7 +172,7 @@ pub mod ask {
     }
     impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
         fn from(client: Client<A>) -> Self {
-            Caster { target: client.target }
+            client.caster
         }
     }
 }
@@ -589,7 +581,7 @@ pub mod root {
             .intensity(3, ::std::time::Duration::from_secs(5))
             .auto_shutdown(::arbor::supervisor::AutoShutdown::Never)
             .name("Root")
-            .child(
+            .children([
                 tree
                     .dir
                     .register(
@@ -614,8 +606,6 @@ pub mod root {
                             .significant(false),
                         "b",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -640,7 +630,7 @@ pub mod root {
                             .significant(false),
                         "a",
                     ),
-            )
+            ])
     }
     /// What a running `Root` tree shares: the directory of its children (by path) and its registries.
     #[derive(Clone, Debug)]

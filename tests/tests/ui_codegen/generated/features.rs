@@ -59,107 +59,89 @@ pub mod counter {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call and
-    /// cast. Calls wait for their protocol timeout by default
-    /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
-    /// that is not running fails at once with its error, it never panics.
+    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
+    /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
+    /// to an actor that is not running fails at once with its error, it never panics.
     pub struct Client<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+        caster: Caster<A>,
+        timeout: ::std::option::Option<::std::time::Duration>,
     }
     impl<A: ::arbor::Actor> Client<A> {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
         ) -> Self {
-            Client { target: target.into() }
+            Client {
+                caster: Caster::new(target),
+                timeout: ::std::option::Option::None,
+            }
         }
-        /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
-            &self.target
+        /// The same client, its calls waiting at most `timeout` instead of the protocol's.
+        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: ::std::option::Option::Some(timeout),
+            }
         }
-        /// The calls of this client with `timeout` instead of the protocol's.
-        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
-            Timed { client: self, timeout }
+        /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
+        pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
+            self.timeout
         }
     }
     impl<A: ::arbor::Actor> Client<A>
     where
         A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
     {
-        /// Calls `call get() -> u64` and waits for the reply at most [`GET_TIMEOUT`].
+        /// Calls `call get() -> u64` and waits for the reply at most [`GET_TIMEOUT`] (or the client's timeout).
         pub async fn get(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
+            let actor = self
+                .caster
+                .target
+                .resolve()
+                .map_err(::arbor::CallError::Exited)?;
+            let timeout = self.timeout.unwrap_or(GET_TIMEOUT);
             actor
                 .call_timeout(
-                    GET_TIMEOUT,
+                    timeout,
                     move |reply_to| <A::Call as ::std::convert::From<
                         Call,
                     >>::from(Call::Get { reply_to }),
                 )
                 .await
         }
-        /// Casts `cast add(n: u64)`: queues it (waiting for room if the actor's mailbox blocks when full).
-        pub async fn add(
-            &self,
-            n: u64,
-        ) -> ::std::result::Result<(), ::arbor::CastError> {
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor
-                .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Add { n }))
-                .await
+    }
+    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
+        type Target = Caster<A>;
+        fn deref(&self) -> &Caster<A> {
+            &self.caster
         }
     }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
         fn clone(&self) -> Self {
             Client {
-                target: self.target.clone(),
+                caster: self.caster.clone(),
+                timeout: self.timeout,
             }
         }
     }
     impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_struct("Counter::Client").field("target", &self.target).finish()
+            f.debug_struct("Counter::Client")
+                .field("target", &self.caster.target)
+                .field("timeout", &self.timeout)
+                .finish()
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
     for Client<A> {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Client { target }
+            Client::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Client {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
-        }
-    }
-    /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
-    pub struct Timed<'a, A: ::arbor::Actor> {
-        client: &'a Client<A>,
-        timeout: ::std::time::Duration,
-    }
-    impl<A: ::arbor::Actor> Timed<'_, A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        /// Calls `call get() -> u64` with this timeout.
-        pub async fn get(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self
-                .client
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
-            actor
-                .call_timeout(
-                    self.timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Get { reply_to }),
-                )
-                .await
+            Client::new(actor)
         }
     }
     /// A cast-only client of an actor `A` serving this protocol: what an actor that only
@@ -221,7 +203,7 @@ pub mod counter {
     }
     impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
         fn from(client: Client<A>) -> Self {
-            Caster { target: client.target }
+            client.caster
         }
     }
 }
@@ -274,107 +256,89 @@ pub mod admin {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call and
-    /// cast. Calls wait for their protocol timeout by default
-    /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
-    /// that is not running fails at once with its error, it never panics.
+    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
+    /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
+    /// to an actor that is not running fails at once with its error, it never panics.
     pub struct Client<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+        caster: Caster<A>,
+        timeout: ::std::option::Option<::std::time::Duration>,
     }
     impl<A: ::arbor::Actor> Client<A> {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
         ) -> Self {
-            Client { target: target.into() }
+            Client {
+                caster: Caster::new(target),
+                timeout: ::std::option::Option::None,
+            }
         }
-        /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
-            &self.target
+        /// The same client, its calls waiting at most `timeout` instead of the protocol's.
+        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: ::std::option::Option::Some(timeout),
+            }
         }
-        /// The calls of this client with `timeout` instead of the protocol's.
-        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
-            Timed { client: self, timeout }
+        /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
+        pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
+            self.timeout
         }
     }
     impl<A: ::arbor::Actor> Client<A>
     where
         A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
     {
-        /// Calls `call reset()` and waits for the reply at most [`RESET_TIMEOUT`].
+        /// Calls `call reset()` and waits for the reply at most [`RESET_TIMEOUT`] (or the client's timeout).
         pub async fn reset(&self) -> ::std::result::Result<(), ::arbor::CallError> {
-            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
+            let actor = self
+                .caster
+                .target
+                .resolve()
+                .map_err(::arbor::CallError::Exited)?;
+            let timeout = self.timeout.unwrap_or(RESET_TIMEOUT);
             actor
                 .call_timeout(
-                    RESET_TIMEOUT,
+                    timeout,
                     move |reply_to| <A::Call as ::std::convert::From<
                         Call,
                     >>::from(Call::Reset { reply_to }),
                 )
                 .await
         }
-        /// Casts `cast note(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
-        pub async fn note(
-            &self,
-            text: String,
-        ) -> ::std::result::Result<(), ::arbor::CastError> {
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor
-                .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Note { text }))
-                .await
+    }
+    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
+        type Target = Caster<A>;
+        fn deref(&self) -> &Caster<A> {
+            &self.caster
         }
     }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
         fn clone(&self) -> Self {
             Client {
-                target: self.target.clone(),
+                caster: self.caster.clone(),
+                timeout: self.timeout,
             }
         }
     }
     impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_struct("Admin::Client").field("target", &self.target).finish()
+            f.debug_struct("Admin::Client")
+                .field("target", &self.caster.target)
+                .field("timeout", &self.timeout)
+                .finish()
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
     for Client<A> {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Client { target }
+            Client::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Client {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
-        }
-    }
-    /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
-    pub struct Timed<'a, A: ::arbor::Actor> {
-        client: &'a Client<A>,
-        timeout: ::std::time::Duration,
-    }
-    impl<A: ::arbor::Actor> Timed<'_, A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        /// Calls `call reset()` with this timeout.
-        pub async fn reset(&self) -> ::std::result::Result<(), ::arbor::CallError> {
-            let actor = self
-                .client
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
-            actor
-                .call_timeout(
-                    self.timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Reset { reply_to }),
-                )
-                .await
+            Client::new(actor)
         }
     }
     /// A cast-only client of an actor `A` serving this protocol: what an actor that only
@@ -436,7 +400,7 @@ pub mod admin {
     }
     impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
         fn from(client: Client<A>) -> Self {
-            Caster { target: client.target }
+            client.caster
         }
     }
 }
@@ -480,103 +444,92 @@ pub mod work {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = u64> + ::std::marker::Send + 'static;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call and
-    /// cast. Calls wait for their protocol timeout by default
-    /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
-    /// that is not running fails at once with its error, it never panics.
+    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
+    /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
+    /// to an actor that is not running fails at once with its error, it never panics.
     pub struct Client<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+        caster: Caster<A>,
+        timeout: ::std::option::Option<::std::time::Duration>,
     }
     impl<A: ::arbor::Actor> Client<A> {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
         ) -> Self {
-            Client { target: target.into() }
+            Client {
+                caster: Caster::new(target),
+                timeout: ::std::option::Option::None,
+            }
         }
-        /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
-            &self.target
+        /// The same client, its calls waiting at most `timeout` instead of the protocol's.
+        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: ::std::option::Option::Some(timeout),
+            }
         }
-        /// The calls of this client with `timeout` instead of the protocol's.
-        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
-            Timed { client: self, timeout }
+        /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
+        pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
+            self.timeout
         }
     }
     impl<A: ::arbor::Actor> Client<A>
     where
         A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
     {
-        /// Calls `call run(input: u64) -> u64` and waits for the reply at most [`RUN_TIMEOUT`].
-        pub async fn run(
-            &self,
-            input: u64,
-        ) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
-            actor
-                .call_timeout(
-                    RUN_TIMEOUT,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Run { input, reply_to }),
-                )
-                .await
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
-        fn clone(&self) -> Self {
-            Client {
-                target: self.target.clone(),
-            }
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_struct("Work::Client").field("target", &self.target).finish()
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Client { target }
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Client {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
-        }
-    }
-    /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
-    pub struct Timed<'a, A: ::arbor::Actor> {
-        client: &'a Client<A>,
-        timeout: ::std::time::Duration,
-    }
-    impl<A: ::arbor::Actor> Timed<'_, A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        /// Calls `call run(input: u64) -> u64` with this timeout.
+        /// Calls `call run(input: u64) -> u64` and waits for the reply at most [`RUN_TIMEOUT`] (or the client's timeout).
         pub async fn run(
             &self,
             input: u64,
         ) -> ::std::result::Result<u64, ::arbor::CallError> {
             let actor = self
-                .client
+                .caster
                 .target
                 .resolve()
                 .map_err(::arbor::CallError::Exited)?;
+            let timeout = self.timeout.unwrap_or(RUN_TIMEOUT);
             actor
                 .call_timeout(
-                    self.timeout,
+                    timeout,
                     move |reply_to| <A::Call as ::std::convert::From<
                         Call,
                     >>::from(Call::Run { input, reply_to }),
                 )
                 .await
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
+        type Target = Caster<A>;
+        fn deref(&self) -> &Caster<A> {
+            &self.caster
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+        fn clone(&self) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: self.timeout,
+            }
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Work::Client")
+                .field("target", &self.caster.target)
+                .field("timeout", &self.timeout)
+                .finish()
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
+    for Client<A> {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Client::new(target)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Client::new(actor)
         }
     }
     /// A cast-only client of an actor `A` serving this protocol: what an actor that only
@@ -627,7 +580,7 @@ pub mod work {
     }
     impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
         fn from(client: Client<A>) -> Self {
-            Caster { target: client.target }
+            client.caster
         }
     }
 }
@@ -1451,7 +1404,7 @@ pub mod left {
             .intensity(3, ::std::time::Duration::from_secs(5))
             .auto_shutdown(::arbor::supervisor::AutoShutdown::Never)
             .name("Left")
-            .child(
+            .children([
                 tree
                     .dir
                     .register(
@@ -1466,8 +1419,6 @@ pub mod left {
                             .significant(false),
                         "Jobs",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -1488,8 +1439,6 @@ pub mod left {
                             .significant(false),
                         "multi",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -1499,8 +1448,6 @@ pub mod left {
                             .significant(false),
                         "Workers",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -1513,7 +1460,7 @@ pub mod left {
                             .significant(false),
                         "Inner",
                     ),
-            )
+            ])
     }
     /// What a running `Left` tree shares: the directory of its children (by path) and its registries.
     #[derive(Clone, Debug)]
@@ -1628,7 +1575,7 @@ pub mod inner {
             .intensity(3, ::std::time::Duration::from_secs(5))
             .auto_shutdown(::arbor::supervisor::AutoShutdown::Never)
             .name("Inner")
-            .child(
+            .children([
                 tree
                     .dir
                     .register(
@@ -1653,8 +1600,6 @@ pub mod inner {
                             .significant(false),
                         "Inner/w1",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -1679,7 +1624,7 @@ pub mod inner {
                             .significant(false),
                         "Inner/w2",
                     ),
-            )
+            ])
     }
     /// The handle of a running `Inner`: typed access to its named children.
     #[derive(Clone, Debug)]
@@ -1744,7 +1689,7 @@ pub mod right {
             .intensity(3, ::std::time::Duration::from_secs(5))
             .auto_shutdown(::arbor::supervisor::AutoShutdown::Never)
             .name("Right")
-            .child(
+            .children([
                 tree
                     .dir
                     .register(
@@ -1769,8 +1714,6 @@ pub mod right {
                             .significant(false),
                         "idle",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -1795,7 +1738,7 @@ pub mod right {
                             .significant(false),
                         "multi2",
                     ),
-            )
+            ])
     }
     /// What a running `Right` tree shares: the directory of its children (by path) and its registries.
     #[derive(Clone, Debug)]

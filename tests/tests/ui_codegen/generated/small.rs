@@ -42,103 +42,92 @@ pub mod ping {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = u32> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call and
-    /// cast. Calls wait for their protocol timeout by default
-    /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
-    /// that is not running fails at once with its error, it never panics.
+    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
+    /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
+    /// to an actor that is not running fails at once with its error, it never panics.
     pub struct Client<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+        caster: Caster<A>,
+        timeout: ::std::option::Option<::std::time::Duration>,
     }
     impl<A: ::arbor::Actor> Client<A> {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
         ) -> Self {
-            Client { target: target.into() }
+            Client {
+                caster: Caster::new(target),
+                timeout: ::std::option::Option::None,
+            }
         }
-        /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
-            &self.target
+        /// The same client, its calls waiting at most `timeout` instead of the protocol's.
+        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: ::std::option::Option::Some(timeout),
+            }
         }
-        /// The calls of this client with `timeout` instead of the protocol's.
-        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
-            Timed { client: self, timeout }
+        /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
+        pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
+            self.timeout
         }
     }
     impl<A: ::arbor::Actor> Client<A>
     where
         A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
     {
-        /// Calls `call ping(n: u32) -> u32` and waits for the reply at most [`PING_TIMEOUT`].
-        pub async fn ping(
-            &self,
-            n: u32,
-        ) -> ::std::result::Result<u32, ::arbor::CallError> {
-            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
-            actor
-                .call_timeout(
-                    PING_TIMEOUT,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Ping { n, reply_to }),
-                )
-                .await
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
-        fn clone(&self) -> Self {
-            Client {
-                target: self.target.clone(),
-            }
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_struct("Ping::Client").field("target", &self.target).finish()
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Client { target }
-        }
-    }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Client {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
-        }
-    }
-    /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
-    pub struct Timed<'a, A: ::arbor::Actor> {
-        client: &'a Client<A>,
-        timeout: ::std::time::Duration,
-    }
-    impl<A: ::arbor::Actor> Timed<'_, A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        /// Calls `call ping(n: u32) -> u32` with this timeout.
+        /// Calls `call ping(n: u32) -> u32` and waits for the reply at most [`PING_TIMEOUT`] (or the client's timeout).
         pub async fn ping(
             &self,
             n: u32,
         ) -> ::std::result::Result<u32, ::arbor::CallError> {
             let actor = self
-                .client
+                .caster
                 .target
                 .resolve()
                 .map_err(::arbor::CallError::Exited)?;
+            let timeout = self.timeout.unwrap_or(PING_TIMEOUT);
             actor
                 .call_timeout(
-                    self.timeout,
+                    timeout,
                     move |reply_to| <A::Call as ::std::convert::From<
                         Call,
                     >>::from(Call::Ping { n, reply_to }),
                 )
                 .await
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
+        type Target = Caster<A>;
+        fn deref(&self) -> &Caster<A> {
+            &self.caster
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+        fn clone(&self) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: self.timeout,
+            }
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Ping::Client")
+                .field("target", &self.caster.target)
+                .field("timeout", &self.timeout)
+                .finish()
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
+    for Client<A> {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Client::new(target)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Client::new(actor)
         }
     }
     /// A cast-only client of an actor `A` serving this protocol: what an actor that only
@@ -189,7 +178,7 @@ pub mod ping {
     }
     impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
         fn from(client: Client<A>) -> Self {
-            Caster { target: client.target }
+            client.caster
         }
     }
 }
@@ -242,107 +231,89 @@ pub mod log {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call and
-    /// cast. Calls wait for their protocol timeout by default
-    /// ([`with_timeout`](Client::with_timeout) overrides it); a call or cast to an actor
-    /// that is not running fails at once with its error, it never panics.
+    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
+    /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
+    /// to an actor that is not running fails at once with its error, it never panics.
     pub struct Client<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+        caster: Caster<A>,
+        timeout: ::std::option::Option<::std::time::Duration>,
     }
     impl<A: ::arbor::Actor> Client<A> {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
         ) -> Self {
-            Client { target: target.into() }
+            Client {
+                caster: Caster::new(target),
+                timeout: ::std::option::Option::None,
+            }
         }
-        /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
-            &self.target
+        /// The same client, its calls waiting at most `timeout` instead of the protocol's.
+        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
+            Client {
+                caster: self.caster.clone(),
+                timeout: ::std::option::Option::Some(timeout),
+            }
         }
-        /// The calls of this client with `timeout` instead of the protocol's.
-        pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Timed<'_, A> {
-            Timed { client: self, timeout }
+        /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
+        pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
+            self.timeout
         }
     }
     impl<A: ::arbor::Actor> Client<A>
     where
         A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
     {
-        /// Calls `call total() -> u64` and waits for the reply at most [`TOTAL_TIMEOUT`].
+        /// Calls `call total() -> u64` and waits for the reply at most [`TOTAL_TIMEOUT`] (or the client's timeout).
         pub async fn total(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self.target.resolve().map_err(::arbor::CallError::Exited)?;
+            let actor = self
+                .caster
+                .target
+                .resolve()
+                .map_err(::arbor::CallError::Exited)?;
+            let timeout = self.timeout.unwrap_or(TOTAL_TIMEOUT);
             actor
                 .call_timeout(
-                    TOTAL_TIMEOUT,
+                    timeout,
                     move |reply_to| <A::Call as ::std::convert::From<
                         Call,
                     >>::from(Call::Total { reply_to }),
                 )
                 .await
         }
-        /// Casts `cast line(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
-        pub async fn line(
-            &self,
-            text: String,
-        ) -> ::std::result::Result<(), ::arbor::CastError> {
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor
-                .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Line { text }))
-                .await
+    }
+    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
+        type Target = Caster<A>;
+        fn deref(&self) -> &Caster<A> {
+            &self.caster
         }
     }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
         fn clone(&self) -> Self {
             Client {
-                target: self.target.clone(),
+                caster: self.caster.clone(),
+                timeout: self.timeout,
             }
         }
     }
     impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_struct("Log::Client").field("target", &self.target).finish()
+            f.debug_struct("Log::Client")
+                .field("target", &self.caster.target)
+                .field("timeout", &self.timeout)
+                .finish()
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
     for Client<A> {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Client { target }
+            Client::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Client {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
-        }
-    }
-    /// The calls of a [`Client`] with another timeout (from [`Client::with_timeout`]).
-    pub struct Timed<'a, A: ::arbor::Actor> {
-        client: &'a Client<A>,
-        timeout: ::std::time::Duration,
-    }
-    impl<A: ::arbor::Actor> Timed<'_, A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        /// Calls `call total() -> u64` with this timeout.
-        pub async fn total(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self
-                .client
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
-            actor
-                .call_timeout(
-                    self.timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Total { reply_to }),
-                )
-                .await
+            Client::new(actor)
         }
     }
     /// A cast-only client of an actor `A` serving this protocol: what an actor that only
@@ -404,7 +375,7 @@ pub mod log {
     }
     impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
         fn from(client: Client<A>) -> Self {
-            Caster { target: client.target }
+            client.caster
         }
     }
 }
@@ -1006,7 +977,7 @@ pub mod root {
             .intensity(3, ::std::time::Duration::from_secs(5))
             .auto_shutdown(::arbor::supervisor::AutoShutdown::Never)
             .name("Root")
-            .child(
+            .children([
                 tree
                     .dir
                     .register(
@@ -1031,8 +1002,6 @@ pub mod root {
                             .significant(false),
                         "logger",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -1057,8 +1026,6 @@ pub mod root {
                             .significant(false),
                         "pinger",
                     ),
-            )
-            .child(
                 tree
                     .dir
                     .register(
@@ -1083,7 +1050,7 @@ pub mod root {
                             .significant(false),
                         "other",
                     ),
-            )
+            ])
     }
     /// What a running `Root` tree shares: the directory of its children (by path) and its registries.
     #[derive(Clone, Debug)]
