@@ -68,7 +68,10 @@ pub fn handlers(_args: TokenStream, input: TokenStream) -> TokenStream {
 
 fn outside(input: TokenStream, what: &str) -> TokenStream {
     let parsed = syn::parse::<syn::DeriveInput>(input.clone());
-    if parsed.as_ref().is_ok_and(|d| d.attrs.iter().any(|a| a.path().is_ident("arbor_in_system"))) {
+    if parsed
+        .as_ref()
+        .is_ok_and(|d| d.attrs.iter().any(|a| a.path().is_ident("arbor_in_system")))
+    {
         return TokenStream::new();
     }
     let span = parsed

@@ -6,9 +6,9 @@ use std::num::NonZeroUsize;
 
 use arbor_codegen::emit::names::snake_ident;
 use arbor_codegen::model::{
-    self as m, Actor, Arg, AutoShutdown, Child, ChildKind, Dependency, During, Intensity,
-    Mailbox, MailboxKind, Message, MessageKind, Overflow, Protocol, Restart, RustType, Shutdown,
-    Spanned, Strategy, Supervisor, Timeout,
+    self as m, Actor, Arg, AutoShutdown, Child, ChildKind, Dependency, During, Intensity, Mailbox,
+    MailboxKind, Message, MessageKind, Overflow, Protocol, Restart, RustType, Shutdown, Spanned,
+    Strategy, Supervisor, Timeout,
 };
 use arbor_codegen::{SourceId, Span, Spec};
 use proc_macro2::TokenStream;
@@ -46,7 +46,10 @@ pub struct Parsed {
 
 pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
     if !args.is_empty() {
-        return Err(syn::Error::new_spanned(args, "`#[system]` takes no options"));
+        return Err(syn::Error::new_spanned(
+            args,
+            "`#[system]` takes no options",
+        ));
     }
     let module: syn::ItemMod = syn::parse2(input)?;
     let Some((_, items)) = module.content.clone() else {
@@ -168,7 +171,10 @@ pub fn parse_items(items: Vec<syn::Item>, spans: &mut Spans) -> darling::Result<
     }
 
     // Supervisors: nested ones are those named as a field of another.
-    let sup_names: Vec<String> = sup_structs.iter().map(|(s, _, _)| s.ident.to_string()).collect();
+    let sup_names: Vec<String> = sup_structs
+        .iter()
+        .map(|(s, _, _)| s.ident.to_string())
+        .collect();
     let mut built: HashMap<String, Supervisor> = HashMap::new();
     let mut nested: Vec<String> = Vec::new();
     // Build children-first: iterate until all are built (nesting is acyclic in a valid system).
@@ -188,14 +194,23 @@ pub fn parse_items(items: Vec<syn::Item>, spans: &mut Spans) -> darling::Result<
                 continue;
             }
             progress = true;
-            if let Some(sup) = errors.handle(build_supervisor(&s, opts, &children, &built, &mut nested, spans)) {
+            if let Some(sup) = errors.handle(build_supervisor(
+                &s,
+                opts,
+                &children,
+                &built,
+                &mut nested,
+                spans,
+            )) {
                 built.insert(s.ident.to_string(), sup);
             }
         }
         pending = rest;
     }
     for (s, _, _) in &pending {
-        errors.push(darling::Error::custom("supervisors nest each other in a cycle").with_span(&s.ident));
+        errors.push(
+            darling::Error::custom("supervisors nest each other in a cycle").with_span(&s.ident),
+        );
     }
     for n in &sup_names {
         if !nested.contains(n)
@@ -215,8 +230,13 @@ pub fn parse_items(items: Vec<syn::Item>, spans: &mut Spans) -> darling::Result<
 fn has_derive(attrs: &[syn::Attribute], name: &str) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("derive")
-            && a.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-                .is_ok_and(|ps| ps.iter().any(|p| p.segments.last().is_some_and(|s| s.ident == name)))
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|ps| {
+                ps.iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
     })
 }
 
@@ -251,7 +271,11 @@ fn model_ident(i: &syn::Ident, spans: &mut Spans) -> darling::Result<m::Ident> {
     m::Ident::from_syn(i, sp).map_err(|e| darling::Error::custom(e.message).with_span(i))
 }
 
-fn name_ident(text: &str, at: &impl syn::spanned::Spanned, spans: &mut Spans) -> darling::Result<m::Ident> {
+fn name_ident(
+    text: &str,
+    at: &impl syn::spanned::Spanned,
+    spans: &mut Spans,
+) -> darling::Result<m::Ident> {
     let sp = spans.at(at);
     m::Ident::parse(text, sp).map_err(|e| darling::Error::custom(e.message).with_span(&at.span()))
 }
@@ -280,13 +304,17 @@ fn build_actor(s: &syn::ItemStruct, o: ActorOpts, spans: &mut Spans) -> darling:
     };
     let name = errors.handle(name);
     if !s.generics.params.is_empty() {
-        errors.push(darling::Error::custom("an actor's state cannot be generic").with_span(&s.generics));
+        errors.push(
+            darling::Error::custom("an actor's state cannot be generic").with_span(&s.generics),
+        );
     }
     let mailbox = match (&o.mailbox, o.unbounded.is_present()) {
         (Some(_), true) => {
             errors.push(
-                darling::Error::custom("a mailbox is either `unbounded` or has a `mailbox(capacity = …)`, not both")
-                    .with_span(&o.unbounded.span()),
+                darling::Error::custom(
+                    "a mailbox is either `unbounded` or has a `mailbox(capacity = …)`, not both",
+                )
+                .with_span(&o.unbounded.span()),
             );
             Mailbox::default_at(span)
         }
@@ -301,7 +329,10 @@ fn build_actor(s: &syn::ItemStruct, o: ActorOpts, spans: &mut Spans) -> darling:
                 Some(c) => match c.base10_parse::<usize>().ok().and_then(NonZeroUsize::new) {
                     Some(n) => Spanned::new(n, spans.at(c)),
                     None => {
-                        errors.push(darling::Error::custom("the capacity must be a positive integer").with_span(c));
+                        errors.push(
+                            darling::Error::custom("the capacity must be a positive integer")
+                                .with_span(c),
+                        );
                         Spanned::new(Mailbox::DEFAULT_CAPACITY, span)
                     }
                 },
@@ -333,18 +364,19 @@ fn build_actor(s: &syn::ItemStruct, o: ActorOpts, spans: &mut Spans) -> darling:
             }
         }
     };
-    let mut deps = |list: &[syn::Path], during: During, errors: &mut darling::error::Accumulator| {
-        list.iter()
-            .filter_map(|p| {
-                let target = errors.handle(path_ident(p, spans))?;
-                Some(Dependency {
-                    target,
-                    during,
-                    span: spans.at(p),
+    let mut deps =
+        |list: &[syn::Path], during: During, errors: &mut darling::error::Accumulator| {
+            list.iter()
+                .filter_map(|p| {
+                    let target = errors.handle(path_ident(p, spans))?;
+                    Some(Dependency {
+                        target,
+                        during,
+                        span: spans.at(p),
+                    })
                 })
-            })
-            .collect::<Vec<_>>()
-    };
+                .collect::<Vec<_>>()
+        };
     let mut calls = deps(&o.calls, During::Run, &mut errors);
     calls.extend(deps(&o.calls_during_init, During::Init, &mut errors));
     let casts = deps(&o.casts, During::Run, &mut errors);
@@ -352,7 +384,8 @@ fn build_actor(s: &syn::ItemStruct, o: ActorOpts, spans: &mut Spans) -> darling:
         let i = &s.ident;
         syn::parse_quote!(#i)
     };
-    let state = RustType::from_syn(ty, span).map_err(|e| darling::Error::custom(e.message).with_span(&s.ident));
+    let state = RustType::from_syn(ty, span)
+        .map_err(|e| darling::Error::custom(e.message).with_span(&s.ident));
     let state = errors.handle(state);
     errors.finish()?;
     Ok(Actor {
@@ -433,7 +466,9 @@ fn build_handlers(
                 syn::ReturnType::Type(_, t) => RustType::from_syn((**t).clone(), spans.at(t))
                     .map_err(|e| darling::Error::custom(e.message).with_span(t)),
             };
-            errors.handle(reply).map(|reply| MessageKind::Call { reply, timeout })
+            errors
+                .handle(reply)
+                .map(|reply| MessageKind::Call { reply, timeout })
         } else if has_attr(&f.attrs, "cast") {
             f.attrs.retain(|a| !a.path().is_ident("cast"));
             check_unit_return(&f, "cast", &mut errors);
@@ -494,7 +529,10 @@ fn build_handlers(
         for a in &rest[..rest.len() - 1] {
             let syn::FnArg::Typed(pt) = a else { continue };
             let syn::Pat::Ident(pi) = &*pt.pat else {
-                errors.push(darling::Error::custom("a handler's argument must be a plain name").with_span(&pt.pat));
+                errors.push(
+                    darling::Error::custom("a handler's argument must be a plain name")
+                        .with_span(&pt.pat),
+                );
                 continue;
             };
             let name = errors.handle(model_ident(&pi.ident, spans));
@@ -575,8 +613,12 @@ fn lit_choice<T: Copy>(l: &syn::LitStr, choices: &[(&str, T)], what: &str) -> da
         .map(|(_, t)| *t)
         .ok_or_else(|| {
             let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-            darling::Error::custom(format!("unknown {what} `{}`: expected one of {}", l.value(), names.join(", ")))
-                .with_span(l)
+            darling::Error::custom(format!(
+                "unknown {what} `{}`: expected one of {}",
+                l.value(),
+                names.join(", ")
+            ))
+            .with_span(l)
         })
 }
 
@@ -599,7 +641,12 @@ fn build_supervisor(
     let name = errors.handle(model_ident(&s.ident, spans));
     let strategy = match &o.strategy {
         None => Spanned::new(Strategy::OneForOne, span),
-        Some(l) => Spanned::new(errors.handle(lit_choice(l, STRATEGIES, "strategy")).unwrap_or(Strategy::OneForOne), spans.at(l)),
+        Some(l) => Spanned::new(
+            errors
+                .handle(lit_choice(l, STRATEGIES, "strategy"))
+                .unwrap_or(Strategy::OneForOne),
+            spans.at(l),
+        ),
     };
     let mut intensity = Intensity::default_at(span);
     if let Some(l) = &o.max_restarts {
@@ -634,10 +681,14 @@ fn build_supervisor(
     let mut kids = Vec::new();
     for (f, c) in children {
         let Some(fname) = &f.ident else {
-            errors.push(darling::Error::custom("a supervisor's children are named fields").with_span(f));
+            errors.push(
+                darling::Error::custom("a supervisor's children are named fields").with_span(f),
+            );
             continue;
         };
-        let Some(id) = errors.handle(model_ident(fname, spans)) else { continue };
+        let Some(id) = errors.handle(model_ident(fname, spans)) else {
+            continue;
+        };
         let fspan = spans.at(fname);
         let tname = type_name(&f.ty);
         let sub = tname.as_ref().and_then(|t| built.get(t));
@@ -653,20 +704,31 @@ fn build_supervisor(
         } else {
             let Some(actor) = errors.handle(match &f.ty {
                 syn::Type::Path(p) => path_ident(&p.path, spans),
-                t => Err(darling::Error::custom("a child's type is an actor or a supervisor of this module").with_span(t)),
+                t => Err(darling::Error::custom(
+                    "a child's type is an actor or a supervisor of this module",
+                )
+                .with_span(t)),
             }) else {
                 continue;
             };
             if c.dynamic.is_present() {
                 let strategy = match &c.strategy {
                     None => Spanned::new(Strategy::OneForOne, fspan),
-                    Some(l) => Spanned::new(errors.handle(lit_choice(l, STRATEGIES, "strategy")).unwrap_or(Strategy::OneForOne), spans.at(l)),
+                    Some(l) => Spanned::new(
+                        errors
+                            .handle(lit_choice(l, STRATEGIES, "strategy"))
+                            .unwrap_or(Strategy::OneForOne),
+                        spans.at(l),
+                    ),
                 };
                 let max_children = c.max_children.as_ref().and_then(|l| {
                     match l.base10_parse::<usize>().ok().and_then(NonZeroUsize::new) {
                         Some(n) => Some(Spanned::new(n, spans.at(l))),
                         None => {
-                            errors.push(darling::Error::custom("max_children must be a positive integer").with_span(l));
+                            errors.push(
+                                darling::Error::custom("max_children must be a positive integer")
+                                    .with_span(l),
+                            );
                             None
                         }
                     }
@@ -714,13 +776,19 @@ fn build_supervisor(
         };
         let shutdown = match &c.shutdown {
             None => Spanned::new(
-                if is_worker { Shutdown::WORKER_DEFAULT } else { Shutdown::SUPERVISOR_DEFAULT },
+                if is_worker {
+                    Shutdown::WORKER_DEFAULT
+                } else {
+                    Shutdown::SUPERVISOR_DEFAULT
+                },
                 fspan,
             ),
             Some(l) => match Shutdown::parse(&l.value().replace('_', "-")) {
                 Ok(v) => Spanned::new(v, spans.at(l)),
                 Err(e) => {
-                    errors.push(darling::Error::custom(format!("bad shutdown: {}", e.message)).with_span(l));
+                    errors.push(
+                        darling::Error::custom(format!("bad shutdown: {}", e.message)).with_span(l),
+                    );
                     Spanned::new(Shutdown::WORKER_DEFAULT, fspan)
                 }
             },

@@ -21,15 +21,19 @@ fn dir() -> PathBuf {
 fn generate(name: &str, edit: impl Fn(String) -> String) -> String {
     let spec = dir().join("specs").join(format!("{name}.kdl"));
     let (model, _) = arbor_codegen::load(&[spec]).expect("the spec loads");
-    let code = arbor_codegen::emit::generate_file(&model, &format!("tests/ui_codegen/specs/{name}.kdl"))
-        .expect("the spec generates");
+    let code =
+        arbor_codegen::emit::generate_file(&model, &format!("tests/ui_codegen/specs/{name}.kdl"))
+            .expect("the spec generates");
     edit(code)
 }
 
 /// The hand edit of `cycle_edited.rs`: B, which A calls, calls A back.
 fn add_cycle(code: String) -> String {
     let from = "        \"B\",\n        &[],";
-    assert!(code.contains(from), "the edit no longer applies: update add_cycle");
+    assert!(
+        code.contains(from),
+        "the edit no longer applies: update add_cycle"
+    );
     code.replace(from, "        \"B\",\n        &[&super::a::NODE],")
 }
 

@@ -46,13 +46,19 @@ mod shop {
     #[handlers(protocol = "Prices")]
     impl StoreState {
         #[init]
-        async fn init(prices: Vec<(String, u64)>, _ctx: &mut store::Ctx) -> Result<Self, ExitReason> {
+        async fn init(
+            prices: Vec<(String, u64)>,
+            _ctx: &mut store::Ctx,
+        ) -> Result<Self, ExitReason> {
             Ok(StoreState { prices })
         }
 
         #[call(timeout = "500ms")]
         async fn price(&mut self, item: String, _ctx: &mut store::Ctx) -> Option<u64> {
-            self.prices.iter().find(|(i, _)| *i == item).map(|(_, p)| *p)
+            self.prices
+                .iter()
+                .find(|(i, _)| *i == item)
+                .map(|(_, p)| *p)
         }
 
         #[cast]

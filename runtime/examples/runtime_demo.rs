@@ -1,7 +1,7 @@
 //! Arbor's runtime in one page: a counter actor answers a call, takes a cast, then crashes;
 //! a watcher actor observes the crash through a monitor.
 //!
-//! Run with `cargo run -p arbor --example demo`.
+//! Run with `cargo run -p arbor --example runtime_demo`.
 
 use std::convert::Infallible;
 
