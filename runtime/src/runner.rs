@@ -154,36 +154,50 @@ fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> Option<Bo
     (!span.is_none()).then(|| Box::new(span))
 }
 
-/// Drives one callback to completion, polled in place (callback futures can be large: moving
-/// them into wrapper futures costs more than the rest of a message's handling). Each poll runs
-/// inside the tracing span, with this actor as the thread's current actor (for caller chains),
-/// and with panics caught: a panic becomes the exit reason.
-fn drive<'a, F: Future>(
-    mut callback: Pin<&'a mut F>,
-    span: Option<Box<tracing::Span>>,
-    id: ActorId,
-    chain: &'a mut CallChain,
-) -> impl Future<Output = Result<F::Output, ExitReason>> + 'a {
-    poll_fn(move |cx| {
-        let _entered = span.as_deref().map(tracing::Span::enter);
-        with_current(id, chain, || {
+pin_project_lite::pin_project! {
+    /// Drives one callback to completion. Each poll runs inside the callback's tracing span,
+    /// with this actor as the thread's current actor (for caller chains), and with panics
+    /// caught: a panic becomes the exit reason. The callback is built straight into it, and
+    /// polled there.
+    struct Drive<'a, F> {
+        #[pin]
+        callback: F,
+        span: Option<Box<tracing::Span>>,
+        id: ActorId,
+        chain: &'a mut CallChain,
+    }
+}
+
+impl<F: Future> Future for Drive<'_, F> {
+    type Output = Result<F::Output, ExitReason>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        let mut callback = this.callback;
+        with_current(*this.id, this.chain, || {
             match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
                 Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
                 Ok(Poll::Pending) => Poll::Pending,
                 Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
             }
         })
-    })
+    }
 }
 
-/// Runs one callback through [`drive`], keeping its span and future in a scope of their own
+/// Runs one callback through [`Drive`], keeping its span and future in a scope of their own
 /// (a smaller actor task: nothing of it stays alive across the loop's other awaits).
 macro_rules! callback {
     ($core:expr, $kind:expr, $chain:expr, $future:expr) => {{
         let core: &Core = $core;
         let (span, id) = (actor_span(core, $kind, &$chain), core.id);
-        let future = pin!($future);
-        drive(future, span, id, &mut $chain).await
+        Drive {
+            callback: $future,
+            span,
+            id,
+            chain: &mut $chain,
+        }
+        .await
     }};
 }
 
@@ -245,78 +259,54 @@ where
     // The callers of the call being handled; empty for every other callback.
     let mut chain = CallChain::empty();
     let (reason, run_terminate) = loop {
-        if let Some(reason) = ctx.stop.take() {
+        if let Some(reason) = ctx.take_stop() {
             break (reason, true);
         }
         let mut timed_out = false;
         let shared = &*ctx.myself.shared;
-        let handled = if let Some(work) = next.take() {
-            let (state, ctx, chain) = (&mut state, &mut ctx, &mut chain);
-            Box::pin(async move {
-                let shared = ctx.myself.shared.clone();
-                callback!(
-                    &shared.core,
-                    "continue",
-                    *chain,
-                    state.handle_continue(work, ctx)
-                )
-            })
-            .await
-        } else if let Some(signal) = shared.core.pop_signal() {
-            match Box::pin(handle_signal(signal, &mut state, &mut ctx)).await {
+        // Each event is taken out of its queue only once it is known to be there, into a
+        // local that is consumed before the callback is awaited: a scrutinee's temporary (as
+        // in `if let Some(msg) = pop()`) would stay in the task across the await.
+        let handled = match next_event(&next, shared) {
+            Event::Continue => {
+                let work = next.take();
+                Box::pin(continue_callback(work, &mut state, &mut ctx, &mut chain)).await
+            }
+            Event::Signal => match Box::pin(handle_signal(&mut state, &mut ctx)).await {
                 SignalOutcome::Handled(handled) => handled,
                 SignalOutcome::Ignored => continue,
                 SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
+            },
+            Event::Message => {
+                let Some(msg) = shared.mailbox.pop() else {
+                    continue;
+                };
+                let handled = message_callback(msg, &mut state, &mut ctx, &mut chain).await;
+                chain = CallChain::empty();
+                handled
             }
-        } else if let Some(msg) = shared.mailbox.pop() {
-            let core = &shared.core;
-            match msg {
-                Envelope::Call(msg, callers) => {
-                    chain = callers;
-                    let handled = callback!(core, "call", chain, state.handle_call(msg, &mut ctx));
-                    chain = CallChain::empty();
-                    handled
-                }
-                Envelope::Cast(msg) => {
-                    callback!(core, "cast", chain, state.handle_cast(msg, &mut ctx))
-                }
-                Envelope::Info(msg) => {
-                    callback!(core, "info", chain, state.handle_info(msg, &mut ctx))
-                }
-            }
-        } else {
-            match ctx.idle_timeout {
-                Some(limit) if ctx.idle_armed => {
+            Event::Idle => match ctx.armed_idle_timeout() {
+                Some(limit) => {
                     // Boxed: most actors have no idle timeout, and a timer would double the
                     // size of every actor's task.
                     match Box::pin(idle_or_timeout(shared, limit)).await {
                         Idle::Work => continue,
                         Idle::TimedOut => {
-                            ctx.idle_armed = false;
+                            ctx.arm_idle_timeout(false);
                             timed_out = true;
-                            let (state, ctx, chain) = (&mut state, &mut ctx, &mut chain);
-                            Box::pin(async move {
-                                let shared = ctx.myself.shared.clone();
-                                callback!(
-                                    &shared.core,
-                                    "timeout",
-                                    *chain,
-                                    state.handle_timeout(ctx)
-                                )
-                            })
-                            .await
+                            Box::pin(timeout_callback(&mut state, &mut ctx, &mut chain)).await
                         }
                     }
                 }
-                _ => {
+                None => {
                     // The task's waker is registered by `ActorTask`.
                     poll_fn(|_| has_work(shared)).await;
                     continue;
                 }
-            }
+            },
         };
         if !timed_out {
-            ctx.idle_armed = true;
+            ctx.arm_idle_timeout(true);
         }
         match handled {
             Ok(Handled::Continue) => {}
@@ -349,6 +339,125 @@ where
         reason,
         state: Some(state),
         start_failure: None,
+    }
+}
+
+/// What the loop does next, in priority order. Only the kind: the event itself is taken out
+/// of its queue by the branch that handles it.
+enum Event {
+    Continue,
+    Signal,
+    Message,
+    Idle,
+}
+
+fn next_event<A: Actor>(next: &Option<A::Continue>, shared: &Shared<A>) -> Event {
+    if next.is_some() {
+        Event::Continue
+    } else if shared.core.has_signals() {
+        Event::Signal
+    } else if shared.mailbox.len() > 0 {
+        Event::Message
+    } else {
+        Event::Idle
+    }
+}
+
+async fn continue_callback<A: Actor>(
+    work: Option<A::Continue>,
+    state: &mut A,
+    ctx: &mut Context<A>,
+    chain: &mut CallChain,
+) -> Result<Handled<A>, ExitReason> {
+    let Some(work) = work else {
+        return Ok(Handled::Continue);
+    };
+    let shared = ctx.myself.shared.clone();
+    callback!(
+        &shared.core,
+        "continue",
+        *chain,
+        state.handle_continue(work, ctx)
+    )
+}
+
+async fn timeout_callback<A: Actor>(
+    state: &mut A,
+    ctx: &mut Context<A>,
+    chain: &mut CallChain,
+) -> Result<Handled<A>, ExitReason> {
+    let shared = ctx.myself.shared.clone();
+    callback!(&shared.core, "timeout", *chain, state.handle_timeout(ctx))
+}
+
+pin_project_lite::pin_project! {
+    /// The callback of one mailbox message: one of three future types, in one place of the
+    /// task (one await for the three kinds).
+    #[project = MessageCallbackProj]
+    enum MessageCallback<C, S, I> {
+        Call { #[pin] future: C },
+        Cast { #[pin] future: S },
+        Info { #[pin] future: I },
+    }
+}
+
+impl<T, C, S, I> Future for MessageCallback<C, S, I>
+where
+    C: Future<Output = T>,
+    S: Future<Output = T>,
+    I: Future<Output = T>,
+{
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<T> {
+        match self.project() {
+            MessageCallbackProj::Call { future } => future.poll(cx),
+            MessageCallbackProj::Cast { future } => future.poll(cx),
+            MessageCallbackProj::Info { future } => future.poll(cx),
+        }
+    }
+}
+
+/// The callback for `msg`, in its [`Drive`]. A plain function: the message is consumed here,
+/// before anything is awaited (a call's callers become the current chain).
+fn message_callback<'a, A: Actor>(
+    msg: Envelope<A>,
+    state: &'a mut A,
+    ctx: &'a mut Context<A>,
+    chain: &'a mut CallChain,
+) -> Drive<
+    'a,
+    MessageCallback<
+        impl Future<Output = Handled<A>> + 'a,
+        impl Future<Output = Handled<A>> + 'a,
+        impl Future<Output = Handled<A>> + 'a,
+    >,
+> {
+    let core = &ctx.myself.shared.core;
+    let id = core.id;
+    let (span, callback) = match msg {
+        Envelope::Call(msg, callers) => {
+            *chain = callers;
+            let span = actor_span(core, "call", chain);
+            let future = state.handle_call(msg, ctx);
+            (span, MessageCallback::Call { future })
+        }
+        Envelope::Cast(msg) => {
+            let span = actor_span(core, "cast", chain);
+            let future = state.handle_cast(msg, ctx);
+            (span, MessageCallback::Cast { future })
+        }
+        Envelope::Info(msg) => {
+            let span = actor_span(core, "info", chain);
+            let future = state.handle_info(msg, ctx);
+            (span, MessageCallback::Info { future })
+        }
+    };
+    Drive {
+        callback,
+        span,
+        id,
+        chain,
     }
 }
 
@@ -388,13 +497,13 @@ enum SignalOutcome<A: Actor> {
     Exit(ExitReason, bool),
 }
 
-async fn handle_signal<A: Actor>(
-    signal: Signal,
-    state: &mut A,
-    ctx: &mut Context<A>,
-) -> SignalOutcome<A> {
+/// Handles the next system signal.
+async fn handle_signal<A: Actor>(state: &mut A, ctx: &mut Context<A>) -> SignalOutcome<A> {
     let shared = ctx.myself.shared.clone();
     let core = &shared.core;
+    let Some(signal) = core.pop_signal() else {
+        return SignalOutcome::Ignored;
+    };
     let mut chain = CallChain::empty();
     match signal {
         Signal::Stop(reason) => SignalOutcome::Exit(reason, true),
