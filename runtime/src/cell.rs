@@ -68,6 +68,8 @@ pub(crate) struct Rare {
     pub(crate) watchers: Vec<Watcher>,
     /// Woken when the actor exits; created by the first waiter, shared with every waiter.
     exited: Option<Arc<Notify>>,
+    /// The lineage of this actor's children, shared by all of them.
+    children: Option<Ancestors>,
 }
 
 impl CoreState {
@@ -230,6 +232,7 @@ impl Core {
             signals,
             watchers,
             exited,
+            children: _,
         } = rare.unwrap_or_default();
         crate::reply::drop_with_cause(crate::reply::Undelivered::TargetExited, signals);
         if let Some(exited) = exited {
@@ -250,6 +253,17 @@ impl Core {
                 })));
             }
         }
+    }
+
+    /// The ancestors of a child of this actor: this actor, then its own ancestors. One shared
+    /// node for all its children (a supervisor may have 100 000).
+    pub(crate) fn child_ancestors(&self) -> Ancestors {
+        let new = || Ancestors::child_of(self.id, self.name.clone(), &self.ancestors);
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Exited(_)) {
+            return new();
+        }
+        st.rare().children.get_or_insert_with(new).clone()
     }
 
     pub(crate) async fn wait(&self) -> ExitReason {
