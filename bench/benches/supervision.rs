@@ -3,8 +3,9 @@
 //! (a panic in a supervised child until its restarted incarnation answers a call).
 //!
 //! Memory is the resident set size growth (from `/proc/self/statm`) divided by the number of
-//! children, printed before the timed benchmarks. Under `cargo test --benches` everything
-//! runs once with small counts.
+//! children, each workload measured in a fresh process (memory an earlier workload freed would
+//! hide the next one's growth), printed before the timed benchmarks. Under
+//! `cargo test --benches` everything runs once with small counts.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -163,14 +164,59 @@ fn restart_latencies(rt: &tokio::runtime::Runtime, samples: usize) -> Vec<Durati
     })
 }
 
+/// Set in a child process that measures one workload's memory (see [`measured`]).
+const MEMORY_CHILD: &str = "ARBOR_BENCH_MEMORY";
+
+fn workload(name: &str) -> fn(&tokio::runtime::Runtime, usize) -> (Duration, usize) {
+    match name {
+        "dynamic" => dynamic_children,
+        "plain" => plain_actors,
+        _ => raw_tasks,
+    }
+}
+
+/// Runs one memory workload in a fresh process of this benchmark, so that memory freed by
+/// an earlier workload (and kept by the allocator) does not hide the next one's growth.
+/// Falls back to measuring in this process if the child cannot run.
+fn measured(rt: &tokio::runtime::Runtime, name: &str, n: usize) -> (Duration, usize) {
+    let child = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .env(MEMORY_CHILD, format!("{name} {n}"))
+            .output()
+    });
+    let parsed = child.ok().and_then(|out| {
+        let text = String::from_utf8(out.stdout).ok()?;
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("memory-result "))?;
+        let mut parts = line.split_whitespace().map(|p| p.parse::<u64>().ok());
+        let (nanos, bytes) = (parts.next()??, parts.next()??);
+        Some((Duration::from_nanos(nanos), bytes as usize))
+    });
+    parsed.unwrap_or_else(|| workload(name)(rt, n))
+}
+
+/// In a child started by [`measured`]: runs the workload, prints its result and exits.
+fn memory_child() {
+    let Ok(job) = std::env::var(MEMORY_CHILD) else {
+        return;
+    };
+    let mut parts = job.split_whitespace();
+    let (name, n) = (parts.next().unwrap_or(""), parts.next().unwrap_or("0"));
+    let (time, bytes) = workload(name)(&runtime(), n.parse().unwrap_or(0));
+    println!("memory-result {} {bytes}", time.as_nanos());
+    std::process::exit(0);
+}
+
 fn report() {
+    memory_child();
     // Crashes are the point here: keep their panic messages off the terminal.
     std::panic::set_hook(Box::new(|_| {}));
     let rt = runtime();
     let n = if full_run() { 100_000 } else { 1_000 };
-    let (arbor_time, arbor_bytes) = dynamic_children(&rt, n);
-    let (plain_time, plain_bytes) = plain_actors(&rt, n);
-    let (raw_time, raw_bytes) = raw_tasks(&rt, n);
+    let (arbor_time, arbor_bytes) = measured(&rt, "dynamic", n);
+    let (plain_time, plain_bytes) = measured(&rt, "plain", n);
+    let (raw_time, raw_bytes) = measured(&rt, "raw", n);
     println!(
         "supervision/memory: {n} idle children under a DynamicSupervisor: {arbor_time:?} and {arbor_bytes} B each"
     );

@@ -135,6 +135,112 @@ impl Deadline {
     }
 }
 
+type SlowCall<'a, T> = Pin<Box<dyn Future<Output = Result<T, CallError>> + Send + 'a>>;
+
+pin_project_lite::pin_project! {
+    /// A call, written by hand for its common path (the message is queued at once and the
+    /// answer comes back): the `async` version's nested state machines cost a round trip
+    /// more than they do here. Full and closed mailboxes and answers that are not values hand
+    /// over to boxed `async` code (`slow`).
+    struct CallFuture<'a, A: Actor, T, Y> {
+        actor: &'a ActorRef<A>,
+        // Taken when queued.
+        msg: Option<A::Call>,
+        // Taken by the slow path.
+        rx: Option<ReplyReceiver<T>>,
+        deadline: Deadline,
+        // One turn of the scheduler before the deadline is armed (see `receive`).
+        #[pin]
+        turn: Y,
+        turned: bool,
+        slow: Option<SlowCall<'a, T>>,
+    }
+}
+
+impl<'a, A, T, Y> Future for CallFuture<'a, A, T, Y>
+where
+    A: Actor,
+    T: Send + 'static,
+    Y: Future<Output = ()>,
+{
+    type Output = Result<T, CallError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Some(slow) = this.slow {
+            return slow.as_mut().poll(cx);
+        }
+        let actor: &'a ActorRef<A> = this.actor;
+        if let Some(msg) = this.msg.take() {
+            // The caller chain is read when polled, in the task that awaits the answer.
+            let chain = lineage::outgoing_chain(actor.id())?;
+            let mailbox = &actor.shared.mailbox;
+            let slow = match mailbox.try_push(Envelope::Call(msg, chain)) {
+                Ok(evicted) => {
+                    actor.accepted(evicted);
+                    None
+                }
+                // Waiting for room, or for the exit reason of a closed mailbox.
+                Err(PushError::Full(msg))
+                    if mailbox.config().overflow_policy() == Overflow::Block =>
+                {
+                    Some(msg)
+                }
+                Err(PushError::Closed(msg)) => Some(msg),
+                Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
+                    drop_with_cause(Undelivered::Evicted, msg);
+                    return Poll::Ready(Err(CallError::MailboxFull));
+                }
+            };
+            if let Some(msg) = slow {
+                let rx = this
+                    .rx
+                    .take()
+                    .expect("the reply receiver is kept until queued");
+                let deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
+                let slow = this
+                    .slow
+                    .insert(Box::pin(actor.call_slowly(msg, rx, deadline)));
+                return slow.as_mut().poll(cx);
+            }
+        }
+        let Some(rx) = this.rx.as_mut() else {
+            return Poll::Pending;
+        };
+        let reply = match Pin::new(rx).poll(cx) {
+            Poll::Ready(reply) => reply.ok(),
+            Poll::Pending => {
+                if !*this.turned {
+                    if this.turn.poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    *this.turned = true;
+                }
+                return if this.deadline.poll_expired(cx) {
+                    Poll::Ready(Err(CallError::Timeout))
+                } else {
+                    Poll::Pending
+                };
+            }
+        };
+        let core = &actor.shared.core;
+        match reply {
+            Some(Ok(value)) => Poll::Ready(Ok(value)),
+            Some(Err(Undelivered::Evicted)) => Poll::Ready(Err(CallError::MailboxFull)),
+            Some(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
+                Poll::Ready(Err(CallError::NoReply))
+            }
+            other => {
+                let mut deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
+                let slow = this.slow.insert(Box::pin(async move {
+                    actor.interpret(other, &mut deadline).await
+                }));
+                slow.as_mut().poll(cx)
+            }
+        }
+    }
+}
+
 impl<A: Actor> ActorRef<A> {
     /// Calls the actor and waits up to [`DEFAULT_CALL_TIMEOUT`] for the answer.
     ///
@@ -157,16 +263,28 @@ impl<A: Actor> ActorRef<A> {
         make: impl FnOnce(ReplyTo<T>) -> A::Call,
     ) -> impl Future<Output = Result<T, CallError>> + Send + '_ {
         let (reply_to, rx) = ReplyTo::channel();
-        let msg = make(reply_to);
-        async move {
-            // The caller chain is read when polled, in the task that awaits the answer.
-            let chain = lineage::outgoing_chain(self.id())?;
-            let mut deadline = Deadline::new(timeout);
-            self.enqueue_call(Envelope::Call(msg, chain), &mut deadline)
-                .await?;
-            let reply = self.receive(rx, &mut deadline).await?;
-            self.interpret(reply, &mut deadline).await
+        CallFuture {
+            actor: self,
+            msg: Some(make(reply_to)),
+            rx: Some(rx),
+            deadline: Deadline::new(timeout),
+            turn: tokio::task::yield_now(),
+            turned: false,
+            slow: None,
         }
+    }
+
+    /// The whole call as `async` code, from queuing `msg` on: what [`CallFuture`] hands over
+    /// to when the mailbox is full or closed.
+    async fn call_slowly<T: Send + 'static>(
+        &self,
+        msg: Envelope<A>,
+        rx: ReplyReceiver<T>,
+        mut deadline: Deadline,
+    ) -> Result<T, CallError> {
+        self.enqueue_call(msg, &mut deadline).await?;
+        let reply = self.receive(rx, &mut deadline).await?;
+        self.interpret(reply, &mut deadline).await
     }
 
     async fn enqueue_call(

@@ -23,6 +23,7 @@ use crate::actor::{Actor, Down, ExitSignal};
 use crate::exit::{ExitReason, ShutdownMode};
 use crate::handle::{ActorRef, Shared};
 use crate::lineage::{ActorId, Ancestors};
+use crate::link::Links;
 use crate::mailbox::MailboxConfig;
 
 /// A system signal: never dropped, handled before the next mailbox message.
@@ -54,9 +55,31 @@ pub(crate) struct Watcher {
 
 pub(crate) struct CoreState {
     pub(crate) phase: Phase,
+    pub(crate) links: Links,
+    /// What most actors never need, allocated on first use (and freed at exit).
+    rare: Option<Box<Rare>>,
+}
+
+/// The rarely used part of an actor's core: system signals waiting to be handled, monitors
+/// watching it, and the tasks waiting for its exit.
+#[derive(Default)]
+pub(crate) struct Rare {
     pub(crate) signals: VecDeque<Signal>,
-    pub(crate) links: Vec<ActorCell>,
     pub(crate) watchers: Vec<Watcher>,
+    /// Woken when the actor exits; created by the first waiter, shared with every waiter.
+    exited: Option<Arc<Notify>>,
+    /// The lineage of this actor's children, shared by all of them.
+    children: Option<Ancestors>,
+}
+
+impl CoreState {
+    pub(crate) fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_default()
+    }
+
+    pub(crate) fn rare_mut(&mut self) -> Option<&mut Rare> {
+        self.rare.as_deref_mut()
+    }
 }
 
 const SIGNALS: u8 = 1;
@@ -73,7 +96,6 @@ pub(crate) struct Core {
     /// The actor task's waker, registered on each poll of the task.
     pub(crate) waker: AtomicWaker,
     pub(crate) state: Mutex<CoreState>,
-    exited: Notify,
 }
 
 impl Core {
@@ -86,11 +108,9 @@ impl Core {
             waker: AtomicWaker::new(),
             state: Mutex::new(CoreState {
                 phase: Phase::Running,
-                signals: VecDeque::new(),
-                links: Vec::new(),
-                watchers: Vec::new(),
+                links: Links::None,
+                rare: None,
             }),
-            exited: Notify::new(),
         }
     }
 
@@ -102,7 +122,7 @@ impl Core {
             crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signal);
             return false;
         }
-        st.signals.push_back(signal);
+        st.rare().signals.push_back(signal);
         self.flags.fetch_or(SIGNALS, Ordering::Release);
         drop(st);
         self.waker.wake();
@@ -118,8 +138,12 @@ impl Core {
             return None;
         }
         let mut st = self.state.lock();
-        let signal = st.signals.pop_front();
-        if st.signals.is_empty() {
+        let signals = st.rare_mut().map(|rare| &mut rare.signals);
+        let (signal, more) = match signals {
+            Some(signals) => (signals.pop_front(), !signals.is_empty()),
+            None => (None, false),
+        };
+        if !more {
             self.flags.fetch_and(!SIGNALS, Ordering::Release);
         }
         signal
@@ -194,22 +218,26 @@ impl Core {
 
     /// Records the exit, wakes waiters, and sends exit signals to links and DOWN to monitors.
     pub(crate) fn announce_exit(&self, reason: ExitReason) {
-        let (links, watchers, signals) = {
+        let (links, rare) = {
             let mut st = self.state.lock();
             if matches!(st.phase, Phase::Exited(_)) {
                 return;
             }
             st.phase = Phase::Exited(reason.clone());
-            (
-                std::mem::take(&mut st.links),
-                std::mem::take(&mut st.watchers),
-                std::mem::take(&mut st.signals),
-            )
+            (st.links.take(), st.rare.take().map(|rare| *rare))
         };
         self.flags.fetch_or(DEAD, Ordering::Release);
         self.flags.fetch_and(!SIGNALS, Ordering::Release);
+        let Rare {
+            signals,
+            watchers,
+            exited,
+            children: _,
+        } = rare.unwrap_or_default();
         crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signals);
-        self.exited.notify_waiters();
+        if let Some(exited) = exited {
+            exited.notify_waiters();
+        }
         for link in links {
             link.core().deliver_exit(ExitSignal {
                 from: self.id,
@@ -227,9 +255,27 @@ impl Core {
         }
     }
 
+    /// The ancestors of a child of this actor: this actor, then its own ancestors. One shared
+    /// node for all its children (a supervisor may have 100 000).
+    pub(crate) fn child_ancestors(&self) -> Ancestors {
+        let new = || Ancestors::child_of(self.id, self.name.clone(), &self.ancestors);
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Exited(_)) {
+            return new();
+        }
+        st.rare().children.get_or_insert_with(new).clone()
+    }
+
     pub(crate) async fn wait(&self) -> ExitReason {
+        let exited = {
+            let mut st = self.state.lock();
+            if let Phase::Exited(reason) = &st.phase {
+                return reason.clone();
+            }
+            st.rare().exited.get_or_insert_default().clone()
+        };
         loop {
-            let mut notified = pin!(self.exited.notified());
+            let mut notified = pin!(exited.notified());
             notified.as_mut().enable();
             if let Some(reason) = self.exit_reason() {
                 return reason;

@@ -19,19 +19,46 @@ use crate::timer::TimerRef;
 /// The actor's view of itself, passed to every callback.
 pub struct Context<A: Actor> {
     pub(crate) myself: ActorRef<A>,
-    pub(crate) idle_timeout: Option<Duration>,
+    /// Allocated on first use: the context lives in the actor's task for its whole life, and
+    /// most actors never set an idle timeout or stop themselves.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a [`Context`] few actors use.
+#[derive(Default)]
+struct Rare {
+    idle_timeout: Option<Duration>,
     /// The idle timeout fires once per idle period; any handled event re-arms it.
-    pub(crate) idle_armed: bool,
-    pub(crate) stop: Option<ExitReason>,
+    idle_armed: bool,
+    stop: Option<ExitReason>,
 }
 
 impl<A: Actor> Context<A> {
     pub(crate) fn new(myself: ActorRef<A>) -> Context<A> {
-        Context {
-            myself,
-            idle_timeout: None,
-            idle_armed: true,
-            stop: None,
+        Context { myself, rare: None }
+    }
+
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_default()
+    }
+
+    /// The stop requested by the last callback, if any (taken).
+    pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
+        self.rare.as_mut().and_then(|rare| rare.stop.take())
+    }
+
+    /// The idle timeout, if it is set and armed (it fires once per idle period).
+    pub(crate) fn armed_idle_timeout(&self) -> Option<Duration> {
+        self.rare
+            .as_ref()
+            .filter(|rare| rare.idle_armed)
+            .and_then(|rare| rare.idle_timeout)
+    }
+
+    /// Arms (after a handled event) or disarms (when it fires) the idle timeout.
+    pub(crate) fn arm_idle_timeout(&mut self, armed: bool) {
+        if let Some(rare) = &mut self.rare {
+            rare.idle_armed = armed;
         }
     }
 
@@ -105,19 +132,23 @@ impl<A: Actor> Context<A> {
     /// Calls [`Actor::handle_timeout`] when no message or signal arrives for `timeout`
     /// (once per idle period); `None` turns it off. Setting it re-arms it.
     pub fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
-        self.idle_timeout = timeout;
-        self.idle_armed = true;
+        if timeout.is_none() && self.rare.is_none() {
+            return;
+        }
+        let rare = self.rare();
+        rare.idle_timeout = timeout;
+        rare.idle_armed = true;
     }
 
     /// The idle timeout, if set.
     pub fn idle_timeout(&self) -> Option<Duration> {
-        self.idle_timeout
+        self.rare.as_ref().and_then(|rare| rare.idle_timeout)
     }
 
     /// Stops this actor with `reason` once the current callback returns (`terminate` runs),
     /// whatever the callback returns.
     pub fn stop(&mut self, reason: ExitReason) {
-        self.stop = Some(reason);
+        self.rare().stop = Some(reason);
     }
 
     /// A builder for a child actor linked to this one, with this actor as its parent (first

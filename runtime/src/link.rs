@@ -75,6 +75,70 @@ impl Hash for MonitorRef {
     }
 }
 
+/// An actor's links, sorted by id (a supervisor linked to 100 000 children finds one in
+/// O(log n); ids grow over time, so a new child's link is usually appended). Most actors have
+/// no link or one (their supervisor): those take no allocation.
+#[derive(Default)]
+pub(crate) enum Links {
+    #[default]
+    None,
+    One(ActorCell),
+    Many(Vec<ActorCell>),
+}
+
+impl Links {
+    /// Adds `cell` unless it is already there.
+    fn insert(&mut self, cell: &ActorCell) {
+        match self {
+            Links::None => *self = Links::One(cell.clone()),
+            Links::One(one) if one.id() == cell.id() => {}
+            Links::One(_) => {
+                let Links::One(one) = std::mem::take(self) else {
+                    unreachable!("matched One above")
+                };
+                let mut many = vec![one, cell.clone()];
+                many.sort_by_key(ActorCell::id);
+                *self = Links::Many(many);
+            }
+            Links::Many(many) => {
+                if let Err(i) = many.binary_search_by_key(&cell.id(), ActorCell::id) {
+                    many.insert(i, cell.clone());
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, id: ActorId) {
+        match self {
+            Links::One(one) if one.id() == id => *self = Links::None,
+            Links::Many(many) => {
+                if let Ok(i) = many.binary_search_by_key(&id, ActorCell::id) {
+                    many.remove(i);
+                }
+            }
+            Links::None | Links::One(_) => {}
+        }
+    }
+
+    fn ids(&self) -> Vec<ActorId> {
+        match self {
+            Links::None => Vec::new(),
+            Links::One(one) => vec![one.id()],
+            Links::Many(many) => many.iter().map(ActorCell::id).collect(),
+        }
+    }
+
+    /// The linked actors, emptying the set.
+    pub(crate) fn take(&mut self) -> impl Iterator<Item = ActorCell> + use<> {
+        let (one, many) = match std::mem::take(self) {
+            Links::None => (None, Vec::new()),
+            Links::One(one) => (Some(one), Vec::new()),
+            Links::Many(many) => (None, many),
+        };
+        one.into_iter().chain(many)
+    }
+}
+
 impl Core {
     /// Adds a link to `other`; the exit reason if this actor has already exited.
     fn add_link(&self, other: &ActorCell) -> Result<(), ExitReason> {
@@ -82,24 +146,12 @@ impl Core {
         if let Phase::Exited(reason) = &st.phase {
             return Err(reason.clone());
         }
-        // Kept sorted by id, so that a supervisor linked to 100 000 children finds one in
-        // O(log n); ids grow over time, so a new child's link is usually appended.
-        let id = other.id();
-        if let Err(i) = st.links.binary_search_by_key(&id, ActorCell::id) {
-            // Most actors have one link (their supervisor): room for one, not the default four.
-            if st.links.capacity() == 0 {
-                st.links.reserve_exact(1);
-            }
-            st.links.insert(i, other.clone());
-        }
+        st.links.insert(other);
         Ok(())
     }
 
     pub(crate) fn remove_link(&self, id: ActorId) {
-        let mut st = self.state.lock();
-        if let Ok(i) = st.links.binary_search_by_key(&id, ActorCell::id) {
-            st.links.remove(i);
-        }
+        self.state.lock().links.remove(id);
     }
 
     fn add_watcher(&self, monitor: u64, watcher: Weak<dyn CellApi>) -> Result<(), ExitReason> {
@@ -107,9 +159,10 @@ impl Core {
         if let Phase::Exited(reason) = &st.phase {
             return Err(reason.clone());
         }
+        let watchers = &mut st.rare().watchers;
         // Watchers that exited without demonitoring are pruned here, not when they exit.
-        st.watchers.retain(|w| w.cell.strong_count() > 0);
-        st.watchers.push(Watcher {
+        watchers.retain(|w| w.cell.strong_count() > 0);
+        watchers.push(Watcher {
             monitor,
             cell: watcher,
         });
@@ -118,16 +171,21 @@ impl Core {
 
     fn remove_watcher(&self, monitor: u64) {
         let mut st = self.state.lock();
-        st.watchers.retain(|w| w.monitor != monitor);
+        if let Some(rare) = st.rare_mut() {
+            rare.watchers.retain(|w| w.monitor != monitor);
+        }
     }
 
     /// Removes a DOWN of `monitor` still queued here; `true` if there was one.
     fn flush_down(&self, monitor: u64) -> bool {
         let mut st = self.state.lock();
-        let before = st.signals.len();
-        st.signals
+        let Some(rare) = st.rare_mut() else {
+            return false;
+        };
+        let before = rare.signals.len();
+        rare.signals
             .retain(|s| !matches!(s, Signal::Down(d) if d.monitor.id == monitor));
-        before != st.signals.len()
+        before != rare.signals.len()
     }
 }
 
@@ -186,12 +244,62 @@ impl ActorCell {
 
     /// The actors linked to this one.
     pub fn links(&self) -> Vec<ActorId> {
-        self.core()
-            .state
-            .lock()
-            .links
-            .iter()
-            .map(ActorCell::id)
-            .collect()
+        self.core().state.lock().links.ids()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Links;
+    use crate::actor::{Actor, Init};
+    use crate::cell::{ActorCell, CellApi, Core};
+    use crate::context::Context;
+    use crate::handle::Shared;
+    use crate::lineage::Ancestors;
+    use crate::mailbox::{Mailbox, MailboxConfig};
+
+    struct Nothing;
+    impl Actor for Nothing {
+        type Args = ();
+        type Call = std::convert::Infallible;
+        type Cast = std::convert::Infallible;
+        type Info = std::convert::Infallible;
+        type Continue = std::convert::Infallible;
+        async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
+            Init::Ok(Nothing)
+        }
+    }
+
+    fn cell() -> ActorCell {
+        ActorCell(Arc::new(Shared::<Nothing> {
+            core: Core::new(None, Ancestors::none()),
+            mailbox: Mailbox::new(MailboxConfig::default()),
+        }) as Arc<dyn CellApi>)
+    }
+
+    #[test]
+    fn links_stay_sorted_and_unique() {
+        let (a, b, c) = (cell(), cell(), cell());
+        let mut links = Links::None;
+        links.insert(&c);
+        links.insert(&c);
+        assert!(matches!(links, Links::One(_)));
+        links.insert(&a);
+        links.insert(&b);
+        links.insert(&a);
+        assert_eq!(links.ids(), vec![a.id(), b.id(), c.id()]);
+        links.remove(b.id());
+        links.remove(b.id());
+        assert_eq!(links.ids(), vec![a.id(), c.id()]);
+        let taken: Vec<_> = links.take().map(|cell| cell.id()).collect();
+        assert_eq!(taken, vec![a.id(), c.id()]);
+        assert!(links.ids().is_empty());
+        links.insert(&b);
+        links.remove(a.id());
+        assert_eq!(links.ids(), vec![b.id()]);
+        links.remove(b.id());
+        assert!(matches!(links, Links::None));
     }
 }

@@ -25,6 +25,7 @@
 
 use std::collections::VecDeque;
 use std::pin::pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
@@ -115,16 +116,18 @@ pub(crate) enum PushError<T> {
 
 struct Queue<T> {
     items: VecDeque<T>,
-    closed: bool,
+    /// Where senders blocked on a full mailbox (`Overflow::Block`) wait for room: created by
+    /// the first one (most mailboxes never fill up), shared by all.
+    space: Option<Arc<Notify>>,
     /// Senders waiting for room; pops only notify when there are some.
-    blocked: usize,
+    blocked: u32,
+    closed: bool,
 }
 
 pub(crate) struct Mailbox<T> {
     config: MailboxConfig,
     queue: Mutex<Queue<T>>,
     len: AtomicUsize,
-    space: Notify,
 }
 
 /// A message accepted into the mailbox, and the oldest message it pushed out, if any.
@@ -136,11 +139,11 @@ impl<T> Mailbox<T> {
             config,
             queue: Mutex::new(Queue {
                 items: VecDeque::new(),
-                closed: false,
+                space: None,
                 blocked: 0,
+                closed: false,
             }),
             len: AtomicUsize::new(0),
-            space: Notify::new(),
         }
     }
 
@@ -191,8 +194,9 @@ impl<T> Mailbox<T> {
             Err(PushError::Full(msg)) if self.config.overflow == Overflow::Block => msg,
             other => return other,
         };
+        let space = self.queue.lock().space.get_or_insert_default().clone();
         loop {
-            let mut notified = pin!(self.space.notified());
+            let mut notified = pin!(space.notified());
             notified.as_mut().enable();
             match self.push_now(msg, true) {
                 Err(PushError::Full(m)) => {
@@ -215,9 +219,11 @@ impl<T> Mailbox<T> {
         let item = q.items.pop_front();
         if item.is_some() {
             self.len.store(q.items.len(), Ordering::Release);
-            if q.blocked > 0 {
+            if q.blocked > 0
+                && let Some(space) = q.space.clone()
+            {
                 drop(q);
-                self.space.notify_one();
+                space.notify_one();
             }
         }
         item
@@ -230,8 +236,11 @@ impl<T> Mailbox<T> {
         q.closed = true;
         let items = std::mem::take(&mut q.items);
         self.len.store(0, Ordering::Release);
+        let space = q.space.take();
         drop(q);
-        self.space.notify_waiters();
+        if let Some(space) = space {
+            space.notify_waiters();
+        }
         items
     }
 }

@@ -154,7 +154,7 @@ impl<A: Actor> Spawn<A> {
     /// tokio runtime.
     pub async fn start(self, args: A::Args) -> Result<Started<A>, ExitReason> {
         let ancestors = match &self.parent {
-            Some(p) => Ancestors::child_of(p.id(), p.core().name.clone(), p.ancestors()),
+            Some(p) => p.core().child_ancestors(),
             None => Ancestors::none(),
         };
         let shared = Arc::new(Shared {
