@@ -189,7 +189,14 @@ where
                 Err(PushError::Closed(msg)) => Some(msg),
                 Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
                     drop_with_cause(Undelivered::Evicted, msg);
-                    return Poll::Ready(Err(CallError::MailboxFull));
+                    // A refusal completes at once: take a unit of tokio's budget on the way
+                    // out, or a caller retrying against a full mailbox never lets the
+                    // receiver run (see `enqueue_call`).
+                    let refused = this.slow.insert(Box::pin(async {
+                        ActorRef::<A>::cooperate().await;
+                        Err(CallError::MailboxFull)
+                    }));
+                    return refused.as_mut().poll(cx);
                 }
             };
             if let Some(msg) = slow {
