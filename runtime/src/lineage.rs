@@ -8,8 +8,8 @@
 //! - [`CallChain`]: the actors blocked in a synchronous call whose (possibly nested) handling
 //!   led to the current request, nearest first.
 //!
-//! The call chain is what the runtime deadlock check uses: while an actor's callback is polled,
-//! a thread-local records its id and the chain of the request being handled, so
+//! The call chain is what the runtime deadlock check uses: while an actor's task is polled, a
+//! thread-local records its id and the chain of the request being handled, so
 //! [`ActorRef::call`](crate::ActorRef::call) made from inside the handler extends that chain
 //! without any change to its signature. A call whose target already appears in the chain fails
 //! at once with [`CallError::Deadlock`]. Calls made from outside any
@@ -178,7 +178,7 @@ impl fmt::Debug for CallChain {
 }
 
 thread_local! {
-    /// The actor whose callback this thread is polling (0: none). Set only while a callback
+    /// The actor whose task this thread is polling (0: none). Set only while an actor's task
     /// is being polled (see [`with_current`]), so a task spawned by a handler, or any other
     /// task on this thread, never sees it. Kept apart from the chain: a `Cell<u64>` needs no
     /// destructor, so the check every call makes from outside actors is one TLS load.
@@ -187,8 +187,9 @@ thread_local! {
     static CURRENT_CHAIN: Cell<CallChain> = const { Cell::new(CallChain::empty()) };
 }
 
-/// Runs `f` (one poll of a callback of actor `id`) with `id` and `chain` as the current actor
-/// and call chain. The chain is moved in and back out, not cloned.
+/// Runs `f` (one poll of actor `id`'s task) with `id` and `chain` as the current actor and
+/// call chain. The chain is moved in and back out (changes made with [`set_current_chain`]
+/// included), not cloned.
 pub(crate) fn with_current<R>(id: ActorId, chain: &mut CallChain, f: impl FnOnce() -> R) -> R {
     struct Restore<'a> {
         previous_id: u64,
@@ -209,6 +210,12 @@ pub(crate) fn with_current<R>(id: ActorId, chain: &mut CallChain, f: impl FnOnce
         chain,
     };
     f()
+}
+
+/// Replaces the current call chain (inside [`with_current`]: the actor task sets the chain of
+/// the call it starts handling, and empties it once handled).
+pub(crate) fn set_current_chain(chain: CallChain) {
+    drop(CURRENT_CHAIN.replace(chain));
 }
 
 /// Reads the current actor and its chain, if any, without disturbing them.

@@ -220,9 +220,10 @@ impl<T> Mailbox<T> {
         if item.is_some() {
             self.len.store(q.items.len(), Ordering::Release);
             if q.blocked > 0
-                && let Some(space) = q.space.clone()
+                && let Some(space) = &q.space
             {
-                drop(q);
+                // Under the lock: cheaper than sharing the Notify out of it, and a waker only
+                // schedules its task.
                 space.notify_one();
             }
         }

@@ -19,7 +19,7 @@ use crate::cell::{Core, Signal};
 use crate::context::Context;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope, Shared};
-use crate::lineage::{ActorId, CallChain, with_current};
+use crate::lineage::{CallChain, set_current_chain, with_current};
 use crate::reply::{Undelivered, drop_with_cause, with_drop_cause};
 
 /// What the starter learns from `init`.
@@ -47,9 +47,17 @@ pub(crate) fn run<A: Actor>(
 ) -> impl Future<Output = ()> + Send {
     let shared = myself.shared.clone();
     let init = Box::pin(init_phase(myself, args, started));
-    ActorTask {
-        body: Some(lifecycle(init)),
-        shared,
+    ActorTask::new(shared, init, lifecycle::<A>)
+}
+
+pin_project_lite::pin_project! {
+    /// Where an actor's task is: `init` (boxed), then the lifecycle (inline, built from what
+    /// `init` returned), then done (the exit is recorded).
+    #[project = StageProj]
+    enum Stage<I, F> {
+        Init { init: Pin<Box<I>> },
+        Running { #[pin] body: F },
+        Done,
     }
 }
 
@@ -57,18 +65,22 @@ pin_project_lite::pin_project! {
     /// The outermost future of an actor's task: registers the task's waker (so mailbox pushes,
     /// signals and kills wake it), aborts the lifecycle on a kill, and records the exit.
     /// Written by hand rather than as an `async fn` so that it adds only a few bytes to the
-    /// lifecycle's state (every byte counts: one task per actor). `body` is `None` once the
-    /// exit is recorded.
-    struct ActorTask<A: Actor, F> {
+    /// lifecycle's state (every byte counts: one task per actor).
+    struct ActorTask<A: Actor, I, S, F> {
         shared: Arc<Shared<A>>,
+        // The callers of the call being handled (empty for every other callback): the
+        // thread's current chain while the task is polled.
+        chain: CallChain,
+        // Builds the lifecycle from `init`'s result (a function item: no bytes).
+        start: S,
         #[pin]
-        body: Option<F>,
+        stage: Stage<I, F>,
     }
 
-    impl<A: Actor, F> PinnedDrop for ActorTask<A, F> {
+    impl<A: Actor, I, S, F> PinnedDrop for ActorTask<A, I, S, F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if this.body.is_some() {
+            if !matches!(this.stage.as_ref().get_ref(), Stage::Done) {
                 // Dropped unfinished: the runtime is shutting down.
                 let core = &this.shared.core;
                 core.mark_exiting(&ExitReason::Killed);
@@ -79,33 +91,86 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<A: Actor, F: Future<Output = Ended<A>>> Future for ActorTask<A, F> {
+impl<A, I, S, F> ActorTask<A, I, S, F>
+where
+    A: Actor,
+    I: Future<Output = Result<Running<A>, Ended<A>>>,
+    S: Fn(Running<A>) -> F,
+    F: Future<Output = Ended<A>>,
+{
+    fn new(shared: Arc<Shared<A>>, init: Pin<Box<I>>, start: S) -> Self {
+        ActorTask {
+            shared,
+            chain: CallChain::empty(),
+            start,
+            stage: Stage::Init { init },
+        }
+    }
+}
+
+/// Polls `init`, then the lifecycle it starts.
+fn poll_stage<A, I, S, F>(
+    mut stage: Pin<&mut Stage<I, F>>,
+    start: &S,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Ended<A>>
+where
+    A: Actor,
+    I: Future<Output = Result<Running<A>, Ended<A>>>,
+    S: Fn(Running<A>) -> F,
+    F: Future<Output = Ended<A>>,
+{
+    loop {
+        match stage.as_mut().project() {
+            StageProj::Init { init } => match init.as_mut().poll(cx) {
+                Poll::Ready(Ok(running)) => stage.set(Stage::Running {
+                    body: start(running),
+                }),
+                Poll::Ready(Err(ended)) => return Poll::Ready(ended),
+                Poll::Pending => return Poll::Pending,
+            },
+            StageProj::Running { body } => return body.poll(cx),
+            StageProj::Done => return Poll::Pending,
+        }
+    }
+}
+
+impl<A, I, S, F> Future for ActorTask<A, I, S, F>
+where
+    A: Actor,
+    I: Future<Output = Result<Running<A>, Ended<A>>>,
+    S: Fn(Running<A>) -> F,
+    F: Future<Output = Ended<A>>,
+{
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let Some(body) = this.body.as_mut().as_pin_mut() else {
+        if let StageProj::Done = this.stage.as_mut().project() {
             return Poll::Ready(());
-        };
+        }
         let core = &this.shared.core;
         core.waker.register(cx.waker());
         let ended = if core.kill_requested() {
             let reason = core.kill_reason();
             core.mark_exiting(&reason);
-            let mut body = this.body.as_mut();
-            with_drop_cause(Undelivered::Exited(core.id), || body.set(None));
+            let mut stage = this.stage.as_mut();
+            with_drop_cause(Undelivered::Exited(core.id), || stage.set(Stage::Done));
             Ended {
                 reason,
                 state: None,
                 start_failure: None,
             }
         } else {
-            match body.poll(cx) {
+            // The actor is the thread's current actor (for caller chains and the deadlock
+            // check) while its task is polled.
+            let (stage, start) = (this.stage.as_mut(), &*this.start);
+            match with_current(core.id, this.chain, || poll_stage(stage, start, cx)) {
                 Poll::Ready(ended) => ended,
                 Poll::Pending => return Poll::Pending,
             }
         };
-        this.body.set(None);
+        this.stage.set(Stage::Done);
         finish(this.shared, ended);
         Poll::Ready(())
     }
@@ -154,48 +219,41 @@ fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> Option<Bo
     (!span.is_none()).then(|| Box::new(span))
 }
 
-pin_project_lite::pin_project! {
-    /// Drives one callback to completion. Each poll runs inside the callback's tracing span,
-    /// with this actor as the thread's current actor (for caller chains), and with panics
-    /// caught: a panic becomes the exit reason. The callback is built straight into it, and
-    /// polled there.
-    struct Drive<'a, F> {
-        #[pin]
-        callback: F,
-        span: Option<Box<tracing::Span>>,
-        id: ActorId,
-        chain: &'a mut CallChain,
-    }
+/// Drives one callback to completion, polled in place (callback futures can be large, and
+/// moving them costs more than the rest of a message's handling). Each poll runs inside the
+/// callback's tracing span, with panics caught: a panic becomes the exit reason. (The actor
+/// is the thread's current actor for the whole poll of its task: see [`ActorTask`].)
+struct Drive<'a, F> {
+    callback: Pin<&'a mut F>,
+    span: Option<Box<tracing::Span>>,
 }
 
 impl<F: Future> Future for Drive<'_, F> {
     type Output = Result<F::Output, ExitReason>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
         let _entered = this.span.as_deref().map(tracing::Span::enter);
-        let mut callback = this.callback;
-        with_current(*this.id, this.chain, || {
-            match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
-                Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
-                Ok(Poll::Pending) => Poll::Pending,
-                Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
-            }
-        })
+        let callback = &mut this.callback;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
+            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
+        }
     }
 }
 
 /// Runs one callback through [`Drive`], keeping its span and future in a scope of their own
 /// (a smaller actor task: nothing of it stays alive across the loop's other awaits).
 macro_rules! callback {
-    ($core:expr, $kind:expr, $chain:expr, $future:expr) => {{
-        let core: &Core = $core;
-        let (span, id) = (actor_span(core, $kind, &$chain), core.id);
+    ($core:expr, $kind:expr, $future:expr) => {
+        callback!($core, $kind, &CallChain::empty(), $future)
+    };
+    ($core:expr, $kind:expr, $callers:expr, $future:expr) => {{
+        let span = actor_span($core, $kind, $callers);
         Drive {
-            callback: $future,
+            callback: pin!($future),
             span,
-            id,
-            chain: &mut $chain,
         }
         .await
     }};
@@ -214,8 +272,7 @@ async fn init_phase<A: Actor>(
 ) -> Result<Running<A>, Ended<A>> {
     let shared = myself.shared.clone();
     let mut ctx = Context::new(myself);
-    let mut chain = CallChain::empty();
-    let init = callback!(&shared.core, "init", chain, A::init(args, &mut ctx));
+    let init = callback!(&shared.core, "init", A::init(args, &mut ctx));
     let (failure, outcome) = match init {
         Ok(Init::Ok(state)) => return ok_started(started, (ctx, state, None)),
         Ok(Init::Continue(state, next)) => return ok_started(started, (ctx, state, Some(next))),
@@ -242,103 +299,110 @@ fn ok_started<A: Actor>(
 
 /// The actor's life after `init`: the message loop, then `terminate`.
 ///
-/// Written as one `async fn` (rather than nested ones, which would each store their arguments,
-/// twice: rust-lang/rust#62958) whose every `await` holds as little as possible: an
-/// actor's task is as large as its biggest suspended state, so rare paths (signals, continue,
-/// idle timeout, terminate) are boxed, and each event is moved out of the loop's locals before
-/// it is awaited on. Between callbacks the loop handles, in order: a `stop` requested by the
-/// last callback, pending `handle_continue`, system signals, then one mailbox message.
-async fn lifecycle<A: Actor, I>(init: Pin<Box<I>>) -> Ended<A>
-where
-    I: Future<Output = Result<Running<A>, Ended<A>>> + Send,
-{
-    let (mut ctx, mut state, mut next) = match init.await {
-        Ok(running) => running,
-        Err(ended) => return ended,
-    };
-    // The callers of the call being handled; empty for every other callback.
-    let mut chain = CallChain::empty();
-    let (reason, run_terminate) = loop {
-        if let Some(reason) = ctx.take_stop() {
-            break (reason, true);
-        }
-        let mut timed_out = false;
-        let shared = &*ctx.myself.shared;
-        // Each event is taken out of its queue only once it is known to be there, into a
-        // local that is consumed before the callback is awaited: a scrutinee's temporary (as
-        // in `if let Some(msg) = pop()`) would stay in the task across the await.
-        let handled = match next_event(&next, shared) {
-            Event::Continue => {
-                let work = next.take();
-                Box::pin(continue_callback(work, &mut state, &mut ctx, &mut chain)).await
+/// Written as one `async move` block (nested `async fn`s would each store their arguments,
+/// twice: rust-lang/rust#62958; this block uses the captured ones, 24 bytes less for a small
+/// actor) whose every `await` holds as little as possible: an actor's task is as large as its
+/// biggest suspended state, so rare paths (signals, continue, idle timeout, terminate) are
+/// boxed. Between callbacks the loop handles, in order: a `stop` requested by the last
+/// callback, pending `handle_continue`, system signals, then one mailbox message.
+#[allow(clippy::manual_async_fn)]
+fn lifecycle<A: Actor>(
+    (mut ctx, mut state, mut next): Running<A>,
+) -> impl Future<Output = Ended<A>> + Send {
+    async move {
+        let (reason, run_terminate) = loop {
+            if let Some(reason) = ctx.take_stop() {
+                break (reason, true);
             }
-            Event::Signal => match Box::pin(handle_signal(&mut state, &mut ctx)).await {
-                SignalOutcome::Handled(handled) => handled,
-                SignalOutcome::Ignored => continue,
-                SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
-            },
-            Event::Message => {
-                let Some(msg) = shared.mailbox.pop() else {
-                    continue;
-                };
-                let handled = message_callback(msg, &mut state, &mut ctx, &mut chain).await;
-                chain = CallChain::empty();
-                handled
-            }
-            Event::Idle => match ctx.armed_idle_timeout() {
-                Some(limit) => {
-                    // Boxed: most actors have no idle timeout, and a timer would double the
-                    // size of every actor's task.
-                    match Box::pin(idle_or_timeout(shared, limit)).await {
-                        Idle::Work => continue,
-                        Idle::TimedOut => {
-                            ctx.arm_idle_timeout(false);
-                            timed_out = true;
-                            Box::pin(timeout_callback(&mut state, &mut ctx, &mut chain)).await
+            let mut timed_out = false;
+            let shared = &*ctx.myself.shared;
+            // Each event is taken out of its queue only in the branch that handles it, into a
+            // plain local: a scrutinee's temporary (as in `if let Some(msg) = pop()`) would stay
+            // in the task across every await of the `if`. A message's callback is built and
+            // pinned in place, in the task (moving it, even once, costs more than its handling).
+            let handled = match next_event(&next, shared) {
+                Event::Continue => {
+                    let work = next.take();
+                    Box::pin(continue_callback(work, &mut state, &mut ctx)).await
+                }
+                Event::Signal => match Box::pin(handle_signal(&mut state, &mut ctx)).await {
+                    SignalOutcome::Handled(handled) => handled,
+                    SignalOutcome::Ignored => continue,
+                    SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
+                },
+                Event::Message => {
+                    let Some(msg) = shared.mailbox.pop() else {
+                        continue;
+                    };
+                    let core = &shared.core;
+                    match msg {
+                        Envelope::Call(msg, callers) => {
+                            let span = actor_span(core, "call", &callers);
+                            // The callers of the call being handled; empty for every other
+                            // callback.
+                            set_current_chain(callers);
+                            let callback = pin!(state.handle_call(msg, &mut ctx));
+                            let handled = Drive { callback, span }.await;
+                            set_current_chain(CallChain::empty());
+                            handled
+                        }
+                        Envelope::Cast(msg) => {
+                            callback!(core, "cast", state.handle_cast(msg, &mut ctx))
+                        }
+                        Envelope::Info(msg) => {
+                            callback!(core, "info", state.handle_info(msg, &mut ctx))
                         }
                     }
                 }
-                None => {
-                    // The task's waker is registered by `ActorTask`.
-                    poll_fn(|_| has_work(shared)).await;
-                    continue;
-                }
-            },
+                Event::Idle => match ctx.armed_idle_timeout() {
+                    Some(limit) => {
+                        // Boxed: most actors have no idle timeout, and a timer would double the
+                        // size of every actor's task.
+                        match Box::pin(idle_or_timeout(shared, limit)).await {
+                            Idle::Work => continue,
+                            Idle::TimedOut => {
+                                ctx.arm_idle_timeout(false);
+                                timed_out = true;
+                                Box::pin(timeout_callback(&mut state, &mut ctx)).await
+                            }
+                        }
+                    }
+                    None => {
+                        // The task's waker is registered by `ActorTask`.
+                        poll_fn(|_| has_work(shared)).await;
+                        continue;
+                    }
+                },
+            };
+            if !timed_out {
+                ctx.arm_idle_timeout(true);
+            }
+            match handled {
+                Ok(Handled::Continue) => {}
+                Ok(Handled::ContinueWith(work)) => next = Some(work),
+                Ok(Handled::Stop(reason)) => break (reason, true),
+                Err(panic) => break (panic, true),
+            }
         };
-        if !timed_out {
-            ctx.arm_idle_timeout(true);
+        if run_terminate {
+            // Boxed, like init: needed once.
+            let (state, ctx_ref, reason) = (&mut state, &mut ctx, &reason);
+            let terminated = Box::pin(async move {
+                let ctx = ctx_ref;
+                let shared = ctx.myself.shared.clone();
+                callback!(&shared.core, "terminate", state.terminate(reason, ctx))
+            })
+            .await;
+            if let Err(panic) = terminated {
+                let core = &ctx.myself.shared.core;
+                tracing::error!(actor = %core.id, %panic, "terminate panicked");
+            }
         }
-        match handled {
-            Ok(Handled::Continue) => {}
-            Ok(Handled::ContinueWith(work)) => next = Some(work),
-            Ok(Handled::Stop(reason)) => break (reason, true),
-            Err(panic) => break (panic, true),
+        Ended {
+            reason,
+            state: Some(state),
+            start_failure: None,
         }
-    };
-    if run_terminate {
-        // Boxed, like init: needed once.
-        let (state, ctx_ref, reason) = (&mut state, &mut ctx, &reason);
-        let terminated = Box::pin(async move {
-            let ctx = ctx_ref;
-            let shared = ctx.myself.shared.clone();
-            let mut chain = CallChain::empty();
-            callback!(
-                &shared.core,
-                "terminate",
-                chain,
-                state.terminate(reason, ctx)
-            )
-        })
-        .await;
-        if let Err(panic) = terminated {
-            let core = &ctx.myself.shared.core;
-            tracing::error!(actor = %core.id, %panic, "terminate panicked");
-        }
-    }
-    Ended {
-        reason,
-        state: Some(state),
-        start_failure: None,
     }
 }
 
@@ -367,98 +431,20 @@ async fn continue_callback<A: Actor>(
     work: Option<A::Continue>,
     state: &mut A,
     ctx: &mut Context<A>,
-    chain: &mut CallChain,
 ) -> Result<Handled<A>, ExitReason> {
     let Some(work) = work else {
         return Ok(Handled::Continue);
     };
     let shared = ctx.myself.shared.clone();
-    callback!(
-        &shared.core,
-        "continue",
-        *chain,
-        state.handle_continue(work, ctx)
-    )
+    callback!(&shared.core, "continue", state.handle_continue(work, ctx))
 }
 
 async fn timeout_callback<A: Actor>(
     state: &mut A,
     ctx: &mut Context<A>,
-    chain: &mut CallChain,
 ) -> Result<Handled<A>, ExitReason> {
     let shared = ctx.myself.shared.clone();
-    callback!(&shared.core, "timeout", *chain, state.handle_timeout(ctx))
-}
-
-pin_project_lite::pin_project! {
-    /// The callback of one mailbox message: one of three future types, in one place of the
-    /// task (one await for the three kinds).
-    #[project = MessageCallbackProj]
-    enum MessageCallback<C, S, I> {
-        Call { #[pin] future: C },
-        Cast { #[pin] future: S },
-        Info { #[pin] future: I },
-    }
-}
-
-impl<T, C, S, I> Future for MessageCallback<C, S, I>
-where
-    C: Future<Output = T>,
-    S: Future<Output = T>,
-    I: Future<Output = T>,
-{
-    type Output = T;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<T> {
-        match self.project() {
-            MessageCallbackProj::Call { future } => future.poll(cx),
-            MessageCallbackProj::Cast { future } => future.poll(cx),
-            MessageCallbackProj::Info { future } => future.poll(cx),
-        }
-    }
-}
-
-/// The callback for `msg`, in its [`Drive`]. A plain function: the message is consumed here,
-/// before anything is awaited (a call's callers become the current chain).
-fn message_callback<'a, A: Actor>(
-    msg: Envelope<A>,
-    state: &'a mut A,
-    ctx: &'a mut Context<A>,
-    chain: &'a mut CallChain,
-) -> Drive<
-    'a,
-    MessageCallback<
-        impl Future<Output = Handled<A>> + 'a,
-        impl Future<Output = Handled<A>> + 'a,
-        impl Future<Output = Handled<A>> + 'a,
-    >,
-> {
-    let core = &ctx.myself.shared.core;
-    let id = core.id;
-    let (span, callback) = match msg {
-        Envelope::Call(msg, callers) => {
-            *chain = callers;
-            let span = actor_span(core, "call", chain);
-            let future = state.handle_call(msg, ctx);
-            (span, MessageCallback::Call { future })
-        }
-        Envelope::Cast(msg) => {
-            let span = actor_span(core, "cast", chain);
-            let future = state.handle_cast(msg, ctx);
-            (span, MessageCallback::Cast { future })
-        }
-        Envelope::Info(msg) => {
-            let span = actor_span(core, "info", chain);
-            let future = state.handle_info(msg, ctx);
-            (span, MessageCallback::Info { future })
-        }
-    };
-    Drive {
-        callback,
-        span,
-        id,
-        chain,
-    }
+    callback!(&shared.core, "timeout", state.handle_timeout(ctx))
 }
 
 fn has_work<A: Actor>(shared: &Shared<A>) -> Poll<()> {
@@ -504,7 +490,6 @@ async fn handle_signal<A: Actor>(state: &mut A, ctx: &mut Context<A>) -> SignalO
     let Some(signal) = core.pop_signal() else {
         return SignalOutcome::Ignored;
     };
-    let mut chain = CallChain::empty();
     match signal {
         Signal::Stop(reason) => SignalOutcome::Exit(reason, true),
         Signal::Exit(exit) => {
@@ -514,7 +499,7 @@ async fn handle_signal<A: Actor>(state: &mut A, ctx: &mut Context<A>) -> SignalO
                 // A gen_server stops with its parent, running terminate.
                 SignalOutcome::Exit(exit.reason, true)
             } else if trapping {
-                SignalOutcome::Handled(callback!(core, "exit", chain, state.handle_exit(exit, ctx)))
+                SignalOutcome::Handled(callback!(core, "exit", state.handle_exit(exit, ctx)))
             } else if exit.reason == ExitReason::Normal {
                 SignalOutcome::Ignored
             } else {
@@ -522,12 +507,9 @@ async fn handle_signal<A: Actor>(state: &mut A, ctx: &mut Context<A>) -> SignalO
                 SignalOutcome::Exit(reason, false)
             }
         }
-        Signal::Down(down) => SignalOutcome::Handled(callback!(
-            core,
-            "down",
-            chain,
-            state.handle_down(*down, ctx)
-        )),
+        Signal::Down(down) => {
+            SignalOutcome::Handled(callback!(core, "down", state.handle_down(*down, ctx)))
+        }
         Signal::Inspect(job) => {
             let state: &mut dyn Any = state;
             let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(state)));
