@@ -1,5 +1,6 @@
-//! One workload, N times, on a current-thread runtime: for instruction counts under valgrind,
-//! which a shared, noisy machine does not disturb. Run it twice with different N and divide
+//! One workload, N times, on a current-thread runtime (or, prefixed `mt-`, a multi-thread one
+//! with 2 workers): for instruction counts under valgrind, which a shared, noisy machine does
+//! not disturb, or CPU samples under `perf record`. Run it twice with different N and divide
 //! the difference by the difference of N:
 //!
 //! ```text
@@ -8,7 +9,8 @@
 //!     target/release/examples/instructions call 10000
 //! ```
 //!
-//! Workloads: `call`, `call-no-timeout`, `cast`, `raw-call`, `raw-call-timeout`, `raw-cast`.
+//! Workloads: `call`, `call-no-timeout`, `cast`, `raw-call`, `raw-call-timeout`,
+//! `raw-call-timeout-ticker`, `raw-cast`.
 
 use std::time::Duration;
 
@@ -18,10 +20,23 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let workload = args.next().unwrap_or_else(|| "call".into());
     let n: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    // `mt-<workload>`: on a multi-thread runtime with 2 workers.
+    let (rt, workload) = match workload.strip_prefix("mt-") {
+        Some(workload) => (
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build(),
+            workload.to_string(),
+        ),
+        None => (
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+            workload,
+        ),
+    };
+    let rt = rt.expect("a runtime");
     rt.block_on(async {
         let actor = start_echo(None).await;
         let raw = RawEcho::start();
@@ -44,6 +59,19 @@ fn main() {
                     actor.cast(i).await.unwrap();
                 }
                 actor.call(EchoCall::Sum).await.unwrap();
+            }
+            "raw-call-timeout-ticker" => {
+                // Another timer always pending: registering a call's timer then never has to
+                // wake the time driver.
+                tokio::spawn(async {
+                    loop {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                });
+                tokio::task::yield_now().await;
+                for i in 0..n {
+                    raw.call_with_timeout(i).await;
+                }
             }
             "raw-call" => {
                 for i in 0..n {
