@@ -89,7 +89,90 @@ fn main() {
                 }
                 raw.sum().await;
             }
+            "restart-warm" => {
+                // The same after 100 000 actors came and went (as in the supervision bench
+                // before it measured memory in child processes).
+                let mut actors = Vec::with_capacity(100_000);
+                for _ in 0..100_000 {
+                    actors.push(start_echo(None).await);
+                }
+                for a in &actors {
+                    a.cell().kill();
+                }
+                drop(actors);
+                let latencies = restart_latencies(n as usize).await;
+                let mut sorted = latencies.clone();
+                sorted.sort();
+                println!("restart median {:?}", sorted[sorted.len() / 2]);
+            }
+            "restart" => {
+                let latencies = restart_latencies(n as usize).await;
+                let mut sorted = latencies.clone();
+                sorted.sort();
+                println!("restart median {:?}", sorted[sorted.len() / 2]);
+            }
             other => panic!("unknown workload {other}"),
         }
     });
+}
+
+/// A child that answers pings and panics on a cast.
+struct Pinger;
+
+enum PingerCall {
+    Ping(arbor::ReplyTo<()>),
+}
+
+impl arbor::Actor for Pinger {
+    type Args = ();
+    type Call = PingerCall;
+    type Cast = ();
+    type Info = std::convert::Infallible;
+    type Continue = std::convert::Infallible;
+
+    async fn init(_: (), _ctx: &mut arbor::Context<Self>) -> arbor::Init<Self> {
+        arbor::Init::Ok(Pinger)
+    }
+
+    async fn handle_call(
+        &mut self,
+        msg: PingerCall,
+        _ctx: &mut arbor::Context<Self>,
+    ) -> arbor::Handled<Self> {
+        let PingerCall::Ping(reply) = msg;
+        let _ = reply.send(());
+        arbor::Handled::Continue
+    }
+
+    async fn handle_cast(
+        &mut self,
+        _: (),
+        _ctx: &mut arbor::Context<Self>,
+    ) -> arbor::Handled<Self> {
+        panic!("crash requested");
+    }
+}
+
+/// Panic in a supervised child until its restarted incarnation answers a call, `n` times.
+async fn restart_latencies(n: usize) -> Vec<Duration> {
+    use arbor::supervisor::{ChildSpec, Strategy, SupervisorSpec};
+    std::panic::set_hook(Box::new(|_| {}));
+    let sup = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(u32::MAX, Duration::from_secs(1))
+        .child(ChildSpec::actor::<Pinger>("pinger", ()))
+        .start()
+        .await
+        .unwrap();
+    let pinger = sup.child_ref::<arbor::ActorRef<Pinger>>("pinger");
+    let mut latencies = Vec::with_capacity(n);
+    for _ in 0..n {
+        let old = pinger.get().unwrap();
+        let start = std::time::Instant::now();
+        old.cast(()).await.unwrap();
+        let fresh = pinger.wait_restart(&old).await.unwrap();
+        fresh.call(PingerCall::Ping).await.unwrap();
+        latencies.push(start.elapsed());
+    }
+    sup.shutdown().await;
+    latencies
 }
