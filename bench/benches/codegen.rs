@@ -69,7 +69,11 @@ fn stub_vs_raw(c: &mut Criterion) {
             .await
             .expect("the chat starts");
         let lobby = chat::room(&app, "lobby").await.expect("a room");
-        lobby.join(UserId::from("ada")).await.expect("joined").expect("joined");
+        lobby
+            .join(UserId::from("ada"))
+            .await
+            .expect("joined")
+            .expect("joined");
         let actor = app
             .rooms()
             .whereis::<room_server::RoomServer>(&"lobby".to_string())
@@ -83,7 +87,9 @@ fn stub_vs_raw(c: &mut Criterion) {
     g.bench_function("raw ActorRef::call_timeout", |b| {
         b.to_async(&rt).iter(|| async {
             actor
-                .call_timeout(room::MEMBERS_TIMEOUT, |reply_to| room::Call::Members { reply_to })
+                .call_timeout(room::MEMBERS_TIMEOUT, |reply_to| room::Call::Members {
+                    reply_to,
+                })
                 .await
                 .expect("answered")
         })

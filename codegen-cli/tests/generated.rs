@@ -62,7 +62,10 @@ fn refuses_a_spec_with_analysis_errors() {
          actor A { serves P; state S; calls B }\n\
          actor B { serves P; state S; calls A }\n",
     );
-    assert!(errors.iter().any(|(c, _)| c == "arbor::call_cycle"), "{errors:?}");
+    assert!(
+        errors.iter().any(|(c, _)| c == "arbor::call_cycle"),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -72,21 +75,38 @@ fn refuses_names_that_clash_in_rust() {
          actor COUNTER { serves Counter; state S }\n",
     );
     assert!(
-        errors.iter().any(|(c, m)| c == codes::NAME_CLASH && m.contains("module `counter`")),
+        errors
+            .iter()
+            .any(|(c, m)| c == codes::NAME_CLASH && m.contains("module `counter`")),
         "{errors:?}"
     );
 
-    let errors = refusal("protocol P { call get { arg reply_to u32 } }\nactor A { serves P; state S }\n");
-    assert!(errors.iter().any(|(c, _)| c == codes::NAME_CLASH), "{errors:?}");
+    let errors =
+        refusal("protocol P { call get { arg reply_to u32 } }\nactor A { serves P; state S }\n");
+    assert!(
+        errors.iter().any(|(c, _)| c == codes::NAME_CLASH),
+        "{errors:?}"
+    );
 
     let errors = refusal("protocol P { call new }\nactor A { serves P; state S }\n");
-    assert!(errors.iter().any(|(_, m)| m.contains("client method `new`")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|(_, m)| m.contains("client method `new`")),
+        "{errors:?}"
+    );
 
     let errors = refusal("protocol P { call get }\nactor A { serves P; state State }\n");
-    assert!(errors.iter().any(|(_, m)| m.contains("names `State`")), "{errors:?}");
+    assert!(
+        errors.iter().any(|(_, m)| m.contains("names `State`")),
+        "{errors:?}"
+    );
 
     let errors = refusal("protocol P { call get; call Get }\nactor A { serves P; state S }\n");
-    assert!(errors.iter().any(|(_, m)| m.contains("variant `Get`")), "{errors:?}");
+    assert!(
+        errors.iter().any(|(_, m)| m.contains("variant `Get`")),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -97,7 +117,9 @@ fn refuses_a_call_deferred_by_only_some_of_its_servers() {
          actor B { serves P; state S }\n",
     );
     assert!(
-        errors.iter().any(|(c, m)| c == codes::UNSUPPORTED && m.contains("defers call `get`")),
+        errors
+            .iter()
+            .any(|(c, m)| c == codes::UNSUPPORTED && m.contains("defers call `get`")),
         "{errors:?}"
     );
 }
@@ -116,7 +138,11 @@ fn build_api_writes_only_when_the_content_changes() {
     builder.compile(&[&spec]).unwrap();
     assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), first);
 
-    let named = builder.clone().file_name("other").compile(&[&spec]).unwrap();
+    let named = builder
+        .clone()
+        .file_name("other")
+        .compile(&[&spec])
+        .unwrap();
     assert_eq!(named, dir.path().join("other.rs"));
 }
 
@@ -131,7 +157,9 @@ fn build_api_reports_errors_with_the_rendered_diagnostics() {
         .compile(&[&spec])
         .unwrap_err();
     match &err {
-        arbor_codegen::BuildError::Spec { errors, rendered, .. } => {
+        arbor_codegen::BuildError::Spec {
+            errors, rendered, ..
+        } => {
             assert!(*errors >= 1);
             assert!(rendered.contains("arbor::unknown_reference"), "{rendered}");
             assert!(rendered.contains("bad.kdl"), "{rendered}");

@@ -39,7 +39,11 @@ fn a_new_project_builds_and_passes_its_test_and_keeps_user_files() {
         ])
     };
     let out = new();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for f in [
         "Cargo.toml",
         "build.rs",

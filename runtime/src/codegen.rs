@@ -24,9 +24,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::actor::Actor;
+use crate::call::CallError;
 use crate::cell::ActorCell;
 use crate::exit::ExitReason;
-use crate::call::CallError;
 use crate::handle::ActorRef;
 use crate::registry::{Keys, Registry, Via};
 use crate::reply::ReplyTo;
@@ -348,8 +348,13 @@ where
     }
 
     /// Starts a child in the partition `key` routes to.
-    pub async fn start_child_keyed<K: Hash + ?Sized>(&self, key: &K, args: U) -> Result<C, StartChildError> {
-        self.start_in(self.partition_of(key), (self.make)(args)).await
+    pub async fn start_child_keyed<K: Hash + ?Sized>(
+        &self,
+        key: &K,
+        args: U,
+    ) -> Result<C, StartChildError> {
+        self.start_in(self.partition_of(key), (self.make)(args))
+            .await
     }
 
     /// Starts a child registered in `registry` under `key` (with `value`) at each (re)start,

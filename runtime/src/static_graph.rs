@@ -223,7 +223,10 @@ mod tests {
     fn a_cycle_is_named() {
         let err = std::panic::catch_unwind(|| assert_acyclic(&[&X, &Y, &Z])).unwrap_err();
         let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-        assert!(msg.starts_with("synchronous call cycle: Y -> Z -> Y"), "{msg}");
+        assert!(
+            msg.starts_with("synchronous call cycle: Y -> Z -> Y"),
+            "{msg}"
+        );
     }
 
     static SELF: Node = Node::new(0, "Selfish", &[&SELF]);

@@ -20,20 +20,33 @@ fn show(r: Result<Option<Bytes>, CallError>) -> String {
 #[tokio::main]
 async fn main() {
     let db = Database::new(
-        [("answer".to_string(), b"42".to_vec()), ("slow".to_string(), b"zzz".to_vec())],
+        [
+            ("answer".to_string(), b"42".to_vec()),
+            ("slow".to_string(), b"zzz".to_vec()),
+        ],
         Duration::from_millis(200),
     );
     let counts = Counts::default();
     let app = cache::cache_service::start(cache::config(counts.clone(), Duration::from_secs(60)))
         .await
         .expect("the cache starts");
-    cache::connect(&app, &db, 2).await.expect("connections open");
+    cache::connect(&app, &db, 2)
+        .await
+        .expect("connections open");
     let cache = app.cache();
 
     let t = Instant::now();
-    println!("get answer (miss): {} in {:?}", show(cache.get("answer".into()).await), t.elapsed());
+    println!(
+        "get answer (miss): {} in {:?}",
+        show(cache.get("answer".into()).await),
+        t.elapsed()
+    );
     let t = Instant::now();
-    println!("get answer (hit):  {} in {:?}", show(cache.get("answer".into()).await), t.elapsed());
+    println!(
+        "get answer (hit):  {} in {:?}",
+        show(cache.get("answer".into()).await),
+        t.elapsed()
+    );
 
     // A slow miss does not block hits: both run at once.
     let slow = cache.clone();
@@ -50,7 +63,11 @@ async fn main() {
         hit.1
     );
     println!("get missing: {}", show(cache.get("nothing".into()).await));
-    println!("(hits, misses) = {:?}; queries reaching the database: {}", counts.get(), db.queries());
+    println!(
+        "(hits, misses) = {:?}; queries reaching the database: {}",
+        counts.get(),
+        db.queries()
+    );
     println!("\n{}", app.snapshot().await);
     app.shutdown().await;
 }

@@ -27,14 +27,18 @@ async fn main() {
     println!("members:     {:?}", lobby.members().await);
 
     // A crash: the room restarts (a transient child that failed) and registers again.
-    let before = app.rooms().whereis::<chat::room_server::RoomServer>(&"lobby".to_string());
+    let before = app
+        .rooms()
+        .whereis::<chat::room_server::RoomServer>(&"lobby".to_string());
     lobby
         .post(UserId::from("ada"), "!crash".into())
         .await
         .expect("the post is queued");
     let mut after = None;
     for _ in 0..100 {
-        after = app.rooms().whereis::<chat::room_server::RoomServer>(&"lobby".to_string());
+        after = app
+            .rooms()
+            .whereis::<chat::room_server::RoomServer>(&"lobby".to_string());
         if after.is_some() && after != before {
             break;
         }

@@ -11,7 +11,10 @@ use arbor_specs::chat::{self, JournalStore, UserId, room_server::RoomServer};
 async fn main() {
     // A crash is part of the show: print panics on one line.
     std::panic::set_hook(Box::new(|info| {
-        println!("   !! panic in an actor: {}", info.payload_as_str().unwrap_or("?"));
+        println!(
+            "   !! panic in an actor: {}",
+            info.payload_as_str().unwrap_or("?")
+        );
     }));
 
     println!("1. start the app (chat::chat::start): its supervision tree");
@@ -23,9 +26,18 @@ async fn main() {
 
     println!("2. open room `lobby` (started under RoomSup, registered in Rooms) and call it");
     let lobby = chat::room(&app, "lobby").await.expect("the room opens");
-    println!("   lobby.join(ada)  -> {:?}", lobby.join(UserId::from("ada")).await);
-    println!("   lobby.join(bob)  -> {:?}", lobby.join(UserId::from("bob")).await);
-    println!("   lobby.join(ada)  -> {:?}", lobby.join(UserId::from("ada")).await);
+    println!(
+        "   lobby.join(ada)  -> {:?}",
+        lobby.join(UserId::from("ada")).await
+    );
+    println!(
+        "   lobby.join(bob)  -> {:?}",
+        lobby.join(UserId::from("bob")).await
+    );
+    println!(
+        "   lobby.join(ada)  -> {:?}",
+        lobby.join(UserId::from("ada")).await
+    );
     let _ = lobby.post(UserId::from("ada"), "hello".into()).await;
     println!("   lobby.members()  -> {:?}", lobby.members().await);
 
@@ -46,8 +58,14 @@ async fn main() {
         before.map_or("-".into(), |i| i.to_string()),
         after.map_or("-".into(), |i| i.to_string())
     );
-    println!("   the same client finds it by name: lobby.members() -> {:?}", lobby.members().await);
-    println!("   the journal kept what was written: {:?}", store.entries().iter().map(|e| &e.text).collect::<Vec<_>>());
+    println!(
+        "   the same client finds it by name: lobby.members() -> {:?}",
+        lobby.members().await
+    );
+    println!(
+        "   the journal kept what was written: {:?}",
+        store.entries().iter().map(|e| &e.text).collect::<Vec<_>>()
+    );
 
     println!("\n4. the tree now (restarts=1 on the room)");
     println!("{}\n", indent(&app.snapshot().await.to_string()));
@@ -56,5 +74,8 @@ async fn main() {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("   {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("   {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -35,16 +35,28 @@ async fn main() {
     let id = router.submit(pay(1_500, Provider::Stripe)).await;
     println!("submit 15.00 via stripe:   {id:?}");
     if let Ok(Ok(id)) = &id {
-        println!("status:                    {:?}", router.status(id.clone()).await);
+        println!(
+            "status:                    {:?}",
+            router.status(id.clone()).await
+        );
     }
-    println!("submit 500.00 via adyen:   {:?}", router.submit(pay(50_000, Provider::Adyen)).await);
+    println!(
+        "submit 500.00 via adyen:   {:?}",
+        router.submit(pay(50_000, Provider::Adyen)).await
+    );
 
     println!("-- stripe goes down");
     providers.stripe.down.store(true, Ordering::Relaxed);
     for _ in 0..4 {
-        println!("submit via stripe:         {:?}", router.submit(pay(100, Provider::Stripe)).await);
+        println!(
+            "submit via stripe:         {:?}",
+            router.submit(pay(100, Provider::Stripe)).await
+        );
     }
-    println!("submit via adyen:          {:?}", router.submit(pay(100, Provider::Adyen)).await);
+    println!(
+        "submit via adyen:          {:?}",
+        router.submit(pay(100, Provider::Adyen)).await
+    );
     println!(
         "stripe charges attempted:  {} (the open breaker refused the last one at once)",
         providers.stripe.charges.load(Ordering::Relaxed)
@@ -53,7 +65,10 @@ async fn main() {
     println!("-- stripe recovers; the breaker lets a trial through after its cool-down");
     providers.stripe.down.store(false, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(250)).await;
-    println!("submit via stripe:         {:?}", router.submit(pay(100, Provider::Stripe)).await);
+    println!(
+        "submit via stripe:         {:?}",
+        router.submit(pay(100, Provider::Stripe)).await
+    );
     println!("\n{}", app.snapshot().await);
     app.shutdown().await;
 }

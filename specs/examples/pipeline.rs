@@ -29,7 +29,9 @@ async fn drain(p: &Plumbing, n: usize) {
 
 #[tokio::main]
 async fn main() {
-    std::panic::set_hook(Box::new(|info| eprintln!("  (panic: {})", info.payload_as_str().unwrap_or("?"))));
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("  (panic: {})", info.payload_as_str().unwrap_or("?"))
+    }));
     let plumbing = Plumbing::default();
     let app = pipeline::ingest::start(pipeline::config(&plumbing))
         .await
@@ -38,19 +40,39 @@ async fn main() {
 
     plumbing.feed(["the quick brown fox", "jumps over", "the lazy dog"]);
     drain(&plumbing, 3).await;
-    println!("output:             {:?}", plumbing.output().iter().map(|r| r.count).collect::<Vec<_>>());
+    println!(
+        "output:             {:?}",
+        plumbing
+            .output()
+            .iter()
+            .map(|r| r.count)
+            .collect::<Vec<_>>()
+    );
 
     plumbing.feed(["!crash parser"]);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    println!("parser crashed:     {}   (parser and source restarted)", starts(&plumbing));
+    println!(
+        "parser crashed:     {}   (parser and source restarted)",
+        starts(&plumbing)
+    );
 
     plumbing.feed(["!crash sink"]);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    println!("sink crashed:       {}   (every stage restarted)", starts(&plumbing));
+    println!(
+        "sink crashed:       {}   (every stage restarted)",
+        starts(&plumbing)
+    );
 
     plumbing.feed(["still flowing after the restarts"]);
     drain(&plumbing, 4).await;
-    println!("output:             {:?}", plumbing.output().iter().map(|r| r.count).collect::<Vec<_>>());
+    println!(
+        "output:             {:?}",
+        plumbing
+            .output()
+            .iter()
+            .map(|r| r.count)
+            .collect::<Vec<_>>()
+    );
     println!("\n{}", app.snapshot().await);
     app.shutdown().await;
 }

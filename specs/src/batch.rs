@@ -49,7 +49,11 @@ impl scheduler::State for SchedulerState {
 
 impl scheduling::Handler<scheduler::Ctx> for SchedulerState {
     async fn status(&mut self, _ctx: &mut scheduler::Ctx) -> Vec<JobStatus> {
-        self.finished.iter().copied().map(JobStatus::Finished).collect()
+        self.finished
+            .iter()
+            .copied()
+            .map(JobStatus::Finished)
+            .collect()
     }
 
     async fn finished(&mut self, job: JobId, _ctx: &mut scheduler::Ctx) {

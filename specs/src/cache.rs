@@ -94,10 +94,18 @@ impl db_connection::State for Connection {
 }
 
 impl db::Handler<db_connection::Ctx> for Connection {
-    async fn query(&mut self, statement: Query, _ctx: &mut db_connection::Ctx) -> Result<Rows, DbError> {
+    async fn query(
+        &mut self,
+        statement: Query,
+        _ctx: &mut db_connection::Ctx,
+    ) -> Result<Rows, DbError> {
         tokio::time::sleep(self.db.latency).await;
         self.db.queries.fetch_add(1, Ordering::Relaxed);
-        let rows = self.db.rows.lock().map_err(|_| DbError("poisoned".into()))?;
+        let rows = self
+            .db
+            .rows
+            .lock()
+            .map_err(|_| DbError("poisoned".into()))?;
         Ok(Rows(rows.get(&statement.0).cloned()))
     }
 }
@@ -117,7 +125,10 @@ impl pool_manager::State for PoolState {
 }
 
 impl pool::Handler<pool_manager::Ctx> for PoolState {
-    async fn checkout(&mut self, _ctx: &mut pool_manager::Ctx) -> Result<ConnectionId, PoolExhausted> {
+    async fn checkout(
+        &mut self,
+        _ctx: &mut pool_manager::Ctx,
+    ) -> Result<ConnectionId, PoolExhausted> {
         // Connections that died since they were checked in are forgotten.
         self.free.retain(|c| c.0.is_alive());
         self.free.pop().ok_or(PoolExhausted)
@@ -218,7 +229,10 @@ impl cache::Handler<cache_server::Ctx> for CacheState {
             let _ = metrics.miss().await;
             // Runs on the task supervisor: the cache serves other requests meanwhile.
             let conn = pool.checkout().await.ok()?.ok()?;
-            let rows = connections.client(conn.0.clone()).query(Query(key.clone())).await;
+            let rows = connections
+                .client(conn.0.clone())
+                .query(Query(key.clone()))
+                .await;
             let _ = pool.checkin(conn).await;
             let value = rows.ok()?.ok()?.0?;
             let _ = me.put(key, value.clone()).await;
@@ -250,7 +264,11 @@ pub fn config(counts: Counts, ttl: Duration) -> cache_service::Config {
 }
 
 /// Opens `n` connections to `db` under the `Connections` supervisor.
-pub async fn connect(app: &cache_service::Handle, db: &Database, n: usize) -> Result<(), StartChildError> {
+pub async fn connect(
+    app: &cache_service::Handle,
+    db: &Database,
+    n: usize,
+) -> Result<(), StartChildError> {
     let connections = app.database().connections();
     for _ in 0..n {
         connections.start_child(db.clone()).await?;

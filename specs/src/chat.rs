@@ -117,7 +117,11 @@ impl room_server::State for RoomState {
 }
 
 impl room::Handler<room_server::Ctx> for RoomState {
-    async fn join(&mut self, user: UserId, _ctx: &mut room_server::Ctx) -> Result<RoomInfo, JoinError> {
+    async fn join(
+        &mut self,
+        user: UserId,
+        _ctx: &mut room_server::Ctx,
+    ) -> Result<RoomInfo, JoinError> {
         if self.members.contains(&user) {
             return Err(JoinError::AlreadyMember);
         }
@@ -163,12 +167,20 @@ pub fn config(store: JournalStore) -> chat::Config {
 /// room's restarts.
 pub async fn room(app: &chat::Handle, name: &str) -> Result<room_server::Client, StartChildError> {
     let key = name.to_owned();
-    if app.rooms().whereis::<room_server::RoomServer>(&key).is_some() {
-        return Ok(room_server::Client::new(app.rooms().via::<room_server::RoomServer>(key)));
+    if app
+        .rooms()
+        .whereis::<room_server::RoomServer>(&key)
+        .is_some()
+    {
+        return Ok(room_server::Client::new(
+            app.rooms().via::<room_server::RoomServer>(key),
+        ));
     }
     let args = RoomArgs {
         name: key.clone(),
         capacity: 100,
     };
-    app.room_sup().start_registered(app.rooms(), key, (), args).await
+    app.room_sup()
+        .start_registered(app.rooms(), key, (), args)
+        .await
 }

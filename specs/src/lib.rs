@@ -8,8 +8,8 @@
 //! The crate denies warnings: generated code must compile cleanly.
 #![deny(warnings)]
 
-pub mod chat;
-pub mod cache;
-pub mod pipeline;
 pub mod batch;
+pub mod cache;
+pub mod chat;
 pub mod payment_router;
+pub mod pipeline;

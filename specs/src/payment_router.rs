@@ -155,7 +155,10 @@ pub struct RoutingTable {
 impl payment_router::State for RoutingTable {
     type Args = Providers;
 
-    async fn init(providers: Providers, _ctx: &mut payment_router::Ctx) -> Result<Self, ExitReason> {
+    async fn init(
+        providers: Providers,
+        _ctx: &mut payment_router::Ctx,
+    ) -> Result<Self, ExitReason> {
         Ok(RoutingTable { providers, next: 1 })
     }
 }
@@ -198,9 +201,20 @@ impl payment_api::Handler<payment_router::Ctx> for RoutingTable {
         }
     }
 
-    async fn status(&mut self, id: IntentId, ctx: &mut payment_router::Ctx) -> Option<IntentStatus> {
-        let intent = ctx.intents().whereis::<payment_intent::PaymentIntent>(&id.0)?;
-        ctx.payment_intent().intent_sup().client(intent).status().await.ok()
+    async fn status(
+        &mut self,
+        id: IntentId,
+        ctx: &mut payment_router::Ctx,
+    ) -> Option<IntentStatus> {
+        let intent = ctx
+            .intents()
+            .whereis::<payment_intent::PaymentIntent>(&id.0)?;
+        ctx.payment_intent()
+            .intent_sup()
+            .client(intent)
+            .status()
+            .await
+            .ok()
     }
 }
 
@@ -284,7 +298,13 @@ impl intent::Handler<payment_intent::Ctx> for IntentState {
                     .map_err(internal)?
                     .map_err(|Unavailable| PaymentError::ProviderDown)?;
                 // A pool worker: an idle one if any, else a new one (the pool is bounded).
-                let worker = match workers.children().await.map_err(internal)?.into_iter().next() {
+                let worker = match workers
+                    .children()
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .next()
+                {
                     Some(w) => w,
                     None => workers.start_child(worker_args).await.map_err(internal)?,
                 };
@@ -359,7 +379,11 @@ impl circuit_breaker::State for BreakerState {
 
 impl gate::Handler<circuit_breaker::Ctx> for BreakerState {
     async fn acquire(&mut self, _ctx: &mut circuit_breaker::Ctx) -> Result<Permit, Unavailable> {
-        if self.open { Err(Unavailable) } else { Ok(Permit) }
+        if self.open {
+            Err(Unavailable)
+        } else {
+            Ok(Permit)
+        }
     }
 
     async fn report(&mut self, outcome: CallOutcome, ctx: &mut circuit_breaker::Ctx) {
@@ -481,7 +505,11 @@ impl provider_worker::State for ProviderClient {
 }
 
 impl provider_api::Handler<provider_worker::Ctx> for ProviderClient {
-    async fn charge(&mut self, request: ChargeRequest, _ctx: &mut provider_worker::Ctx) -> Result<Charge, ProviderError> {
+    async fn charge(
+        &mut self,
+        request: ChargeRequest,
+        _ctx: &mut provider_worker::Ctx,
+    ) -> Result<Charge, ProviderError> {
         let n = self.api.charges.fetch_add(1, Ordering::Relaxed) + 1;
         tokio::time::sleep(Duration::from_millis(2)).await;
         if self.api.down.load(Ordering::Relaxed) {

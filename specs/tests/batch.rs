@@ -10,7 +10,9 @@ use arbor_specs::batch::{self, JobId, JobStatus, Table};
 async fn jobs_shut_down_when_their_significant_children_finish() {
     let table = Table::default();
     let rows: Vec<String> = (0..7).map(|i| format!("r{i}")).collect();
-    let app = batch::nightly_batch::start(batch::config(rows, &table)).await.unwrap();
+    let app = batch::nightly_batch::start(batch::config(rows, &table))
+        .await
+        .unwrap();
     assert_eq!(app.supervisor().count_children().await.unwrap().active, 3);
 
     let mut active = 3;

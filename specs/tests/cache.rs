@@ -8,7 +8,10 @@ use arbor_specs::cache::{self, Counts, Database};
 #[tokio::test]
 async fn misses_are_deferred_and_hits_are_not_blocked() {
     let db = Database::new(
-        [("a".to_string(), b"1".to_vec()), ("slow".to_string(), b"2".to_vec())],
+        [
+            ("a".to_string(), b"1".to_vec()),
+            ("slow".to_string(), b"2".to_vec()),
+        ],
         Duration::from_millis(300),
     );
     let counts = Counts::default();
@@ -30,7 +33,10 @@ async fn misses_are_deferred_and_hits_are_not_blocked() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     let t = Instant::now();
     assert_eq!(c.get("a".into()).await, Ok(Some(b"1".to_vec())));
-    assert!(t.elapsed() < Duration::from_millis(200), "the hit waited for the miss");
+    assert!(
+        t.elapsed() < Duration::from_millis(200),
+        "the hit waited for the miss"
+    );
     assert_eq!(miss.await.unwrap(), Ok(Some(b"2".to_vec())));
 
     assert_eq!(c.get("none".into()).await, Ok(None));
@@ -48,9 +54,10 @@ async fn misses_are_deferred_and_hits_are_not_blocked() {
 #[tokio::test]
 async fn a_miss_without_connections_is_answered() {
     // No connection: checkout fails, the deferred work answers `None` (not a hang).
-    let app = cache::cache_service::start(cache::config(Counts::default(), Duration::from_secs(60)))
-        .await
-        .unwrap();
+    let app =
+        cache::cache_service::start(cache::config(Counts::default(), Duration::from_secs(60)))
+            .await
+            .unwrap();
     assert_eq!(app.cache().get("a".into()).await, Ok(None));
     app.shutdown().await;
 }

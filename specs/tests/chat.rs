@@ -18,7 +18,9 @@ async fn eventually<F: Fn() -> bool>(what: &str, f: F) {
 #[tokio::test]
 async fn rooms_answer_journal_and_restart_under_their_name() {
     let store = JournalStore::default();
-    let app = chat::chat::start(chat::config(store.clone())).await.unwrap();
+    let app = chat::chat::start(chat::config(store.clone()))
+        .await
+        .unwrap();
 
     let lobby = chat::room(&app, "lobby").await.unwrap();
     assert_eq!(
@@ -28,21 +30,33 @@ async fn rooms_answer_journal_and_restart_under_their_name() {
             members: 1
         }))
     );
-    assert_eq!(lobby.join(UserId::from("ada")).await, Ok(Err(JoinError::AlreadyMember)));
+    assert_eq!(
+        lobby.join(UserId::from("ada")).await,
+        Ok(Err(JoinError::AlreadyMember))
+    );
     // The same room is found by name.
     let again = chat::room(&app, "lobby").await.unwrap();
     assert_eq!(again.members().await, Ok(vec![UserId::from("ada")]));
 
     // Posts reach the journal; a non-member's post is ignored.
     lobby.post(UserId::from("ada"), "hi".into()).await.unwrap();
-    lobby.post(UserId::from("eve"), "spam".into()).await.unwrap();
+    lobby
+        .post(UserId::from("eve"), "spam".into())
+        .await
+        .unwrap();
     eventually("the journal entry", || store.entries().len() == 1).await;
     assert_eq!(store.entries()[0].text, "hi");
 
     // A crash: the room restarts (transient, abnormal exit) and registers again.
     let key = "lobby".to_string();
-    let before = app.rooms().whereis::<room_server::RoomServer>(&key).unwrap();
-    lobby.post(UserId::from("ada"), "!crash".into()).await.unwrap();
+    let before = app
+        .rooms()
+        .whereis::<room_server::RoomServer>(&key)
+        .unwrap();
+    lobby
+        .post(UserId::from("ada"), "!crash".into())
+        .await
+        .unwrap();
     eventually("the restarted room", || {
         app.rooms()
             .whereis::<room_server::RoomServer>(&key)
@@ -65,7 +79,9 @@ async fn rooms_answer_journal_and_restart_under_their_name() {
 
 #[tokio::test]
 async fn a_call_overrides_its_timeout() {
-    let app = chat::chat::start(chat::config(JournalStore::default())).await.unwrap();
+    let app = chat::chat::start(chat::config(JournalStore::default()))
+        .await
+        .unwrap();
     let lobby = chat::room(&app, "lobby").await.unwrap();
     let r = lobby
         .with_timeout(Duration::from_secs(1))

@@ -30,10 +30,16 @@ fn providers() -> Providers {
 #[tokio::test]
 async fn payments_are_authorized_and_found_by_id() {
     let p = providers();
-    let app = payment_router::payments::start(payment_router::config(&p)).await.unwrap();
+    let app = payment_router::payments::start(payment_router::config(&p))
+        .await
+        .unwrap();
     let router = app.router();
 
-    let id = router.submit(pay(100, Provider::Adyen)).await.unwrap().unwrap();
+    let id = router
+        .submit(pay(100, Provider::Adyen))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(id, IntentId("pi_1".into()));
     match router.status(id.clone()).await.unwrap() {
         Some(IntentStatus::Completed(a)) => assert_eq!(a.provider, Provider::Adyen),
@@ -46,7 +52,9 @@ async fn payments_are_authorized_and_found_by_id() {
     // Over the provider's limit: declined.
     assert_eq!(
         router.submit(pay(5_000, Provider::Stripe)).await,
-        Ok(Err(SubmitError::Refused(PaymentError::Provider(ProviderError::Declined))))
+        Ok(Err(SubmitError::Refused(PaymentError::Provider(
+            ProviderError::Declined
+        ))))
     );
     app.shutdown().await;
 }
@@ -54,13 +62,17 @@ async fn payments_are_authorized_and_found_by_id() {
 #[tokio::test]
 async fn an_open_breaker_refuses_at_once_and_stays_local() {
     let p = providers();
-    let app = payment_router::payments::start(payment_router::config(&p)).await.unwrap();
+    let app = payment_router::payments::start(payment_router::config(&p))
+        .await
+        .unwrap();
     let router = app.router();
     p.stripe.down.store(true, Ordering::Relaxed);
     for _ in 0..3 {
         assert_eq!(
             router.submit(pay(10, Provider::Stripe)).await,
-            Ok(Err(SubmitError::Refused(PaymentError::Provider(ProviderError::Outage))))
+            Ok(Err(SubmitError::Refused(PaymentError::Provider(
+                ProviderError::Outage
+            ))))
         );
     }
     // Three failures opened Stripe's breaker: refused without reaching the provider.
@@ -70,11 +82,17 @@ async fn an_open_breaker_refuses_at_once_and_stays_local() {
     );
     assert_eq!(p.stripe.charges.load(Ordering::Relaxed), 3);
     // Adyen is unaffected.
-    assert!(matches!(router.submit(pay(10, Provider::Adyen)).await, Ok(Ok(_))));
+    assert!(matches!(
+        router.submit(pay(10, Provider::Adyen)).await,
+        Ok(Ok(_))
+    ));
 
     // After the cool-down a trial goes through.
     p.stripe.down.store(false, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(250)).await;
-    assert!(matches!(router.submit(pay(10, Provider::Stripe)).await, Ok(Ok(_))));
+    assert!(matches!(
+        router.submit(pay(10, Provider::Stripe)).await,
+        Ok(Ok(_))
+    ));
     app.shutdown().await;
 }

@@ -27,7 +27,10 @@ async fn rest_for_one_restarts_the_later_stages() {
 
     p.feed(["a b", "c d e"]);
     until("two records", || p.output().len() == 2).await;
-    assert_eq!(p.output().iter().map(|r| r.count).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(
+        p.output().iter().map(|r| r.count).collect::<Vec<_>>(),
+        [2, 3]
+    );
 
     // The parser crashes: it and the source (started after it) restart; sink and enricher
     // keep running.

@@ -21,22 +21,27 @@ fn dir() -> PathBuf {
 fn generate(name: &str, edit: impl Fn(String) -> String) -> String {
     let spec = dir().join("specs").join(format!("{name}.kdl"));
     let (model, _) = arbor_codegen::load(&[spec]).expect("the spec loads");
-    let code = arbor_codegen::emit::generate_file(&model, &format!("tests/ui_codegen/specs/{name}.kdl"))
-        .expect("the spec generates");
+    let code =
+        arbor_codegen::emit::generate_file(&model, &format!("tests/ui_codegen/specs/{name}.kdl"))
+            .expect("the spec generates");
     edit(code)
 }
 
 /// The hand edit of `cycle_edited.rs`: B, which A calls, calls A back.
 fn add_cycle(code: String) -> String {
     let from = "        \"B\",\n        &[],";
-    assert!(code.contains(from), "the edit no longer applies: update add_cycle");
+    assert!(
+        code.contains(from),
+        "the edit no longer applies: update add_cycle"
+    );
     code.replace(from, "        \"B\",\n        &[&super::a::NODE],")
 }
 
 #[test]
 fn generated_code_is_fresh() {
     let bless = std::env::var_os("ARBOR_BLESS").is_some();
-    let cases: [(&str, &str, fn(String) -> String); 3] = [
+    type Edit = fn(String) -> String;
+    let cases: [(&str, &str, Edit); 3] = [
         ("small", "small.rs", |c| c),
         ("features", "features.rs", |c| c),
         ("cycle", "cycle_edited.rs", add_cycle),

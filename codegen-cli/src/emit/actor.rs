@@ -21,9 +21,9 @@ use std::collections::HashSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, int, type_text};
 use super::names::{camel_ident, ident, snake, snake_ident};
 use super::plan::{Plan, Resolution};
+use super::{doc, int, type_text};
 use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol};
 
 /// The state type of an actor (`()` for a stateless one).
@@ -110,7 +110,11 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
         let field = snake_ident(target.as_str());
         let tmod = snake_ident(target.as_str());
         let tglue = ident(target.as_str());
-        let cap = if called { quote!(Client) } else { quote!(Caster) };
+        let cap = if called {
+            quote!(Client)
+        } else {
+            quote!(Caster)
+        };
         let cap_ty = quote!(super::#tmod::#cap);
         let what = if called { "calls" } else { "casts to" };
         let check = sync.contains(target.as_str()).then(|| {
@@ -131,7 +135,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
             Resolution::Single(t, i) => {
                 let path = &plan.trees[t].nodes[i].path;
                 dep_fields.push(quote!(#field: #cap_ty));
-                dep_inits.push(quote!(#field: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                dep_inits
+                    .push(quote!(#field: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
                 let d = doc(&format!(
                     "The {} of `{target}` (`{path}`): `{name}` {what} it. Follows restarts; a \
                      message while it is down fails with an error.",
@@ -170,7 +175,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
                     let path = &plan.trees[*t].nodes[*i].path;
                     let f = ident(n);
                     fields.push(quote!(#f: #cap_ty));
-                    inits.push(quote!(#f: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                    inits
+                        .push(quote!(#f: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
                     let d = doc(&format!("`{target}` at `{path}`."));
                     methods.push(quote! { #d pub fn #f(&self) -> &#cap_ty { &self.#f } });
                 }
@@ -262,7 +268,9 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let dir_binding = if dir_used { dir_binding } else { quote!() };
 
     // Timers and self-sends exist only when the actor has info messages.
-    let has_info = protocols.iter().any(|p| p.messages.iter().any(|m| m.kind == MessageKind::Info));
+    let has_info = protocols
+        .iter()
+        .any(|p| p.messages.iter().any(|m| m.kind == MessageKind::Info));
     let timers = has_info.then(|| quote! {
         /// Sends this actor an info message after `delay`.
         pub fn send_after(&self, delay: ::std::time::Duration, msg: impl ::std::convert::Into<Info>) -> ::arbor::TimerRef {
@@ -344,11 +352,15 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
         "The `{name}` actor: runs `{state_text}` and its handlers on the Arbor runtime. Reached \
          through [`Client`]; started by the generated supervisors."
     ));
-    let mailbox_doc = doc(&format!("The mailbox of `{name}`, as the spec declares it."));
+    let mailbox_doc = doc(&format!(
+        "The mailbox of `{name}`, as the spec declares it."
+    ));
     let args_doc = doc(&format!(
         "What each `{name}` child is started with (the state's [`State::Args`])."
     ));
-    let deps_doc = doc(&format!("The dependencies of `{name}`, resolved in its tree."));
+    let deps_doc = doc(&format!(
+        "The dependencies of `{name}`, resolved in its tree."
+    ));
     let new_doc = doc(&format!(
         "Resolves the dependencies in {home_doc}; `tasks` is where deferred handlers run."
     ));
@@ -604,7 +616,9 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
                 }
             }
         });
-        let d = doc(&format!("A client of `{name}` ({what}), one accessor per protocol."));
+        let d = doc(&format!(
+            "A client of `{name}` ({what}), one accessor per protocol."
+        ));
         out.extend(quote! {
             #d
             #[derive(Clone, Debug)]
@@ -659,8 +673,11 @@ fn arms(
             any = true;
             let v = camel_ident(msg.name.as_str());
             let method = snake_ident(msg.name.as_str());
-            let args: Vec<proc_macro2::Ident> =
-                msg.args.iter().map(|a| snake_ident(a.name.as_str())).collect();
+            let args: Vec<proc_macro2::Ident> = msg
+                .args
+                .iter()
+                .map(|a| snake_ident(a.name.as_str()))
+                .collect();
             let call = quote! {
                 <#state as super::#m::Handler<Ctx>>::#method(&mut self.state, #(#args,)* &mut self.ctx)
             };

@@ -153,8 +153,10 @@ impl Builder {
         let source = files
             .iter()
             .map(|f| {
-                f.file_name()
-                    .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned())
+                f.file_name().map_or_else(
+                    || f.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -179,12 +181,14 @@ impl Builder {
         let code = self.generate(specs)?;
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
-            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "OUT_DIR is not set: call this from a build script, or set `out_dir`",
-                )
-            })?,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "OUT_DIR is not set: call this from a build script, or set `out_dir`",
+                    )
+                })?,
         };
         let name = match &self.file_name {
             Some(n) => n.clone(),
@@ -220,7 +224,9 @@ impl Builder {
             let at = w
                 .span()
                 .and_then(|s| sources.location(s))
-                .map_or_else(String::new, |l| format!(" ({}:{}:{})", l.file, l.line, l.column));
+                .map_or_else(String::new, |l| {
+                    format!(" ({}:{}:{})", l.file, l.line, l.column)
+                });
             println!("cargo::warning=arbor[{}]: {}{at}", w.code, w.message);
         }
         eprint!(

@@ -20,7 +20,8 @@ pub fn gen_files(
         Ok(loaded) => loaded,
         Err(failure) => {
             err.write_all(
-                diagnostics::render_human(&failure.diagnostics, &failure.sources, options).as_bytes(),
+                diagnostics::render_human(&failure.diagnostics, &failure.sources, options)
+                    .as_bytes(),
             )?;
             return Ok(None);
         }

@@ -19,7 +19,9 @@ pub fn format(tokens: TokenStream, source: &str) -> Result<String, syn::Error> {
         out.push_str(source);
         out.push_str("; regenerate with `arbor gen` or from build.rs.\n");
     }
-    out.push_str("// Include it with `arbor::include_spec!`, next to the types the spec names.\n\n");
+    out.push_str(
+        "// Include it with `arbor::include_spec!`, next to the types the spec names.\n\n",
+    );
     out.push_str(&body);
     Ok(out)
 }

@@ -64,7 +64,11 @@ pub struct EmitError {
 impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let errors: Vec<&Diagnostic> = self.diagnostics.iter().filter(|d| d.is_error()).collect();
-        write!(f, "the spec has {} error(s); nothing was generated", errors.len())?;
+        write!(
+            f,
+            "the spec has {} error(s); nothing was generated",
+            errors.len()
+        )?;
         for d in errors {
             write!(f, "\n  [{}] {}", d.code, d.message)?;
         }
@@ -121,7 +125,19 @@ pub(crate) fn int(n: impl Into<u64>) -> proc_macro2::Literal {
 /// A type as people write it (`Result<RoomInfo, JoinError>`), for docs.
 pub(crate) fn type_text(ty: &crate::model::RustType) -> String {
     let mut s = ty.tokens().to_owned();
-    for (from, to) in [(" < ", "<"), (" <", "<"), ("< ", "<"), (" >", ">"), (" , ", ", "), (" :: ", "::"), (":: ", "::"), ("& ", "&"), ("( ", "("), (" )", ")"), (" ;", ";")] {
+    for (from, to) in [
+        (" < ", "<"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" , ", ", "),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("& ", "&"),
+        ("( ", "("),
+        (" )", ")"),
+        (" ;", ";"),
+    ] {
         s = s.replace(from, to);
     }
     s
@@ -161,9 +177,10 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
         }
     }
     let none = HashSet::new();
-    let protocols = spec.protocols.iter().map(|p| {
-        protocol::protocol(p, deferred.get(p.name.as_str()).unwrap_or(&none))
-    });
+    let protocols = spec
+        .protocols
+        .iter()
+        .map(|p| protocol::protocol(p, deferred.get(p.name.as_str()).unwrap_or(&none)));
     let actors = spec.actors.iter().map(|a| actor::actor(plan, a));
     let statics = plan
         .static_supervisors()

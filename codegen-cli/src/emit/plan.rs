@@ -198,7 +198,9 @@ impl<'a> Plan<'a> {
             for (i, n) in tree.nodes.iter().enumerate() {
                 match n.kind {
                     NodeKind::Worker(w) if w.actor.as_str() == target => statics.push((t, i)),
-                    NodeKind::Dynamic(d) if home.is_some() && d.template.actor.as_str() == target => {
+                    NodeKind::Dynamic(d)
+                        if home.is_some() && d.template.actor.as_str() == target =>
+                    {
                         dynamics.push((t, i, snake(d.name.as_str())))
                     }
                     _ => {}
@@ -223,13 +225,16 @@ impl<'a> Plan<'a> {
             let unique: HashSet<&String> = names.iter().collect();
             (unique.len() == names.len()).then_some(names)
         };
-        let id = |t: usize, i: usize| snake(self.trees[t].nodes[i].child.map_or("", |c| c.id.as_str()));
+        let id =
+            |t: usize, i: usize| snake(self.trees[t].nodes[i].child.map_or("", |c| c.id.as_str()));
         let parent_and_id = |t: usize, i: usize| {
             let tree = &self.trees[t];
-            let parent = tree.nodes[i].parent.map_or(String::new(), |p| match tree.nodes[p].kind {
-                NodeKind::Supervisor(s) => snake(s.name.as_str()),
-                _ => String::new(),
-            });
+            let parent = tree.nodes[i]
+                .parent
+                .map_or(String::new(), |p| match tree.nodes[p].kind {
+                    NodeKind::Supervisor(s) => snake(s.name.as_str()),
+                    _ => String::new(),
+                });
             format!("{parent}_{}", id(t, i))
         };
         let path = |t: usize, i: usize| {

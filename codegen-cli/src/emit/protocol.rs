@@ -45,7 +45,10 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
             _ => quote!(::std::time::Duration::MAX),
         };
         let text = match m.timeout().map(|t| t.value) {
-            Some(t) => format!("How long a `{}` call waits for its reply by default ({t}).", m.name),
+            Some(t) => format!(
+                "How long a `{}` call waits for its reply by default ({t}).",
+                m.name
+            ),
             None => String::new(),
         };
         let docs = doc(&text);
@@ -64,11 +67,16 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
     );
     let info_enum = message_enum(
         "Info",
-        &format!("The info messages of protocol `{name}` (messages an actor sends itself, e.g. timers)."),
+        &format!(
+            "The info messages of protocol `{name}` (messages an actor sends itself, e.g. timers)."
+        ),
         &infos,
     );
 
-    let handler_methods = p.messages.iter().map(|m| handler_method(m, deferred.contains(m.name.as_str())));
+    let handler_methods = p
+        .messages
+        .iter()
+        .map(|m| handler_method(m, deferred.contains(m.name.as_str())));
     let handler_doc = doc(&format!(
         "The handlers of protocol `{name}`, implemented by the state type of every actor that \
          serves it. `C` is the actor's context type (`<actor>::Ctx`): it hands out the clients \
@@ -301,7 +309,11 @@ fn params(m: &Message) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>) {
             quote! { #f: #ty }
         })
         .collect();
-    let names = m.args.iter().map(|a| snake_ident(a.name.as_str())).collect();
+    let names = m
+        .args
+        .iter()
+        .map(|a| snake_ident(a.name.as_str()))
+        .collect();
     (decls, names)
 }
 
@@ -337,7 +349,12 @@ fn handler_method(m: &Message, deferred: bool) -> TokenStream {
     }
 }
 
-fn construct(m: &Message, enum_name: &str, names: &[proc_macro2::Ident], reply: bool) -> TokenStream {
+fn construct(
+    m: &Message,
+    enum_name: &str,
+    names: &[proc_macro2::Ident],
+    reply: bool,
+) -> TokenStream {
     let e = format_ident!("{enum_name}");
     let v = camel_ident(m.name.as_str());
     let reply = reply.then(|| quote!(reply_to));

@@ -44,7 +44,8 @@ pub fn new_project(
         Ok(loaded) => loaded,
         Err(failure) => {
             err.write_all(
-                diagnostics::render_human(&failure.diagnostics, &failure.sources, options).as_bytes(),
+                diagnostics::render_human(&failure.diagnostics, &failure.sources, options)
+                    .as_bytes(),
             )?;
             return Ok(false);
         }
@@ -103,12 +104,19 @@ pub fn new_project(
 }
 
 fn package_name(dir: &Path) -> String {
-    let raw = dir
-        .file_name()
-        .map_or_else(|| "arbor-app".to_owned(), |n| n.to_string_lossy().into_owned());
+    let raw = dir.file_name().map_or_else(
+        || "arbor-app".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let mut name: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert_str(0, "app-");
@@ -174,7 +182,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
     );
 
     let (app_mod, root) = entry(spec);
-    let config_expr = root.map_or_else(|| quote!(()), |r| config_expr(spec, r));
+    let config_expr = root.map_or_else(|| quote!(()), config_expr);
     let root_mod = root.map(|r| snake_ident(r.name.as_str()));
     let mut handler_mods = Vec::new();
     let mut files = Vec::new();
@@ -211,19 +219,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
             .collect::<String>()
     );
     files.push((PathBuf::from(format!("src/{module}/mod.rs")), mod_rs));
-    files.push((PathBuf::from(format!("src/{module}/handlers/mod.rs")), handlers_mod));
-    files.push((PathBuf::from(format!("src/{module}/types.rs")), types_file(spec)));
+    files.push((
+        PathBuf::from(format!("src/{module}/handlers/mod.rs")),
+        handlers_mod,
+    ));
+    files.push((
+        PathBuf::from(format!("src/{module}/types.rs")),
+        types_file(spec),
+    ));
 
     let krate_ident = ident(&krate);
     let module_ident = ident(module);
     let (main, test) = match (&app_mod, &root_mod) {
         (Some(app), _) => {
             let start = quote!(#module_ident::#app::start(#module_ident::config()));
-            (main_file(&krate_ident, &module_ident, &start), test_file(&krate_ident, &module_ident, &start))
+            (
+                main_file(&krate_ident, &module_ident, &start),
+                test_file(&krate_ident, &module_ident, &start),
+            )
         }
         (None, Some(r)) => {
             let start = quote!(#module_ident::#r::start(#module_ident::config()));
-            (main_file(&krate_ident, &module_ident, &start), test_file(&krate_ident, &module_ident, &start))
+            (
+                main_file(&krate_ident, &module_ident, &start),
+                test_file(&krate_ident, &module_ident, &start),
+            )
         }
         (None, None) => (
             pretty(quote! {
@@ -254,7 +274,11 @@ fn entry(spec: &Spec) -> (Option<proc_macro2::Ident>, Option<&Supervisor>) {
     (None, spec.supervisors.first())
 }
 
-fn main_file(krate: &proc_macro2::Ident, module: &proc_macro2::Ident, start: &TokenStream) -> String {
+fn main_file(
+    krate: &proc_macro2::Ident,
+    module: &proc_macro2::Ident,
+    start: &TokenStream,
+) -> String {
     let body = pretty(quote! {
         use #krate::#module;
 
@@ -272,7 +296,11 @@ fn main_file(krate: &proc_macro2::Ident, module: &proc_macro2::Ident, start: &To
     )
 }
 
-fn test_file(krate: &proc_macro2::Ident, module: &proc_macro2::Ident, start: &TokenStream) -> String {
+fn test_file(
+    krate: &proc_macro2::Ident,
+    module: &proc_macro2::Ident,
+    start: &TokenStream,
+) -> String {
     let body = pretty(quote! {
         use #krate::#module;
 
@@ -288,14 +316,16 @@ fn test_file(krate: &proc_macro2::Ident, module: &proc_macro2::Ident, start: &To
 }
 
 /// `Config { child: Default::default(), nested: nested::Config { … } }`.
-fn config_expr(spec: &Spec, sup: &Supervisor) -> TokenStream {
+fn config_expr(sup: &Supervisor) -> TokenStream {
     let m = snake_ident(sup.name.as_str());
     let fields = sup.children.iter().filter_map(|c| {
         let f = snake_ident(c.id.as_str());
         match &c.kind {
-            crate::model::ChildKind::Worker(_) => Some(quote!(#f: ::std::default::Default::default())),
+            crate::model::ChildKind::Worker(_) => {
+                Some(quote!(#f: ::std::default::Default::default()))
+            }
             crate::model::ChildKind::Supervisor(s) => {
-                let inner = config_expr(spec, s);
+                let inner = config_expr(s);
                 Some(quote!(#f: #inner))
             }
             _ => None,
@@ -376,9 +406,17 @@ fn handlers_file(spec: &Spec, a: &Actor, module: &str) -> String {
     )
 }
 
-fn handler_impl(p: &Protocol, m: &proc_macro2::Ident, state: &TokenStream, deferred: &BTreeSet<&str>) -> TokenStream {
+fn handler_impl(
+    p: &Protocol,
+    m: &proc_macro2::Ident,
+    state: &TokenStream,
+    deferred: &BTreeSet<&str>,
+) -> TokenStream {
     let pm = snake_ident(p.name.as_str());
-    let methods = p.messages.iter().map(|msg| handler_method(msg, m, deferred.contains(msg.name.as_str())));
+    let methods = p
+        .messages
+        .iter()
+        .map(|msg| handler_method(msg, m, deferred.contains(msg.name.as_str())));
     quote! {
         impl #pm::Handler<#m::Ctx> for #state {
             #(#methods)*
@@ -495,7 +533,7 @@ fn types_file(spec: &Spec) -> String {
             continue;
         }
         let ty = ident(&name);
-        let doc = format!(" Named by the spec: define it. (A placeholder for now.)");
+        let doc = " Named by the spec: define it. (A placeholder for now.)";
         if params == 0 {
             items.push(quote! {
                 #[doc = #doc]
@@ -503,7 +541,8 @@ fn types_file(spec: &Spec) -> String {
                 pub struct #ty;
             });
         } else {
-            let ps: Vec<proc_macro2::Ident> = (0..params).map(|i| format_ident!("T{}", i)).collect();
+            let ps: Vec<proc_macro2::Ident> =
+                (0..params).map(|i| format_ident!("T{}", i)).collect();
             items.push(quote! {
                 #[doc = #doc]
                 #[derive(Clone, Debug, Default, PartialEq)]

@@ -99,7 +99,12 @@ fn deps(plan: &Plan<'_>, t: usize, actor: &str, tasks: Option<&str>) -> TokenStr
 }
 
 /// The module of a static supervisor (root or nested) of tree `t`, node `n`.
-pub(crate) fn static_supervisor(plan: &Plan<'_>, t: usize, n: usize, sup: &Supervisor) -> TokenStream {
+pub(crate) fn static_supervisor(
+    plan: &Plan<'_>,
+    t: usize,
+    n: usize,
+    sup: &Supervisor,
+) -> TokenStream {
     let tree = &plan.trees[t];
     let root = tree.root();
     let is_root = n == 0;
@@ -123,7 +128,10 @@ pub(crate) fn static_supervisor(plan: &Plan<'_>, t: usize, n: usize, sup: &Super
             NodeKind::Worker(w) => {
                 let am = snake_ident(w.actor.as_str());
                 let glue = ident(w.actor.as_str());
-                let d = doc(&format!("The arguments of child `{id}` (actor `{}`).", w.actor));
+                let d = doc(&format!(
+                    "The arguments of child `{id}` (actor `{}`).",
+                    w.actor
+                ));
                 config_fields.push(quote!(#d pub #field: super::#am::Args));
                 config_names.push(field.clone());
                 let deps = deps(plan, t, w.actor.as_str(), tasks_here.as_deref());
@@ -400,7 +408,12 @@ pub(crate) fn static_supervisor(plan: &Plan<'_>, t: usize, n: usize, sup: &Super
 }
 
 /// The module of a dynamic supervisor (tree `t`, node `n`).
-pub(crate) fn dynamic_supervisor(plan: &Plan<'_>, t: usize, n: usize, d: &DynamicSupervisor) -> TokenStream {
+pub(crate) fn dynamic_supervisor(
+    plan: &Plan<'_>,
+    t: usize,
+    n: usize,
+    d: &DynamicSupervisor,
+) -> TokenStream {
     let tree = &plan.trees[t];
     let root_mod = snake_ident(tree.root().name.as_str());
     let name = d.name.as_str();
@@ -452,7 +465,11 @@ pub(crate) fn dynamic_supervisor(plan: &Plan<'_>, t: usize, n: usize, d: &Dynami
     let id = tree.nodes[n].child.map_or(name, |c| c.id.as_str());
     let module_doc = doc(&format!(
         "Dynamic supervisor `{name}`: `{actor}` children started at run time{}.",
-        if parts.is_some() { ", in partitions" } else { "" }
+        if parts.is_some() {
+            ", in partitions"
+        } else {
+            ""
+        }
     ));
     let handle_doc = doc(&format!(
         "The typed handle of `{name}`: start `{actor}` children with their `Args`, list them. \

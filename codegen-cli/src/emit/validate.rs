@@ -23,10 +23,26 @@ const ACTOR_ITEMS: &[&str] = &[
 const CLIENT_METHODS: &[&str] = &["new", "target", "with_timeout", "timeout", "deref"];
 /// Methods of the generated contexts.
 const CTX_METHODS: &[&str] = &[
-    "myself", "client", "id", "cell", "stop", "send_after", "send_self", "handled", "tasks",
+    "myself",
+    "client",
+    "id",
+    "cell",
+    "stop",
+    "send_after",
+    "send_self",
+    "handled",
+    "tasks",
 ];
 /// Methods of the generated supervisor handles.
-const HANDLE_METHODS: &[&str] = &["supervisor", "tree", "snapshot", "shutdown", "wait", "new", "cell"];
+const HANDLE_METHODS: &[&str] = &[
+    "supervisor",
+    "tree",
+    "snapshot",
+    "shutdown",
+    "wait",
+    "new",
+    "cell",
+];
 
 pub(crate) fn run(plan: &Plan<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -37,7 +53,10 @@ pub(crate) fn run(plan: &Plan<'_>) -> Vec<Diagnostic> {
             let v = camel(m.name.as_str());
             if let Some(first) = variants.insert(v.clone(), &m.name) {
                 out.push(clash(
-                    format!("messages `{first}` and `{}` of protocol `{}` both become variant `{v}`", m.name, p.name),
+                    format!(
+                        "messages `{first}` and `{}` of protocol `{}` both become variant `{v}`",
+                        m.name, p.name
+                    ),
                     m.name.span(),
                     first.span(),
                 ));
@@ -46,14 +65,22 @@ pub(crate) fn run(plan: &Plan<'_>) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::error(
                         codes::NAME_CLASH,
-                        format!("message `{}` would clash with the client method `{}`", m.name, m.name),
+                        format!(
+                            "message `{}` would clash with the client method `{}`",
+                            m.name, m.name
+                        ),
                     )
                     .with_label(m.name.span(), "reserved by the generated client")
-                    .with_help(format!("rename the message; {} are reserved", list(CLIENT_METHODS))),
+                    .with_help(format!(
+                        "rename the message; {} are reserved",
+                        list(CLIENT_METHODS)
+                    )),
                 );
             }
             for a in &m.args {
-                if matches!(a.name.as_str(), "reply_to" | "ctx") || a.name.as_str().starts_with("__") {
+                if matches!(a.name.as_str(), "reply_to" | "ctx")
+                    || a.name.as_str().starts_with("__")
+                {
                     out.push(
                         Diagnostic::error(
                             codes::NAME_CLASH,
@@ -63,10 +90,20 @@ pub(crate) fn run(plan: &Plan<'_>) -> Vec<Diagnostic> {
                         .with_help("rename the argument: `reply_to`, `ctx` and names starting with `__` are reserved"),
                     );
                 }
-                types(&a.ty, PROTOCOL_ITEMS, &format!("protocol `{}`", p.name), &mut out);
+                types(
+                    &a.ty,
+                    PROTOCOL_ITEMS,
+                    &format!("protocol `{}`", p.name),
+                    &mut out,
+                );
             }
             if let crate::model::MessageKind::Call { reply, .. } = &m.kind {
-                types(reply, PROTOCOL_ITEMS, &format!("protocol `{}`", p.name), &mut out);
+                types(
+                    reply,
+                    PROTOCOL_ITEMS,
+                    &format!("protocol `{}`", p.name),
+                    &mut out,
+                );
             }
         }
     }
@@ -79,7 +116,11 @@ pub(crate) fn run(plan: &Plan<'_>) -> Vec<Diagnostic> {
 }
 
 fn list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn clash(message: String, here: Span, first: Span) -> Diagnostic {
@@ -96,8 +137,16 @@ fn modules(plan: &Plan<'_>, out: &mut Vec<Diagnostic>) {
     let mut names: Vec<&Ident> = Vec::new();
     names.extend(spec.protocols.iter().map(|p| &p.name));
     names.extend(spec.actors.iter().map(|a| &a.name));
-    names.extend(plan.static_supervisors().into_iter().map(|(_, _, s)| &s.name));
-    names.extend(plan.dynamic_supervisors().into_iter().map(|(_, _, d)| &d.name));
+    names.extend(
+        plan.static_supervisors()
+            .into_iter()
+            .map(|(_, _, s)| &s.name),
+    );
+    names.extend(
+        plan.dynamic_supervisors()
+            .into_iter()
+            .map(|(_, _, d)| &d.name),
+    );
     names.extend(spec.apps.iter().map(|a| &a.name));
     for name in names {
         let m = safe(snake(name.as_str()));
@@ -231,8 +280,15 @@ fn actor(plan: &Plan<'_>, a: &Actor, out: &mut Vec<Diagnostic>) {
         }
     };
     for (target, _) in plan.dependencies(a) {
-        accessor(safe(snake(target.as_str())), target.span(), &format!("dependency `{target}`"), out);
-        if let Resolution::Many { statics, dynamics } = plan.resolve(plan.home(name), target.as_str()) {
+        accessor(
+            safe(snake(target.as_str())),
+            target.span(),
+            &format!("dependency `{target}`"),
+            out,
+        );
+        if let Resolution::Many { statics, dynamics } =
+            plan.resolve(plan.home(name), target.as_str())
+        {
             let mut names = HashSet::new();
             for (_, _, n) in statics.iter().chain(&dynamics) {
                 if !names.insert(n.clone()) {
@@ -250,7 +306,12 @@ fn actor(plan: &Plan<'_>, a: &Actor, out: &mut Vec<Diagnostic>) {
     }
     if let Some(t) = plan.home(name) {
         for r in plan.trees[t].registries() {
-            accessor(safe(snake(r.name.as_str())), r.name.span(), &format!("registry `{}`", r.name), out);
+            accessor(
+                safe(snake(r.name.as_str())),
+                r.name.span(),
+                &format!("registry `{}`", r.name),
+                out,
+            );
         }
     }
 }
