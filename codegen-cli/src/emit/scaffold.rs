@@ -74,10 +74,22 @@ pub fn new_project(
             .into_iter()
             .map(|(path, text)| (dir.join(path), text.into_bytes())),
     );
+    let handlers_mod = dir
+        .join("src")
+        .join(&module)
+        .join("handlers")
+        .join("mod.rs");
+    let completing = handlers_mod.exists();
+    let mut new_handlers = Vec::new();
     for (path, content) in all {
         if path.exists() {
             kept += 1;
             continue;
+        }
+        if completing && path.parent() == handlers_mod.parent() {
+            if let Some(stem) = path.file_stem() {
+                new_handlers.push(stem.to_string_lossy().into_owned());
+            }
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -92,6 +104,13 @@ pub fn new_project(
             std::fs::copy(&from, &to)?;
             written += 1;
         }
+    }
+    for h in &new_handlers {
+        writeln!(
+            err,
+            "arbor: new handler file `{h}.rs`: make sure {} declares `mod {h};` (that file is yours: not edited)",
+            handlers_mod.display()
+        )?;
     }
     writeln!(
         err,
