@@ -86,10 +86,11 @@ pub fn new_project(
             kept += 1;
             continue;
         }
-        if completing && path.parent() == handlers_mod.parent() {
-            if let Some(stem) = path.file_stem() {
-                new_handlers.push(stem.to_string_lossy().into_owned());
-            }
+        if completing
+            && path.parent() == handlers_mod.parent()
+            && let Some(stem) = path.file_stem()
+        {
+            new_handlers.push(stem.to_string_lossy().into_owned());
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
