@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::CallError;
 use crate::actor::Actor;
+use crate::call::CallError;
 use crate::cell::ActorCell;
 use crate::exit::ExitReason;
 use crate::handle::ActorRef;

@@ -40,7 +40,8 @@ fn add_cycle(code: String) -> String {
 #[test]
 fn generated_code_is_fresh() {
     let bless = std::env::var_os("ARBOR_BLESS").is_some();
-    let cases: [(&str, &str, fn(String) -> String); 3] = [
+    type Edit = fn(String) -> String;
+    let cases: [(&str, &str, Edit); 3] = [
         ("small", "small.rs", |c| c),
         ("features", "features.rs", |c| c),
         ("cycle", "cycle_edited.rs", add_cycle),

@@ -74,10 +74,23 @@ pub fn new_project(
             .into_iter()
             .map(|(path, text)| (dir.join(path), text.into_bytes())),
     );
+    let handlers_mod = dir
+        .join("src")
+        .join(&module)
+        .join("handlers")
+        .join("mod.rs");
+    let completing = handlers_mod.exists();
+    let mut new_handlers = Vec::new();
     for (path, content) in all {
         if path.exists() {
             kept += 1;
             continue;
+        }
+        if completing
+            && path.parent() == handlers_mod.parent()
+            && let Some(stem) = path.file_stem()
+        {
+            new_handlers.push(stem.to_string_lossy().into_owned());
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -92,6 +105,13 @@ pub fn new_project(
             std::fs::copy(&from, &to)?;
             written += 1;
         }
+    }
+    for h in &new_handlers {
+        writeln!(
+            err,
+            "arbor: new handler file `{h}.rs`: make sure {} declares `mod {h};` (that file is yours: not edited)",
+            handlers_mod.display()
+        )?;
     }
     writeln!(
         err,
@@ -182,7 +202,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
     );
 
     let (app_mod, root) = entry(spec);
-    let config_expr = root.map_or_else(|| quote!(()), |r| config_expr(spec, r));
+    let config_expr = root.map_or_else(|| quote!(()), config_expr);
     let root_mod = root.map(|r| snake_ident(r.name.as_str()));
     let mut handler_mods = Vec::new();
     let mut files = Vec::new();
@@ -316,7 +336,7 @@ fn test_file(
 }
 
 /// `Config { child: Default::default(), nested: nested::Config { … } }`.
-fn config_expr(spec: &Spec, sup: &Supervisor) -> TokenStream {
+fn config_expr(sup: &Supervisor) -> TokenStream {
     let m = snake_ident(sup.name.as_str());
     let fields = sup.children.iter().filter_map(|c| {
         let f = snake_ident(c.id.as_str());
@@ -325,7 +345,7 @@ fn config_expr(spec: &Spec, sup: &Supervisor) -> TokenStream {
                 Some(quote!(#f: ::std::default::Default::default()))
             }
             crate::model::ChildKind::Supervisor(s) => {
-                let inner = config_expr(spec, s);
+                let inner = config_expr(s);
                 Some(quote!(#f: #inner))
             }
             _ => None,
@@ -533,7 +553,7 @@ fn types_file(spec: &Spec) -> String {
             continue;
         }
         let ty = ident(&name);
-        let doc = format!(" Named by the spec: define it. (A placeholder for now.)");
+        let doc = " Named by the spec: define it. (A placeholder for now.)";
         if params == 0 {
             items.push(quote! {
                 #[doc = #doc]
