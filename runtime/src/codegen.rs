@@ -25,7 +25,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::CallError;
 use crate::actor::Actor;
-use crate::call::CallError;
 use crate::cell::ActorCell;
 use crate::exit::ExitReason;
 use crate::handle::ActorRef;
