@@ -25,8 +25,10 @@
 //! }
 //! ```
 
+mod ast;
 mod attr;
-mod system;
+mod expand;
+mod valid;
 
 use proc_macro::TokenStream;
 
@@ -34,7 +36,7 @@ use proc_macro::TokenStream;
 /// (see the crate docs).
 #[proc_macro_attribute]
 pub fn system(args: TokenStream, input: TokenStream) -> TokenStream {
-    system::expand(args.into(), input.into())
+    expand::system(args.into(), input.into())
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
 }

@@ -1,0 +1,202 @@
+//! Parse: the items of a `#[system]` module, sorted into what the macros read (actor state
+//! structs, handler impl blocks, supervisor structs) and what passes through untouched. The
+//! macros' attributes are taken off the items here and parsed into their option structs
+//! (`attr.rs`); nothing is checked beyond the options' own syntax.
+
+use crate::attr::{self, ActorOpts, CallOpts, ChildOpts, HandlersOpts, SupervisorOpts};
+
+/// A module's items, sorted.
+pub struct Module {
+    /// `#[derive(Actor)]` structs, in order.
+    pub actors: Vec<ActorItem>,
+    /// `#[handlers]` impl blocks, in order.
+    pub handlers: Vec<HandlersItem>,
+    /// `#[derive(Supervisor)]` structs, in order.
+    pub supervisors: Vec<SupervisorItem>,
+    /// Everything else, and the actor structs with the macros' attributes removed: emitted
+    /// as written.
+    pub passthrough: Vec<syn::Item>,
+}
+
+/// A `#[derive(Actor)]` state struct.
+pub struct ActorItem {
+    /// The struct (still emitted: it is the user's state type).
+    pub item: syn::ItemStruct,
+    /// Its `#[actor(...)]`.
+    pub opts: ActorOpts,
+}
+
+/// A `#[handlers]` impl block.
+pub struct HandlersItem {
+    /// The block, its methods moved to `methods` and `other`.
+    pub block: syn::ItemImpl,
+    /// Its `#[handlers(...)]`.
+    pub opts: HandlersOpts,
+    /// The block's methods, each with its role.
+    pub methods: Vec<Method>,
+    /// Items of the block that are not methods (consts, types): kept inherent.
+    pub other: Vec<syn::ImplItem>,
+}
+
+/// A method of a handlers block: the role attribute is removed from `f`.
+pub struct Method {
+    /// The method.
+    pub f: syn::ImplItemFn,
+    /// What it is.
+    pub role: Role,
+}
+
+/// What a method of a handlers block is.
+pub enum Role {
+    /// `#[call(...)]`.
+    Call(CallOpts),
+    /// `#[cast]`.
+    Cast,
+    /// `#[info]`.
+    Info,
+    /// `#[init]`: the state's constructor.
+    Init,
+    /// `#[terminate]`: the cleanup hook.
+    Terminate,
+    /// No marker: an inherent method of the state.
+    Inherent,
+}
+
+/// A `#[derive(Supervisor)]` struct.
+pub struct SupervisorItem {
+    /// The struct as written (its fields are the children).
+    pub item: syn::ItemStruct,
+    /// Its `#[supervisor(...)]`.
+    pub opts: SupervisorOpts,
+    /// Each field with its `#[child(...)]`.
+    pub children: Vec<(syn::Field, ChildOpts)>,
+}
+
+/// Sorts a module's items; option errors go to `errors`, the item is still read (with default
+/// options) so later errors are found too.
+pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> Module {
+    let mut module = Module {
+        actors: Vec::new(),
+        handlers: Vec::new(),
+        supervisors: Vec::new(),
+        passthrough: Vec::new(),
+    };
+    for item in items {
+        match item {
+            syn::Item::Struct(mut s) if has_derive(&s.attrs, "Actor") => {
+                s.attrs.push(syn::parse_quote!(#[arbor_in_system]));
+                let opts = take_opts::<ActorOpts>(&mut s.attrs, "actor", errors);
+                module.passthrough.push(syn::Item::Struct(s.clone()));
+                module.actors.push(ActorItem { item: s, opts });
+            }
+            syn::Item::Struct(mut s) if has_derive(&s.attrs, "Supervisor") => {
+                let opts = take_opts::<SupervisorOpts>(&mut s.attrs, "supervisor", errors);
+                let mut children = Vec::new();
+                for f in s.fields.iter_mut() {
+                    let c = take_opts::<ChildOpts>(&mut f.attrs, "child", errors);
+                    children.push((f.clone(), c));
+                }
+                // The struct stays as a marker: its fields name generated types and
+                // options, not Rust types.
+                let syn::ItemStruct {
+                    attrs, vis, ident, ..
+                } = &s;
+                module
+                    .passthrough
+                    .push(syn::parse_quote!(#(#attrs)* #[arbor_in_system] #vis struct #ident;));
+                module.supervisors.push(SupervisorItem {
+                    item: s,
+                    opts,
+                    children,
+                });
+            }
+            syn::Item::Impl(mut block) if has_attr(&block.attrs, "handlers") => {
+                let opts = take_opts::<HandlersOpts>(&mut block.attrs, "handlers", errors);
+                let mut methods = Vec::new();
+                let mut other = Vec::new();
+                for item in std::mem::take(&mut block.items) {
+                    match item {
+                        syn::ImplItem::Fn(f) => methods.push(method(f, errors)),
+                        item => other.push(item),
+                    }
+                }
+                module.handlers.push(HandlersItem {
+                    block,
+                    opts,
+                    methods,
+                    other,
+                });
+            }
+            other => module.passthrough.push(other),
+        }
+    }
+    module
+}
+
+/// A handlers block's method: its role, from the first marker attribute.
+fn method(mut f: syn::ImplItemFn, errors: &mut darling::error::Accumulator) -> Method {
+    let role = if has_attr(&f.attrs, "call") {
+        Role::Call(take_opts::<CallOpts>(&mut f.attrs, "call", errors))
+    } else if take_flag(&mut f.attrs, "cast") {
+        Role::Cast
+    } else if take_flag(&mut f.attrs, "info") {
+        Role::Info
+    } else if take_flag(&mut f.attrs, "init") {
+        Role::Init
+    } else if take_flag(&mut f.attrs, "terminate") {
+        Role::Terminate
+    } else {
+        Role::Inherent
+    };
+    Method { f, role }
+}
+
+/// Whether a `#[derive(...)]` lists `name` (by its last path segment).
+pub fn has_derive(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|ps| {
+                ps.iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
+    })
+}
+
+/// Whether an attribute named `name` (by its last path segment) is present.
+pub fn has_attr(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| is_named(a, name))
+}
+
+fn is_named(a: &syn::Attribute, name: &str) -> bool {
+    a.path().segments.last().is_some_and(|s| s.ident == name)
+}
+
+/// Removes a marker attribute; whether it was there.
+fn take_flag(attrs: &mut Vec<syn::Attribute>, name: &str) -> bool {
+    let before = attrs.len();
+    attrs.retain(|a| !is_named(a, name));
+    attrs.len() != before
+}
+
+/// Removes the attribute `name` and parses its options (defaults when absent).
+pub fn take_opts<T: darling::FromMeta + Default>(
+    attrs: &mut Vec<syn::Attribute>,
+    name: &str,
+    errors: &mut darling::error::Accumulator,
+) -> T {
+    let mut opts = T::default();
+    attrs.retain(|a| {
+        if is_named(a, name) {
+            if let Some(o) = errors.handle(attr::parse::<T>(a)) {
+                opts = o;
+            }
+            false
+        } else {
+            true
+        }
+    });
+    opts
+}

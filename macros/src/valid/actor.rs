@@ -1,0 +1,137 @@
+//! `#[derive(Actor)]` + `#[actor(...)]` → `model::Actor` (without its protocol: that comes
+//! from its handlers block).
+
+use std::num::NonZeroUsize;
+
+use arbor_codegen::model::{
+    Actor, Dependency, During, Mailbox, MailboxKind, Overflow, RustType, Spanned,
+};
+
+use super::{Spans, name_ident, path_ident};
+use crate::attr::{ActorOpts, MailboxOpts};
+
+/// Builds an actor from its state struct and options.
+pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::Result<Actor> {
+    let mut errors = darling::Error::accumulator();
+    let span = spans.at(&s.ident);
+    let struct_name = s.ident.to_string();
+    let name = match &o.name {
+        Some(n) => name_ident(&n.value(), n, spans),
+        None => match struct_name.strip_suffix("State") {
+            Some(n) if !n.is_empty() => name_ident(n, &s.ident, spans),
+            _ => Err(darling::Error::custom(format!(
+                "cannot name the actor of `{struct_name}`: end the struct's name with `State` \
+                 (`{struct_name}State` is actor `{struct_name}`) or write #[actor(name = \"…\")]"
+            ))
+            .with_span(&s.ident)),
+        },
+    };
+    let name = errors.handle(name);
+    if !s.generics.params.is_empty() {
+        errors.push(
+            darling::Error::custom("an actor's state cannot be generic").with_span(&s.generics),
+        );
+    }
+    let mailbox = match (&o.mailbox, o.unbounded.is_present()) {
+        (Some(_), true) => {
+            errors.push(
+                darling::Error::custom(
+                    "a mailbox is either `unbounded` or has a `mailbox(capacity = …)`, not both",
+                )
+                .with_span(&o.unbounded.span()),
+            );
+            Mailbox::default_at(span)
+        }
+        (None, true) => Mailbox {
+            kind: MailboxKind::Unbounded,
+            span: spans.at(&o.unbounded.span()),
+        },
+        (None, false) => Mailbox::default_at(span),
+        (Some(mb), false) => bounded(mb, span, spans, &mut errors),
+    };
+    let mut deps =
+        |list: &[syn::Path], during: During, errors: &mut darling::error::Accumulator| {
+            list.iter()
+                .filter_map(|p| {
+                    let target = errors.handle(path_ident(p, spans))?;
+                    Some(Dependency {
+                        target,
+                        during,
+                        span: spans.at(p),
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+    let mut calls = deps(&o.calls, During::Run, &mut errors);
+    calls.extend(deps(&o.calls_during_init, During::Init, &mut errors));
+    let casts = deps(&o.casts, During::Run, &mut errors);
+    let ty: syn::Type = {
+        let i = &s.ident;
+        syn::parse_quote!(#i)
+    };
+    let state = RustType::from_syn(ty, span)
+        .map_err(|e| darling::Error::custom(e.message).with_span(&s.ident));
+    let state = errors.handle(state);
+    errors.finish()?;
+    Ok(Actor {
+        name: name.expect("no error"),
+        serves: Vec::new(),
+        state,
+        mailbox,
+        calls,
+        casts,
+        deferred: Vec::new(),
+        terminate: Spanned::new(false, span),
+        allows: Vec::new(),
+        span,
+    })
+}
+
+/// `mailbox(capacity = N, overflow = "…")`.
+fn bounded(
+    mb: &MailboxOpts,
+    span: arbor_codegen::Span,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Mailbox {
+    let capacity = match &mb.capacity {
+        None => Spanned::new(Mailbox::DEFAULT_CAPACITY, span),
+        Some(c) => match c.base10_parse::<usize>().ok().and_then(NonZeroUsize::new) {
+            Some(n) => Spanned::new(n, spans.at(c)),
+            None => {
+                errors.push(
+                    darling::Error::custom("the capacity must be a positive integer").with_span(c),
+                );
+                Spanned::new(Mailbox::DEFAULT_CAPACITY, span)
+            }
+        },
+    };
+    let overflow = match &mb.overflow {
+        None => Spanned::new(Overflow::Block, span),
+        Some(l) => {
+            let v = match l.value().as_str() {
+                "block" => Some(Overflow::Block),
+                "reject" => Some(Overflow::Reject),
+                "drop_newest" | "drop-newest" => Some(Overflow::DropNewest),
+                "drop_oldest" | "drop-oldest" => Some(Overflow::DropOldest),
+                _ => None,
+            };
+            match v {
+                Some(v) => Spanned::new(v, spans.at(l)),
+                None => {
+                    errors.push(
+                        darling::Error::custom(
+                            "unknown overflow policy: expected \"block\", \"reject\", \"drop_newest\" or \"drop_oldest\"",
+                        )
+                        .with_span(l),
+                    );
+                    Spanned::new(Overflow::Block, span)
+                }
+            }
+        }
+    };
+    Mailbox {
+        kind: MailboxKind::Bounded { capacity, overflow },
+        span,
+    }
+}

@@ -1,0 +1,169 @@
+//! Validate: builds the shared model (`arbor_codegen::model::Spec`) from the module's sorted
+//! items, plus what the expansion needs to rewrite the handler blocks. Every error is
+//! accumulated (a `darling::Error` on the tokens it is about), so one compilation reports
+//! them all; the model's own rules (cycles, undeclared calls, supervision) are the shared
+//! analysis' job, run by the emitter.
+
+mod actor;
+mod handlers;
+mod supervisor;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use arbor_codegen::emit::names::snake_ident;
+use arbor_codegen::model as m;
+use arbor_codegen::{SourceId, Span, Spec};
+
+use crate::ast::Module;
+
+/// Model spans are indices into this table of token spans (source `DETACHED`, length 1), so
+/// the analysis' diagnostics come back to the tokens they are about.
+#[derive(Default)]
+pub struct Spans(Vec<proc_macro2::Span>);
+
+impl Spans {
+    /// A model span for a token.
+    pub fn at(&mut self, t: &impl syn::spanned::Spanned) -> Span {
+        self.0.push(t.span());
+        Span::new(SourceId::DETACHED, self.0.len() - 1, 1)
+    }
+
+    /// The token span of a model span (the call site for spans of other sources).
+    pub fn get(&self, s: Span) -> proc_macro2::Span {
+        match self.0.get(s.start) {
+            Some(sp) if s.source == SourceId::DETACHED => *sp,
+            _ => proc_macro2::Span::call_site(),
+        }
+    }
+}
+
+/// What validation gives the expansion.
+pub struct Validated {
+    /// The model.
+    pub spec: Spec,
+    /// One per actor: the impls its state needs.
+    pub states: Vec<StateImpl>,
+}
+
+/// The impls generated for an actor's state: `impl <protocol>::Handler<<actor>::Ctx>`,
+/// `impl <actor>::State` and the inherent rest of its handlers block.
+pub struct StateImpl {
+    /// The state type.
+    pub self_ty: syn::Type,
+    /// The actor's generated module.
+    pub actor_module: syn::Ident,
+    /// The served protocol's generated module and the handlers, when it has a handlers block.
+    pub handlers: Option<(syn::Ident, Vec<syn::ImplItemFn>)>,
+    /// The `#[init]` method (renamed `init`) and its argument type.
+    pub init: Option<(syn::Type, syn::ImplItemFn)>,
+    /// The `#[terminate]` method (renamed `terminate`).
+    pub terminate: Option<syn::ImplItemFn>,
+    /// Unmarked methods and other items of the handlers block.
+    pub inherent: Vec<syn::ImplItem>,
+}
+
+/// Builds the model from a module's items.
+pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated> {
+    let mut errors = darling::Error::accumulator();
+    let mut spec = Spec::default();
+    let mut states = Vec::new();
+    // State struct name -> actor index.
+    let mut by_state: HashMap<String, usize> = HashMap::new();
+
+    for a in &module.actors {
+        if let Some(actor) = errors.handle(actor::build(&a.item, &a.opts, spans)) {
+            by_state.insert(a.item.ident.to_string(), spec.actors.len());
+            let ident = &a.item.ident;
+            states.push(StateImpl {
+                self_ty: syn::parse_quote!(#ident),
+                actor_module: snake_ident(actor.name.as_str()),
+                handlers: None,
+                init: None,
+                terminate: None,
+                inherent: Vec::new(),
+            });
+            spec.actors.push(actor);
+        }
+    }
+
+    for block in module.handlers {
+        let self_name = match &*block.block.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let Some(idx) = self_name.as_deref().and_then(|n| by_state.get(n).copied()) else {
+            errors.push(
+                darling::Error::custom(
+                    "`#[handlers]` must be on an impl block of a `#[derive(Actor)]` struct of this module",
+                )
+                .with_span(&block.block.self_ty),
+            );
+            continue;
+        };
+        errors.handle(handlers::build(
+            &mut spec,
+            idx,
+            &mut states[idx],
+            block,
+            spans,
+        ));
+    }
+
+    spec.supervisors = errors
+        .handle(supervisor::build_all(&module.supervisors, spans))
+        .unwrap_or_default();
+
+    errors.finish_with(Validated { spec, states })
+}
+
+/// A model name from a Rust identifier.
+fn model_ident(i: &syn::Ident, spans: &mut Spans) -> darling::Result<m::Ident> {
+    let sp = spans.at(i);
+    m::Ident::from_syn(i, sp).map_err(|e| darling::Error::custom(e.message).with_span(i))
+}
+
+/// A model name from text written at `at` (a string literal, or a name derived from a token).
+fn name_ident(
+    text: &str,
+    at: &impl syn::spanned::Spanned,
+    spans: &mut Spans,
+) -> darling::Result<m::Ident> {
+    let sp = spans.at(at);
+    m::Ident::parse(text, sp).map_err(|e| darling::Error::custom(e.message).with_span(&at.span()))
+}
+
+/// A model name from a path that must be a single identifier.
+fn path_ident(p: &syn::Path, spans: &mut Spans) -> darling::Result<m::Ident> {
+    match p.get_ident() {
+        Some(i) => model_ident(i, spans),
+        None => Err(darling::Error::custom("expected an actor's name").with_span(p)),
+    }
+}
+
+/// The name of a type written as a single identifier.
+fn type_name(t: &syn::Type) -> Option<String> {
+    match t {
+        syn::Type::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
+/// One of a fixed set of words, written as a string literal (`-` and `_` are the same).
+fn lit_choice<T: Copy>(l: &syn::LitStr, choices: &[(&str, T)], what: &str) -> darling::Result<T> {
+    let v = l.value().replace('-', "_");
+    choices
+        .iter()
+        .find(|(n, _)| *n == v)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            darling::Error::custom(format!(
+                "unknown {what} `{}`: expected one of {}",
+                l.value(),
+                names.join(", ")
+            ))
+            .with_span(l)
+        })
+}
