@@ -3,7 +3,9 @@
 //! macros' attributes are taken off the items here and parsed into their option structs
 //! (`attr.rs`); nothing is checked beyond the options' own syntax.
 
-use crate::attr::{self, ActorOpts, CallOpts, ChildOpts, HandlersOpts, SupervisorOpts};
+use crate::attr::{
+    self, ActorOpts, CallOpts, ChildOpts, HandlersOpts, ProtocolOpts, SupervisorOpts,
+};
 
 /// A module's items, sorted.
 pub struct Module {
@@ -13,6 +15,8 @@ pub struct Module {
     pub handlers: Vec<HandlersItem>,
     /// `#[derive(Supervisor)]` structs, in order.
     pub supervisors: Vec<SupervisorItem>,
+    /// `#[protocol]` traits, in order (consumed: the emitter generates the protocol's module).
+    pub protocols: Vec<ProtocolItem>,
     /// Everything else, and the actor structs with the macros' attributes removed: emitted
     /// as written.
     pub passthrough: Vec<syn::Item>,
@@ -62,6 +66,16 @@ pub enum Role {
     Inherent,
 }
 
+/// A `#[protocol]` trait: a protocol declared on its own, served by the actors whose
+/// handlers block names it.
+pub struct ProtocolItem {
+    /// The trait (its methods moved to `messages`).
+    pub item: syn::ItemTrait,
+    /// Each method with its role (`#[call]`, `#[cast]` or `#[info]`; anything else is an
+    /// error of validation).
+    pub messages: Vec<(syn::TraitItemFn, Role)>,
+}
+
 /// A `#[derive(Supervisor)]` struct.
 pub struct SupervisorItem {
     /// The struct as written (its fields are the children).
@@ -79,6 +93,7 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
         actors: Vec::new(),
         handlers: Vec::new(),
         supervisors: Vec::new(),
+        protocols: Vec::new(),
         passthrough: Vec::new(),
     };
     for item in items {
@@ -127,6 +142,25 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
                     other,
                 });
             }
+            syn::Item::Trait(mut t) if has_attr(&t.attrs, "protocol") => {
+                let _: ProtocolOpts = take_opts(&mut t.attrs, "protocol", errors);
+                let mut messages = Vec::new();
+                for item in std::mem::take(&mut t.items) {
+                    match item {
+                        syn::TraitItem::Fn(mut f) => {
+                            let role = role(&mut f.attrs, errors);
+                            messages.push((f, role));
+                        }
+                        other => errors.push(
+                            darling::Error::custom(
+                                "a `#[protocol]` trait holds only its messages: `#[call]`, `#[cast]` or `#[info]` methods",
+                            )
+                            .with_span(&other),
+                        ),
+                    }
+                }
+                module.protocols.push(ProtocolItem { item: t, messages });
+            }
             other => module.passthrough.push(other),
         }
     }
@@ -135,20 +169,25 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
 
 /// A handlers block's method: its role, from the first marker attribute.
 fn method(mut f: syn::ImplItemFn, errors: &mut darling::error::Accumulator) -> Method {
-    let role = if has_attr(&f.attrs, "call") {
-        Role::Call(take_opts::<CallOpts>(&mut f.attrs, "call", errors))
-    } else if take_flag(&mut f.attrs, "cast") {
+    let role = role(&mut f.attrs, errors);
+    Method { f, role }
+}
+
+/// A method's role, its marker attribute removed.
+fn role(attrs: &mut Vec<syn::Attribute>, errors: &mut darling::error::Accumulator) -> Role {
+    if has_attr(attrs, "call") {
+        Role::Call(take_opts::<CallOpts>(attrs, "call", errors))
+    } else if take_flag(attrs, "cast") {
         Role::Cast
-    } else if take_flag(&mut f.attrs, "info") {
+    } else if take_flag(attrs, "info") {
         Role::Info
-    } else if take_flag(&mut f.attrs, "init") {
+    } else if take_flag(attrs, "init") {
         Role::Init
-    } else if take_flag(&mut f.attrs, "terminate") {
+    } else if take_flag(attrs, "terminate") {
         Role::Terminate
     } else {
         Role::Inherent
-    };
-    Method { f, role }
+    }
 }
 
 /// Whether a `#[derive(...)]` lists `name` (by its last path segment).

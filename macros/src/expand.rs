@@ -30,8 +30,11 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     let validated = errors.handle(valid::validate(sorted, &mut spans));
     errors.finish().map_err(syn::Error::from)?;
     let validated = validated.expect("no error");
-    let generated = match arbor_codegen::emit::generate(&validated.spec) {
-        Ok(t) => t,
+    let generated = match arbor_codegen::emit::generate_with_warnings(&validated.spec) {
+        Ok((code, warnings)) => {
+            let warnings = analysis_warnings(&warnings, &spans);
+            quote!(#code #warnings)
+        }
         Err(e) => analysis_errors(&e.diagnostics, &spans),
     };
     let impls = validated.states.iter().map(state_impls);
@@ -52,17 +55,46 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
 fn analysis_errors(diagnostics: &[arbor_codegen::Diagnostic], spans: &Spans) -> TokenStream {
     let mut errors = TokenStream::new();
     for d in diagnostics.iter().filter(|d| d.is_error()) {
-        let span = d
-            .labels
-            .first()
-            .map_or(proc_macro2::Span::call_site(), |l| spans.get(l.span));
-        let mut msg = format!("{} [{}]", d.message, d.code);
-        if let Some(h) = &d.help {
-            msg.push_str(&format!("\n  = help: {h}"));
-        }
+        let (span, msg) = located(d, spans);
         errors.extend(syn::Error::new(span, msg).to_compile_error());
     }
     errors
+}
+
+/// The lints (warnings), each as a compiler warning on its first label's token. A proc macro
+/// cannot emit a warning on stable Rust, so each is the use of a `#[deprecated]` constant
+/// named after the lint, whose note is the diagnostic: it obeys `#![deny(warnings)]` and
+/// `#[allow(deprecated)]` like any warning; `allow(LINT, reason = "…")` silences it at the
+/// source.
+fn analysis_warnings(diagnostics: &[arbor_codegen::Diagnostic], spans: &Spans) -> TokenStream {
+    let mut warnings = TokenStream::new();
+    for d in diagnostics.iter().filter(|d| !d.is_error()) {
+        let (span, note) = located(d, spans);
+        let name = d.code.strip_prefix("arbor::").unwrap_or(d.code);
+        let lint = syn::Ident::new(&format!("arbor_{name}"), span);
+        warnings.extend(quote::quote_spanned! {span=>
+            const _: () = {
+                #[deprecated(note = #note)]
+                #[allow(non_upper_case_globals)]
+                const #lint: () = ();
+                #lint
+            };
+        });
+    }
+    warnings
+}
+
+/// A diagnostic's token span and its text: message + `[code]` + help.
+fn located(d: &arbor_codegen::Diagnostic, spans: &Spans) -> (proc_macro2::Span, String) {
+    let span = d
+        .labels
+        .first()
+        .map_or(proc_macro2::Span::call_site(), |l| spans.get(l.span));
+    let mut msg = format!("{} [{}]", d.message, d.code);
+    if let Some(h) = &d.help {
+        msg.push_str(&format!("\n  = help: {h}"));
+    }
+    (span, msg)
 }
 
 /// `impl <protocol>::Handler<Ctx>`, `impl <actor>::State` (default `Args = ()` and

@@ -68,6 +68,20 @@ pub fn handlers(_args: TokenStream, input: TokenStream) -> TokenStream {
     quote::quote!(#err #item).into()
 }
 
+/// Declares a protocol on its own (a trait whose methods are its messages), so several actors
+/// can serve it with `#[handlers(protocol = Name)]`. Only meaningful inside an
+/// `#[arbor_macros::system]` module.
+#[proc_macro_attribute]
+pub fn protocol(_args: TokenStream, input: TokenStream) -> TokenStream {
+    let item: proc_macro2::TokenStream = input.into();
+    let err = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[protocol]` is read by `#[arbor_macros::system]`: put this trait in a module with that attribute",
+    )
+    .to_compile_error();
+    quote::quote!(#err #item).into()
+}
+
 fn outside(input: TokenStream, what: &str) -> TokenStream {
     let parsed = syn::parse::<syn::DeriveInput>(input.clone());
     if parsed

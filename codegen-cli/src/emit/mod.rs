@@ -146,6 +146,12 @@ pub(crate) fn type_text(ty: &crate::model::RustType) -> String {
 /// Generates the code of a whole spec, after checking it: the analysis' errors
 /// and the emitter's own refusals come back as an [`EmitError`].
 pub fn generate(spec: &Spec) -> Result<TokenStream, EmitError> {
+    generate_with_warnings(spec).map(|(tokens, _)| tokens)
+}
+
+/// [`generate`], also returning the analysis' warnings (the lints), for a
+/// front-end that reports them beside the code (the macros).
+pub fn generate_with_warnings(spec: &Spec) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
     let mut diagnostics = crate::check(spec);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(EmitError { diagnostics });
@@ -157,7 +163,7 @@ pub fn generate(spec: &Spec) -> Result<TokenStream, EmitError> {
         crate::diagnostics::sort(&mut diagnostics);
         return Err(EmitError { diagnostics });
     }
-    Ok(generate_unchecked(&plan))
+    Ok((generate_unchecked(&plan), diagnostics))
 }
 
 fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {

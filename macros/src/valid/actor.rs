@@ -7,7 +7,7 @@ use arbor_codegen::model::{
     Actor, Dependency, During, Mailbox, MailboxKind, Overflow, RustType, Spanned,
 };
 
-use super::{Spans, name_ident, path_ident};
+use super::{Spans, allows, name_ident, path_ident};
 use crate::attr::{ActorOpts, MailboxOpts};
 
 /// Builds an actor from its state struct and options.
@@ -82,7 +82,7 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
         casts,
         deferred: Vec::new(),
         terminate: Spanned::new(false, span),
-        allows: Vec::new(),
+        allows: allows(&o.allow, spans),
         span,
     })
 }

@@ -1,87 +1,74 @@
-//! A `#[handlers]` block → the protocol its actor serves (messages from the `#[call]`,
-//! `#[cast]` and `#[info]` methods) and the actor's deferred calls and terminate hook.
+//! A `#[handlers]` block → the protocol its actor serves, and the actor's deferred calls and
+//! terminate hook. Either the block declares the protocol (its `#[call]`, `#[cast]` and
+//! `#[info]` methods are the messages), or it names a `#[protocol]` trait of the module and
+//! each handler is checked against that trait's message.
+
+use std::collections::HashMap;
 
 use arbor_codegen::Spec;
 use arbor_codegen::emit::names::snake_ident;
-use arbor_codegen::model::{Arg, Message, MessageKind, Protocol, RustType, Spanned, Timeout};
+use arbor_codegen::model::{
+    self as m, Arg, Message, MessageKind, Protocol, RustType, Spanned, Timeout,
+};
 
-use super::{Spans, StateImpl, model_ident, name_ident};
+use super::{Spans, StateImpl, did_you_mean, model_ident, name_ident, timeout};
 use crate::ast::{HandlersItem, Role};
+use crate::attr::ProtocolRef;
 
-/// Reads a handlers block of actor `idx` into the model and `state`.
+/// Reads a handlers block of actor `idx` into the model and `state`. `declared` maps the
+/// `#[protocol]` traits' names to their index in `spec.protocols`.
 pub fn build(
     spec: &mut Spec,
     idx: usize,
     state: &mut StateImpl,
     block: HandlersItem,
+    declared: &HashMap<String, usize>,
     spans: &mut Spans,
 ) -> darling::Result<()> {
-    let mut errors = darling::Error::accumulator();
     let actor_name = spec.actors[idx].name.as_str().to_owned();
     let self_ty = &block.block.self_ty;
     let block_span = spans.at(self_ty);
-    let proto_name = match &block.opts.protocol {
-        Some(p) => name_ident(&p.value(), p, spans)?,
-        None => name_ident(&format!("{actor_name}Protocol"), self_ty, spans)?,
+    let served: Option<(Protocol, ProtocolRef)> = match &block.opts.protocol {
+        Some(r) => match declared.get(&r.name()) {
+            Some(&i) => Some((spec.protocols[i].clone(), r.clone())),
+            None => {
+                if let ProtocolRef::Declared(ident) = r {
+                    let mut msg = format!(
+                        "unknown protocol `{ident}`: declare it in this module with `#[protocol] trait {ident} {{ … }}`, or write `protocol = \"{ident}\"` to make this block's handlers the protocol"
+                    );
+                    if let Some(s) = did_you_mean(&ident.to_string(), declared.keys()) {
+                        msg = format!("unknown protocol `{ident}`: did you mean `{s}`?");
+                    }
+                    return Err(darling::Error::custom(msg).with_span(ident));
+                }
+                None
+            }
+        },
+        None => None,
     };
-    let module = &state.actor_module;
+    let proto_name = match (&block.opts.protocol, &served) {
+        (_, Some((p, r))) => m::Ident::parse(p.name.as_str(), spans.at(&r.span()))
+            .map_err(|e| darling::Error::custom(e.message))?,
+        (Some(r), None) => name_ident(&r.name(), &r.span(), spans)?,
+        (None, None) => name_ident(&format!("{actor_name}Protocol"), self_ty, spans)?,
+    };
+    // Created after the early returns: an accumulator must be finished, never dropped.
+    let mut errors = darling::Error::accumulator();
+    let module = state.actor_module.clone();
     let mut messages = Vec::new();
+    let mut handled: Vec<String> = Vec::new();
     let mut handler_fns = Vec::new();
     let mut deferred = Vec::new();
     let mut terminate = false;
     state.inherent.extend(block.other);
     for method in block.methods {
         let mut f = method.f;
+        let expected = served
+            .as_ref()
+            .and_then(|(p, _)| p.message(&f.sig.ident.to_string()));
         let kind = match method.role {
-            Role::Call(o) => {
-                if o.deferred.is_present() {
-                    deferred.extend(errors.handle(model_ident(&f.sig.ident, spans)));
-                }
-                let timeout = match &o.timeout {
-                    None => Spanned::new(Timeout::DEFAULT, spans.at(&f.sig.ident)),
-                    Some(l) => match Timeout::parse(&l.value()) {
-                        Ok(t) => Spanned::new(t, spans.at(l)),
-                        Err(e) => {
-                            let mut msg = format!("bad timeout: {}", e.message);
-                            if let Some(h) = e.help {
-                                msg.push_str(&format!(" ({h})"));
-                            }
-                            errors.push(darling::Error::custom(msg).with_span(l));
-                            Spanned::new(Timeout::DEFAULT, spans.at(l))
-                        }
-                    },
-                };
-                let reply = match &f.sig.output {
-                    syn::ReturnType::Default => Ok(RustType::unit(spans.at(&f.sig.ident))),
-                    syn::ReturnType::Type(_, t) => RustType::from_syn((**t).clone(), spans.at(t))
-                        .map_err(|e| darling::Error::custom(e.message).with_span(t)),
-                };
-                let Some(reply) = errors.handle(reply) else {
-                    continue;
-                };
-                MessageKind::Call { reply, timeout }
-            }
-            Role::Cast => {
-                check_unit_return(&f, "cast", &mut errors);
-                MessageKind::Cast
-            }
-            Role::Info => {
-                check_unit_return(&f, "info", &mut errors);
-                MessageKind::Info
-            }
             Role::Init => {
-                match f.sig.inputs.first() {
-                    Some(syn::FnArg::Typed(t)) if f.sig.inputs.len() == 2 => {
-                        let args = (*t.ty).clone();
-                        f.sig.ident = syn::Ident::new("init", f.sig.ident.span());
-                        f.vis = syn::Visibility::Inherited;
-                        state.init = Some((args, f));
-                    }
-                    _ => errors.push(darling::Error::custom(format!(
-                        "an `#[init]` handler is `async fn {}(args: Args, ctx: &mut {module}::Ctx) -> Result<Self, arbor::ExitReason>`",
-                        f.sig.ident
-                    )).with_span(&f.sig)),
-                }
+                init(f, &module, state, &mut errors);
                 continue;
             }
             Role::Terminate => {
@@ -91,27 +78,111 @@ pub fn build(
                 state.terminate = Some(f);
                 continue;
             }
-            Role::Inherent => {
+            // An unmarked method named after a message of the served protocol handles it.
+            Role::Inherent if expected.is_none() => {
                 state.inherent.push(syn::ImplItem::Fn(f));
                 continue;
+            }
+            Role::Inherent => None,
+            Role::Call(o) => {
+                if o.deferred.is_present() {
+                    deferred.extend(errors.handle(model_ident(&f.sig.ident, spans)));
+                }
+                if let (Some(l), Some((p, _))) = (&o.timeout, &served) {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "the timeout is part of protocol `{}`: set it on the trait's `{}`",
+                            p.name, f.sig.ident
+                        ))
+                        .with_span(l),
+                    );
+                }
+                let timeout = match &o.timeout {
+                    None => Some(Spanned::new(Timeout::DEFAULT, spans.at(&f.sig.ident))),
+                    Some(l) => errors.handle(timeout(l, spans)),
+                };
+                let reply = match &f.sig.output {
+                    syn::ReturnType::Default => Ok(RustType::unit(spans.at(&f.sig.ident))),
+                    syn::ReturnType::Type(_, t) => RustType::from_syn((**t).clone(), spans.at(t))
+                        .map_err(|e| darling::Error::custom(e.message).with_span(t)),
+                };
+                match (errors.handle(reply), timeout) {
+                    (Some(reply), Some(timeout)) => Some(MessageKind::Call { reply, timeout }),
+                    _ => continue,
+                }
+            }
+            Role::Cast => {
+                check_unit_return(&f, "cast", &mut errors);
+                Some(MessageKind::Cast)
+            }
+            Role::Info => {
+                check_unit_return(&f, "info", &mut errors);
+                Some(MessageKind::Info)
             }
         };
         let deferred_call = deferred
             .last()
-            .is_some_and(|d: &arbor_codegen::model::Ident| f.sig.ident == d.as_str());
-        let Some(args) = handler_args(&f, deferred_call, module, spans, &mut errors) else {
+            .is_some_and(|d: &m::Ident| f.sig.ident == d.as_str());
+        let Some(args) = handler_args(&f, deferred_call, &module, spans, &mut errors) else {
             continue;
         };
-        if let Some(name) = errors.handle(model_ident(&f.sig.ident, spans)) {
-            messages.push(Message {
-                name,
-                kind,
-                args,
-                span: spans.at(&f.sig.ident),
-            });
+        match &served {
+            Some((p, _)) => {
+                let Some(expected) = expected else {
+                    let mut msg = format!(
+                        "protocol `{}` has no message `{}`: add it to the trait, or remove the `#[{}]` marker to keep it an inherent method",
+                        p.name,
+                        f.sig.ident,
+                        role_name(kind.as_ref())
+                    );
+                    let names = p.messages.iter().map(|m| m.name.as_str());
+                    if let Some(s) = did_you_mean(&f.sig.ident.to_string(), names) {
+                        msg.push_str(&format!(" (did you mean `{s}`?)"));
+                    }
+                    errors.push(darling::Error::custom(msg).with_span(&f.sig.ident));
+                    continue;
+                };
+                check_against(
+                    &f,
+                    kind.as_ref(),
+                    &args,
+                    expected,
+                    &p.name,
+                    spans,
+                    &mut errors,
+                );
+                handled.push(f.sig.ident.to_string());
+            }
+            None => {
+                if let Some(name) = errors.handle(model_ident(&f.sig.ident, spans)) {
+                    messages.push(Message {
+                        name,
+                        kind: kind.expect("marked"),
+                        args,
+                        span: spans.at(&f.sig.ident),
+                    });
+                }
+            }
         }
         f.vis = syn::Visibility::Inherited;
         handler_fns.push(f);
+    }
+    if let Some((p, r)) = &served {
+        for missing in p
+            .messages
+            .iter()
+            .filter(|msg| !handled.iter().any(|h| h == msg.name.as_str()))
+        {
+            errors.push(
+                darling::Error::custom(format!(
+                    "no handler for `{}::{}` in this block: add `{}`",
+                    p.name,
+                    missing.name,
+                    handler_signature(missing, &module)
+                ))
+                .with_span(&r.span()),
+            );
+        }
     }
     errors.finish()?;
     let actor = &mut spec.actors[idx];
@@ -119,12 +190,141 @@ pub fn build(
     actor.deferred.extend(deferred);
     actor.terminate = Spanned::new(terminate, actor.span);
     state.handlers = Some((snake_ident(proto_name.as_str()), handler_fns));
-    spec.protocols.push(Protocol {
-        name: proto_name,
-        messages,
-        span: block_span,
-    });
+    if served.is_none() {
+        spec.protocols.push(Protocol {
+            name: proto_name,
+            messages,
+            span: block_span,
+        });
+    }
     Ok(())
+}
+
+/// `#[init] async fn new(args: Args, ctx: &mut Ctx) -> Result<Self, ExitReason>`.
+fn init(
+    mut f: syn::ImplItemFn,
+    module: &syn::Ident,
+    state: &mut StateImpl,
+    errors: &mut darling::error::Accumulator,
+) {
+    match f.sig.inputs.first() {
+        Some(syn::FnArg::Typed(t)) if f.sig.inputs.len() == 2 => {
+            let args = (*t.ty).clone();
+            f.sig.ident = syn::Ident::new("init", f.sig.ident.span());
+            f.vis = syn::Visibility::Inherited;
+            state.init = Some((args, f));
+        }
+        _ => errors.push(
+            darling::Error::custom(format!(
+                "an `#[init]` handler is `async fn {}(args: Args, ctx: &mut {module}::Ctx) -> Result<Self, arbor::ExitReason>`",
+                f.sig.ident
+            ))
+            .with_span(&f.sig),
+        ),
+    }
+}
+
+fn role_name(kind: Option<&MessageKind>) -> &'static str {
+    match kind {
+        Some(MessageKind::Call { .. }) => "call",
+        Some(MessageKind::Cast) => "cast",
+        Some(MessageKind::Info) => "info",
+        None => "handler",
+    }
+}
+
+/// A handler of a declared protocol's message: same kind, same argument types, same reply.
+fn check_against(
+    f: &syn::ImplItemFn,
+    kind: Option<&MessageKind>,
+    args: &[Arg],
+    expected: &Message,
+    protocol: &m::Ident,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) {
+    let what = format!("`{protocol}::{}`", expected.name);
+    if let Some(kind) = kind
+        && std::mem::discriminant(kind) != std::mem::discriminant(&expected.kind)
+    {
+        errors.push(
+            darling::Error::custom(format!(
+                "{what} is a {} message: mark its handler `#[{}]`",
+                role_name(Some(&expected.kind)),
+                role_name(Some(&expected.kind))
+            ))
+            .with_span(&f.sig.ident),
+        );
+        return;
+    }
+    if args.len() != expected.args.len() {
+        errors.push(
+            darling::Error::custom(format!(
+                "{what} takes {} argument(s), this handler {}: expected `{}`",
+                expected.args.len(),
+                args.len(),
+                handler_signature(expected, &syn::Ident::new("actor", f.sig.ident.span()))
+            ))
+            .with_span(&f.sig.inputs),
+        );
+        return;
+    }
+    let typed: Vec<&syn::PatType> = f
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some(t),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    for (i, (got, want)) in args.iter().zip(&expected.args).enumerate() {
+        if got.ty != want.ty {
+            errors.push(
+                darling::Error::custom(format!(
+                    "argument `{}` of {what} is a `{}`, not a `{}`",
+                    want.name, want.ty, got.ty
+                ))
+                .with_span(&typed[i].ty),
+            );
+        }
+    }
+    if let MessageKind::Call { reply, .. } = &expected.kind {
+        let got = match &f.sig.output {
+            syn::ReturnType::Default => Some(RustType::unit(spans.at(&f.sig.ident))),
+            // A type the model refuses was reported when the handler was read.
+            syn::ReturnType::Type(_, t) => RustType::from_syn((**t).clone(), spans.at(t)).ok(),
+        };
+        if let Some(got) = got
+            && got != *reply
+        {
+            let at: &dyn syn::spanned::Spanned = match &f.sig.output {
+                syn::ReturnType::Default => &f.sig.ident,
+                syn::ReturnType::Type(_, t) => t,
+            };
+            errors.push(
+                darling::Error::custom(format!(
+                    "{what} replies with a `{reply}`: this handler returns a `{got}`"
+                ))
+                .with_span(&at.span()),
+            );
+        }
+    }
+}
+
+/// How a handler of `m` is written.
+fn handler_signature(msg: &Message, module: &syn::Ident) -> String {
+    let mut s = format!("async fn {}(&mut self", msg.name);
+    for a in &msg.args {
+        s.push_str(&format!(", {}: {}", a.name, a.ty));
+    }
+    s.push_str(&format!(", ctx: &mut {module}::Ctx)"));
+    if let MessageKind::Call { reply, .. } = &msg.kind
+        && reply.to_string() != "()"
+    {
+        s.push_str(&format!(" -> {reply}"));
+    }
+    s
 }
 
 /// A handler's message arguments: `async fn name(&mut self, args…, ctx: &mut Ctx)`.

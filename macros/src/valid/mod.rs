@@ -6,6 +6,7 @@
 
 mod actor;
 mod handlers;
+mod protocol;
 mod supervisor;
 #[cfg(test)]
 mod tests;
@@ -88,6 +89,15 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
         }
     }
 
+    // Declared protocols first: handlers blocks are checked against them.
+    let mut declared: HashMap<String, usize> = HashMap::new();
+    for p in &module.protocols {
+        if let Some(p) = errors.handle(protocol::build(p, spans)) {
+            declared.insert(p.name.as_str().to_owned(), spec.protocols.len());
+            spec.protocols.push(p);
+        }
+    }
+
     for block in module.handlers {
         let self_name = match &*block.block.self_ty {
             syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -107,6 +117,7 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
             idx,
             &mut states[idx],
             block,
+            &declared,
             spans,
         ));
     }
@@ -140,6 +151,76 @@ fn path_ident(p: &syn::Path, spans: &mut Spans) -> darling::Result<m::Ident> {
         Some(i) => model_ident(i, spans),
         None => Err(darling::Error::custom("expected an actor's name").with_span(p)),
     }
+}
+
+/// `allow(LINT, reason = "…")` options → the model's allows.
+fn allows(opts: &[crate::attr::AllowOpt], spans: &mut Spans) -> Vec<m::Allow> {
+    opts.iter()
+        .map(|a| {
+            let lint = a
+                .lint
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::");
+            m::Allow {
+                lint: m::Spanned::new(lint, spans.at(&a.lint)),
+                reason: a.reason.value(),
+                span: spans.at(&a.lint),
+            }
+        })
+        .collect()
+}
+
+/// A call timeout written as a string (`"800ms"`, `"5s"`, `"infinity"`).
+fn timeout(l: &syn::LitStr, spans: &mut Spans) -> darling::Result<m::Spanned<m::Timeout>> {
+    match m::Timeout::parse(&l.value()) {
+        Ok(t) => Ok(m::Spanned::new(t, spans.at(l))),
+        Err(e) => {
+            let mut msg = format!("bad timeout: {}", e.message);
+            if let Some(h) = e.help {
+                msg.push_str(&format!(" ({h})"));
+            }
+            Err(darling::Error::custom(msg).with_span(l))
+        }
+    }
+}
+
+/// The closest candidate to a misspelled name, if one is close enough.
+fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = impl AsRef<str> + 'a>,
+) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| {
+            let c = c.as_ref().to_owned();
+            (edit_distance(input, &c), c)
+        })
+        .filter(|(d, c)| *d <= c.len().max(input.len()).div_ceil(3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// The name of a type written as a single identifier.

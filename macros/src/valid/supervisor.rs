@@ -9,9 +9,12 @@ use arbor_codegen::model::{
     Supervisor,
 };
 
-use super::{Spans, lit_choice, model_ident, path_ident, type_name};
+use arbor_codegen::emit::names::camel;
+use arbor_codegen::model::{Keys, Partitions};
+
+use super::{Spans, allows, lit_choice, model_ident, name_ident, path_ident, type_name};
 use crate::ast::SupervisorItem;
-use crate::attr::{ChildOpts, SupervisorOpts};
+use crate::attr::{ChildOpts, PartitionsOpt, SupervisorOpts};
 
 const STRATEGIES: &[(&str, Strategy)] = &[
     ("one_for_one", Strategy::OneForOne),
@@ -85,19 +88,13 @@ fn build(
             spans.at(l),
         ),
     };
-    let mut intensity = Intensity::default_at(span);
-    if let Some(l) = &o.max_restarts {
-        match l.base10_parse::<u32>() {
-            Ok(n) => intensity.max_restarts = Spanned::new(n, spans.at(l)),
-            Err(e) => errors.push(e.into()),
-        }
-    }
-    if let Some(l) = &o.max_seconds {
-        match l.base10_parse::<u32>() {
-            Ok(n) => intensity.max_seconds = Spanned::new(n, spans.at(l)),
-            Err(e) => errors.push(e.into()),
-        }
-    }
+    let intensity = intensity(
+        o.max_restarts.as_ref(),
+        o.max_seconds.as_ref(),
+        span,
+        spans,
+        &mut errors,
+    );
     let auto_shutdown = match &o.auto_shutdown {
         None => Spanned::new(AutoShutdown::Never, span),
         Some(l) => Spanned::new(
@@ -128,9 +125,18 @@ fn build(
         intensity,
         auto_shutdown,
         children,
-        allows: Vec::new(),
+        allows: allows(&o.allow, spans),
         span,
     })
+}
+
+/// What a field is, from its flags and its type.
+enum Kind<'a> {
+    Worker,
+    Nested(&'a Supervisor),
+    Dynamic,
+    Tasks,
+    Registry,
 }
 
 /// One field → one child.
@@ -143,78 +149,285 @@ fn child(
 ) -> darling::Result<Child> {
     let mut errors = darling::Error::accumulator();
     let Some(fname) = &f.ident else {
-        return Err(
-            darling::Error::custom("a supervisor's children are named fields").with_span(f),
-        );
+        errors
+            .push(darling::Error::custom("a supervisor's children are named fields").with_span(f));
+        return Err(errors.finish().expect_err("an error was pushed"));
     };
-    let id = model_ident(fname, spans)?;
     let fspan = spans.at(fname);
     let tname = type_name(&f.ty);
-    let sub = tname.as_ref().and_then(|t| built.get(t));
-    let kind = if c.tasks.is_present() {
-        ChildKind::TaskSupervisor(m::TaskSupervisor {
-            name: id.clone(),
-            max_children: None,
-            span: fspan,
-        })
-    } else if let Some(sub) = sub {
-        nested.push(tname.clone().unwrap_or_default());
-        ChildKind::Supervisor(sub.clone())
-    } else {
-        let actor = match &f.ty {
-            syn::Type::Path(p) => path_ident(&p.path, spans),
-            t => Err(darling::Error::custom(
-                "a child's type is an actor or a supervisor of this module",
+    let flags = [
+        ("dynamic", c.dynamic),
+        ("tasks", c.tasks),
+        ("registry", c.registry),
+    ];
+    let set: Vec<_> = flags.iter().filter(|(_, f)| f.is_present()).collect();
+    if let [_, (second, flag), ..] = set.as_slice() {
+        errors.push(
+            darling::Error::custom(format!(
+                "a child is one thing: `{}` and `{second}` cannot both be set",
+                set[0].0
+            ))
+            .with_span(&flag.span()),
+        );
+    }
+    let kind = match set.first().map(|(n, _)| *n) {
+        Some("dynamic") => Kind::Dynamic,
+        Some("tasks") => Kind::Tasks,
+        Some("registry") => Kind::Registry,
+        _ => match tname.as_ref().and_then(|t| built.get(t)) {
+            Some(sub) => Kind::Nested(sub),
+            None => Kind::Worker,
+        },
+    };
+    // Options that belong to other kinds of children.
+    let misplaced: [(&str, Option<proc_macro2::Span>, &[&str]); 7] = [
+        ("keys", c.keys.as_ref().map(|l| l.span()), &["registry"]),
+        (
+            "partitions",
+            c.partitions.as_ref().map(|p| p.span()),
+            &["dynamic", "registry"],
+        ),
+        (
+            "max_children",
+            c.max_children.as_ref().map(|l| l.span()),
+            &["dynamic", "tasks"],
+        ),
+        (
+            "strategy",
+            c.strategy.as_ref().map(|l| l.span()),
+            &["dynamic"],
+        ),
+        (
+            "max_restarts",
+            c.max_restarts.as_ref().map(|l| l.span()),
+            &["dynamic"],
+        ),
+        (
+            "max_seconds",
+            c.max_seconds.as_ref().map(|l| l.span()),
+            &["dynamic"],
+        ),
+        (
+            "template",
+            c.template.as_ref().map(|_| fname.span()),
+            &["dynamic"],
+        ),
+    ];
+    let this = match kind {
+        Kind::Dynamic => "dynamic",
+        Kind::Tasks => "tasks",
+        Kind::Registry => "registry",
+        Kind::Worker | Kind::Nested(_) => "",
+    };
+    for (option, at, kinds) in misplaced {
+        if let Some(at) = at
+            && !kinds.contains(&this)
+        {
+            let kinds: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{option}` is an option of {} children: add {} or remove it",
+                    kinds.join(" or "),
+                    kinds.join(" or ")
+                ))
+                .with_span(&at),
+            );
+        }
+    }
+    if !c.allow.is_empty() && matches!(kind, Kind::Tasks | Kind::Registry | Kind::Nested(_)) {
+        errors.push(
+            darling::Error::custom(
+                "no lint fires on this child: put the `allow` on the item the lint is about",
             )
-            .with_span(t)),
-        }?;
-        if c.dynamic.is_present() {
-            let strategy = match &c.strategy {
-                None => Spanned::new(Strategy::OneForOne, fspan),
+            .with_span(&c.allow[0].lint),
+        );
+    }
+    if matches!(kind, Kind::Registry) && c.keys.is_none() {
+        errors.push(
+            darling::Error::custom(
+                "a registry needs its key kind: `keys = \"unique\"` (one process per key) or `keys = \"duplicate\"` (pub/sub)",
+            )
+            .with_span(&c.registry.span()),
+        );
+    }
+    // Task supervisors and registries are named after their field (`room_sup` → `RoomSup`),
+    // as `task-supervisor RoomSup` names them in KDL.
+    let named = |what: &str, spans: &mut Spans| {
+        name_ident(&camel(&fname.to_string()), fname, spans).map_err(|e| {
+            darling::Error::custom(format!("cannot name the {what} `{fname}`: {e}"))
+                .with_span(fname)
+        })
+    };
+    let id_and_kind = match kind {
+        Kind::Tasks => named("task supervisor", spans).map(|name| {
+            let max_children = c
+                .max_children
+                .as_ref()
+                .and_then(|l| errors.handle(positive(l, "max_children", spans)));
+            (
+                name.clone(),
+                ChildKind::TaskSupervisor(m::TaskSupervisor {
+                    name,
+                    max_children,
+                    span: fspan,
+                }),
+            )
+        }),
+        Kind::Registry => named("registry", spans).map(|name| {
+            let keys = match &c.keys {
                 Some(l) => Spanned::new(
                     errors
-                        .handle(lit_choice(l, STRATEGIES, "strategy"))
-                        .unwrap_or(Strategy::OneForOne),
+                        .handle(lit_choice(
+                            l,
+                            &[("unique", Keys::Unique), ("duplicate", Keys::Duplicate)],
+                            "key kind",
+                        ))
+                        .unwrap_or(Keys::Unique),
                     spans.at(l),
                 ),
+                None => Spanned::new(Keys::Unique, fspan),
             };
-            let max_children = c.max_children.as_ref().and_then(|l| {
-                match l.base10_parse::<usize>().ok().and_then(NonZeroUsize::new) {
-                    Some(n) => Some(Spanned::new(n, spans.at(l))),
-                    None => {
-                        errors.push(
-                            darling::Error::custom("max_children must be a positive integer")
-                                .with_span(l),
-                        );
-                        None
-                    }
-                }
-            });
-            ChildKind::DynamicSupervisor(m::DynamicSupervisor {
-                name: id.clone(),
-                strategy,
-                intensity: Intensity::default_at(fspan),
-                max_children,
-                partitions: None,
-                template: m::Template {
-                    actor,
-                    restart: Spanned::new(Restart::Permanent, fspan),
-                    shutdown: Spanned::new(Shutdown::WORKER_DEFAULT, fspan),
-                    allows: Vec::new(),
+            let partitions = c
+                .partitions
+                .as_ref()
+                .and_then(|p| errors.handle(partitions(p, spans)));
+            (
+                name.clone(),
+                ChildKind::Registry(m::Registry {
+                    name,
+                    keys,
+                    partitions,
                     span: fspan,
-                },
-                allows: Vec::new(),
-                span: fspan,
-            })
-        } else {
-            ChildKind::Worker(m::Worker {
-                actor,
-                allows: Vec::new(),
-            })
+                }),
+            )
+        }),
+        Kind::Nested(sub) => {
+            nested.push(tname.clone().unwrap_or_default());
+            model_ident(fname, spans).map(|id| (id, ChildKind::Supervisor(sub.clone())))
+        }
+        Kind::Worker | Kind::Dynamic => {
+            let actor = match &f.ty {
+                syn::Type::Path(p) => path_ident(&p.path, spans),
+                t => Err(darling::Error::custom(
+                    "a child's type is an actor or a supervisor of this module",
+                )
+                .with_span(t)),
+            };
+            match (actor, matches!(kind, Kind::Dynamic)) {
+                (Err(e), _) => Err(e),
+                (Ok(actor), false) => model_ident(fname, spans).map(|id| {
+                    (
+                        id,
+                        ChildKind::Worker(m::Worker {
+                            actor,
+                            allows: allows(&c.allow, spans),
+                        }),
+                    )
+                }),
+                (Ok(actor), true) => named("dynamic supervisor", spans).map(|name| {
+                    let dynamic = dynamic(c, name.clone(), actor, fspan, spans, &mut errors);
+                    (name, ChildKind::DynamicSupervisor(dynamic))
+                }),
+            }
         }
     };
+    let Some((id, kind)) = errors.handle(id_and_kind) else {
+        return Err(errors.finish().expect_err("an error was pushed"));
+    };
     let is_worker = matches!(kind, ChildKind::Worker(_));
-    let restart = match &c.restart {
+    let restart = restart(c.restart.as_ref(), fspan, spans, &mut errors);
+    let default_shutdown = if is_worker {
+        Shutdown::WORKER_DEFAULT
+    } else {
+        Shutdown::SUPERVISOR_DEFAULT
+    };
+    let shutdown = shutdown(
+        c.shutdown.as_ref(),
+        default_shutdown,
+        fspan,
+        spans,
+        &mut errors,
+    );
+    let significant = match c.significant.is_present() {
+        true => Spanned::new(true, spans.at(&c.significant.span())),
+        false => Spanned::new(false, fspan),
+    };
+    errors.finish_with(Child {
+        id,
+        restart,
+        shutdown,
+        significant,
+        kind,
+        span: fspan,
+    })
+}
+
+/// `#[child(dynamic, …)]`: a dynamic (or partition) supervisor whose children run `actor`.
+fn dynamic(
+    c: &ChildOpts,
+    name: m::Ident,
+    actor: m::Ident,
+    fspan: arbor_codegen::Span,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> m::DynamicSupervisor {
+    let strategy = match &c.strategy {
+        None => Spanned::new(Strategy::OneForOne, fspan),
+        Some(l) => Spanned::new(
+            errors
+                .handle(lit_choice(l, STRATEGIES, "strategy"))
+                .unwrap_or(Strategy::OneForOne),
+            spans.at(l),
+        ),
+    };
+    let intensity = intensity(
+        c.max_restarts.as_ref(),
+        c.max_seconds.as_ref(),
+        fspan,
+        spans,
+        errors,
+    );
+    let max_children = c
+        .max_children
+        .as_ref()
+        .and_then(|l| errors.handle(positive(l, "max_children", spans)));
+    let partitions = c
+        .partitions
+        .as_ref()
+        .and_then(|p| errors.handle(partitions(p, spans)));
+    let t = c.template.as_ref();
+    let template = m::Template {
+        actor,
+        restart: restart(t.and_then(|t| t.restart.as_ref()), fspan, spans, errors),
+        shutdown: shutdown(
+            t.and_then(|t| t.shutdown.as_ref()),
+            Shutdown::WORKER_DEFAULT,
+            fspan,
+            spans,
+            errors,
+        ),
+        allows: t.map(|t| allows(&t.allow, spans)).unwrap_or_default(),
+        span: fspan,
+    };
+    m::DynamicSupervisor {
+        name,
+        strategy,
+        intensity,
+        max_children,
+        partitions,
+        template,
+        allows: allows(&c.allow, spans),
+        span: fspan,
+    }
+}
+
+fn restart(
+    l: Option<&syn::LitStr>,
+    fspan: arbor_codegen::Span,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Spanned<Restart> {
+    match l {
         None => Spanned::new(Restart::Permanent, fspan),
         Some(l) => Spanned::new(
             errors
@@ -230,36 +443,71 @@ fn child(
                 .unwrap_or(Restart::Permanent),
             spans.at(l),
         ),
-    };
-    let shutdown = match &c.shutdown {
-        None => Spanned::new(
-            if is_worker {
-                Shutdown::WORKER_DEFAULT
-            } else {
-                Shutdown::SUPERVISOR_DEFAULT
-            },
-            fspan,
-        ),
+    }
+}
+
+fn shutdown(
+    l: Option<&syn::LitStr>,
+    default: Shutdown,
+    fspan: arbor_codegen::Span,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Spanned<Shutdown> {
+    match l {
+        None => Spanned::new(default, fspan),
         Some(l) => match Shutdown::parse(&l.value().replace('_', "-")) {
             Ok(v) => Spanned::new(v, spans.at(l)),
             Err(e) => {
                 errors.push(
                     darling::Error::custom(format!("bad shutdown: {}", e.message)).with_span(l),
                 );
-                Spanned::new(Shutdown::WORKER_DEFAULT, fspan)
+                Spanned::new(default, fspan)
             }
         },
-    };
-    let significant = match c.significant.is_present() {
-        true => Spanned::new(true, spans.at(&c.significant.span())),
-        false => Spanned::new(false, fspan),
-    };
-    errors.finish_with(Child {
-        id,
-        restart,
-        shutdown,
-        significant,
-        kind,
-        span: fspan,
-    })
+    }
+}
+
+/// `max_restarts` within `max_seconds` (OTP's defaults when absent).
+fn intensity(
+    max_restarts: Option<&syn::LitInt>,
+    max_seconds: Option<&syn::LitInt>,
+    span: arbor_codegen::Span,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Intensity {
+    let mut intensity = Intensity::default_at(span);
+    if let Some(l) = max_restarts {
+        match l.base10_parse::<u32>() {
+            Ok(n) => intensity.max_restarts = Spanned::new(n, spans.at(l)),
+            Err(e) => errors.push(e.into()),
+        }
+    }
+    if let Some(l) = max_seconds {
+        match l.base10_parse::<u32>() {
+            Ok(n) => intensity.max_seconds = Spanned::new(n, spans.at(l)),
+            Err(e) => errors.push(e.into()),
+        }
+    }
+    intensity
+}
+
+fn positive(
+    l: &syn::LitInt,
+    what: &str,
+    spans: &mut Spans,
+) -> darling::Result<Spanned<NonZeroUsize>> {
+    match l.base10_parse::<usize>().ok().and_then(NonZeroUsize::new) {
+        Some(n) => Ok(Spanned::new(n, spans.at(l))),
+        None => {
+            Err(darling::Error::custom(format!("{what} must be a positive integer")).with_span(l))
+        }
+    }
+}
+
+fn partitions(p: &PartitionsOpt, spans: &mut Spans) -> darling::Result<Spanned<Partitions>> {
+    match p {
+        PartitionsOpt::PerCore(l) => Ok(Spanned::new(Partitions::PerCore, spans.at(l))),
+        PartitionsOpt::Fixed(l) => positive(l, "partitions", spans)
+            .map(|n| Spanned::new(Partitions::Fixed(n.value), n.span)),
+    }
 }

@@ -82,3 +82,148 @@ child counter actor=Counter restart=transient
     let validated = validate(module, &mut spans).expect("the items validate");
     assert_eq!(validated.spec, from_kdl);
 }
+
+/// A protocol declared on its own and served by two actors: KDL's `protocol` + `serves`.
+#[test]
+fn a_protocol_trait_served_by_two_actors_equals_the_kdl_model() {
+    let kdl = r#"
+protocol Kv {
+    call get reply="Option<String>" timeout="1s" {
+        arg key String
+    }
+    cast put {
+        arg key String
+        arg value String
+    }
+}
+actor Primary {
+    serves Kv
+    state PrimaryState
+}
+actor Replica {
+    serves Kv
+    state ReplicaState
+    deferred get
+}
+"#;
+    let mut sources = arbor_codegen::SourceMap::new();
+    sources.add("kv.kdl".to_owned(), kdl.to_owned());
+    let (from_kdl, diags) = arbor_codegen::parse_all(&sources);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+
+    let file: syn::File = syn::parse_quote! {
+        #[protocol]
+        pub trait Kv {
+            #[call(timeout = "1s")]
+            async fn get(&self, key: String) -> Option<String>;
+            #[cast]
+            fn put(&self, key: String, value: String);
+        }
+
+        #[derive(Default, Actor)]
+        pub struct PrimaryState;
+
+        #[handlers(protocol = Kv)]
+        impl PrimaryState {
+            async fn get(&mut self, key: String, _ctx: &mut primary::Ctx) -> Option<String> { None }
+            #[cast]
+            async fn put(&mut self, k: String, v: String, _ctx: &mut primary::Ctx) {}
+        }
+
+        #[derive(Default, Actor)]
+        pub struct ReplicaState;
+
+        #[handlers(protocol = "Kv")]
+        impl ReplicaState {
+            #[call(deferred)]
+            fn get(&mut self, key: String, _ctx: &mut replica::Ctx) -> Option<String> { None }
+            async fn put(&mut self, key: String, value: String, _ctx: &mut replica::Ctx) {}
+        }
+    };
+    let mut spans = Spans::default();
+    let mut errors = darling::Error::accumulator();
+    let module = ast::read(file.items, &mut errors);
+    errors.finish().expect("the options parse");
+    let validated = validate(module, &mut spans).expect("the items validate");
+    assert_eq!(validated.spec, from_kdl);
+}
+
+fn errors_of(file: syn::File) -> String {
+    let mut spans = Spans::default();
+    let mut errors = darling::Error::accumulator();
+    let module = ast::read(file.items, &mut errors);
+    errors.handle(validate(module, &mut spans));
+    match errors.finish() {
+        Ok(()) => String::new(),
+        Err(e) => e
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Each handler is checked against the trait: a missing one, an extra one, a wrong argument
+/// type, a wrong reply and a wrong kind are all reported, at once.
+#[test]
+fn handlers_are_checked_against_the_protocol_trait() {
+    let errors = errors_of(syn::parse_quote! {
+        #[protocol]
+        pub trait Kv {
+            #[call]
+            async fn get(&self, key: String) -> Option<String>;
+            #[cast]
+            fn put(&self, key: String, value: String);
+            #[call]
+            fn len(&self) -> usize;
+            #[cast]
+            fn clear(&self);
+        }
+
+        #[derive(Default, Actor)]
+        pub struct AState;
+
+        #[handlers(protocol = Kv)]
+        impl AState {
+            async fn get(&mut self, key: u64, _ctx: &mut a::Ctx) -> Option<String> { None }
+            #[call]
+            async fn len(&mut self, _ctx: &mut a::Ctx) -> u32 { 0 }
+            #[call]
+            async fn clear(&mut self, _ctx: &mut a::Ctx) {}
+            #[cast]
+            async fn pub_(&mut self, _ctx: &mut a::Ctx) {}
+        }
+    });
+    for expected in [
+        "argument `key` of `Kv::get` is a `String`, not a `u64`",
+        "`Kv::len` replies with a `usize`: this handler returns a `u32`",
+        "`Kv::clear` is a cast message: mark its handler `#[cast]`",
+        "protocol `Kv` has no message `pub_`",
+        "(did you mean `put`?)",
+        "no handler for `Kv::put` in this block: add `async fn put(&mut self, key: String, value: String, ctx: &mut a::Ctx)`",
+    ] {
+        assert!(
+            errors.contains(expected),
+            "missing {expected:?} in:\n{errors}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_protocol_path_suggests_the_declared_one() {
+    let errors = errors_of(syn::parse_quote! {
+        #[protocol]
+        pub trait Orders {
+            #[cast]
+            fn order(&self);
+        }
+        #[derive(Default, Actor)]
+        pub struct AState;
+        #[handlers(protocol = Order)]
+        impl AState {}
+    });
+    assert!(
+        errors.contains("unknown protocol `Order`: did you mean `Orders`?"),
+        "{errors}"
+    );
+}
