@@ -16,12 +16,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
 
-root=$(pwd)
-work=${CARGO_TARGET_DIR:-$root/target}/compile-time
+work=${CARGO_TARGET_DIR:-$(pwd)/target}/compile-time
 export CARGO_TARGET_DIR=$work/target
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(50 200)
 mkdir -p "$work"
+# The scratch crates depend on a snapshot of the committed sources (HEAD), so edits in the
+# working tree during a long run change nothing.
+root=$work/src
+rm -rf "$root"
+mkdir -p "$root"
+git archive HEAD | tar -x -C "$root"
 
 # $1 = crate dir, $2 = macro|kdl, $3 = N
 generate() {
@@ -131,8 +136,11 @@ PY
 # $1 = crate dir, $2 = file to touch, $3 = cargo command; prints "wall_s cpu_s max_rss_mb"
 timed() {
     touch "$1/$2"
-    /usr/bin/time -o "$work/time.txt" -f '%e %U %S %M' \
-        cargo "$3" --offline --quiet --manifest-path "$1/Cargo.toml" >/dev/null 2>&1
+    if ! /usr/bin/time -o "$work/time.txt" -f '%e %U %S %M' \
+        cargo "$3" --offline --quiet --manifest-path "$1/Cargo.toml" >/dev/null 2>&1; then
+        echo "cargo $3 failed in $1" >&2
+        exit 1
+    fi
     awk '{ printf "%.1f %.1f %d", $1, $2 + $3, $4 / 1024 }' "$work/time.txt"
 }
 

@@ -30,7 +30,10 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     let validated = errors.handle(valid::validate(sorted, &mut spans));
     errors.finish().map_err(syn::Error::from)?;
     let validated = validated.expect("no error");
-    let generated = match arbor_codegen::emit::generate_with_warnings(&validated.spec) {
+    let generated = match arbor_codegen::emit::generate_with_warnings(
+        &validated.spec,
+        arbor_codegen::check::Frontend::Macros,
+    ) {
         Ok((code, warnings)) => {
             let warnings = analysis_warnings(&warnings, &spans);
             quote!(#code #warnings)

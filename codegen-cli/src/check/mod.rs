@@ -24,10 +24,40 @@ use crate::diagnostics::{self, Diagnostic, Severity};
 use crate::model::{Allow, Ident, Spec};
 use lints::Lint;
 
-/// Runs every pass; the diagnostics come back in reading order.
+/// Runs every pass; the diagnostics come back in reading order, their help
+/// texts spelled for KDL.
 pub fn check(spec: &Spec) -> Vec<Diagnostic> {
+    check_for(spec, Frontend::Kdl)
+}
+
+/// Which front-end a spec was written in: help texts spell the fix in its
+/// syntax (`capacity=N` in KDL, `mailbox(capacity = N)` in the macros).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Frontend {
+    /// A `.kdl` spec file.
+    #[default]
+    Kdl,
+    /// The derive and attribute macros (`arbor-macros`).
+    Macros,
+}
+
+impl Frontend {
+    /// The KDL or the macro spelling of the same text.
+    pub fn pick<'a>(self, kdl: &'a str, macros: &'a str) -> &'a str {
+        match self {
+            Frontend::Kdl => kdl,
+            Frontend::Macros => macros,
+        }
+    }
+}
+
+/// [`check`], with help texts spelled for `frontend`.
+pub fn check_for(spec: &Spec, frontend: Frontend) -> Vec<Diagnostic> {
     let index = index::Index::new(spec);
-    let mut sink = Sink::default();
+    let mut sink = Sink {
+        frontend,
+        ..Sink::default()
+    };
     validate::run(&index, &mut sink);
     cycles::run(&index, &mut sink);
     boot::run(&index, &mut sink);
@@ -44,6 +74,8 @@ pub(crate) struct Sink {
     /// Allows that silenced something, by address: spans need not be unique
     /// (a macro front-end may leave them detached).
     used: FxSet<*const Allow>,
+    /// How help texts spell a fix.
+    pub frontend: Frontend,
 }
 
 impl Sink {
@@ -63,7 +95,7 @@ impl Sink {
         &mut self,
         lint: &Lint,
         allows: &[Allow],
-        item: &dyn fmt::Display,
+        item: &Item<'_>,
         d: impl FnOnce() -> Diagnostic,
     ) {
         if let Some(allow) = allows.iter().find(|a| a.lint_name() == lint.name()) {
@@ -71,10 +103,17 @@ impl Sink {
             return;
         }
         let d = d();
-        let hint = format!(
-            "if this is intended, write `allow {} reason=\"…\"` in {item}",
-            lint.name()
-        );
+        let hint = match self.frontend {
+            Frontend::Kdl => format!(
+                "if this is intended, write `allow {} reason=\"…\"` in {item}",
+                lint.name()
+            ),
+            Frontend::Macros => format!(
+                "if this is intended, add `allow({}, reason = \"…\")` to {}",
+                lint.name(),
+                item.attribute()
+            ),
+        };
         self.diagnostics.push(Diagnostic {
             code: lint.code,
             severity: Severity::Warning,
@@ -96,6 +135,19 @@ pub(crate) enum Item<'a> {
     Child(&'a Ident),
     /// A dynamic supervisor's template (named by the supervisor).
     Template(&'a Ident),
+}
+
+impl Item<'_> {
+    /// Where the macros write an `allow` for this item.
+    fn attribute(&self) -> String {
+        match self {
+            Item::Actor(n) => format!("the `#[actor(…)]` of actor `{n}`"),
+            Item::Supervisor(n) => format!("the `#[supervisor(…)]` of `{n}`"),
+            Item::DynamicSupervisor(n) => format!("the `#[child(dynamic, …)]` of `{n}`"),
+            Item::Child(n) => format!("the `#[child(…)]` of field `{n}`"),
+            Item::Template(n) => format!("the `#[child(dynamic, template(…))]` of `{n}`"),
+        }
+    }
 }
 
 impl fmt::Display for Item<'_> {

@@ -3,8 +3,8 @@
 
 use super::fx::FxMap;
 
-use super::Sink;
 use super::index::{Index, Kind, SupRef};
+use super::{Frontend, Sink};
 use crate::codes;
 use crate::diagnostics::Diagnostic;
 use crate::model::{
@@ -134,7 +134,7 @@ pub(super) fn resolve(index: &Index<'_>, sink: &mut Sink, name: &Ident, want: Ki
         None => {
             let candidates = index.names_of(want);
             let help = suggest::help(name.as_str(), candidates.iter().copied())
-                .unwrap_or_else(|| format!("declare it: {} {name} {{ … }}", keyword(want)));
+                .unwrap_or_else(|| declare(want, name, sink.frontend));
             sink.error(
                 Diagnostic::error(
                     codes::UNKNOWN_REFERENCE,
@@ -145,6 +145,28 @@ pub(super) fn resolve(index: &Index<'_>, sink: &mut Sink, name: &Ident, want: Ki
             );
             false
         }
+    }
+}
+
+/// How to declare a missing item, in the front-end's syntax.
+fn declare(kind: Kind, name: &Ident, frontend: Frontend) -> String {
+    match frontend {
+        Frontend::Kdl => format!("declare it: {} {name} {{ … }}", keyword(kind)),
+        Frontend::Macros => match kind {
+            Kind::Protocol => format!("declare it: `#[protocol] trait {name} {{ … }}`"),
+            Kind::Actor => format!(
+                "declare it: `#[derive(Actor)] struct {name}State {{ … }}` with a `#[handlers]` block"
+            ),
+            Kind::Supervisor => {
+                format!("declare it: `#[derive(Supervisor)] struct {name} {{ … }}`")
+            }
+            Kind::DynamicSupervisor => "declare it: a `#[child(dynamic)]` field".to_owned(),
+            Kind::TaskSupervisor => "declare it: a `#[child(tasks)]` field".to_owned(),
+            Kind::Registry => {
+                "declare it: a `#[child(registry, keys = \"unique\")]` field".to_owned()
+            }
+            Kind::App => format!("declare it: app {name}"),
+        },
     }
 }
 
@@ -262,9 +284,12 @@ fn significant(sink: &mut Sink, sup: &Supervisor, child: &Child) {
             .with_label(child.significant.span, "significant")
             .with_label(sup.auto_shutdown.span, "auto-shutdown is never")
             .with_help(format!(
-                "OTP rejects significant children in this mode: give `{}` \
-                 auto-shutdown=any-significant or all-significant",
-                sup.name
+                "OTP rejects significant children in this mode: give `{}` {}",
+                sup.name,
+                sink.frontend.pick(
+                    "auto-shutdown=any-significant or all-significant",
+                    "#[supervisor(auto_shutdown = \"any_significant\")] (or \"all_significant\")"
+                )
             )),
         );
     }

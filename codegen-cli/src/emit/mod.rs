@@ -146,13 +146,17 @@ pub(crate) fn type_text(ty: &crate::model::RustType) -> String {
 /// Generates the code of a whole spec, after checking it: the analysis' errors
 /// and the emitter's own refusals come back as an [`EmitError`].
 pub fn generate(spec: &Spec) -> Result<TokenStream, EmitError> {
-    generate_with_warnings(spec).map(|(tokens, _)| tokens)
+    generate_with_warnings(spec, crate::check::Frontend::Kdl).map(|(tokens, _)| tokens)
 }
 
-/// [`generate`], also returning the analysis' warnings (the lints), for a
-/// front-end that reports them beside the code (the macros).
-pub fn generate_with_warnings(spec: &Spec) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
-    let mut diagnostics = crate::check(spec);
+/// [`generate`], also returning the analysis' warnings (the lints), with help
+/// texts spelled for `frontend`: for a front-end that reports diagnostics
+/// beside the code (the macros).
+pub fn generate_with_warnings(
+    spec: &Spec,
+    frontend: crate::check::Frontend,
+) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
+    let mut diagnostics = crate::check::check_for(spec, frontend);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(EmitError { diagnostics });
     }

@@ -11,6 +11,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::MailboxKind;
 
 pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
+    let frontend = sink.frontend;
     for actor in &index.spec.actors {
         let item = Item::Actor(&actor.name);
         if actor.mailbox.kind == MailboxKind::Unbounded {
@@ -20,27 +21,29 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     format!("actor `{}` has an unbounded mailbox", actor.name),
                 )
                 .with_label(actor.mailbox.span, "no bound")
-                .with_help(
-                    "a slow actor then grows its queue until memory runs out: bound it with \
-                     capacity=N and choose what a full mailbox does (overflow=block|reject|drop-*)",
-                )
+                .with_help(format!(
+                    "a slow actor then grows its queue until memory runs out: bound it with {}",
+                    frontend.pick(
+                        "capacity=N and choose what a full mailbox does (overflow=block|reject|drop-*)",
+                        "`mailbox(capacity = N, overflow = \"…\")` instead of `unbounded` and choose \
+                         what a full mailbox does (\"block\", \"reject\", \"drop_newest\", \"drop_oldest\")"
+                    )
+                ))
             });
         }
         if actor.state.is_none() {
-            sink.lint(
-                &STATELESS_ACTOR,
-                &actor.allows,
-                &item,
-                || Diagnostic::warning(
+            sink.lint(&STATELESS_ACTOR, &actor.allows, &item, || {
+                Diagnostic::warning(
                     STATELESS_ACTOR.code,
                     format!("actor `{}` has no state", actor.name),
                 )
                 .with_label(actor.name.span(), "no `state`")
-                .with_help(
+                .with_help(format!(
                     "an actor serializes its messages; without state to protect that is only a \
-                     bottleneck: use a plain function (or a task supervisor), or declare `state TYPE`",
-                ),
-            );
+                     bottleneck: use a plain function (or a task supervisor), or {}",
+                    frontend.pick("declare `state TYPE`", "give it a state struct")
+                ))
+            });
         }
         let served = index.served(actor);
         let messages: usize = served.iter().map(|p| p.messages.len()).sum();
@@ -69,10 +72,14 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     format!("no supervisor starts actor `{}`", actor.name),
                 )
                 .with_label(actor.name.span(), "not supervised")
-                .with_help(
-                    "an unsupervised actor that crashes stays dead: start it from a supervisor \
-                     (`child ID actor=…`) or a dynamic supervisor's template",
-                )
+                .with_help(format!(
+                    "an unsupervised actor that crashes stays dead: start it from {}",
+                    frontend.pick(
+                        "a supervisor (`child ID actor=…`) or a dynamic supervisor's template",
+                        "a supervisor (a field `id: Actor` of a `#[derive(Supervisor)]` struct) \
+                         or a `#[child(dynamic)]` field"
+                    )
+                ))
             });
         }
     }

@@ -9,6 +9,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::{Allow, Ident, Restart, Shutdown, Spanned};
 
 pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
+    let frontend = sink.frontend;
     for start in &index.starts {
         let (item, restart, shutdown, allows): (
             Item<'_>,
@@ -48,9 +49,10 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     )
                     .with_label(shutdown.span, "brutal-kill")
                     .with_label(actor.terminate.span, "terminate hook declared here")
-                    .with_help(
-                        "give it a shutdown timeout (e.g. shutdown=\"5s\") so it can clean up",
-                    )
+                    .with_help(format!(
+                        "give it a shutdown timeout (e.g. {}) so it can clean up",
+                        frontend.pick("shutdown=\"5s\"", "#[child(shutdown = \"5s\")]")
+                    ))
                 });
             }
             Shutdown::Infinity => sink.lint(&INFINITY_SHUTDOWN_WORKER, allows, &item, || {
@@ -59,10 +61,11 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     format!("{item} is a worker with shutdown=infinity"),
                 )
                 .with_label(shutdown.span, "waits forever")
-                .with_help(
+                .with_help(format!(
                     "infinity is meant for supervisors; a stuck worker would hang the whole \
-                     shutdown: give it a timeout, e.g. shutdown=\"30s\"",
-                )
+                     shutdown: give it a timeout, e.g. {}",
+                    frontend.pick("shutdown=\"30s\"", "#[child(shutdown = \"30s\")]")
+                ))
             }),
             Shutdown::After(_) => {}
         }

@@ -12,8 +12,8 @@ mod timeouts;
 
 use std::time::Duration;
 
-use super::Sink;
 use super::index::Index;
+use super::{Frontend, Sink};
 use crate::codes;
 use crate::diagnostics::Diagnostic;
 use crate::model::{Allow, ChildKind, Supervisor};
@@ -127,9 +127,13 @@ fn allows(index: &Index<'_>, sink: &mut Sink) {
                 .with_help(help),
             );
         } else if name != UNUSED_ALLOW.name() && !sink.was_used(allow) {
+            let written = match sink.frontend {
+                Frontend::Kdl => format!("allow {name}"),
+                Frontend::Macros => format!("allow({name}, …)"),
+            };
             let d = Diagnostic::warning(
                 UNUSED_ALLOW.code,
-                format!("`allow {name}` silences nothing in {item}"),
+                format!("`{written}` silences nothing in {item}"),
             )
             .with_label(allow.span, "unused")
             .with_help(format!(

@@ -43,6 +43,7 @@ fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], ite
     {
         return;
     }
+    let frontend = sink.frontend;
     sink.lint(&RESTART_INTENSITY, allows, item, || {
         Diagnostic::warning(
             RESTART_INTENSITY.code,
@@ -52,7 +53,8 @@ fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], ite
         .with_label(i.max_seconds.span, "max-seconds")
         .with_help(format!(
             "above {MAX_RESTARTS_PER_SECOND} restarts per second a crash loop burns CPU instead \
-             of escalating to the parent, which might fix it: lower max-restarts"
+             of escalating to the parent, which might fix it: lower {}",
+            frontend.pick("max-restarts", "max_restarts")
         ))
     });
 }
@@ -89,6 +91,7 @@ fn one_for_all(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &Item
             }
         }
     }
+    let frontend = sink.frontend;
     sink.lint(&ONE_FOR_ALL_INDEPENDENT, &sup.allows, item, || {
         Diagnostic::warning(
             ONE_FOR_ALL_INDEPENDENT.code,
@@ -98,10 +101,11 @@ fn one_for_all(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &Item
             ),
         )
         .with_label(sup.strategy.span, "one_for_all")
-        .with_help(
+        .with_help(format!(
             "one crash then restarts unrelated children and loses their state: use one_for_one, \
-             or declare the dependency (`calls`/`casts`) that makes them fail together",
-        )
+             or declare the dependency ({}) that makes them fail together",
+            frontend.pick("`calls`/`casts`", "`#[actor(calls(…))]`/`casts(…)`")
+        ))
     });
 }
 

@@ -9,7 +9,7 @@
 
 use super::{LONG_CALL_TIMEOUT, LONG_CALL_TIMEOUT_LIMIT, TIMEOUT_CASCADE};
 use crate::check::index::Index;
-use crate::check::{Item, Sink};
+use crate::check::{Frontend, Item, Sink};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Actor, During, Message, Timeout};
 
@@ -115,6 +115,7 @@ fn long(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
                 .iter()
                 .find(|s| s.as_str() == p.name.as_str())
                 .map_or(actor.name.span(), |s| s.span());
+            let frontend = sink.frontend;
             sink.lint(
                 &LONG_CALL_TIMEOUT,
                 &actor.allows,
@@ -129,11 +130,18 @@ fn long(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
                 )
                 .with_label(serves, format!("`{}` serves `{}` here", actor.name, p.name))
                 .with_label(t.span, "long timeout")
-                .with_help(format!(
-                    "while a handler works, every other message waits: declare `deferred {}` in \
-                     `{}` so the reply comes from a supervised task",
-                    m.name, actor.name
-                ))
+                .with_help(match frontend {
+                    Frontend::Kdl => format!(
+                        "while a handler works, every other message waits: declare `deferred {}` in \
+                         `{}` so the reply comes from a supervised task",
+                        m.name, actor.name
+                    ),
+                    Frontend::Macros => format!(
+                        "while a handler works, every other message waits: mark `{}`'s handler \
+                         `{}` with `#[call(deferred)]` so the reply comes from a supervised task",
+                        actor.name, m.name
+                    ),
+                })
                 },
             );
         }
