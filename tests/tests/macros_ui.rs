@@ -1,5 +1,6 @@
 //! Compile-fail cases of the macro front-end (trybuild, `.stderr` committed; bless with
-//! `TRYBUILD=overwrite`). One `#[test]` per case, each an error a user can act on.
+//! `TRYBUILD=overwrite`). One `#[test]` per case, each an error a user can act on; pass cases
+//! in `ui_macros_pass/`.
 
 #[test]
 fn actor_without_name() {
@@ -159,4 +160,71 @@ fn zero_max_seconds() {
 #[test]
 fn zero_timeout() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/zero_timeout.rs");
+}
+
+#[test]
+fn protocol_missing_handler() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/protocol_missing_handler.rs");
+}
+
+#[test]
+fn protocol_extra_handler() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/protocol_extra_handler.rs");
+}
+
+#[test]
+fn protocol_wrong_types() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/protocol_wrong_types.rs");
+}
+
+#[test]
+fn protocol_wrong_kind() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/protocol_wrong_kind.rs");
+}
+
+#[test]
+fn unknown_protocol() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/unknown_protocol.rs");
+}
+
+#[test]
+fn protocol_message_unmarked() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/protocol_message_unmarked.rs");
+}
+
+#[test]
+fn registry_without_keys() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/registry_without_keys.rs");
+}
+
+#[test]
+fn registry_bad_options() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/registry_bad_options.rs");
+}
+
+#[test]
+fn misspelled_child_option() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/misspelled_child_option.rs");
+}
+
+#[test]
+fn allow_unknown_lint() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/allow_unknown_lint.rs");
+}
+
+#[test]
+fn allow_without_reason() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/allow_without_reason.rs");
+}
+
+#[test]
+fn lint_warning_denied() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/lint_warning_denied.rs");
+}
+
+/// The lints of `lint_warning_denied`, allowed where they fire: compiles under
+/// `#![deny(warnings)]`.
+#[test]
+fn lint_allowed() {
+    trybuild::TestCases::new().pass("tests/ui_macros_pass/lint_allowed.rs");
 }

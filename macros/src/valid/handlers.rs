@@ -11,7 +11,7 @@ use arbor_codegen::model::{
     self as m, Arg, Message, MessageKind, Protocol, RustType, Spanned, Timeout,
 };
 
-use super::{Spans, StateImpl, did_you_mean, model_ident, name_ident, timeout};
+use super::{Spans, StateImpl, did_you_mean, model_ident, name_ident, timeout, type_text};
 use crate::ast::{HandlersItem, Role};
 use crate::attr::ProtocolRef;
 
@@ -283,7 +283,9 @@ fn check_against(
             errors.push(
                 darling::Error::custom(format!(
                     "argument `{}` of {what} is a `{}`, not a `{}`",
-                    want.name, want.ty, got.ty
+                    want.name,
+                    type_text(&want.ty),
+                    type_text(&got.ty)
                 ))
                 .with_span(&typed[i].ty),
             );
@@ -304,7 +306,9 @@ fn check_against(
             };
             errors.push(
                 darling::Error::custom(format!(
-                    "{what} replies with a `{reply}`: this handler returns a `{got}`"
+                    "{what} replies with a `{}`: this handler returns a `{}`",
+                    type_text(reply),
+                    type_text(&got)
                 ))
                 .with_span(&at.span()),
             );
@@ -316,13 +320,13 @@ fn check_against(
 fn handler_signature(msg: &Message, module: &syn::Ident) -> String {
     let mut s = format!("async fn {}(&mut self", msg.name);
     for a in &msg.args {
-        s.push_str(&format!(", {}: {}", a.name, a.ty));
+        s.push_str(&format!(", {}: {}", a.name, type_text(&a.ty)));
     }
     s.push_str(&format!(", ctx: &mut {module}::Ctx)"));
     if let MessageKind::Call { reply, .. } = &msg.kind
         && reply.to_string() != "()"
     {
-        s.push_str(&format!(" -> {reply}"));
+        s.push_str(&format!(" -> {}", type_text(reply)));
     }
     s
 }

@@ -91,10 +91,15 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
 
     // Declared protocols first: handlers blocks are checked against them.
     let mut declared: HashMap<String, usize> = HashMap::new();
+    let mut broken: Vec<String> = Vec::new();
     for p in &module.protocols {
-        if let Some(p) = errors.handle(protocol::build(p, spans)) {
-            declared.insert(p.name.as_str().to_owned(), spec.protocols.len());
-            spec.protocols.push(p);
+        match errors.handle(protocol::build(p, spans)) {
+            Some(p) => {
+                declared.insert(p.name.as_str().to_owned(), spec.protocols.len());
+                spec.protocols.push(p);
+            }
+            // Reported; the blocks serving it are not checked against a broken trait.
+            None => broken.push(p.item.ident.to_string()),
         }
     }
 
@@ -112,6 +117,14 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
             );
             continue;
         };
+        if block
+            .opts
+            .protocol
+            .as_ref()
+            .is_some_and(|p| broken.contains(&p.name()))
+        {
+            continue;
+        }
         errors.handle(handlers::build(
             &mut spec,
             idx,
@@ -221,6 +234,19 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// A type as a user writes it (`Option<String>`, not the token stream's `Option < String >`).
+fn type_text(t: &m::RustType) -> String {
+    t.to_string()
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" <", "<")
+        .replace(" >", ">")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" ,", ",")
+        .replace("& ", "&")
 }
 
 /// The name of a type written as a single identifier.

@@ -9,7 +9,6 @@ use arbor_codegen::model::{
     Supervisor,
 };
 
-use arbor_codegen::emit::names::camel;
 use arbor_codegen::model::{Keys, Partitions};
 
 use super::{Spans, allows, lit_choice, model_ident, name_ident, path_ident, type_name};
@@ -250,10 +249,11 @@ fn child(
             .with_span(&c.registry.span()),
         );
     }
-    // Task supervisors and registries are named after their field (`room_sup` → `RoomSup`),
-    // as `task-supervisor RoomSup` names them in KDL.
+    // Dynamic and task supervisors and registries are named by their field, as written: a
+    // PascalCase name (`RoomSup`, as KDL spells it) would clash with the actor of a field
+    // like `room: Room` in the one namespace of generated types.
     let named = |what: &str, spans: &mut Spans| {
-        name_ident(&camel(&fname.to_string()), fname, spans).map_err(|e| {
+        name_ident(&fname.to_string(), fname, spans).map_err(|e| {
             darling::Error::custom(format!("cannot name the {what} `{fname}`: {e}"))
                 .with_span(fname)
         })

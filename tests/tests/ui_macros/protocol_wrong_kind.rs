@@ -1,0 +1,30 @@
+#[arbor_macros::system]
+mod sys {
+    use arbor_macros::{Actor, Supervisor};
+
+    #[protocol]
+    pub trait Kv {
+        #[call(timeout = "1s")]
+        async fn get(&self, key: String) -> Option<String>;
+        #[cast]
+        fn put(&self, key: String, value: String);
+    }
+
+    #[derive(Default, Actor)]
+    pub struct AState;
+
+    #[handlers(protocol = Kv)]
+    impl AState {
+        #[cast]
+        async fn get(&mut self, _key: String, _ctx: &mut a::Ctx) {}
+        #[call(timeout = "2s")]
+        async fn put(&mut self, _key: String, _value: String, _ctx: &mut a::Ctx) {}
+    }
+
+    #[derive(Supervisor)]
+    pub struct Root {
+        a: A,
+    }
+}
+
+fn main() {}
