@@ -362,7 +362,14 @@ fn handler_args(
             );
             continue;
         };
-        let name = errors.handle(model_ident(&pi.ident, spans));
+        // `_key` (unused in this handler) is the message's argument `key`.
+        let written = pi.ident.to_string();
+        let name = match written.strip_prefix('_') {
+            Some(rest) if !rest.is_empty() && !rest.starts_with('_') => {
+                errors.handle(name_ident(rest, &pi.ident, spans))
+            }
+            _ => errors.handle(model_ident(&pi.ident, spans)),
+        };
         let ty = errors.handle(
             RustType::from_syn((*pt.ty).clone(), spans.at(&pt.ty))
                 .map_err(|e| darling::Error::custom(e.message).with_span(&pt.ty)),

@@ -227,3 +227,47 @@ fn an_unknown_protocol_path_suggests_the_declared_one() {
         "{errors}"
     );
 }
+
+/// The model of the `#[system]` module of a Rust file of the test suite.
+fn model_of_test_file(file: &str) -> arbor_codegen::Spec {
+    let path = format!("{}/../tests/tests/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("the test file exists");
+    let file: syn::File = syn::parse_file(&text).expect("the test file parses");
+    let items = file
+        .items
+        .into_iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if crate::ast::has_attr(&m.attrs, "system") => m.content,
+            _ => None,
+        })
+        .expect("a #[system] module")
+        .1;
+    let mut spans = Spans::default();
+    let mut errors = darling::Error::accumulator();
+    let module = ast::read(items, &mut errors);
+    errors.finish().expect("the options parse");
+    validate(module, &mut spans)
+        .expect("the items validate")
+        .spec
+}
+
+/// The model of one of `specs/*.kdl`, without its `app` (the macros have none: the root
+/// supervisor is the entry point).
+fn model_of_spec(name: &str) -> arbor_codegen::Spec {
+    let path = format!("{}/../specs/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("the spec exists");
+    let mut sources = arbor_codegen::SourceMap::new();
+    sources.add(name.to_owned(), text);
+    let (mut spec, diags) = arbor_codegen::parse_all(&sources);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+    spec.apps.clear();
+    spec
+}
+
+#[test]
+fn the_macro_pipeline_is_specs_pipeline_kdl() {
+    assert_eq!(
+        model_of_test_file("macros_pipeline.rs"),
+        model_of_spec("pipeline.kdl")
+    );
+}
