@@ -16,6 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
 
+# A chain of 200 synchronous calls overflows rustc's default 8 MiB stack in `cargo build`
+# (not in `cargo check`): the generated statics of the call graph nest that deep.
+export RUST_MIN_STACK=${RUST_MIN_STACK:-67108864}
 work=${CARGO_TARGET_DIR:-$(pwd)/target}/compile-time
 export CARGO_TARGET_DIR=$work/target
 sizes=("$@")
@@ -160,7 +163,11 @@ for n in "${sizes[@]}"; do
         commands=(check)
         [ "${CHECK_ONLY:-0}" = 1 ] || commands+=(build)
         for cmd in "${commands[@]}"; do
-            [ "$cmd" = build ] && cargo build --offline --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
+            if [ "$cmd" = build ] && ! cargo build --offline --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1; then
+                echo "cargo build failed for $dir:" >&2
+                cargo build --offline --manifest-path "$dir/Cargo.toml" 2>&1 | tail -30 >&2
+                exit 1
+            fi
             read -r wall cpu rss <<<"$(timed "$dir" "$input" "$cmd")"
             printf '%-6s %-6s %-10s %9s %9s %10sMB\n' "$n" "$kind" "$cmd" "$wall" "$cpu" "$rss"
         done
