@@ -130,7 +130,7 @@ pub struct SupervisorOpts {
 /// `#[child(...)]` on a supervisor's field. The field's name is the child's id; its type is
 /// the actor (a worker, or a dynamic supervisor's template) or a supervisor struct of the module
 /// (nested). `dynamic`, `tasks` and `registry` make it a dynamic supervisor, a task supervisor
-/// or a registry named by the field.
+/// or a registry named after the field (`room_sup` → `RoomSup`).
 #[derive(Debug, Default, FromMeta)]
 #[darling(default)]
 pub struct ChildOpts {

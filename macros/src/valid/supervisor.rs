@@ -9,6 +9,7 @@ use arbor_codegen::model::{
     Supervisor,
 };
 
+use arbor_codegen::emit::names::camel;
 use arbor_codegen::model::{Keys, Partitions};
 
 use super::{Spans, allows, lit_choice, model_ident, name_ident, path_ident, type_name};
@@ -249,11 +250,12 @@ fn child(
             .with_span(&c.registry.span()),
         );
     }
-    // Dynamic and task supervisors and registries are named by their field, as written: a
-    // PascalCase name (`RoomSup`, as KDL spells it) would clash with the actor of a field
-    // like `room: Room` in the one namespace of generated types.
+    // Dynamic and task supervisors and registries are named after their field (`room_sup` →
+    // `RoomSup`), as KDL names them: their generated module and handle method are the field's
+    // name again. (A field `room: Room` would name a supervisor like its actor: the analysis
+    // reports the clash on the field.)
     let named = |what: &str, spans: &mut Spans| {
-        name_ident(&fname.to_string(), fname, spans).map_err(|e| {
+        name_ident(&camel(&fname.to_string()), fname, spans).map_err(|e| {
             darling::Error::custom(format!("cannot name the {what} `{fname}`: {e}"))
                 .with_span(fname)
         })

@@ -271,3 +271,11 @@ fn the_macro_pipeline_is_specs_pipeline_kdl() {
         model_of_spec("pipeline.kdl")
     );
 }
+
+#[test]
+fn the_macro_chat_is_specs_chat_kdl() {
+    assert_eq!(
+        model_of_test_file("macros_chat.rs"),
+        model_of_spec("chat.kdl")
+    );
+}

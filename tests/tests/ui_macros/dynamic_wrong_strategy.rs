@@ -18,7 +18,7 @@ mod sys {
     #[derive(Supervisor)]
     pub struct Root {
         #[child(dynamic, strategy = "one_for_all")]
-        a: A,
+        pool: A,
     }
 }
 
