@@ -228,3 +228,8 @@ fn lint_warning_denied() {
 fn lint_allowed() {
     trybuild::TestCases::new().pass("tests/ui_macros_pass/lint_allowed.rs");
 }
+
+#[test]
+fn nested_supervisor_field() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/nested_supervisor_field.rs");
+}

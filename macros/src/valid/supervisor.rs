@@ -9,7 +9,7 @@ use arbor_codegen::model::{
     Supervisor,
 };
 
-use arbor_codegen::emit::names::camel;
+use arbor_codegen::emit::names::{camel, snake};
 use arbor_codegen::model::{Keys, Partitions};
 
 use super::{Spans, allows, lit_choice, model_ident, name_ident, path_ident, type_name};
@@ -305,7 +305,20 @@ fn child(
         }),
         Kind::Nested(sub) => {
             nested.push(tname.clone().unwrap_or_default());
-            model_ident(fname, spans).map(|id| (id, ChildKind::Supervisor(sub.clone())))
+            // A nested supervisor's child id is its name (as in KDL); its handle method is
+            // that name in snake_case, so the field must be spelled that way.
+            let expected = snake(sub.name.as_str());
+            if *fname != expected {
+                Err(darling::Error::custom(format!(
+                    "a nested supervisor's field is its name in snake_case: `{expected}: {}`",
+                    sub.name
+                ))
+                .with_span(fname))
+            } else {
+                m::Ident::parse(sub.name.as_str(), fspan)
+                    .map(|id| (id, ChildKind::Supervisor(sub.clone())))
+                    .map_err(|e| darling::Error::custom(e.message).with_span(fname))
+            }
         }
         Kind::Worker | Kind::Dynamic => {
             let actor = match &f.ty {

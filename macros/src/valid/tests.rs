@@ -279,3 +279,20 @@ fn the_macro_chat_is_specs_chat_kdl() {
         model_of_spec("chat.kdl")
     );
 }
+
+/// The one difference: in KDL both exporters have the state `ExportCursor`; a macro actor is
+/// its own state struct.
+#[test]
+fn the_macro_batch_is_specs_batch_kdl() {
+    let mut kdl = model_of_spec("batch.kdl");
+    for actor in &mut kdl.actors {
+        let state = match actor.name.as_str() {
+            "CsvExporter" => "CsvCursor",
+            "ParquetExporter" => "ParquetCursor",
+            _ => continue,
+        };
+        let span = actor.span;
+        actor.state = Some(arbor_codegen::model::RustType::parse(state, span).unwrap());
+    }
+    assert_eq!(model_of_test_file("macros_batch.rs"), kdl);
+}
