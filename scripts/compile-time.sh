@@ -7,7 +7,7 @@
 # once as a KDL spec compiled by build.rs (`arbor_codegen::compile`), with the same handler
 # code. Dependencies are built once (warm-up); then each crate is rebuilt after touching its
 # input (lib.rs for the macros, the .kdl for the KDL path, which re-runs build.rs) and the
-# wall and CPU times of `cargo check` and `cargo build` are printed. The difference is what the
+# wall and CPU times and the peak memory of `cargo check` and `cargo build` are printed. The difference is what the
 # macros cost over the build script; both include the shared analysis and emitter.
 #
 #   bash scripts/compile-time.sh              # N = 50 200
@@ -19,6 +19,9 @@ source scripts/toolchain.sh
 # A chain of 200 synchronous calls overflows rustc's default 8 MiB stack in `cargo build`
 # (not in `cargo check`): the generated statics of the call graph nest that deep.
 export RUST_MIN_STACK=${RUST_MIN_STACK:-67108864}
+# Each timed run compiles the whole crate again (its dependencies stay built): without
+# incremental compilation by default; CARGO_INCREMENTAL=1 times an edit-compile cycle instead.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 work=${CARGO_TARGET_DIR:-$(pwd)/target}/compile-time
 export CARGO_TARGET_DIR=$work/target
 sizes=("$@")

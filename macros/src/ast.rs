@@ -161,10 +161,76 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
                 }
                 module.protocols.push(ProtocolItem { item: t, messages });
             }
+            syn::Item::Enum(mut e) if has_attr(&e.attrs, "protocol") => {
+                let _: ProtocolOpts = take_opts(&mut e.attrs, "protocol", errors);
+                module.protocols.push(enum_protocol(e, errors));
+            }
             other => module.passthrough.push(other),
         }
     }
     module
+}
+
+/// A `#[protocol]` enum, read as the trait it spells: variant `Get { key: String }` with
+/// `#[call(reply = "Option<String>")]` is `fn get(&self, key: String) -> Option<String>;`.
+fn enum_protocol(e: syn::ItemEnum, errors: &mut darling::error::Accumulator) -> ProtocolItem {
+    let syn::ItemEnum {
+        attrs,
+        vis,
+        ident,
+        generics,
+        variants,
+        ..
+    } = e;
+    let item: syn::ItemTrait = syn::parse_quote!(#(#attrs)* #vis trait #ident #generics {});
+    let mut messages = Vec::new();
+    for mut v in variants {
+        let mut role = role(&mut v.attrs, errors);
+        let name = syn::Ident::new(
+            &arbor_codegen::emit::names::snake(&v.ident.to_string()),
+            v.ident.span(),
+        );
+        let mut args = Vec::new();
+        match &v.fields {
+            syn::Fields::Named(fields) => {
+                for f in &fields.named {
+                    let (n, t) = (f.ident.as_ref().expect("named"), &f.ty);
+                    args.push(quote::quote!(#n: #t));
+                }
+            }
+            syn::Fields::Unit => {}
+            syn::Fields::Unnamed(fields) => errors.push(
+                darling::Error::custom(
+                    "a message's fields are its arguments: name them (`Get { key: String }`)",
+                )
+                .with_span(fields),
+            ),
+        }
+        if let Some((_, discriminant)) = &v.discriminant {
+            errors.push(
+                darling::Error::custom("a message has no discriminant").with_span(discriminant),
+            );
+        }
+        let output = match &mut role {
+            Role::Call(o) => match o.reply.take() {
+                Some(l) => match l.parse::<syn::Type>() {
+                    Ok(t) => quote::quote_spanned!(l.span()=> -> #t),
+                    Err(e) => {
+                        errors.push(
+                            darling::Error::custom(format!("bad reply type: {e}")).with_span(&l),
+                        );
+                        quote::quote!()
+                    }
+                },
+                None => quote::quote!(),
+            },
+            _ => quote::quote!(),
+        };
+        let f: syn::TraitItemFn =
+            syn::parse_quote_spanned!(v.ident.span()=> fn #name(&self, #(#args),*) #output;);
+        messages.push((f, role));
+    }
+    ProtocolItem { item, messages }
 }
 
 /// A handlers block's method: its role, from the first marker attribute.

@@ -104,6 +104,8 @@ pub struct CallOpts {
     pub timeout: Option<syn::LitStr>,
     /// The reply is computed by a task (a deferred call).
     pub deferred: darling::util::Flag,
+    /// The reply type of a variant of a `#[protocol]` enum (a method's is its return type).
+    pub reply: Option<syn::LitStr>,
 }
 
 /// `#[protocol]` on a trait: no options yet (any is reported as unknown).

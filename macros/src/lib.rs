@@ -76,7 +76,7 @@ pub fn protocol(_args: TokenStream, input: TokenStream) -> TokenStream {
     let item: proc_macro2::TokenStream = input.into();
     let err = syn::Error::new(
         proc_macro2::Span::call_site(),
-        "`#[protocol]` is read by `#[arbor_macros::system]`: put this trait in a module with that attribute",
+        "`#[protocol]` is read by `#[arbor_macros::system]`: put this trait or enum in a module with that attribute",
     )
     .to_compile_error();
     quote::quote!(#err #item).into()

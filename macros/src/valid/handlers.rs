@@ -85,6 +85,14 @@ pub fn build(
             }
             Role::Inherent => None,
             Role::Call(o) => {
+                if let Some(l) = &o.reply {
+                    errors.push(
+                        darling::Error::custom(
+                            "`reply` is for a variant of a `#[protocol]` enum: a handler's reply is its return type",
+                        )
+                        .with_span(l),
+                    );
+                }
                 if o.deferred.is_present() {
                     deferred.extend(errors.handle(model_ident(&f.sig.ident, spans)));
                 }

@@ -1,5 +1,5 @@
-//! A `#[protocol]` trait → `model::Protocol`: a protocol declared on its own, so several actors
-//! can serve it (KDL's `protocol` + `serves`).
+//! A `#[protocol]` trait (or enum, read as a trait by `ast.rs`) → `model::Protocol`: a protocol
+//! declared on its own, so several actors can serve it (KDL's `protocol` + `serves`).
 //!
 //! ```ignore
 //! #[protocol]
@@ -62,6 +62,14 @@ fn message(f: &syn::TraitItemFn, role: &Role, spans: &mut Spans) -> darling::Res
     }
     let kind = match role {
         Role::Call(o) => {
+            if let Some(l) = &o.reply {
+                errors.push(
+                    darling::Error::custom(
+                        "`reply` is for a variant of a `#[protocol]` enum: a method's reply is its return type",
+                    )
+                    .with_span(l),
+                );
+            }
             if o.deferred.is_present() {
                 errors.push(
                     darling::Error::custom(

@@ -296,3 +296,75 @@ fn the_macro_batch_is_specs_batch_kdl() {
     }
     assert_eq!(model_of_test_file("macros_batch.rs"), kdl);
 }
+
+/// A `#[protocol]` enum is the same protocol as the trait: variants are messages (snake_case),
+/// named fields their arguments, `reply = "…"` a call's reply.
+#[test]
+fn a_protocol_enum_equals_the_protocol_trait() {
+    let model = |file: syn::File| {
+        let mut spans = Spans::default();
+        let mut errors = darling::Error::accumulator();
+        let module = ast::read(file.items, &mut errors);
+        errors.finish().expect("the options parse");
+        validate(module, &mut spans)
+            .expect("the items validate")
+            .spec
+    };
+    let from_trait = model(syn::parse_quote! {
+        #[protocol]
+        pub trait Kv {
+            #[call(timeout = "1s")]
+            async fn get_value(&self, key: String) -> Option<String>;
+            #[cast]
+            fn put(&self, key: String, value: String);
+            #[info]
+            fn tick(&self);
+        }
+        #[derive(Default, Actor)]
+        pub struct AState;
+        #[handlers(protocol = Kv)]
+        impl AState {
+            async fn get_value(&mut self, key: String, _ctx: &mut a::Ctx) -> Option<String> { None }
+            async fn put(&mut self, key: String, value: String, _ctx: &mut a::Ctx) {}
+            async fn tick(&mut self, _ctx: &mut a::Ctx) {}
+        }
+    });
+    let from_enum = model(syn::parse_quote! {
+        #[protocol]
+        pub enum Kv {
+            #[call(timeout = "1s", reply = "Option<String>")]
+            GetValue { key: String },
+            #[cast]
+            Put { key: String, value: String },
+            #[info]
+            Tick,
+        }
+        #[derive(Default, Actor)]
+        pub struct AState;
+        #[handlers(protocol = Kv)]
+        impl AState {
+            async fn get_value(&mut self, key: String, _ctx: &mut a::Ctx) -> Option<String> { None }
+            async fn put(&mut self, key: String, value: String, _ctx: &mut a::Ctx) {}
+            async fn tick(&mut self, _ctx: &mut a::Ctx) {}
+        }
+    });
+    assert_eq!(from_enum, from_trait);
+    assert_eq!(from_enum.protocols[0].messages.len(), 3);
+}
+
+#[test]
+fn a_protocol_enum_with_unnamed_fields_is_refused() {
+    let errors = errors_of(syn::parse_quote! {
+        #[protocol]
+        pub enum Kv {
+            #[cast]
+            Put(String, String),
+            Get { key: String },
+        }
+    });
+    assert!(errors.contains("name them"), "{errors}");
+    assert!(
+        errors.contains("mark `get` as a message: `#[call]`, `#[cast]` or `#[info]`"),
+        "{errors}"
+    );
+}
