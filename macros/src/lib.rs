@@ -1,28 +1,52 @@
 //! Derive and attribute macros that describe Arbor actors and supervisors.
 //!
 //! One model, two front-ends: `#[arbor_macros::system]` on a module reads the
-//! `#[derive(Actor)]` state structs, their `#[handlers]` impl blocks and the
-//! `#[derive(Supervisor)]` structs inside it, builds the same
-//! `arbor_codegen::model::Spec` a KDL file gives, runs the same analysis
-//! (cycles, undeclared dependencies, supervision rules) and expands through the
-//! same emitter (`arbor_codegen::emit::generate`). Errors point at the tokens
-//! they are about, all reported at once.
+//! `#[protocol]` traits (or enums), the `#[derive(Actor)]` state structs, their
+//! `#[handlers]` impl blocks and the `#[derive(Supervisor)]` structs inside it, builds the
+//! same `arbor_codegen::model::Spec` a KDL file gives, runs the same analysis (cycles,
+//! undeclared dependencies, supervision rules, lints) and expands through the same emitter.
+//! Errors point at the tokens they are about, all reported at once; lints are compiler
+//! warnings there, silenced with `allow(LINT, reason = "…")`. `macros/ARCHITECTURE-macros.md`
+//! lists every option beside its KDL spelling.
 //!
 //! ```ignore
 //! #[arbor_macros::system]
-//! mod counter {
-//!     use arbor_macros::Actor;
+//! mod kv {
+//!     use arbor_macros::{Actor, Supervisor};
+//!
+//!     /// Served by every store.
+//!     #[protocol]
+//!     pub trait Store {
+//!         #[call(timeout = "1s")]
+//!         async fn get(&self, key: String) -> Option<String>;
+//!         #[cast]
+//!         fn put(&self, key: String, value: String);
+//!     }
 //!
 //!     #[derive(Default, Actor)]
-//!     #[actor(mailbox(capacity = 16))]
-//!     pub struct CounterState { n: u64 }
+//!     #[actor(mailbox(capacity = 64))]
+//!     pub struct MemoryState { map: std::collections::HashMap<String, String> }
 //!
-//!     #[handlers]
-//!     impl CounterState {
-//!         #[call(timeout = "1s")]
-//!         async fn add(&mut self, by: u64, _ctx: &mut counter::Ctx) -> u64 { self.n += by; self.n }
+//!     #[handlers(protocol = Store)]
+//!     impl MemoryState {
+//!         async fn get(&mut self, key: String, _ctx: &mut memory::Ctx) -> Option<String> {
+//!             self.map.get(&key).cloned()
+//!         }
+//!         async fn put(&mut self, key: String, value: String, _ctx: &mut memory::Ctx) {
+//!             self.map.insert(key, value);
+//!         }
+//!     }
+//!
+//!     #[derive(Supervisor)]
+//!     pub struct KvSup {
+//!         memory: Memory,
+//!         #[child(registry, keys = "unique", partitions = 4)]
+//!         by_name: Registry,
+//!         #[child(tasks)]
+//!         jobs: Tasks,
 //!     }
 //! }
+//! // kv::kv_sup::start(kv::kv_sup::Config { memory: () }).await?.memory().get(…)
 //! ```
 
 mod ast;
