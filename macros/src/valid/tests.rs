@@ -368,3 +368,75 @@ fn a_protocol_enum_with_unnamed_fields_is_refused() {
         "{errors}"
     );
 }
+
+/// A chain of `n` actors (A0 calls A1 … calls A(n-1)) under one supervisor, as
+/// `scripts/compile-time.sh` generates it.
+fn chain(n: usize) -> syn::File {
+    let mut items = Vec::new();
+    for i in 0..n {
+        let state = quote::format_ident!("A{i}State");
+        let protocol = format!("P{i}");
+        let module = quote::format_ident!("a{i}");
+        let actor = if i + 1 < n {
+            let next = quote::format_ident!("A{}", i + 1);
+            quote::quote!(#[actor(calls(#next), allow(timeout_cascade, reason = "a chain"))])
+        } else {
+            quote::quote!()
+        };
+        items.push(quote::quote! {
+            #[derive(Default, Actor)]
+            #actor
+            pub struct #state { count: u64 }
+            #[handlers(protocol = #protocol)]
+            impl #state {
+                #[call]
+                async fn step(&mut self, n: u64, _ctx: &mut #module::Ctx) -> u64 { n }
+                #[cast]
+                async fn poke(&mut self, n: u64, _ctx: &mut #module::Ctx) { self.count += n; }
+            }
+        });
+    }
+    let children = (0..n).rev().map(|i| {
+        let field = quote::format_ident!("a{i}");
+        let actor = quote::format_ident!("A{i}");
+        quote::quote!(#field: #actor)
+    });
+    syn::parse_quote! {
+        #(#items)*
+        #[derive(Supervisor)]
+        #[supervisor(strategy = "rest_for_one")]
+        pub struct Root { #(#children),* }
+    }
+}
+
+/// The whole expansion of 1 000 actors (parse, model, analysis, emitter) succeeds with no
+/// diagnostic. It also prints how long each step took, for `ARCHITECTURE-macros.md`
+/// (`cargo test -p arbor-macros expansion_of -- --nocapture`); nothing is asserted on time.
+#[test]
+fn expansion_of_a_thousand_actor_chain() {
+    for n in [50, 200, 1000] {
+        let file = chain(n);
+        let start = std::time::Instant::now();
+        let mut spans = Spans::default();
+        let mut errors = darling::Error::accumulator();
+        let module = ast::read(file.items, &mut errors);
+        errors.finish().expect("the options parse");
+        let spec = validate(module, &mut spans)
+            .expect("the items validate")
+            .spec;
+        let modelled = start.elapsed();
+        let (code, warnings) = arbor_codegen::emit::generate_with_warnings(
+            &spec,
+            arbor_codegen::check::Frontend::Macros,
+        )
+        .expect("the chain is a valid system");
+        let total = start.elapsed();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(spec.actors.len(), n);
+        let tokens = code.into_iter().count();
+        eprintln!(
+            "{n} actors: model {modelled:?}, analysis + emitter {:?}, total {total:?} ({tokens} top-level tokens)",
+            total - modelled
+        );
+    }
+}
