@@ -233,3 +233,8 @@ fn lint_allowed() {
 fn nested_supervisor_field() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/nested_supervisor_field.rs");
 }
+
+#[test]
+fn deferred_async_fn() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/deferred_async_fn.rs");
+}

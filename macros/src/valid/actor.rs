@@ -62,8 +62,9 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
                 })
                 .collect::<Vec<_>>()
         };
-    let mut calls = deps(&o.calls, During::Run, &mut errors);
-    calls.extend(deps(&o.calls_during_init, During::Init, &mut errors));
+    // Start-up dependencies first (the order carries no meaning; this is KDL's usual one).
+    let mut calls = deps(&o.calls_during_init, During::Init, &mut errors);
+    calls.extend(deps(&o.calls, During::Run, &mut errors));
     let casts = deps(&o.casts, During::Run, &mut errors);
     let ty: syn::Type = {
         let i = &s.ident;

@@ -109,11 +109,7 @@ pub fn build(
                     None => Some(Spanned::new(Timeout::DEFAULT, spans.at(&f.sig.ident))),
                     Some(l) => errors.handle(timeout(l, spans)),
                 };
-                let reply = match &f.sig.output {
-                    syn::ReturnType::Default => Ok(RustType::unit(spans.at(&f.sig.ident))),
-                    syn::ReturnType::Type(_, t) => RustType::from_syn((**t).clone(), spans.at(t))
-                        .map_err(|e| darling::Error::custom(e.message).with_span(t)),
-                };
+                let reply = reply_of(&f, o.deferred.is_present(), spans);
                 match (errors.handle(reply), timeout) {
                     (Some(reply), Some(timeout)) => Some(MessageKind::Call { reply, timeout }),
                     _ => continue,
@@ -156,6 +152,7 @@ pub fn build(
                     &args,
                     expected,
                     &p.name,
+                    deferred_call,
                     spans,
                     &mut errors,
                 );
@@ -248,6 +245,7 @@ fn check_against(
     args: &[Arg],
     expected: &Message,
     protocol: &m::Ident,
+    deferred: bool,
     spans: &mut Spans,
     errors: &mut darling::error::Accumulator,
 ) {
@@ -300,11 +298,8 @@ fn check_against(
         }
     }
     if let MessageKind::Call { reply, .. } = &expected.kind {
-        let got = match &f.sig.output {
-            syn::ReturnType::Default => Some(RustType::unit(spans.at(&f.sig.ident))),
-            // A type the model refuses was reported when the handler was read.
-            syn::ReturnType::Type(_, t) => RustType::from_syn((**t).clone(), spans.at(t)).ok(),
-        };
+        // A type the model refuses was reported when the handler was read.
+        let got = reply_of(f, deferred, spans).ok();
         if let Some(got) = got
             && got != *reply
         {
@@ -322,6 +317,55 @@ fn check_against(
             );
         }
     }
+}
+
+/// A call handler's reply: its return type, or for a deferred call `T` of its
+/// `impl Future<Output = T> + Send + 'static` (the work that computes the reply off the actor).
+fn reply_of(f: &syn::ImplItemFn, deferred: bool, spans: &mut Spans) -> darling::Result<RustType> {
+    let t = match &f.sig.output {
+        syn::ReturnType::Default if !deferred => return Ok(RustType::unit(spans.at(&f.sig.ident))),
+        syn::ReturnType::Type(_, t) if !deferred => t,
+        output => {
+            let future = match output {
+                syn::ReturnType::Type(_, t) => future_output(t),
+                syn::ReturnType::Default => None,
+            };
+            return match future {
+                Some(t) => RustType::from_syn(t.clone(), spans.at(t))
+                    .map_err(|e| darling::Error::custom(e.message).with_span(t)),
+                None => Err(darling::Error::custom(format!(
+                    "a deferred call's handler returns the work that computes the reply: `fn {}(&mut self, …) -> impl Future<Output = Reply> + Send + 'static` (not `async fn`)",
+                    f.sig.ident
+                ))
+                .with_span(&f.sig)),
+            };
+        }
+    };
+    RustType::from_syn((**t).clone(), spans.at(t))
+        .map_err(|e| darling::Error::custom(e.message).with_span(t))
+}
+
+/// `T` of `impl Future<Output = T> + …`.
+fn future_output(t: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::ImplTrait(it) = t else {
+        return None;
+    };
+    it.bounds.iter().find_map(|b| {
+        let syn::TypeParamBound::Trait(tb) = b else {
+            return None;
+        };
+        let last = tb.path.segments.last()?;
+        if last.ident != "Future" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::AssocType(at) if at.ident == "Output" => Some(&at.ty),
+            _ => None,
+        })
+    })
 }
 
 /// How a handler of `m` is written.

@@ -136,7 +136,8 @@ actor Replica {
         #[handlers(protocol = "Kv")]
         impl ReplicaState {
             #[call(deferred)]
-            fn get(&mut self, key: String, _ctx: &mut replica::Ctx) -> Option<String> { None }
+            fn get(&mut self, key: String, _ctx: &mut replica::Ctx)
+                -> impl Future<Output = Option<String>> + Send + 'static { async { None } }
             async fn put(&mut self, key: String, value: String, _ctx: &mut replica::Ctx) {}
         }
     };
@@ -439,4 +440,12 @@ fn expansion_of_a_thousand_actor_chain() {
             total - modelled
         );
     }
+}
+
+#[test]
+fn the_macro_cache_is_specs_cache_kdl() {
+    assert_eq!(
+        model_of_test_file("macros_cache.rs"),
+        model_of_spec("cache.kdl")
+    );
 }
