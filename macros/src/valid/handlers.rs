@@ -146,16 +146,13 @@ pub fn build(
                     errors.push(darling::Error::custom(msg).with_span(&f.sig.ident));
                     continue;
                 };
-                check_against(
-                    &f,
-                    kind.as_ref(),
-                    &args,
-                    expected,
-                    &p.name,
-                    deferred_call,
-                    spans,
-                    &mut errors,
-                );
+                let written = Written {
+                    f: &f,
+                    kind: kind.as_ref(),
+                    args: &args,
+                    deferred: deferred_call,
+                };
+                check_against(&written, expected, &p.name, spans, &mut errors);
                 handled.push(f.sig.ident.to_string());
             }
             None => {
@@ -238,17 +235,29 @@ fn role_name(kind: Option<&MessageKind>) -> &'static str {
     }
 }
 
+/// A handler as written in a block serving a declared protocol.
+struct Written<'a> {
+    f: &'a syn::ImplItemFn,
+    /// From its marker (`None`: unmarked, named like the message).
+    kind: Option<&'a MessageKind>,
+    args: &'a [Arg],
+    deferred: bool,
+}
+
 /// A handler of a declared protocol's message: same kind, same argument types, same reply.
 fn check_against(
-    f: &syn::ImplItemFn,
-    kind: Option<&MessageKind>,
-    args: &[Arg],
+    written: &Written<'_>,
     expected: &Message,
     protocol: &m::Ident,
-    deferred: bool,
     spans: &mut Spans,
     errors: &mut darling::error::Accumulator,
 ) {
+    let Written {
+        f,
+        kind,
+        args,
+        deferred,
+    } = *written;
     let what = format!("`{protocol}::{}`", expected.name);
     if let Some(kind) = kind
         && std::mem::discriminant(kind) != std::mem::discriminant(&expected.kind)
