@@ -99,6 +99,7 @@ protocol Kv {
 actor Primary {
     serves Kv
     state PrimaryState
+    deferred get
 }
 actor Replica {
     serves Kv
@@ -125,7 +126,11 @@ actor Replica {
 
         #[handlers(protocol = Kv)]
         impl PrimaryState {
-            async fn get(&mut self, key: String, _ctx: &mut primary::Ctx) -> Option<String> { None }
+            // A call deferred by one server of a protocol is deferred by all (the emitter
+            // refuses otherwise: the handler trait has one signature per call).
+            #[call(deferred)]
+            fn get(&mut self, key: String, _ctx: &mut primary::Ctx)
+                -> impl Future<Output = Option<String>> + Send + 'static { async { None } }
             #[cast]
             async fn put(&mut self, k: String, v: String, _ctx: &mut primary::Ctx) {}
         }
