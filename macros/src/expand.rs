@@ -111,8 +111,9 @@ fn state_impls(s: &StateImpl) -> TokenStream {
         terminate,
         inherent,
     } = s;
+    // One `Handler` impl per handlers block (an actor may serve several protocols).
     let handler_impl = handlers
-        .as_ref()
+        .iter()
         .map(|(pmod, fns)| quote!(impl #pmod::Handler<#module::Ctx> for #self_ty { #(#fns)* }));
     let init = match init {
         Some((args, f)) => quote!(type Args = #args; #f),
@@ -125,7 +126,7 @@ fn state_impls(s: &StateImpl) -> TokenStream {
     };
     let inherent = (!inherent.is_empty()).then(|| quote!(impl #self_ty { #(#inherent)* }));
     quote! {
-        #handler_impl
+        #(#handler_impl)*
         impl #module::State for #self_ty { #init #terminate }
         #inherent
     }

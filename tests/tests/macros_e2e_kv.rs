@@ -45,6 +45,17 @@ mod kv {
         }
     }
 
+    // A second handlers block: the memory store also serves `Admin`.
+    #[handlers(protocol = "Admin")]
+    impl MemoryState {
+        #[call]
+        async fn clear(&mut self, _ctx: &mut memory::Ctx) -> usize {
+            let n = self.map.len();
+            self.map.clear();
+            n
+        }
+    }
+
     /// A shard: a map of its own, started on demand and found by name.
     #[derive(Actor)]
     pub struct ShardState {
@@ -104,13 +115,17 @@ async fn a_protocol_trait_registry_and_partitioned_dynamic_supervisor_from_macro
         .await
         .unwrap();
 
-    // The in-memory store serves `Store`.
-    app.memory().put("a".into(), "1".into()).await.unwrap();
+    // The in-memory store serves `Store` and, from its second handlers block, `Admin`: its
+    // client has one accessor per protocol.
+    let memory = app.memory();
+    memory.store().put("a".into(), "1".into()).await.unwrap();
     assert_eq!(
-        app.memory().get("a".into()).await.unwrap(),
+        memory.store().get("a".into()).await.unwrap(),
         Some("1".into())
     );
-    assert_eq!(app.memory().len().await.unwrap(), 1);
+    assert_eq!(memory.store().len().await.unwrap(), 1);
+    assert_eq!(memory.admin().clear().await.unwrap(), 1);
+    assert_eq!(memory.store().len().await.unwrap(), 0);
 
     // Shards serve the same protocol; they start under the partitioned dynamic supervisor
     // and register in the partitioned registry under their name.

@@ -191,7 +191,9 @@ pub fn build(
     actor.serves.push(proto_name.clone());
     actor.deferred.extend(deferred);
     actor.terminate = Spanned::new(terminate, actor.span);
-    state.handlers = Some((snake_ident(proto_name.as_str()), handler_fns));
+    state
+        .handlers
+        .push((snake_ident(proto_name.as_str()), handler_fns));
     if served.is_none() {
         spec.protocols.push(Protocol {
             name: proto_name,

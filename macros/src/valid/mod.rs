@@ -55,8 +55,8 @@ pub struct StateImpl {
     pub self_ty: syn::Type,
     /// The actor's generated module.
     pub actor_module: syn::Ident,
-    /// The served protocol's generated module and the handlers, when it has a handlers block.
-    pub handlers: Option<(syn::Ident, Vec<syn::ImplItemFn>)>,
+    /// Per handlers block: the served protocol's generated module and the handlers.
+    pub handlers: Vec<(syn::Ident, Vec<syn::ImplItemFn>)>,
     /// The `#[init]` method (renamed `init`) and its argument type.
     pub init: Option<(syn::Type, syn::ImplItemFn)>,
     /// The `#[terminate]` method (renamed `terminate`).
@@ -80,7 +80,7 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
             states.push(StateImpl {
                 self_ty: syn::parse_quote!(#ident),
                 actor_module: snake_ident(actor.name.as_str()),
-                handlers: None,
+                handlers: Vec::new(),
                 init: None,
                 terminate: None,
                 inherent: Vec::new(),
