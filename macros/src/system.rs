@@ -26,6 +26,11 @@ impl Spans {
         self.0.push(t.span());
         Span::new(SourceId::DETACHED, self.0.len() - 1, 1)
     }
+    /// [`Spans::at`] for a span already at hand.
+    pub(crate) fn at_span(&mut self, span: proc_macro2::Span) -> Span {
+        self.0.push(span);
+        Span::new(SourceId::DETACHED, self.0.len() - 1, 1)
+    }
     fn get(&self, s: Span) -> proc_macro2::Span {
         match self.0.get(s.start) {
             Some(sp) if s.source == SourceId::DETACHED => *sp,
@@ -45,12 +50,9 @@ pub struct Parsed {
 }
 
 pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
-    if !args.is_empty() {
-        return Err(syn::Error::new_spanned(
-            args,
-            "`#[system]` takes no options",
-        ));
-    }
+    // (xsys hook) `#[system(externs(...))]`: actors of other systems, see externs.rs.
+    let mut spans = Spans::default();
+    let externs = crate::externs::parse(args, &mut spans)?;
     let module: syn::ItemMod = syn::parse2(input)?;
     let Some((_, items)) = module.content.clone() else {
         return Err(syn::Error::new_spanned(
@@ -58,8 +60,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             "`#[system]` needs an inline module: `mod name { … }`",
         ));
     };
-    let mut spans = Spans::default();
-    let parsed = parse_items(items, &mut spans).map_err(|e| syn::Error::from(e))?;
+    let mut parsed = parse_items(items, &mut spans).map_err(|e| syn::Error::from(e))?;
+    parsed.spec.externs = externs; // (xsys hook)
     let generated = match arbor_codegen::emit::generate(&parsed.spec) {
         Ok(t) => t,
         Err(e) => {

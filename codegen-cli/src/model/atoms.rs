@@ -376,7 +376,11 @@ impl RustPath {
                 Some("write the path of the actor's generated module, e.g. crate::billing::ledger"),
             ));
         }
-        let tokens = path.to_token_stream().to_string().replace(" :: ", "::").replace(":: ", "::");
+        let tokens = path
+            .to_token_stream()
+            .to_string()
+            .replace(" :: ", "::")
+            .replace(":: ", "::");
         Ok(RustPath {
             path: Rc::new(path),
             tokens: tokens.into(),

@@ -27,7 +27,8 @@ mod eq;
 use std::num::NonZeroUsize;
 
 pub use atoms::{
-    Ident, RustPath, RustType, Shutdown, Spanned, SyntaxError, Timeout, format_duration, parse_duration,
+    Ident, RustPath, RustType, Shutdown, Spanned, SyntaxError, Timeout, format_duration,
+    parse_duration,
 };
 
 pub use crate::source::{SourceId, Span};
