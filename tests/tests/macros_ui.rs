@@ -160,3 +160,28 @@ fn zero_max_seconds() {
 fn zero_timeout() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/zero_timeout.rs");
 }
+
+#[test]
+fn cross_module_two_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_two_cycle.rs");
+}
+
+#[test]
+fn cross_module_three_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_three_cycle.rs");
+}
+
+#[test]
+fn cross_module_blocking_cast_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_blocking_cast_cycle.rs");
+}
+
+#[test]
+fn extern_wrong_path() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/extern_wrong_path.rs");
+}
+
+#[test]
+fn extern_unknown_option() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/extern_unknown_option.rs");
+}
