@@ -134,3 +134,56 @@ fn extern_actor(entry: Entry, spans: &mut Spans) -> syn::Result<ExternActor> {
         span: name_at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    #[test]
+    fn named_and_bare_entries() {
+        let mut spans = Spans::default();
+        let externs = parse(
+            quote!(externs(
+                Ledger = crate::billing::ledger,
+                crate::billing::audit_log
+            )),
+            &mut spans,
+        )
+        .expect("parses");
+        let names: Vec<&str> = externs.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["Ledger", "AuditLog"]);
+        assert_eq!(externs[1].path.tokens(), "crate::billing::audit_log");
+    }
+
+    #[test]
+    fn the_macro_spelling_gives_the_kdl_model() {
+        let mut spans = Spans::default();
+        let from_macro = parse(
+            quote!(
+                externs(Ledger = crate::billing::ledger),
+                externs(super::audit::log)
+            ),
+            &mut spans,
+        )
+        .expect("parses");
+        let (from_kdl, _) = arbor_codegen::load_str(&[(
+            "x.kdl",
+            "extern-actor Ledger path=\"crate::billing::ledger\"\nextern-actor Log path=\"super::audit::log\"\n",
+        )])
+        .expect("loads");
+        assert_eq!(from_macro, from_kdl.externs);
+    }
+
+    #[test]
+    fn unknown_options_and_bad_entries_are_errors() {
+        let mut spans = Spans::default();
+        let err = parse(quote!(extern_actors(crate::a::b)), &mut spans).expect_err("refused");
+        assert!(err.to_string().contains("did you mean `externs`?"), "{err}");
+        let err = parse(quote!(externs(Ledger = 3)), &mut spans).expect_err("refused");
+        assert!(err.to_string().contains("externs(Name = "), "{err}");
+        let err = parse(quote!(externs(crate::a::b<u32>)), &mut spans).expect_err("refused");
+        assert!(err.to_string().contains("externs(Name = "), "{err}");
+    }
+}
