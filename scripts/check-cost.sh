@@ -13,7 +13,8 @@
 #
 #   bash scripts/check-cost.sh              # 50 200 1000
 #   bash scripts/check-cost.sh 100 5000     # other sizes
-# Environment: REPS (default 3), CHECKS (default 10), SCRATCH (default target/check-cost).
+# Environment: REPS (default 3), CHECKS (default 4), SCRATCH (default target/check-cost).
+# Incremental compilation is off: it would reuse the evaluated constants of the previous build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
@@ -21,7 +22,7 @@ source scripts/toolchain.sh
 root=$(pwd)
 scratch=${SCRATCH:-$root/target/check-cost}
 reps=${REPS:-3}
-checks=${CHECKS:-10}
+checks=${CHECKS:-4}
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(50 200 1000)
 mkdir -p "$scratch"
@@ -86,7 +87,7 @@ build_time() {
 
 dir="$scratch/crate"
 crate "$dir"
-export CARGO_TARGET_DIR="$scratch/target"
+export CARGO_TARGET_DIR="$scratch/target" CARGO_INCREMENTAL=0
 # Build the dependencies once.
 echo "pub fn _unused() {}" > "$dir/src/lib.rs"
 cargo build --offline --quiet --manifest-path "$dir/Cargo.toml"

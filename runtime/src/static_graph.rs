@@ -91,9 +91,11 @@ impl System {
         len: usize::MAX,
     };
 
-    /// Whether `self` and `other` are the same system.
+    /// Whether `self` and `other` are the same system: the same name hash and actor count.
+    /// (Comparing the names themselves on every edge would multiply the cost of the walk;
+    /// module paths of one build do not collide in 64 bits in practice.)
     pub const fn same(&self, other: &System) -> bool {
-        self.key == other.key && self.len == other.len && str_eq(self.name, other.name)
+        self.key == other.key && self.len == other.len
     }
 
     /// The last segment of the module path (`shop` for `app::shop`), used in messages.
@@ -120,21 +122,6 @@ const fn fnv1a(s: &str) -> u64 {
         i += 1;
     }
     hash
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// One actor of a generated system and the actors it can wait on.
@@ -200,11 +187,6 @@ impl Node {
         } else {
             self.casts[e - self.calls.len()]
         }
-    }
-
-    /// Whether the `e`-th edge (as [`Node::edge`] counts) can make this actor wait.
-    const fn waits_on(&self, e: usize) -> bool {
-        e < self.calls.len() || self.edge(e).blocking
     }
 
     const fn edge_count(&self) -> usize {
@@ -325,9 +307,10 @@ const fn walk<'a, const N: usize, const W: usize>(
         msg.push("static call graph: the walk's capacity is below the system's node count");
         fail(&msg);
     }
+    let (key, len) = (system.key, system.len);
     let mut i = 0;
     while i < N {
-        if nodes[i].id != i || !nodes[i].system.same(system) {
+        if nodes[i].id != i || nodes[i].system.key != key || nodes[i].system.len != len {
             let mut msg = Message::new();
             msg.push("static call graph: node `");
             msg.push(nodes[i].name);
@@ -362,20 +345,31 @@ const fn walk<'a, const N: usize, const W: usize>(
         path_slot[0] = start;
         next_edge[0] = 0;
         state[start] = ON_PATH;
+        // The hot loop: plain field reads, few calls (const evaluation pays for each).
         while depth > 0 {
             let node = path[depth - 1];
             let e = next_edge[depth - 1];
-            if e == node.edge_count() {
+            let calls = node.calls.len();
+            if e == calls + node.casts.len() {
                 state[path_slot[depth - 1]] = DONE;
                 depth -= 1;
                 continue;
             }
             next_edge[depth - 1] = e + 1;
-            if !node.waits_on(e) {
-                continue;
-            }
-            let target = node.edge(e);
-            let slot = slots.slot(node, target, foreign);
+            let target = if e < calls {
+                node.calls[e]
+            } else {
+                let cast = node.casts[e - calls];
+                if !cast.blocking {
+                    continue;
+                }
+                cast
+            };
+            let slot = if target.system.key == key && target.system.len == len && target.id < N {
+                target.id
+            } else {
+                slots.slot(node, target, foreign)
+            };
             match state[slot] {
                 UNSEEN => {
                     state[slot] = ON_PATH;
