@@ -60,7 +60,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             "`#[system]` needs an inline module: `mod name { … }`",
         ));
     };
-    let mut parsed = parse_items(items, &mut spans).map_err(|e| syn::Error::from(e))?;
+    let mut parsed = parse_items(items, &mut spans).map_err(syn::Error::from)?;
     parsed.spec.externs = externs; // (xsys hook)
     let generated = match arbor_codegen::emit::generate(&parsed.spec) {
         Ok(t) => t,
