@@ -157,3 +157,20 @@ fn an_actor_in_two_trees_cannot_depend_on_an_extern_actor() {
         .expect("an unsupported error");
     assert!(d.message.contains("started in 2 trees"), "{}", d.message);
 }
+
+#[test]
+fn the_graph_shows_extern_actors_with_their_paths() {
+    let r = report(&spec(""));
+    let spec = r.spec.expect("loads");
+    for format in [
+        arbor_codegen::graph::Format::Dot,
+        arbor_codegen::graph::Format::Mermaid,
+    ] {
+        let picture = arbor_codegen::graph::render(&spec, format);
+        assert!(
+            picture.contains("Ledger (extern: crate::billing::ledger)"),
+            "{picture}"
+        );
+        assert!(picture.contains("x0"), "{picture}");
+    }
+}
