@@ -29,6 +29,8 @@ pub const INVALID_IDENTIFIER: &str = "arbor::invalid_identifier";
 pub const INVALID_TYPE: &str = "arbor::invalid_type";
 /// A duration that does not parse, or zero where zero makes no sense.
 pub const INVALID_DURATION: &str = "arbor::invalid_duration";
+/// An extern actor's path that syn does not parse as a module path.
+pub const INVALID_PATH: &str = "arbor::invalid_path";
 
 // Analysis: validation errors (OTP's own rules).
 
@@ -70,6 +72,7 @@ pub const ERRORS: &[&str] = &[
     INVALID_IDENTIFIER,
     INVALID_TYPE,
     INVALID_DURATION,
+    INVALID_PATH,
     UNKNOWN_REFERENCE,
     WRONG_KIND,
     DUPLICATE_NAME,

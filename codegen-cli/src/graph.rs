@@ -6,6 +6,8 @@
 //! template). The call graph: one node per actor, `calls` as solid arrows,
 //! `casts` as dashed ones (marked when the target's mailbox blocks, which
 //! makes the cast synchronous), and every edge on a synchronous cycle in red.
+//! An extern actor (of another system) is a node labelled with its path; its
+//! own edges are in its system's picture.
 
 use crate::check::fx::{FxMap, FxSet};
 use std::fmt::Write;
@@ -184,9 +186,37 @@ impl Picture {
                 shape: Shape::Actor,
             });
         }
+        // Extern actors: nodes of other systems, whose own edges this spec does not know.
+        let mut externs: FxMap<&str, usize> = FxMap::default();
+        for (k, e) in spec.externs.iter().enumerate() {
+            if index.contains_key(e.name.as_str()) || externs.contains_key(e.name.as_str()) {
+                continue;
+            }
+            externs.insert(e.name.as_str(), k);
+            self.actor_nodes.push(Node {
+                id: format!("x{k}"),
+                label: format!("{} (extern: {})", e.name, e.path.tokens()),
+                shape: Shape::Actor,
+            });
+        }
         for (i, a) in spec.actors.iter().enumerate() {
             for (deps, line) in [(&a.calls, Line::Call), (&a.casts, Line::Cast)] {
                 for dep in deps {
+                    if let Some(&k) = externs.get(dep.target.as_str()) {
+                        let label = match (line, dep.during) {
+                            (Line::Call, During::Init) => "calls (init)",
+                            (Line::Call, _) => "calls",
+                            _ => "casts",
+                        };
+                        self.call_edges.push(Edge {
+                            from: format!("a{i}"),
+                            to: format!("x{k}"),
+                            line,
+                            label: label.to_owned(),
+                            on_cycle: false,
+                        });
+                        continue;
+                    }
                     let Some(&j) = index.get(dep.target.as_str()) else {
                         continue;
                     };

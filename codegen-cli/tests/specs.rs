@@ -117,6 +117,7 @@ fn chat_by_hand() -> Spec {
         span: d,
     };
     Spec {
+        externs: Vec::new(),
         // Top-level order does not matter: protocols listed the other way round.
         protocols: vec![
             Protocol {

@@ -10,12 +10,9 @@ use crate::valid::{self, Spans, StateImpl};
 
 /// `#[system]` on a module.
 pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
-    if !args.is_empty() {
-        return Err(syn::Error::new_spanned(
-            args,
-            "`#[system]` takes no options",
-        ));
-    }
+    // `#[system(externs(...))]`: actors of other generated systems (see externs.rs).
+    let mut spans = Spans::default();
+    let externs = crate::externs::parse(args, &mut spans)?;
     let module: syn::ItemMod = syn::parse2(input)?;
     let Some((_, items)) = module.content.clone() else {
         return Err(syn::Error::new_spanned(
@@ -23,13 +20,13 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             "`#[system]` needs an inline module: `mod name { … }`",
         ));
     };
-    let mut spans = Spans::default();
     let mut errors = darling::Error::accumulator();
     let sorted = ast::read(items, &mut errors);
     let passthrough = sorted.passthrough.clone();
     let validated = errors.handle(valid::validate(sorted, &mut spans));
     errors.finish().map_err(syn::Error::from)?;
-    let validated = validated.expect("no error");
+    let mut validated = validated.expect("no error");
+    validated.spec.externs = externs;
     let generated = match arbor_codegen::emit::generate_with_warnings(
         &validated.spec,
         arbor_codegen::check::Frontend::Macros,

@@ -52,12 +52,14 @@
 mod ast;
 mod attr;
 mod expand;
+mod externs;
 mod valid;
 
 use proc_macro::TokenStream;
 
 /// Turns the actors, handlers and supervisors declared in a module into a running system
-/// (see the crate docs).
+/// (see the crate docs). `#[system(externs(Ledger = crate::billing::ledger))]` declares actors
+/// of other generated systems its actors may call or cast to.
 #[proc_macro_attribute]
 pub fn system(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::system(args.into(), input.into())

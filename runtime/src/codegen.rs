@@ -70,6 +70,38 @@ impl<A: Actor> Target<A> {
     }
 }
 
+/// The other end of [`Target::bound_later`]: gives the target its actor once it is known.
+pub struct Binding<A: Actor> {
+    slot: Arc<std::sync::OnceLock<Target<A>>>,
+}
+
+impl<A: Actor> Binding<A> {
+    /// Binds the target to `target` (the first binding wins); returns whether this one did.
+    pub fn bind(&self, target: impl Into<Target<A>>) -> bool {
+        self.slot.set(target.into()).is_ok()
+    }
+}
+
+impl<A: Actor> fmt::Debug for Binding<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Binding")
+            .field("bound", &self.slot.get().is_some())
+            .finish()
+    }
+}
+
+impl<A: Actor> Target<A> {
+    /// A target whose actor is given later, through the returned [`Binding`]: what two
+    /// systems that reach each other's actors need, since each one's start takes the other's
+    /// clients. Until it is bound, a message fails as one to an actor that is not running.
+    pub fn bound_later() -> (Target<A>, Binding<A>) {
+        let slot: Arc<std::sync::OnceLock<Target<A>>> = Arc::new(std::sync::OnceLock::new());
+        let read = slot.clone();
+        let target = Target::lookup(move || read.get().and_then(Target::get));
+        (target, Binding { slot })
+    }
+}
+
 /// The reason a message to a target that does not run fails with (OTP's `noproc`).
 pub fn not_running() -> ExitReason {
     ExitReason::error("noproc: the actor is not running")

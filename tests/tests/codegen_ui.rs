@@ -9,6 +9,9 @@
 //! - `cast_only_dependency.rs`: a handler calls an actor it may only cast to;
 //! - `wrong_signature.rs`: a handler with the wrong argument type;
 //! - `cycle_hand_edit.rs`: generated code whose static graph was edited into a cycle;
+//! - `cross_system_cycle.rs`: a KDL-generated system and a `#[system]` module whose extern
+//!   actors call each other: the compile-time walk follows the edges across and names the cycle;
+//! - `extern_wrong_path.rs`: a spec's extern actor whose path leads nowhere;
 //! - `pass/features.rs`: features the example specs do not use, compiled and run.
 
 use std::path::{Path, PathBuf};
@@ -29,22 +32,28 @@ fn generate(name: &str, edit: impl Fn(String) -> String) -> String {
 
 /// The hand edit of `cycle_edited.rs`: B, which A calls, calls A back.
 fn add_cycle(code: String) -> String {
-    let from = "        \"B\",\n        &[],";
+    let from = "        \"B\",\n        true,\n        &[],";
     assert!(
         code.contains(from),
         "the edit no longer applies: update add_cycle"
     );
-    code.replace(from, "        \"B\",\n        &[&super::a::NODE],")
+    code.replace(
+        from,
+        "        \"B\",\n        true,\n        &[&super::a::NODE],",
+    )
 }
 
 #[test]
 fn generated_code_is_fresh() {
     let bless = std::env::var_os("ARBOR_BLESS").is_some();
     type Edit = fn(String) -> String;
-    let cases: [(&str, &str, Edit); 3] = [
+    let cases: [(&str, &str, Edit); 6] = [
         ("small", "small.rs", |c| c),
         ("features", "features.rs", |c| c),
         ("cycle", "cycle_edited.rs", add_cycle),
+        ("billing", "billing.rs", |c| c),
+        ("back", "back.rs", |c| c),
+        ("wrong_path", "wrong_path.rs", |c| c),
     ];
     for (spec, file, edit) in cases {
         let path = dir().join("generated").join(file);

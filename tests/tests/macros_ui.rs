@@ -237,4 +237,26 @@ fn nested_supervisor_field() {
 #[test]
 fn deferred_async_fn() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/deferred_async_fn.rs");
+fn cross_module_two_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_two_cycle.rs");
+}
+
+#[test]
+fn cross_module_three_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_three_cycle.rs");
+}
+
+#[test]
+fn cross_module_blocking_cast_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_blocking_cast_cycle.rs");
+}
+
+#[test]
+fn extern_wrong_path() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/extern_wrong_path.rs");
+}
+
+#[test]
+fn extern_unknown_option() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/extern_unknown_option.rs");
 }

@@ -14,6 +14,7 @@ use crate::source::Span;
 pub(crate) enum Kind {
     Protocol,
     Actor,
+    ExternActor,
     Supervisor,
     DynamicSupervisor,
     TaskSupervisor,
@@ -26,6 +27,7 @@ impl Kind {
         match self {
             Kind::Protocol => "a protocol",
             Kind::Actor => "an actor",
+            Kind::ExternActor => "an extern actor",
             Kind::Supervisor => "a supervisor",
             Kind::DynamicSupervisor => "a dynamic supervisor",
             Kind::TaskSupervisor => "a task supervisor",
@@ -128,6 +130,9 @@ impl<'a> Index<'a> {
         for (i, a) in spec.actors.iter().enumerate() {
             index.actors.entry(a.name.as_str()).or_insert(i);
             all.push(named(Kind::Actor, &a.name, false));
+        }
+        for e in &spec.externs {
+            all.push(named(Kind::ExternActor, &e.name, false));
         }
         for (tree, sup) in spec.supervisors.iter().enumerate() {
             all.push(named(Kind::Supervisor, &sup.name, true));

@@ -120,6 +120,21 @@ fn repeated<'a>(
 pub(super) fn resolve(index: &Index<'_>, sink: &mut Sink, name: &Ident, want: Kind) -> bool {
     match index.names.get(name.as_str()) {
         Some(n) if n.kind == want => true,
+        Some(n) if n.kind == Kind::ExternActor && want == Kind::Actor => {
+            sink.error(
+                Diagnostic::error(
+                    codes::WRONG_KIND,
+                    format!("`{name}` is an extern actor: its own system starts it"),
+                )
+                .with_label(name.span(), "started here")
+                .with_label(n.name.span(), format!("`{name}` is declared extern here"))
+                .with_help(
+                    "a supervisor starts the actors of its own system; call or cast to an \
+                     extern actor, start it in the system that declares it",
+                ),
+            );
+            false
+        }
         Some(n) => {
             sink.error(
                 Diagnostic::error(
@@ -161,6 +176,9 @@ fn declare(kind: Kind, name: &Ident, frontend: Frontend) -> String {
                 format!("declare it: `#[derive(Supervisor)] struct {name} {{ … }}`")
             }
             Kind::DynamicSupervisor => "declare it: a `#[child(dynamic)]` field".to_owned(),
+            Kind::ExternActor => format!(
+                "declare it: `#[system(externs({name} = path::to::its_module))]`"
+            ),
             Kind::TaskSupervisor => "declare it: a `#[child(tasks)]` field".to_owned(),
             Kind::Registry => {
                 "declare it: a `#[child(registry, keys = \"unique\")]` field".to_owned()
@@ -174,6 +192,7 @@ fn keyword(kind: Kind) -> &'static str {
     match kind {
         Kind::Protocol => "protocol",
         Kind::Actor => "actor",
+        Kind::ExternActor => "extern-actor",
         Kind::Supervisor => "supervisor",
         Kind::DynamicSupervisor => "dynamic-supervisor",
         Kind::TaskSupervisor => "task-supervisor",
@@ -187,7 +206,14 @@ fn actor_references(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
         resolve(index, sink, p, Kind::Protocol);
     }
     for dep in actor.calls.iter().chain(&actor.casts) {
-        resolve(index, sink, &dep.target, Kind::Actor);
+        // An extern actor is called and cast to like a local one.
+        let is_extern = index
+            .names
+            .get(dep.target.as_str())
+            .is_some_and(|n| n.kind == Kind::ExternActor);
+        if !is_extern {
+            resolve(index, sink, &dep.target, Kind::Actor);
+        }
     }
     let served = index.served(actor);
     for handler in &actor.deferred {

@@ -23,7 +23,7 @@ use quote::{format_ident, quote};
 
 use super::names::{camel_ident, ident, snake, snake_ident};
 use super::plan::{Plan, Resolution};
-use super::{doc, int, type_text};
+use super::{doc, extern_path, int, type_text};
 use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol};
 
 /// The state type of an actor (`()` for a stateless one).
@@ -56,13 +56,24 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let id = int(plan.actor_ids[name] as u64);
 
     // The static graph node.
-    let edges = plan.sync_edges(a).into_iter().map(|t| {
-        let m = snake_ident(t.as_str());
-        quote!(&super::#m::NODE)
-    });
+    let node_ref = |t: &crate::model::Ident| match spec.extern_actor(t.as_str()) {
+        Some(e) => {
+            let path = extern_path(e);
+            quote!(&#path::NODE)
+        }
+        None => {
+            let m = snake_ident(t.as_str());
+            quote!(&super::#m::NODE)
+        }
+    };
+    let (call_edges, cast_edges) = plan.node_edges(a);
+    let call_edges: Vec<TokenStream> = call_edges.into_iter().map(node_ref).collect();
+    let cast_edges: Vec<TokenStream> = cast_edges.into_iter().map(node_ref).collect();
+    let blocking = a.mailbox.blocks_sender();
     let node_doc = doc(&format!(
-        "`{name}` in the static call graph: the actors it can wait on (its `calls`, and its \
-         `casts` into mailboxes that block). Checked for cycles at compile time."
+        "`{name}` in the static call graph: the actors it calls and casts to (a cast waits \
+         only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles \
+         at compile time, across systems through extern actors."
     ));
 
     // Mailbox.
@@ -102,8 +113,14 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let mut dep_inits = Vec::new();
     let mut accessors = Vec::new();
     let mut instance_structs = Vec::new();
-    let sync: HashSet<&str> = plan.sync_edges(a).iter().map(|i| i.as_str()).collect();
     for (target, called) in plan.dependencies(a) {
+        if let Some(e) = spec.extern_actor(target.as_str()) {
+            let (field, init, accessor) = extern_dependency(name, e, called, home.is_some());
+            dep_fields.push(field);
+            dep_inits.push(init);
+            accessors.push(accessor);
+            continue;
+        }
         let Some(target_actor) = spec.actor(target.as_str()) else {
             continue;
         };
@@ -117,9 +134,9 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
         };
         let cap_ty = quote!(super::#tmod::#cap);
         let what = if called { "calls" } else { "casts to" };
-        let check = sync.contains(target.as_str()).then(|| {
+        let check = {
             let msg = format!(
-                "`{name}` waits on `{target}` but the static call graph has no such edge: \
+                "`{name}` {what} `{target}` but the static call graph has no such edge: \
                  regenerate the code from the spec"
             );
             quote! {
@@ -130,7 +147,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
                     )
                 };
             }
-        });
+        };
         match plan.resolve(home, target.as_str()) {
             Resolution::Single(t, i) => {
                 let path = &plan.trees[t].nodes[i].path;
@@ -481,8 +498,14 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
             #clients
 
             #node_doc
-            pub static NODE: ::arbor::static_graph::Node =
-                ::arbor::static_graph::Node::new(#id, #name, &[#(#edges),*]);
+            pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
+                &super::ARBOR_SYSTEM,
+                #id,
+                #name,
+                #blocking,
+                &[#(#call_edges),*],
+                &[#(#cast_edges),*],
+            );
 
             #mailbox_doc
             pub const MAILBOX: ::arbor::MailboxConfig = #mailbox;
@@ -523,6 +546,55 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
             }
         }
     }
+}
+
+/// The `Deps` field, its initializer and the `Ctx` accessor of a dependency on an extern
+/// actor: its client comes from the tree's `externs` (given to the tree's `start`).
+fn extern_dependency(
+    name: &str,
+    e: &crate::model::ExternActor,
+    called: bool,
+    has_home: bool,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let target = e.name.as_str();
+    let field = snake_ident(target);
+    let path = extern_path(e);
+    let cap_ty = if called {
+        quote!(#path::Client)
+    } else {
+        quote!(#path::Caster)
+    };
+    let init = if !has_home {
+        let why = format!(
+            "extern actor `{target}`: `{name}` is not started by a supervisor of this system"
+        );
+        quote!(#field: #cap_ty::from(::arbor::codegen::Target::Missing(#why)))
+    } else if called {
+        quote!(#field: ::std::clone::Clone::clone(&tree.externs.#field))
+    } else {
+        quote!(#field: #cap_ty::from(::std::clone::Clone::clone(&tree.externs.#field)))
+    };
+    let what = if called { "calls" } else { "casts to" };
+    let msg = format!(
+        "`{name}` {what} extern actor `{target}` but the static call graph has no such edge: \
+         regenerate the code from the spec"
+    );
+    let d = doc(&format!(
+        "The {} of extern actor `{target}` (`{}`, in another system): `{name}` {what} it. It \
+         reaches whatever the client given to the tree's `start` reaches.",
+        if called { "client" } else { "cast-only client" },
+        e.path.tokens(),
+    ));
+    let accessor = quote! {
+        #d
+        pub fn #field(&self) -> &#cap_ty {
+            const {
+                ::std::assert!(::arbor::static_graph::has_edge(&NODE, &#path::NODE), #msg)
+            };
+            &self.deps.#field
+        }
+    };
+    (quote!(#field: #cap_ty), init, accessor)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -633,6 +705,11 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
                     #st { target: target.into() }
                 }
 
+                /// Where it sends.
+                pub fn target(&self) -> &::arbor::codegen::Target<#glue> {
+                    &self.target
+                }
+
                 #(#methods)*
             }
 
@@ -649,6 +726,13 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
             }
         });
     }
+    out.extend(quote! {
+        impl ::std::convert::From<Client> for Caster {
+            fn from(client: Client) -> Self {
+                Caster { target: client.target }
+            }
+        }
+    });
     out
 }
 

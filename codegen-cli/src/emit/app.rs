@@ -8,7 +8,7 @@ use super::names::snake_ident;
 use crate::model::App;
 
 /// The module of an app.
-pub(crate) fn app(app: &App) -> TokenStream {
+pub(crate) fn app(app: &App, has_externs: bool) -> TokenStream {
     let name = app.name.as_str();
     let module = snake_ident(name);
     let root = snake_ident(app.root.as_str());
@@ -21,6 +21,18 @@ pub(crate) fn app(app: &App) -> TokenStream {
          every child runs, or the reason one failed to start.",
         app.root
     ));
+    let (externs_alias, externs_param, externs_arg) = if has_externs {
+        (
+            quote! {
+                /// The clients of the extern actors the app's actors use.
+                pub type Externs = super::#root::Externs;
+            },
+            quote!(externs: Externs),
+            quote!(externs),
+        )
+    } else {
+        (quote!(), quote!(), quote!())
+    };
     let allows = super::allows();
     quote! {
         #module_doc
@@ -32,11 +44,13 @@ pub(crate) fn app(app: &App) -> TokenStream {
             /// The handle of the running app.
             pub type Handle = super::#root::Handle;
 
+            #externs_alias
+
             #start_doc
-            pub async fn start(config: Config)
+            pub async fn start(config: Config, #externs_param)
                 -> ::std::result::Result<Handle, ::arbor::supervisor::StartError>
             {
-                super::#root::start(config).await
+                super::#root::start(config, #externs_arg).await
             }
         }
     }

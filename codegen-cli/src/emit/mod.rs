@@ -117,6 +117,22 @@ pub(crate) fn allows() -> TokenStream {
     }
 }
 
+/// The path of an extern actor's generated module, as written in an item module of the
+/// generated code (one level below where the spec is included): a relative path gets a
+/// `super::`. The path keeps its spans, so a wrong one is reported where it was written.
+pub(crate) fn extern_path(e: &crate::model::ExternActor) -> TokenStream {
+    let path = e.path.syn();
+    if e.path.is_relative() {
+        quote!(super::#path)
+    } else {
+        quote!(#path)
+    }
+}
+
+/// How many nodes of other systems the compile-time walk of a system with extern actors can
+/// visit (the capacity of its arrays beyond the system's own nodes).
+pub const FOREIGN_NODE_CAPACITY: usize = 1 << 14;
+
 /// An unsuffixed integer literal.
 pub(crate) fn int(n: impl Into<u64>) -> proc_macro2::Literal {
     proc_macro2::Literal::u64_unsuffixed(n.into())
@@ -200,8 +216,14 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
         .dynamic_supervisors()
         .into_iter()
         .map(|(t, n, d)| supervisor::dynamic_supervisor(plan, t, n, d));
-    let apps = spec.apps.iter().map(app::app);
-    let check = graph_check::graph_check(spec);
+    let apps = spec.apps.iter().map(|a| {
+        let tree = spec
+            .supervisors
+            .iter()
+            .position(|s| s.name.as_str() == a.root.as_str());
+        app::app(a, tree.is_some_and(|t| !plan.externs_of_tree(t).is_empty()))
+    });
+    let check = graph_check::graph_check(spec, plan);
     quote! {
         #(#protocols)*
         #(#actors)*

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::names::snake;
 use crate::model::{
-    Actor, Child, ChildKind, DynamicSupervisor, Ident, Registry, Spec, Supervisor, TaskSupervisor,
-    Worker,
+    Actor, Child, ChildKind, DynamicSupervisor, ExternActor, Ident, Registry, Spec, Supervisor,
+    TaskSupervisor, Worker,
 };
 
 /// One supervision tree: a top-level supervisor and everything under it.
@@ -151,23 +151,43 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The actors `actor` can wait on: its `calls`, and its `casts` into
-    /// mailboxes that block (in declaration order, without repeats).
-    pub fn sync_edges(&self, actor: &'a Actor) -> Vec<&'a Ident> {
+    /// The edges of `actor`'s static graph node: the actors (local or extern) it calls, and
+    /// those it only casts to, each once, in declaration order. Whether a cast can make it
+    /// wait is decided by the compile-time walk, from the target's mailbox.
+    pub fn node_edges(&self, actor: &'a Actor) -> (Vec<&'a Ident>, Vec<&'a Ident>) {
+        let known = |t: &Ident| {
+            self.actor_ids.contains_key(t.as_str()) || self.spec.extern_actor(t.as_str()).is_some()
+        };
         let mut seen = HashSet::new();
-        let mut out = Vec::new();
+        let mut calls = Vec::new();
         for d in &actor.calls {
-            if self.actor_ids.contains_key(d.target.as_str()) && seen.insert(d.target.as_str()) {
-                out.push(&d.target);
+            if known(&d.target) && seen.insert(d.target.as_str()) {
+                calls.push(&d.target);
             }
         }
+        let mut casts = Vec::new();
         for d in &actor.casts {
-            let blocks = self
-                .spec
-                .actor(d.target.as_str())
-                .is_some_and(|t| t.mailbox.blocks_sender());
-            if blocks && seen.insert(d.target.as_str()) {
-                out.push(&d.target);
+            if known(&d.target) && seen.insert(d.target.as_str()) {
+                casts.push(&d.target);
+            }
+        }
+        (calls, casts)
+    }
+
+    /// The extern actors the actors living in tree `t` depend on, each once, in declaration
+    /// order: what that tree's `start` takes.
+    pub fn externs_of_tree(&self, t: usize) -> Vec<&'a ExternActor> {
+        let mut out: Vec<&'a ExternActor> = Vec::new();
+        for e in &self.spec.externs {
+            let used = self.spec.actors.iter().any(|a| {
+                self.home(a.name.as_str()) == Some(t)
+                    && a.calls
+                        .iter()
+                        .chain(&a.casts)
+                        .any(|d| d.target.as_str() == e.name.as_str())
+            });
+            if used && !out.iter().any(|o| o.name.as_str() == e.name.as_str()) {
+                out.push(e);
             }
         }
         out

@@ -275,6 +275,52 @@ pub(crate) fn static_supervisor(
             };
             reg_inits.push(quote!(#f: #init));
         }
+        let externs = plan.externs_of_tree(t);
+        let extern_fields: Vec<TokenStream> = externs
+            .iter()
+            .map(|e| {
+                let f = snake_ident(e.name.as_str());
+                let path = super::extern_path(e);
+                let d = doc(&format!(
+                    "A client of extern actor `{}` (`{}`, in another system).",
+                    e.name,
+                    e.path.tokens()
+                ));
+                quote!(#d pub #f: #path::Client)
+            })
+            .collect();
+        let has_externs = !externs.is_empty();
+        let (externs_item, externs_param, externs_arg, externs_init) = if has_externs {
+            let names: Vec<String> = externs.iter().map(|e| format!("`{}`", e.name)).collect();
+            let d = doc(&format!(
+                "The clients of the extern actors (of other systems) the actors of the `{name}` \
+                 tree call or cast to: {}. A client that follows restarts (from the other \
+                 system's handle) keeps reaching its actor; \
+                 `arbor::codegen::Target::bound_later` gives one to bind once the other system \
+                 runs (for systems that reach each other).",
+                names.join(", ")
+            ));
+            (
+                quote! {
+                    #d
+                    #[derive(Clone, Debug)]
+                    pub struct Externs {
+                        #(#extern_fields,)*
+                    }
+                },
+                quote!(externs: Externs),
+                quote!(externs),
+                quote!(externs,),
+            )
+        } else {
+            (quote!(), quote!(), quote!(), quote!())
+        };
+        let externs_field = has_externs.then(|| {
+            quote! {
+                /// The clients of the extern actors its actors use.
+                pub externs: Externs,
+            }
+        });
         let tree_doc = doc(&format!(
             "What a running `{name}` tree shares: the directory of its children (by path) and \
              its registries."
@@ -284,29 +330,33 @@ pub(crate) fn static_supervisor(
              every child runs (or the reason one failed to start)."
         ));
         quote! {
+            #externs_item
+
             #tree_doc
             #[derive(Clone, Debug)]
             pub struct Tree {
                 /// The tree's children by path (each registers at every start).
                 pub dir: ::arbor::codegen::Directory,
+                #externs_field
                 #(#reg_fields,)*
             }
 
             impl Tree {
                 /// A fresh tree: an empty directory and empty registries.
-                pub async fn new() -> Tree {
+                pub async fn new(#externs_param) -> Tree {
                     Tree {
                         dir: ::arbor::codegen::Directory::new().await,
+                        #externs_init
                         #(#reg_inits,)*
                     }
                 }
             }
 
             #start_doc
-            pub async fn start(config: Config)
+            pub async fn start(config: Config, #externs_param)
                 -> ::std::result::Result<Handle, ::arbor::supervisor::StartError>
             {
-                let tree = Tree::new().await;
+                let tree = Tree::new(#externs_arg).await;
                 let sup = spec(config, &tree).start().await?;
                 ::std::result::Result::Ok(Handle { tree, sup })
             }

@@ -304,6 +304,26 @@ fn actor(plan: &Plan<'_>, a: &Actor, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    let trees = plan.trees_of(name).len();
+    for (target, _) in plan.dependencies(a) {
+        if trees > 1 && plan.spec.extern_actor(target.as_str()).is_some() {
+            out.push(
+                Diagnostic::error(
+                    codes::UNSUPPORTED,
+                    format!(
+                        "actor `{name}` depends on extern actor `{target}` but is started in \
+                         {trees} trees"
+                    ),
+                )
+                .with_label(target.span(), "an extern dependency")
+                .with_label(a.name.span(), "started in several trees")
+                .with_help(
+                    "each tree's `start` takes the clients of the extern actors its actors use; \
+                     start this actor in one tree",
+                ),
+            );
+        }
+    }
     if let Some(t) = plan.home(name) {
         for r in plan.trees[t].registries() {
             accessor(
@@ -324,14 +344,14 @@ fn supervisors(plan: &Plan<'_>, out: &mut Vec<Diagnostic>) {
             let node = &tree.nodes[c];
             let Some(child) = node.child else { continue };
             let field = safe(snake(child.id.as_str()));
-            if HANDLE_METHODS.contains(&field.as_str()) || field == "dir" {
+            if HANDLE_METHODS.contains(&field.as_str()) || field == "dir" || field == "externs" {
                 out.push(
                     Diagnostic::error(
                         codes::NAME_CLASH,
                         format!("child `{}` of `{}` would become handle method `{field}`, which the handle already has", child.id, sup.name),
                     )
                     .with_label(child.id.span(), "here")
-                    .with_help(format!("rename it; supervisor handles define {} (and trees `dir`)", list(HANDLE_METHODS))),
+                    .with_help(format!("rename it; supervisor handles define {} (and trees `dir` and `externs`)", list(HANDLE_METHODS))),
                 );
             } else if let Some(first) = seen.insert(field.clone(), child.id.span()) {
                 out.push(clash(

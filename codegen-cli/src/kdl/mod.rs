@@ -16,11 +16,11 @@ use ::kdl::{KdlDocument, KdlError, KdlNode};
 
 use crate::codes;
 use crate::diagnostics::Diagnostic;
-use crate::model::{Allow, App, Spanned, Spec};
+use crate::model::{Allow, App, ExternActor, Spanned, Spec};
 use crate::source::{SourceId, SourceMap, Span};
 use reader::{Ctx, Node};
 
-const TOP_LEVEL: &[&str] = &["protocol", "actor", "supervisor", "app"];
+const TOP_LEVEL: &[&str] = &["protocol", "actor", "extern-actor", "supervisor", "app"];
 
 /// Reads the source `id` of `sources`. The spec holds every item read without
 /// error; the diagnostics are the errors (the front-end has no warnings).
@@ -69,6 +69,7 @@ fn parse_in_pieces(
             match node.name().value() {
                 "protocol" => spec.protocols.extend(protocol::read(&mut ctx, node)),
                 "actor" => spec.actors.extend(actor::read(&mut ctx, node)),
+                "extern-actor" => spec.externs.extend(extern_actor(&mut ctx, node)),
                 "supervisor" => spec
                     .supervisors
                     .extend(supervisor::read_root(&mut ctx, node)),
@@ -316,6 +317,25 @@ fn app(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<App> {
     Some(App {
         name: name?,
         root: root?,
+        span,
+    })
+}
+
+/// `extern-actor NAME path="crate::billing::ledger"`: an actor of another generated system.
+fn extern_actor(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<ExternActor> {
+    let mut n = Node::new(ctx, node);
+    let form = "extern-actor NAME path=\"crate::other_system::actor_module\"";
+    let name = n
+        .required_arg(ctx, 0, "a name", form)
+        .and_then(|e| ctx.ident(e, "an actor name"));
+    let path = n
+        .required_prop(ctx, "path", form)
+        .and_then(|e| ctx.rust_path(e, "the path of the actor's generated module"));
+    let span = n.head();
+    n.finish(ctx, false);
+    Some(ExternActor {
+        name: name?,
+        path: path?,
         span,
     })
 }

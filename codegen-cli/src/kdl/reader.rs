@@ -13,7 +13,9 @@ use ::kdl::{KdlEntry, KdlNode, KdlValue};
 
 use crate::codes;
 use crate::diagnostics::Diagnostic;
-use crate::model::{Ident, Partitions, RustType, Shutdown, Spanned, SyntaxError, Timeout};
+use crate::model::{
+    Ident, Partitions, RustPath, RustType, Shutdown, Spanned, SyntaxError, Timeout,
+};
 use crate::source::{SourceId, Span};
 use crate::suggest;
 
@@ -112,6 +114,14 @@ impl<'t> Ctx<'t> {
         let span = self.value_span(e);
         RustType::parse(text, span)
             .map_err(|err| self.syntax_error(codes::INVALID_TYPE, span, err))
+            .ok()
+    }
+
+    pub fn rust_path(&mut self, e: &KdlEntry, what: &str) -> Option<RustPath> {
+        let text = self.string(e, what)?;
+        let span = self.value_span(e);
+        RustPath::parse(text, span)
+            .map_err(|err| self.syntax_error(codes::INVALID_PATH, span, err))
             .ok()
     }
 

@@ -334,6 +334,109 @@ impl RustType {
     }
 }
 
+/// A parsed Rust path (`crate::billing::ledger`): where an extern actor's generated module is.
+/// Compared by its tokens.
+#[derive(Clone)]
+pub struct RustPath {
+    path: Rc<syn::Path>,
+    tokens: Rc<str>,
+    span: Span,
+}
+
+impl RustPath {
+    /// Longest path text accepted.
+    pub const MAX_LEN: usize = 256;
+
+    /// Parses `text` as a module path: segments without generic arguments.
+    pub fn parse(text: &str, span: Span) -> Result<RustPath, SyntaxError> {
+        if text.len() > RustPath::MAX_LEN {
+            return Err(SyntaxError::new(
+                format!("this path is longer than {} characters", RustPath::MAX_LEN),
+                Some("re-export the module closer to where the spec is included"),
+            ));
+        }
+        let path = syn::parse_str::<syn::Path>(text).map_err(|e| {
+            SyntaxError::new(
+                format!("`{text}` is not a Rust path: {e}"),
+                Some("write the path of the actor's generated module, e.g. path=\"crate::billing::ledger\""),
+            )
+        })?;
+        RustPath::from_syn(path, span)
+    }
+
+    /// Takes a path the macro front-end already parsed.
+    pub fn from_syn(path: syn::Path, span: Span) -> Result<RustPath, SyntaxError> {
+        if path
+            .segments
+            .iter()
+            .any(|s| !matches!(s.arguments, syn::PathArguments::None))
+        {
+            return Err(SyntaxError::new(
+                "an extern actor's path names a module: it takes no generic arguments",
+                Some("write the path of the actor's generated module, e.g. crate::billing::ledger"),
+            ));
+        }
+        let tokens = path
+            .to_token_stream()
+            .to_string()
+            .replace(" :: ", "::")
+            .replace(":: ", "::");
+        Ok(RustPath {
+            path: Rc::new(path),
+            tokens: tokens.into(),
+            span,
+        })
+    }
+
+    /// The parsed path, for the emitter.
+    pub fn syn(&self) -> &syn::Path {
+        &self.path
+    }
+
+    /// The path as text (`crate::billing::ledger`), for messages and comparisons.
+    pub fn tokens(&self) -> &str {
+        &self.tokens
+    }
+
+    /// The last segment (`ledger`).
+    pub fn last(&self) -> String {
+        self.path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Whether the path is relative to where it is written (`self::…`, `super::…`):
+    /// generated code one module deeper must prefix it with `super::`. (`crate::…` and a
+    /// crate's name resolve the same anywhere.)
+    pub fn is_relative(&self) -> bool {
+        self.path.leading_colon.is_none()
+            && self
+                .path
+                .segments
+                .first()
+                .is_some_and(|s| s.ident == "self" || s.ident == "super")
+    }
+
+    /// Where the path was written.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+}
+
+impl fmt::Debug for RustPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RustPath").field(&&*self.tokens).finish()
+    }
+}
+
+impl PartialEq for RustPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.tokens == other.tokens
+    }
+}
+
 /// Shows the tokens, not syn's tree (whose spans depend on parse order).
 impl fmt::Debug for RustType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

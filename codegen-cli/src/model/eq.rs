@@ -34,6 +34,7 @@ eq_ignoring_span! {
     TaskSupervisor { name, max_children }
     Registry { name, keys, partitions }
     App { name, root }
+    ExternActor { name, path }
 }
 
 impl PartialEq for Allow {
@@ -49,12 +50,14 @@ impl PartialEq for Spec {
         let Spec {
             protocols,
             actors,
+            externs,
             supervisors,
             apps,
         } = self;
         same_items(protocols, &other.protocols, |p| p.name.as_str())
             && same_items(actors, &other.actors, |a| a.name.as_str())
             && same_items(supervisors, &other.supervisors, |s| s.name.as_str())
+            && same_items(externs, &other.externs, |e| e.name.as_str())
             && same_items(apps, &other.apps, |a| a.name.as_str())
     }
 }

@@ -27,7 +27,8 @@ mod eq;
 use std::num::NonZeroUsize;
 
 pub use atoms::{
-    Ident, RustType, Shutdown, Spanned, SyntaxError, Timeout, format_duration, parse_duration,
+    Ident, RustPath, RustType, Shutdown, Spanned, SyntaxError, Timeout, format_duration,
+    parse_duration,
 };
 
 pub use crate::source::{SourceId, Span};
@@ -39,6 +40,8 @@ pub struct Spec {
     pub protocols: Vec<Protocol>,
     /// Actor declarations (types, not instances: children start instances).
     pub actors: Vec<Actor>,
+    /// Actors of other generated systems this one calls or casts to.
+    pub externs: Vec<ExternActor>,
     /// Top-level supervisors: each is the root of a tree.
     pub supervisors: Vec<Supervisor>,
     /// Entry points.
@@ -50,6 +53,7 @@ impl Spec {
     pub fn extend(&mut self, other: Spec) {
         self.protocols.extend(other.protocols);
         self.actors.extend(other.actors);
+        self.externs.extend(other.externs);
         self.supervisors.extend(other.supervisors);
         self.apps.extend(other.apps);
     }
@@ -62,6 +66,11 @@ impl Spec {
     /// The actor with this name (the first one, if declared twice).
     pub fn actor(&self, name: &str) -> Option<&Actor> {
         self.actors.iter().find(|a| a.name.as_str() == name)
+    }
+
+    /// The extern actor with this name (the first one, if declared twice).
+    pub fn extern_actor(&self, name: &str) -> Option<&ExternActor> {
+        self.externs.iter().find(|e| e.name.as_str() == name)
     }
 
     /// The top-level supervisor with this name.
@@ -165,6 +174,23 @@ pub struct Actor {
     pub terminate: Spanned<bool>,
     /// Lints silenced on this actor.
     pub allows: Vec<Allow>,
+    /// Where it is declared: the node itself, without its block.
+    pub span: Span,
+}
+
+/// `extern-actor NAME path="crate::billing::ledger"`: an actor of another generated system
+/// (another spec, a `#[system]` module, another crate), reached through the module generated
+/// for it there. This system's actors can `calls` / `casts` it by `name`; no supervisor of
+/// this system starts it. Its own dependencies are unknown here: the analysis sees a node
+/// without outgoing edges, and the compile-time walk of the generated code
+/// (`arbor::static_graph`) follows them into the other system.
+#[derive(Clone, Debug)]
+pub struct ExternActor {
+    /// The name this system uses for it (in `calls` and `casts`).
+    pub name: Ident,
+    /// The path of the actor's generated module in its own system, as written where the spec
+    /// is included (`crate::billing::ledger`, `super::billing::ledger`).
+    pub path: RustPath,
     /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }

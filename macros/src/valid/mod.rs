@@ -31,6 +31,12 @@ impl Spans {
         Span::new(SourceId::DETACHED, self.0.len() - 1, 1)
     }
 
+    /// [`Spans::at`] for a span already at hand.
+    pub fn at_span(&mut self, span: proc_macro2::Span) -> Span {
+        self.0.push(span);
+        Span::new(SourceId::DETACHED, self.0.len() - 1, 1)
+    }
+
     /// The token span of a model span (the call site for spans of other sources).
     pub fn get(&self, s: Span) -> proc_macro2::Span {
         match self.0.get(s.start) {

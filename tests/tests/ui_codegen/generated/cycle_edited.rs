@@ -281,7 +281,7 @@ pub mod a {
             const {
                 ::std::assert!(
                     ::arbor::static_graph::has_edge(& NODE, & super::b::NODE),
-                    "`A` waits on `B` but the static call graph has no such edge: regenerate the code from the spec"
+                    "`A` calls `B` but the static call graph has no such edge: regenerate the code from the spec"
                 )
             };
             &self.deps.b
@@ -303,11 +303,14 @@ pub mod a {
     pub type Client = super::ask::Client<A>;
     /// A cast-only client of `A`.
     pub type Caster = super::ask::Caster<A>;
-    /// `A` in the static call graph: the actors it can wait on (its `calls`, and its `casts` into mailboxes that block). Checked for cycles at compile time.
-    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::new(
+    /// `A` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
+    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
+        &super::ARBOR_SYSTEM,
         0,
         "A",
+        true,
         &[&super::b::NODE],
+        &[],
     );
     /// The mailbox of `A`, as the spec declares it.
     pub const MAILBOX: ::arbor::MailboxConfig = ::arbor::MailboxConfig::bounded(1024)
@@ -482,11 +485,14 @@ pub mod b {
     pub type Client = super::ask::Client<B>;
     /// A cast-only client of `B`.
     pub type Caster = super::ask::Caster<B>;
-    /// `B` in the static call graph: the actors it can wait on (its `calls`, and its `casts` into mailboxes that block). Checked for cycles at compile time.
-    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::new(
+    /// `B` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
+    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
+        &super::ARBOR_SYSTEM,
         1,
         "B",
+        true,
         &[&super::a::NODE],
+        &[],
     );
     /// The mailbox of `B`, as the spec declares it.
     pub const MAILBOX: ::arbor::MailboxConfig = ::arbor::MailboxConfig::bounded(1024)
@@ -691,5 +697,16 @@ pub mod root {
         }
     }
 }
-/// No cycle of synchronous calls: checked while compiling (see `arbor::static_graph`).
-const _: () = ::arbor::static_graph::assert_acyclic(&[&a::NODE, &b::NODE]);
+/// This system in the static call graph (its 2 actors' nodes point here), named by its module path.
+pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::System::new(
+    ::std::module_path!(),
+    2,
+);
+/// No cycle of synchronous calls, here or through extern actors: checked while compiling
+/// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
+/// thousands of actors runs long enough for rustc's guard against endless loops.
+#[allow(long_running_const_eval)]
+const _: () = ::arbor::static_graph::assert_acyclic_in::<
+    2,
+    2,
+>(&ARBOR_SYSTEM, &[&a::NODE, &b::NODE]);

@@ -726,7 +726,7 @@ pub mod multi {
             const {
                 ::std::assert!(
                     ::arbor::static_graph::has_edge(& NODE, & super::worker::NODE),
-                    "`Multi` waits on `Worker` but the static call graph has no such edge: regenerate the code from the spec"
+                    "`Multi` calls `Worker` but the static call graph has no such edge: regenerate the code from the spec"
                 )
             };
             &self.deps.worker
@@ -801,6 +801,10 @@ pub mod multi {
         ) -> Self {
             Client { target: target.into() }
         }
+        /// Where it sends.
+        pub fn target(&self) -> &::arbor::codegen::Target<Multi> {
+            &self.target
+        }
         /// The calls and casts of protocol `Counter`.
         pub fn counter(&self) -> super::counter::Client<Multi> {
             super::counter::Client::from(self.target.clone())
@@ -834,6 +838,10 @@ pub mod multi {
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// Where it sends.
+        pub fn target(&self) -> &::arbor::codegen::Target<Multi> {
+            &self.target
+        }
         /// The casts of protocol `Counter`.
         pub fn counter(&self) -> super::counter::Caster<Multi> {
             super::counter::Caster::from(self.target.clone())
@@ -855,11 +863,19 @@ pub mod multi {
             }
         }
     }
-    /// `Multi` in the static call graph: the actors it can wait on (its `calls`, and its `casts` into mailboxes that block). Checked for cycles at compile time.
-    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::new(
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
+            Caster { target: client.target }
+        }
+    }
+    /// `Multi` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
+    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
+        &super::ARBOR_SYSTEM,
         0,
         "Multi",
+        false,
         &[&super::worker::NODE],
+        &[],
     );
     /// The mailbox of `Multi`, as the spec declares it.
     pub const MAILBOX: ::arbor::MailboxConfig = ::arbor::MailboxConfig::unbounded();
@@ -1110,10 +1126,13 @@ pub mod worker {
     pub type Client = super::work::Client<Worker>;
     /// A cast-only client of `Worker`.
     pub type Caster = super::work::Caster<Worker>;
-    /// `Worker` in the static call graph: the actors it can wait on (its `calls`, and its `casts` into mailboxes that block). Checked for cycles at compile time.
-    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::new(
+    /// `Worker` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
+    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
+        &super::ARBOR_SYSTEM,
         1,
         "Worker",
+        true,
+        &[],
         &[],
     );
     /// The mailbox of `Worker`, as the spec declares it.
@@ -1290,10 +1309,13 @@ pub mod idle {
     pub type Client = super::admin::Client<Idle>;
     /// A cast-only client of `Idle`.
     pub type Caster = super::admin::Caster<Idle>;
-    /// `Idle` in the static call graph: the actors it can wait on (its `calls`, and its `casts` into mailboxes that block). Checked for cycles at compile time.
-    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::new(
+    /// `Idle` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
+    pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
+        &super::ARBOR_SYSTEM,
         2,
         "Idle",
+        true,
+        &[],
         &[],
     );
     /// The mailbox of `Idle`, as the spec declares it.
@@ -1931,7 +1953,16 @@ pub mod right_app {
         super::right::start(config).await
     }
 }
-/// No cycle of synchronous calls: checked while compiling (see `arbor::static_graph`).
-const _: () = ::arbor::static_graph::assert_acyclic(
-    &[&multi::NODE, &worker::NODE, &idle::NODE],
+/// This system in the static call graph (its 3 actors' nodes point here), named by its module path.
+pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::System::new(
+    ::std::module_path!(),
+    3,
 );
+/// No cycle of synchronous calls, here or through extern actors: checked while compiling
+/// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
+/// thousands of actors runs long enough for rustc's guard against endless loops.
+#[allow(long_running_const_eval)]
+const _: () = ::arbor::static_graph::assert_acyclic_in::<
+    3,
+    3,
+>(&ARBOR_SYSTEM, &[&multi::NODE, &worker::NODE, &idle::NODE]);
