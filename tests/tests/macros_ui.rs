@@ -237,6 +237,9 @@ fn nested_supervisor_field() {
 #[test]
 fn deferred_async_fn() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/deferred_async_fn.rs");
+}
+
+#[test]
 fn cross_module_two_cycle() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_two_cycle.rs");
 }

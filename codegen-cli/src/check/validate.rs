@@ -176,9 +176,9 @@ fn declare(kind: Kind, name: &Ident, frontend: Frontend) -> String {
                 format!("declare it: `#[derive(Supervisor)] struct {name} {{ … }}`")
             }
             Kind::DynamicSupervisor => "declare it: a `#[child(dynamic)]` field".to_owned(),
-            Kind::ExternActor => format!(
-                "declare it: `#[system(externs({name} = path::to::its_module))]`"
-            ),
+            Kind::ExternActor => {
+                format!("declare it: `#[system(externs({name} = path::to::its_module))]`")
+            }
             Kind::TaskSupervisor => "declare it: a `#[child(tasks)]` field".to_owned(),
             Kind::Registry => {
                 "declare it: a `#[child(registry, keys = \"unique\")]` field".to_owned()
