@@ -26,7 +26,7 @@ mod front {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
-    #[actor(calls(Back))]
+    #[actor(calls(Back), allow(unsupervised_actor, reason = "this case is about the cycle"))]
     pub struct FrontState;
 
     #[handlers(protocol = "Hello")]
