@@ -7,7 +7,7 @@ mod alpha {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
-    #[actor(calls(B))]
+    #[actor(calls(B), allow(unsupervised_actor, reason = "this case is about the cycle"))]
     pub struct AState;
 
     #[handlers(protocol = "AskA")]
@@ -27,7 +27,7 @@ mod beta {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
-    #[actor(casts(A))]
+    #[actor(casts(A), allow(unsupervised_actor, reason = "this case is about the cycle"))]
     pub struct BState;
 
     #[handlers(protocol = "AskB")]

@@ -6,7 +6,7 @@ mod alpha {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
-    #[actor(calls(B))]
+    #[actor(calls(B), allow(unsupervised_actor, reason = "this case is about the cycle"))]
     pub struct AState;
 
     #[handlers(protocol = "AskA")]
@@ -23,7 +23,7 @@ mod beta {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
-    #[actor(calls(C))]
+    #[actor(calls(C), allow(unsupervised_actor, reason = "this case is about the cycle"))]
     pub struct BState;
 
     #[handlers(protocol = "AskB")]
@@ -40,7 +40,7 @@ mod gamma {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
-    #[actor(calls(A))]
+    #[actor(calls(A), allow(unsupervised_actor, reason = "this case is about the cycle"))]
     pub struct CState;
 
     #[handlers(protocol = "AskC")]

@@ -5,7 +5,7 @@ mod shop {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
-    #[actor(calls(Ledger))]
+    #[actor(calls(Ledger), allow(unsupervised_actor, reason = "this case is about the extern path"))]
     pub struct CartState;
 
     #[handlers(protocol = "CartApi")]
@@ -22,6 +22,7 @@ mod billing {
     use arbor_macros::Actor;
 
     #[derive(Default, Actor)]
+    #[actor(allow(unsupervised_actor, reason = "this case is about the extern path"))]
     pub struct LedgerState;
 
     #[handlers(protocol = "Charge")]
