@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use ::arbor::prelude::*;
 
-use crate::arbor_spec::{bench_counter, chain, chain_a, counter, restarting};
+use ::arbor::supervisor::ChildRef;
+
+use crate::arbor_spec::bench_counter::{self, BenchCounter};
+use crate::arbor_spec::{chain, chain_a, counter, restarting};
 use crate::{Counter, Framework};
 
 /// Arbor, through its generated clients.
@@ -156,17 +159,39 @@ pub async fn supervised() -> restarting::Handle {
         .expect("the restart tree failed to start")
 }
 
-/// Panics the child (a cast), then calls it until the restarted instance answers. The call
-/// goes through the client of the supervisor's handle, which finds the child's current
-/// incarnation at each message: while the crashed one is exiting and the new one is not yet
-/// started, a call fails with `Exited` at once and is retried after a scheduler turn.
-pub async fn crash_then_call(client: &bench_counter::Client, n: u64) -> u64 {
-    client.crash().await.expect("cast failed");
-    loop {
-        match client.ping(n).await {
-            Ok(answer) => return answer,
-            Err(CallError::Exited(_)) => tokio::task::yield_now().await,
-            Err(other) => panic!("the restarted child did not answer: {other}"),
+/// The restart workload's child: its generated client (which finds the child's current
+/// incarnation at each message) and the supervisor's handle on it (to wait for a restart).
+pub struct RestartedChild {
+    /// The generated client of child `counter`.
+    pub client: bench_counter::Client,
+    child: ChildRef<ActorRef<BenchCounter>>,
+}
+
+impl RestartedChild {
+    /// The child `counter` of a running `Restarting` tree.
+    pub fn of(tree: &restarting::Handle) -> RestartedChild {
+        RestartedChild {
+            client: tree.counter(),
+            child: tree.supervisor().child_ref("counter"),
+        }
+    }
+
+    /// Panics the child (a cast), waits until its supervisor has restarted it (no polling:
+    /// `ChildRef::wait_restart`), then calls it through the client. A call that still reaches
+    /// the exiting incarnation fails with `Exited` at once and is sent again.
+    pub async fn crash_then_call(&self, n: u64) -> u64 {
+        let old = self.client.target().get().expect("the child runs");
+        self.client.crash().await.expect("cast failed");
+        self.child
+            .wait_restart(&old)
+            .await
+            .expect("the supervisor exited");
+        loop {
+            match self.client.ping(n).await {
+                Ok(answer) => return answer,
+                Err(CallError::Exited(_)) => tokio::task::yield_now().await,
+                Err(other) => panic!("the restarted child did not answer: {other}"),
+            }
         }
     }
 }
@@ -174,11 +199,15 @@ pub async fn crash_then_call(client: &bench_counter::Client, n: u64) -> u64 {
 /// Workload 5: `iters` times a panic, then a call answered by the restarted actor.
 pub async fn restart(iters: u64) -> Duration {
     let tree = supervised().await;
-    let child = tree.counter();
-    child.ping(0).await.expect("the child did not answer");
+    let child = RestartedChild::of(&tree);
+    child
+        .client
+        .ping(0)
+        .await
+        .expect("the child did not answer");
     let start = Instant::now();
     for i in 0..iters {
-        let answer = crash_then_call(&child, i).await;
+        let answer = child.crash_then_call(i).await;
         debug_assert_eq!(answer, i + 1);
     }
     let elapsed = start.elapsed();
@@ -215,11 +244,15 @@ mod tests {
     #[tokio::test]
     async fn a_panic_restarts_the_child_with_fresh_state() {
         let tree = supervised().await;
-        let child = tree.counter();
-        counter::Caster::add(&child, 5).await.expect("cast");
-        assert_eq!(child.total().await, Ok(5));
-        assert_eq!(crash_then_call(&child, 41).await, 42);
-        assert_eq!(child.total().await, Ok(0), "answered by a fresh instance");
+        let child = RestartedChild::of(&tree);
+        counter::Caster::add(&child.client, 5).await.expect("cast");
+        assert_eq!(child.client.total().await, Ok(5));
+        assert_eq!(child.crash_then_call(41).await, 42);
+        assert_eq!(
+            child.client.total().await,
+            Ok(0),
+            "answered by a fresh instance"
+        );
         tree.shutdown().await;
     }
 }
