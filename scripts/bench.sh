@@ -16,7 +16,10 @@ target=${CARGO_TARGET_DIR:-target}
 mem_count=${MEM_COUNT:-100000}
 mem_runs=${MEM_RUNS:-3}
 
-cargo build -p arbor-bench --release --benches --bins --locked
+# The `bench` profile (release with debug info: symbols for perf and callgrind) for the criterion
+# suite and the probes alike, so everything is compiled once (its output is target/release).
+cargo bench -p arbor-bench --bench peers --no-run --locked
+cargo build -p arbor-bench --profile bench --bins --locked
 
 if [ $# -eq 0 ]; then
     rm -rf "$target"/criterion/peers_*
