@@ -16,7 +16,10 @@ target=${CARGO_TARGET_DIR:-target}
 mem_count=${MEM_COUNT:-100000}
 mem_runs=${MEM_RUNS:-3}
 
-cargo build -p arbor-bench --release --benches --bins --locked
+# The `bench` profile (release with debug info: symbols for perf and callgrind) for the criterion
+# suite and the probes alike, so everything is compiled once (its output is target/release).
+cargo bench -p arbor-bench --bench peers --no-run --locked
+cargo build -p arbor-bench --profile bench --bins --locked
 
 if [ $# -eq 0 ]; then
     rm -rf "$target"/criterion/peers_*
@@ -43,13 +46,19 @@ if [ "${INSTR:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
             "$target/release/bench_probe" "$1" "$2" ct "$3" 2>&1 |
             sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
     }
-    n=10000
-    for workload in call cast1 cast4 fan_out chain; do
+    per_op() { # framework workload n
+        zero=$(count_ir "$1" "$2" 0)
+        full=$(count_ir "$1" "$2" "$3")
+        echo "{\"framework\":\"$1\",\"workload\":\"$2\",\"instructions_per_op\":$(( (full - zero) / $3 ))}" >> "$instr"
+    }
+    for workload in call cast1 cast4 fan_out chain spawn; do
         for framework in raw_tokio arbor kameo ractor actix; do
-            zero=$(count_ir "$framework" "$workload" 0)
-            full=$(count_ir "$framework" "$workload" "$n")
-            echo "{\"framework\":\"$framework\",\"workload\":\"$workload\",\"instructions_per_op\":$(( (full - zero) / n ))}" >> "$instr"
+            per_op "$framework" "$workload" 10000
         done
+    done
+    # A restart unwinds a panic (tens of thousands of instructions): fewer of them.
+    for framework in arbor kameo ractor; do
+        per_op "$framework" restart 2000
     done
 fi
 

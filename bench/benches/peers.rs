@@ -144,9 +144,11 @@ fn restart(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new(Ractor::NAME, flavor.id()), |b| {
             b.iter_custom(|iters| rt.run(arbor_bench::ractor::restart(iters)))
         });
-        // ARBOR RESTART — PENDING: Arbor's supervisors are not merged yet. Add
-        // `arbor_bench::arbor::restart` here when they are (see the RESTART section of
-        // bench/src/arbor.rs). actix has no figure: it does not restart on a panic.
+        let rt = Arbor::runtime(flavor);
+        group.bench_function(BenchmarkId::new(Arbor::NAME, flavor.id()), |b| {
+            b.iter_custom(|iters| rt.run(arbor_bench::arbor::restart(iters)))
+        });
+        // actix has no figure: it does not restart on a panic.
     }
     group.finish();
     std::panic::set_hook(hook);

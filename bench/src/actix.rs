@@ -8,7 +8,7 @@
 
 use ::actix::prelude::*;
 
-use crate::{Counter, Flavor, Framework, Rt};
+use crate::{Counter, Flavor, Framework, Linked, Rt};
 
 /// actix.
 pub struct Actix;
@@ -113,8 +113,24 @@ impl Framework for Actix {
         Rt::Actix(::actix::System::new())
     }
 
-    async fn spawn_counter(next: Option<Addr<ACounter>>) -> Addr<ACounter> {
-        ACounter { total: 0, next }.start()
+    type Chain = Linked<Addr<ACounter>>;
+
+    async fn spawn_counter() -> Addr<ACounter> {
+        ACounter {
+            total: 0,
+            next: None,
+        }
+        .start()
+    }
+
+    async fn spawn_chain() -> Linked<Addr<ACounter>> {
+        let chain = Linked::start(|next| async move { ACounter { total: 0, next }.start() }).await;
+        Self::all_started(chain.members()).await;
+        chain
+    }
+
+    async fn stop_chain(chain: Linked<Addr<ACounter>>) {
+        Self::stop_all(chain.into_members()).await
     }
 
     async fn all_started(actors: &[Addr<ACounter>]) {

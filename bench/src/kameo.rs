@@ -13,7 +13,7 @@ use ::kameo::error::Infallible;
 use ::kameo::message::{Context, Message};
 use ::kameo::supervision::RestartPolicy;
 
-use crate::{Counter, Framework};
+use crate::{Counter, Framework, Linked};
 
 /// kameo.
 pub struct Kameo;
@@ -99,8 +99,20 @@ impl Framework for Kameo {
     const NAME: &'static str = "kameo";
     type Counter = ActorRef<KCounter>;
 
-    async fn spawn_counter(next: Option<ActorRef<KCounter>>) -> ActorRef<KCounter> {
-        KCounter::spawn(next)
+    type Chain = Linked<ActorRef<KCounter>>;
+
+    async fn spawn_counter() -> ActorRef<KCounter> {
+        KCounter::spawn(None)
+    }
+
+    async fn spawn_chain() -> Linked<ActorRef<KCounter>> {
+        let chain = Linked::start(|next| async move { KCounter::spawn(next) }).await;
+        Self::all_started(chain.members()).await;
+        chain
+    }
+
+    async fn stop_chain(chain: Linked<ActorRef<KCounter>>) {
+        Self::stop_all(chain.into_members()).await
     }
 
     async fn all_started(actors: &[ActorRef<KCounter>]) {

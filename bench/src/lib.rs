@@ -7,13 +7,14 @@
 //!
 //! The peers (kameo, ractor, actix) are dependencies of this crate only, never of the runtime.
 //!
-//! Arbor is driven through [`arbor::CounterClient`], the one place where a generated client
-//! stub replaces the hand-written calls on `ActorRef` once the code generator exists.
+//! Arbor is driven through the client stubs generated from `bench/specs/bench.kdl` (by
+//! `bench/build.rs`, as a user's build script would): see [`arbor`].
 
 use std::future::Future;
 
 pub mod actix;
 pub mod arbor;
+pub mod arbor_spec;
 pub mod kameo;
 pub mod micro;
 pub mod ractor;
@@ -110,9 +111,19 @@ pub trait Framework: Send + Sync + 'static {
         Rt::tokio(flavor)
     }
 
-    /// Starts a counter actor with the framework's default mailbox. With `next`, its `ping`
-    /// calls `next` and answers what `next` answers (a synchronous call chain).
-    fn spawn_counter(next: Option<Self::Counter>) -> impl Future<Output = Self::Counter> + Send;
+    /// The handle of a call chain's head (workload 6): its `ping` is answered by the last
+    /// actor of the chain.
+    type Chain: Counter;
+
+    /// Starts a counter actor with the framework's default mailbox.
+    fn spawn_counter() -> impl Future<Output = Self::Counter> + Send;
+
+    /// Starts a chain a → b → c whose `ping` calls b, whose `ping` calls c, and waits until
+    /// all three are started.
+    fn spawn_chain() -> impl Future<Output = Self::Chain> + Send;
+
+    /// Stops a chain's actors and waits until they have exited.
+    fn stop_chain(chain: Self::Chain) -> impl Future<Output = ()> + Send;
 
     /// Waits until every actor in `actors` is started (for frameworks whose spawn returns
     /// before the actor runs); the default does nothing.
@@ -123,6 +134,53 @@ pub trait Framework: Send + Sync + 'static {
 
     /// Stops the actors and waits until they have exited.
     fn stop_all(actors: Vec<Self::Counter>) -> impl Future<Output = ()> + Send;
+}
+
+/// A chain of counters of one type, each `ping` forwarded to the next: how the peers (and raw
+/// tokio) build workload 6, with a `next` handle in the actor's state.
+#[derive(Clone)]
+pub struct Linked<C> {
+    /// The chain, head first.
+    members: Vec<C>,
+}
+
+impl<C: Counter> Linked<C> {
+    /// Starts c, then b calling c, then a calling b, with `spawn(next)`.
+    pub async fn start<Fut>(spawn: impl Fn(Option<C>) -> Fut) -> Linked<C>
+    where
+        Fut: Future<Output = C>,
+    {
+        let c = spawn(None).await;
+        let b = spawn(Some(c.clone())).await;
+        let a = spawn(Some(b.clone())).await;
+        Linked {
+            members: vec![a, b, c],
+        }
+    }
+
+    /// The chain's actors, head first.
+    pub fn members(&self) -> &[C] {
+        &self.members
+    }
+
+    /// The chain's actors, head first (to stop them).
+    pub fn into_members(self) -> Vec<C> {
+        self.members
+    }
+}
+
+impl<C: Counter> Counter for Linked<C> {
+    fn ping(&self, n: u64) -> impl Future<Output = u64> + Send {
+        self.members[0].ping(n)
+    }
+
+    fn add(&self, n: u64) -> impl Future<Output = ()> + Send {
+        self.members[0].add(n)
+    }
+
+    fn total(&self) -> impl Future<Output = u64> + Send {
+        self.members[0].total()
+    }
 }
 
 /// `true` when a bench binary runs for real (`cargo bench` passes `--bench`); `false` in

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use ::ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
-use crate::{Counter, Framework};
+use crate::{Counter, Framework, Linked};
 
 /// ractor.
 pub struct Ractor;
@@ -95,15 +95,30 @@ impl Counter for ActorRef<RMsg> {
     }
 }
 
+/// Starts a counter (waits for `pre_start`); with `next`, its `ping` calls `next`.
+async fn spawn(next: Option<ActorRef<RMsg>>) -> ActorRef<RMsg> {
+    let (actor, _join) = Actor::spawn(None, RCounter, next)
+        .await
+        .expect("spawn failed");
+    actor
+}
+
 impl Framework for Ractor {
     const NAME: &'static str = "ractor";
     type Counter = ActorRef<RMsg>;
 
-    async fn spawn_counter(next: Option<ActorRef<RMsg>>) -> ActorRef<RMsg> {
-        let (actor, _join) = Actor::spawn(None, RCounter, next)
-            .await
-            .expect("spawn failed");
-        actor
+    type Chain = Linked<ActorRef<RMsg>>;
+
+    async fn spawn_counter() -> ActorRef<RMsg> {
+        spawn(None).await
+    }
+
+    async fn spawn_chain() -> Linked<ActorRef<RMsg>> {
+        Linked::start(spawn).await
+    }
+
+    async fn stop_chain(chain: Linked<ActorRef<RMsg>>) {
+        Self::stop_all(chain.into_members()).await
     }
 
     async fn stop_all(actors: Vec<ActorRef<RMsg>>) {

@@ -4,7 +4,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Counter, Framework};
+use crate::{Counter, Framework, Linked};
 
 /// The mailbox capacity: the same bound as Arbor's default mailbox.
 pub const CAPACITY: usize = 1024;
@@ -63,14 +63,30 @@ impl Counter for RawCounter {
     }
 }
 
+/// Starts a counter task; with `next`, its `ping` calls `next`.
+fn spawn(next: Option<RawCounter>) -> RawCounter {
+    let (tx, rx) = mpsc::channel(CAPACITY);
+    tokio::spawn(serve(rx, next));
+    RawCounter { tx }
+}
+
 impl Framework for RawTokio {
     const NAME: &'static str = "raw_tokio";
     type Counter = RawCounter;
+    type Chain = Linked<RawCounter>;
 
-    async fn spawn_counter(next: Option<RawCounter>) -> RawCounter {
-        let (tx, rx) = mpsc::channel(CAPACITY);
-        tokio::spawn(serve(rx, next));
-        RawCounter { tx }
+    async fn spawn_counter() -> RawCounter {
+        spawn(None)
+    }
+
+    async fn spawn_chain() -> Linked<RawCounter> {
+        let chain = Linked::start(|next| async move { spawn(next) }).await;
+        Self::all_started(chain.members()).await;
+        chain
+    }
+
+    async fn stop_chain(chain: Linked<RawCounter>) {
+        Self::stop_all(chain.into_members()).await
     }
 
     async fn all_started(actors: &[RawCounter]) {

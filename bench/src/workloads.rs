@@ -12,7 +12,7 @@ use crate::{Counter, Framework};
 
 /// Workload 1: call round-trip, one caller, one actor.
 pub async fn call<F: Framework>(iters: u64) -> Duration {
-    let actor = F::spawn_counter(None).await;
+    let actor = F::spawn_counter().await;
     F::all_started(std::slice::from_ref(&actor)).await;
     let start = Instant::now();
     for i in 0..iters {
@@ -26,7 +26,7 @@ pub async fn call<F: Framework>(iters: u64) -> Duration {
 /// Workload 2: cast throughput, `producers` tasks → one actor, `iters` casts in all, timed
 /// until all are processed (a flush call at the end).
 pub async fn cast<F: Framework>(producers: u64, iters: u64) -> Duration {
-    let actor = F::spawn_counter(None).await;
+    let actor = F::spawn_counter().await;
     F::all_started(std::slice::from_ref(&actor)).await;
     let start = Instant::now();
     if producers == 1 {
@@ -63,7 +63,7 @@ pub const FAN_OUT: usize = 100;
 pub async fn fan_out<F: Framework>(iters: u64) -> Duration {
     let mut actors = Vec::with_capacity(FAN_OUT);
     for _ in 0..FAN_OUT {
-        actors.push(F::spawn_counter(None).await);
+        actors.push(F::spawn_counter().await);
     }
     F::all_started(&actors).await;
     let start = Instant::now();
@@ -98,7 +98,7 @@ pub async fn spawn<F: Framework>(count: usize, iters: u64) -> Duration {
 pub async fn spawn_idle<F: Framework>(count: usize) -> Vec<F::Counter> {
     let mut actors = Vec::with_capacity(count);
     for _ in 0..count {
-        actors.push(F::spawn_counter(None).await);
+        actors.push(F::spawn_counter().await);
     }
     F::all_started(&actors).await;
     actors
@@ -107,10 +107,7 @@ pub async fn spawn_idle<F: Framework>(count: usize) -> Vec<F::Counter> {
 /// Workload 6: synchronous call chain a → b → c: the caller calls a, whose handler calls b,
 /// whose handler calls c.
 pub async fn chain<F: Framework>(iters: u64) -> Duration {
-    let c = F::spawn_counter(None).await;
-    let b = F::spawn_counter(Some(c.clone())).await;
-    let a = F::spawn_counter(Some(b.clone())).await;
-    F::all_started(&[c.clone(), b.clone(), a.clone()]).await;
+    let a = F::spawn_chain().await;
     let start = Instant::now();
     for i in 0..iters {
         let answer = a.ping(black_box(i)).await;
@@ -118,6 +115,6 @@ pub async fn chain<F: Framework>(iters: u64) -> Duration {
         black_box(answer);
     }
     let elapsed = start.elapsed();
-    F::stop_all(vec![a, b, c]).await;
+    F::stop_chain(a).await;
     elapsed
 }

@@ -23,6 +23,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use parking_lot::Mutex;
+
 use crate::CallError;
 use crate::actor::Actor;
 use crate::cell::ActorCell;
@@ -179,10 +181,25 @@ impl Directory {
     }
 
     /// A target that finds the actor at `path` at each message.
+    ///
+    /// The incarnation found last is kept and reused while it is alive: a registry lookup
+    /// (hashing the path, a lock, a vector of entries) costs as much as the message itself,
+    /// and a generated client sends through this on every call and cast. A restart starts a
+    /// new actor, and the old one is not alive by then, so the next message looks the path up
+    /// again (the registry itself only returns live entries: the answer is the same).
     pub fn target<A: Actor>(&self, path: &str) -> Target<A> {
         let key: Arc<str> = path.into();
         let names = self.names.clone();
-        Target::lookup(move || names.whereis::<A>(&key))
+        let last: Mutex<Option<ActorRef<A>>> = Mutex::new(None);
+        Target::lookup(move || {
+            let mut last = last.lock();
+            if let Some(actor) = last.as_ref().filter(|actor| actor.is_alive()) {
+                return Some(actor.clone());
+            }
+            let found = names.whereis::<A>(&key);
+            last.clone_from(&found);
+            found
+        })
     }
 
     /// The dynamic supervisor at `path`, if it runs.
@@ -453,5 +470,79 @@ where
             }
         }
         Err(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::actor::{Handled, Init};
+    use crate::context::Context;
+    use crate::supervisor::{Strategy, SupervisorSpec};
+
+    struct Worker;
+
+    impl Actor for Worker {
+        type Args = ();
+        type Call = Infallible;
+        type Cast = Infallible;
+        type Info = Infallible;
+        type Continue = Infallible;
+
+        async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
+            Init::Ok(Worker)
+        }
+
+        async fn handle_cast(
+            &mut self,
+            msg: Infallible,
+            _ctx: &mut Context<Self>,
+        ) -> Handled<Self> {
+            match msg {}
+        }
+    }
+
+    /// Resolves `target` until it gives an actor other than `old` (the restart is
+    /// asynchronous), for at most a second.
+    async fn next_incarnation(target: &Target<Worker>, old: &ActorRef<Worker>) -> ActorRef<Worker> {
+        for _ in 0..1000 {
+            if let Some(actor) = target.get().filter(|a| a != old) {
+                return actor;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("the target never found the restarted child");
+    }
+
+    #[tokio::test]
+    async fn a_directory_target_follows_restarts_and_reports_a_stopped_child() {
+        let dir = Directory::new().await;
+        let sup = SupervisorSpec::new(Strategy::OneForOne)
+            .children([dir.register(ChildSpec::actor::<Worker>("w", ()), "w")])
+            .start()
+            .await
+            .expect("the supervisor starts");
+        let target = dir.target::<Worker>("w");
+        let first = target.get().expect("the child runs");
+        assert_eq!(
+            target.get().as_ref(),
+            Some(&first),
+            "the same incarnation again"
+        );
+
+        first.cell().kill();
+        let second = next_incarnation(&target, &first).await;
+        assert!(second.is_alive());
+        assert_eq!(target.get().as_ref(), Some(&second));
+        // Another client of the same path agrees.
+        assert_eq!(dir.target::<Worker>("w").get().as_ref(), Some(&second));
+
+        sup.shutdown().await;
+        assert!(!second.is_alive());
+        assert!(target.get().is_none(), "a stopped child is not found");
+        assert!(target.resolve().is_err());
     }
 }

@@ -5,8 +5,11 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use tokio::sync::oneshot;
 
@@ -15,7 +18,7 @@ use crate::call::{CallError, DEFAULT_CALL_TIMEOUT};
 use crate::cell::{ActorCell, CellApi, Core, Signal};
 use crate::exit::ExitReason;
 use crate::lineage::{self, ActorId, Ancestors, CallChain};
-use crate::mailbox::{Accepted, Mailbox, MailboxConfig, PushError};
+use crate::mailbox::{Accepted, Mailbox, MailboxConfig, Overflow, PushError};
 use crate::reply::{Undelivered, drop_with_cause};
 
 /// Why a cast or info message was not delivered.
@@ -31,6 +34,78 @@ pub enum CastError {
     /// The target's mailbox is full and dropped the message (`DropNewest`).
     #[error("the actor's mailbox is full; the message was dropped")]
     Dropped,
+}
+
+type SlowSend<'a> = Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 'a>>;
+
+/// A cast or info message on its way into the mailbox, written by hand for the common path
+/// (a unit of tokio's cooperative budget, then room at once): the `async` version's nested
+/// state machines (budget, push, delivery) cost as much as the push itself. A full mailbox
+/// whose senders wait for room hands over to boxed `async` code.
+struct SendFuture<'a, A: Actor> {
+    actor: &'a ActorRef<A>,
+    // Taken by the first poll that has budget.
+    msg: Option<Envelope<A>>,
+    slow: Option<SlowSend<'a>>,
+}
+
+// The message is only ever moved, never pinned.
+impl<A: Actor> Unpin for SendFuture<'_, A> {}
+
+impl<'a, A: Actor> SendFuture<'a, A> {
+    fn new(actor: &'a ActorRef<A>, msg: Envelope<A>) -> Self {
+        SendFuture {
+            actor,
+            msg: Some(msg),
+            slow: None,
+        }
+    }
+}
+
+impl<'a, A: Actor> Future for SendFuture<'a, A> {
+    type Output = Result<(), CastError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(slow) = &mut this.slow {
+            return slow.as_mut().poll(cx);
+        }
+        // A send takes a unit of tokio's budget, yielding once the task has used it up: a send
+        // that completes at once (room, a refusal, an eviction, an exited actor) is otherwise
+        // no yield point, and a sender looping on it would starve the receiver (a livelock).
+        // One exception: a message queued in a bounded, blocking mailbox of an actor that is
+        // already scheduled adds no work to the scheduler (the actor handles it in the run it
+        // is woken for) and the bound stops the sender once the actor falls behind, so the
+        // budget taken is handed back. A burst to an actor (or round robin to many) is then
+        // handled in batches, one task run per actor, instead of one run per 128 messages.
+        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        let actor: &'a ActorRef<A> = this.actor;
+        let msg = this.msg.take().expect("SendFuture polled after completion");
+        let mailbox = &actor.shared.mailbox;
+        let config = mailbox.config();
+        let blocking = config.overflow_policy() == Overflow::Block;
+        match mailbox.try_push(msg) {
+            Ok(None) if blocking && config.capacity().is_some() => {
+                if let Some(waker) = actor.shared.core.waker.take() {
+                    budget.made_progress();
+                    waker.wake();
+                }
+                Poll::Ready(Ok(()))
+            }
+            Err(PushError::Full(msg)) if blocking => {
+                budget.made_progress();
+                let slow = this.slow.insert(Box::pin(async move {
+                    let result = actor.shared.mailbox.push(msg).await;
+                    actor.delivered(result)
+                }));
+                slow.as_mut().poll(cx)
+            }
+            result => {
+                budget.made_progress();
+                Poll::Ready(actor.delivered(result))
+            }
+        }
+    }
 }
 
 /// A mailbox message.
@@ -163,10 +238,8 @@ impl<A: Actor> ActorRef<A> {
 
     /// Casts a request: queues it, waiting for room if the mailbox is full under
     /// [`Overflow::Block`](crate::Overflow::Block).
-    pub async fn cast(&self, msg: A::Cast) -> Result<(), CastError> {
-        Self::cooperate().await;
-        let result = self.shared.mailbox.push(Envelope::Cast(msg)).await;
-        self.delivered(result)
+    pub fn cast(&self, msg: A::Cast) -> impl Future<Output = Result<(), CastError>> + Send + '_ {
+        SendFuture::new(self, Envelope::Cast(msg))
     }
 
     /// Casts a request if it can be queued without waiting.
@@ -177,10 +250,8 @@ impl<A: Actor> ActorRef<A> {
 
     /// Sends an info message, waiting for room under
     /// [`Overflow::Block`](crate::Overflow::Block).
-    pub async fn send(&self, msg: A::Info) -> Result<(), CastError> {
-        Self::cooperate().await;
-        let result = self.shared.mailbox.push(Envelope::Info(msg)).await;
-        self.delivered(result)
+    pub fn send(&self, msg: A::Info) -> impl Future<Output = Result<(), CastError>> + Send + '_ {
+        SendFuture::new(self, Envelope::Info(msg))
     }
 
     /// Sends an info message if it can be queued without waiting.

@@ -296,9 +296,15 @@ where
 
     /// The typed handle of the (first live) actor under `key`, if it is an `A`.
     pub fn whereis<A: Actor>(&self, key: &K) -> Option<ActorRef<A>> {
-        self.lookup(key)
-            .into_iter()
-            .find_map(|(cell, _)| cell.downcast())
+        // What `lookup` finds, without collecting the entries: clients resolve through this
+        // on every message.
+        let table = self.partition(key).table.lock();
+        table
+            .entries
+            .get(key)?
+            .iter()
+            .filter(|e| e.cell.is_alive())
+            .find_map(|e| e.cell.downcast())
     }
 
     /// A via-name: a handle that finds `key`'s current actor on every use.

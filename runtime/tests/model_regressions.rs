@@ -281,3 +281,44 @@ async fn retrying_senders_against_a_full_mailbox_let_the_receiver_run() {
         }
     }
 }
+
+/// Casts into a bounded, blocking mailbox of an actor that is already scheduled take no
+/// budget back from the sender (the actor handles them in the run it was woken for; the
+/// bound stops the sender): a burst below the capacity is queued without a yield, then
+/// handled in one run. Every other send still takes a unit: 500 casts into an unbounded
+/// mailbox yield to the receiver on the way (tokio's budget is 128 units per task poll).
+#[tokio::test(flavor = "current_thread")]
+async fn a_burst_into_a_scheduled_bounded_mailbox_is_batched_and_unbounded_casts_yield() {
+    for (mailbox, batched) in [
+        (MailboxConfig::bounded(1024), true),
+        (MailboxConfig::unbounded(), false),
+    ] {
+        let handled = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = Spawn::<Counter>::new()
+            .mailbox(mailbox)
+            .start(handled.clone())
+            .await
+            .unwrap()
+            .running()
+            .unwrap();
+        let sender = {
+            let counter = counter.clone();
+            let handled = handled.clone();
+            tokio::spawn(async move {
+                for _ in 0..500 {
+                    counter.cast(()).await.unwrap();
+                }
+                handled.load(Ordering::SeqCst)
+            })
+        };
+        let during = sender.await.unwrap();
+        if batched {
+            assert_eq!(during, 0, "the burst was queued without a yield");
+        } else {
+            assert!(during > 0, "the sender yielded to the receiver");
+        }
+        // Whatever the batching, every cast is handled, in order, before a later call.
+        assert_eq!(counter.call(CounterCall::Get).await, Ok(500));
+        counter.cell().kill();
+    }
+}

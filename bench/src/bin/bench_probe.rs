@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! bench_probe <raw_tokio|arbor|arbor_untracked|kameo|ractor|actix> \
-//!     <call|cast1|cast4|fan_out|chain|spawn> <mt|ct> <iterations>
+//!     <call|cast1|cast4|fan_out|chain|spawn|restart> <mt|ct> <iterations>
 //! valgrind --tool=callgrind target/release/bench_probe arbor call ct 100000
 //! ```
 
@@ -26,6 +26,12 @@ fn probe<F: Framework>(workload: &str, flavor: Flavor, iters: u64) -> Duration {
         "fan_out" => rt.run(workloads::fan_out::<F>(iters)),
         "chain" => rt.run(workloads::chain::<F>(iters)),
         "spawn" => rt.run(workloads::spawn::<F>(iters as usize, 1)),
+        "restart" => match F::NAME {
+            "arbor" => rt.run(arbor_bench::arbor::restart(iters)),
+            "kameo" => rt.run(arbor_bench::kameo::restart(iters)),
+            "ractor" => rt.run(arbor_bench::ractor::restart(iters)),
+            other => usage(&format!("{other} has no restart workload")),
+        },
         other => usage(&format!("unknown workload {other:?}")),
     }
 }
@@ -33,7 +39,7 @@ fn probe<F: Framework>(workload: &str, flavor: Flavor, iters: u64) -> Duration {
 fn usage(problem: &str) -> ! {
     eprintln!(
         "{problem}\nusage: bench_probe <raw_tokio|arbor|arbor_untracked|kameo|ractor|actix> \
-         <call|cast1|cast4|fan_out|chain|spawn> <mt|ct> <iterations>"
+         <call|cast1|cast4|fan_out|chain|spawn|restart> <mt|ct> <iterations>"
     );
     std::process::exit(2);
 }
@@ -48,6 +54,10 @@ fn main() {
         "ct" => Flavor::CurrentThread,
         other => usage(&format!("unknown flavour {other:?}")),
     };
+    // The restart workload panics actors on purpose: keep the default hook quiet.
+    if workload == "restart" {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
     let iters: u64 = iters
         .parse()
         .unwrap_or_else(|_| usage("iterations: a number"));

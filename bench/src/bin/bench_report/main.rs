@@ -345,9 +345,8 @@ fn render(
             for (f, _) in FRAMEWORKS {
                 let cell = match get(group, f, flavour) {
                     Some(ns) => fmt_ns(ns),
-                    None if *f == "arbor" && group == "peers_restart" => "pending¹".into(),
-                    None if *f == "actix" && group == "peers_restart" => "n/a²".into(),
-                    None if *f == "actix" && flavour == "mt" => "n/a³".into(),
+                    None if *f == "actix" && group == "peers_restart" => "n/a¹".into(),
+                    None if *f == "actix" && flavour == "mt" => "n/a²".into(),
                     None => "–".into(),
                 };
                 let _ = write!(md, " {cell} |");
@@ -398,11 +397,9 @@ fn render(
     }
     md.push('\n');
     md.push_str(
-        "¹ Arbor restarts through supervisors, which are not merged yet; the workload has its \
-         place in `bench/src/arbor.rs`.  \n\
-         ² actix's `Supervisor` restarts an actor that stops; a panic in a handler is not \
+        "¹ actix's `Supervisor` restarts an actor that stops; a panic in a handler is not \
          caught, so there is nothing to time.  \n\
-         ³ actix runs on a single-thread `System` by design.\n\n",
+         ² actix runs on a single-thread `System` by design.\n\n",
     );
 
     // What caller-chain tracking costs.
@@ -472,6 +469,8 @@ fn render(
             ("cast1", "2a. cast 1 → 1"),
             ("cast4", "2b. cast 4 → 1"),
             ("fan_out", "3. fan-out"),
+            ("spawn", "4. spawn (and stop) an idle actor"),
+            ("restart", "5. restart: panic → call answered"),
             ("chain", "6. call chain a → b → c"),
         ] {
             let get = |f: &str| instr.get(&(workload.into(), f.into())).copied();
