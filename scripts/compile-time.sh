@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
 
 # A chain of 200 synchronous calls overflows rustc's default 8 MiB stack in `cargo build`
-# (not in `cargo check`): the generated statics of the call graph nest that deep.
+# (not in `cargo check`): debuginfo describes each client's actor type, whose context holds the
+# next client, nesting as deep as the chain (see macros/ARCHITECTURE-macros.md).
 export RUST_MIN_STACK=${RUST_MIN_STACK:-67108864}
 # Each timed run compiles the whole crate again (its dependencies stay built): without
 # incremental compilation by default; CARGO_INCREMENTAL=1 times an edit-compile cycle instead.
