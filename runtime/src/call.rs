@@ -45,7 +45,6 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
@@ -143,12 +142,8 @@ pin_project_lite::pin_project! {
     /// answer comes back): the `async` version's nested state machines cost a round trip
     /// more than they do here. Full and closed mailboxes and answers that are not values hand
     /// over to boxed `async` code (`slow`).
-    ///
-    /// It borrows its target or, when a generated client looked the target up for this
-    /// message, owns it (`Cow`): either way the future is the runtime's, with no `async`
-    /// wrapper around it.
     struct CallFuture<'a, A: Actor, T, Y> {
-        actor: Cow<'a, ActorRef<A>>,
+        actor: &'a ActorRef<A>,
         // Taken when queued.
         msg: Option<A::Call>,
         // Taken by the slow path.
@@ -159,26 +154,6 @@ pin_project_lite::pin_project! {
         turn: Y,
         turned: bool,
         slow: Option<SlowCall<'a, T>>,
-    }
-}
-
-/// A call to `actor`: `msg` carries the [`ReplyTo`] whose receiver is `rx`; it is queued
-/// when the future is first polled. (It takes the request built rather than the closure
-/// building it, so the future's type does not depend on the closure's.)
-pub(crate) fn call_future<'a, A: Actor, T: Send + 'static>(
-    actor: Cow<'a, ActorRef<A>>,
-    timeout: Duration,
-    msg: A::Call,
-    rx: ReplyReceiver<T>,
-) -> impl Future<Output = Result<T, CallError>> + Send + use<'a, A, T> {
-    CallFuture {
-        actor,
-        msg: Some(msg),
-        rx: Some(rx),
-        deadline: Deadline::new(timeout),
-        turn: tokio::task::yield_now(),
-        turned: false,
-        slow: None,
     }
 }
 
@@ -195,7 +170,7 @@ where
         if let Some(slow) = this.slow {
             return slow.as_mut().poll(cx);
         }
-        let actor: &ActorRef<A> = this.actor;
+        let actor: &'a ActorRef<A> = this.actor;
         if let Some(msg) = this.msg.take() {
             // The caller chain is read when polled, in the task that awaits the answer.
             let chain = lineage::outgoing_chain(actor.id())?;
@@ -230,12 +205,9 @@ where
                     .take()
                     .expect("the reply receiver is kept until queued");
                 let deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
-                // The slow path gets its own handle: a borrowed one is copied, an owned
-                // one cloned (an `Arc`), as the boxed future cannot borrow from this one.
-                let actor = this.actor.clone();
-                let slow = this.slow.insert(Box::pin(async move {
-                    actor.call_slowly(msg, rx, deadline).await
-                }));
+                let slow = this
+                    .slow
+                    .insert(Box::pin(actor.call_slowly(msg, rx, deadline)));
                 return slow.as_mut().poll(cx);
             }
         }
@@ -267,7 +239,6 @@ where
             }
             other => {
                 let mut deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
-                let actor = this.actor.clone();
                 let slow = this.slow.insert(Box::pin(async move {
                     actor.interpret(other, &mut deadline).await
                 }));
@@ -299,7 +270,15 @@ impl<A: Actor> ActorRef<A> {
         make: impl FnOnce(ReplyTo<T>) -> A::Call,
     ) -> impl Future<Output = Result<T, CallError>> + Send + '_ {
         let (reply_to, rx) = ReplyTo::channel();
-        call_future(Cow::Borrowed(self), timeout, make(reply_to), rx)
+        CallFuture {
+            actor: self,
+            msg: Some(make(reply_to)),
+            rx: Some(rx),
+            deadline: Deadline::new(timeout),
+            turn: tokio::task::yield_now(),
+            turned: false,
+            slow: None,
+        }
     }
 
     /// The whole call as `async` code, from queuing `msg` on: what [`CallFuture`] hands over

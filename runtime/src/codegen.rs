@@ -2,9 +2,7 @@
 //!
 //! - [`Target`]: how a generated client finds its actor: a fixed [`ActorRef`], a supervisor
 //!   child that may be restarted, or a registry name. A client whose actor is not running
-//!   gets a [`CallError::Exited`] / [`CastError::Exited`], never a panic. Its
-//!   [`call`](Target::call) and [`cast`](Target::cast) are what a generated client's methods
-//!   return: the runtime's own futures, sent to the actor the target resolves to.
+//!   gets a [`CallError::Exited`] / [`CastError::Exited`], never a panic.
 //! - [`Directory`]: the names of one running tree's children (a unique [`Registry`] keyed by
 //!   the child's path, e.g. `"Providers/StripeSup/limiter"`); every child registers itself
 //!   there at each (re)start, so a dependency resolves to the current incarnation, during

@@ -4,7 +4,6 @@
 //! casts, info messages and [`inspect`](ActorRef::inspect).
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
@@ -43,11 +42,8 @@ type SlowSend<'a> = Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 
 /// (a unit of tokio's cooperative budget, then room at once): the `async` version's nested
 /// state machines (budget, push, delivery) cost as much as the push itself. A full mailbox
 /// whose senders wait for room hands over to boxed `async` code.
-///
-/// It borrows its target or, when a generated client looked the target up for this message,
-/// owns it (`Cow`).
-pub(crate) struct SendFuture<'a, A: Actor> {
-    actor: Cow<'a, ActorRef<A>>,
+struct SendFuture<'a, A: Actor> {
+    actor: &'a ActorRef<A>,
     // Taken by the first poll that has budget.
     msg: Option<Envelope<A>>,
     slow: Option<SlowSend<'a>>,
@@ -57,7 +53,7 @@ pub(crate) struct SendFuture<'a, A: Actor> {
 impl<A: Actor> Unpin for SendFuture<'_, A> {}
 
 impl<'a, A: Actor> SendFuture<'a, A> {
-    pub(crate) fn new(actor: Cow<'a, ActorRef<A>>, msg: Envelope<A>) -> Self {
+    fn new(actor: &'a ActorRef<A>, msg: Envelope<A>) -> Self {
         SendFuture {
             actor,
             msg: Some(msg),
@@ -83,7 +79,7 @@ impl<'a, A: Actor> Future for SendFuture<'a, A> {
         // budget taken is handed back. A burst to an actor (or round robin to many) is then
         // handled in batches, one task run per actor, instead of one run per 128 messages.
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-        let actor: &ActorRef<A> = &this.actor;
+        let actor: &'a ActorRef<A> = this.actor;
         let msg = this.msg.take().expect("SendFuture polled after completion");
         let mailbox = &actor.shared.mailbox;
         let config = mailbox.config();
@@ -98,8 +94,6 @@ impl<'a, A: Actor> Future for SendFuture<'a, A> {
             }
             Err(PushError::Full(msg)) if blocking => {
                 budget.made_progress();
-                // Its own handle: a borrowed one is copied, an owned one cloned (an `Arc`).
-                let actor = this.actor.clone();
                 let slow = this.slow.insert(Box::pin(async move {
                     let result = actor.shared.mailbox.push(msg).await;
                     actor.delivered(result)
@@ -245,7 +239,7 @@ impl<A: Actor> ActorRef<A> {
     /// Casts a request: queues it, waiting for room if the mailbox is full under
     /// [`Overflow::Block`](crate::Overflow::Block).
     pub fn cast(&self, msg: A::Cast) -> impl Future<Output = Result<(), CastError>> + Send + '_ {
-        SendFuture::new(Cow::Borrowed(self), Envelope::Cast(msg))
+        SendFuture::new(self, Envelope::Cast(msg))
     }
 
     /// Casts a request if it can be queued without waiting.
@@ -257,7 +251,7 @@ impl<A: Actor> ActorRef<A> {
     /// Sends an info message, waiting for room under
     /// [`Overflow::Block`](crate::Overflow::Block).
     pub fn send(&self, msg: A::Info) -> impl Future<Output = Result<(), CastError>> + Send + '_ {
-        SendFuture::new(Cow::Borrowed(self), Envelope::Info(msg))
+        SendFuture::new(self, Envelope::Info(msg))
     }
 
     /// Sends an info message if it can be queued without waiting.

@@ -67,7 +67,6 @@ pub mod introspect;
 pub mod lineage;
 mod link;
 mod mailbox;
-mod outgoing;
 pub mod registry;
 mod reply;
 mod runner;

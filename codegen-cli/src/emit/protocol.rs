@@ -11,10 +11,6 @@
 //!     pub struct Caster<A>;                   // casts only (a cast-only dependency)
 //! }
 //! ```
-//!
-//! A client's methods are plain `fn`s returning the runtime's own future
-//! (`arbor::codegen::Target::call` / `cast`): an `async fn` around it was a second state
-//! machine, ≈ 80 instructions per message.
 
 use std::collections::HashSet;
 
@@ -387,23 +383,19 @@ fn client_call(m: &Message) -> TokenStream {
     let c = timeout_const(m);
     let msg = construct(m, "Call", &names, true);
     let docs = doc(&format!(
-        "Calls `{}` and waits for the reply at most [`{c}`] (or the client's timeout).\n\n\
-         Returns the runtime's call future (no `async` wrapper): `.await` it for the reply or a \
-         [`CallError`](::arbor::CallError). The request is built and its actor looked up at \
-         once; it is queued when the future is first polled.",
+        "Calls `{}` and waits for the reply at most [`{c}`] (or the client's timeout).",
         signature(m)
     ));
     quote! {
         #docs
-        pub fn #method(&self, #(#decls),*)
-            -> impl ::std::future::Future<Output = ::std::result::Result<#reply, ::arbor::CallError>>
-                + ::std::marker::Send
-                + '_
+        pub async fn #method(&self, #(#decls),*)
+            -> ::std::result::Result<#reply, ::arbor::CallError>
         {
+            let actor = self.caster.target.resolve().map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(#c);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
+            actor
+                .call_timeout(timeout, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
+                .await
         }
     }
 }
@@ -413,20 +405,14 @@ fn client_cast(m: &Message) -> TokenStream {
     let (decls, names) = params(m);
     let msg = construct(m, "Cast", &names, false);
     let docs = doc(&format!(
-        "Casts `{}`: queues it (waiting for room if the actor's mailbox blocks when full).\n\n\
-         Returns the runtime's cast future (no `async` wrapper): `.await` it for `Ok(())` once \
-         queued or a [`CastError`](::arbor::CastError). Its actor is looked up at once; the \
-         message is queued when the future is first polled.",
+        "Casts `{}`: queues it (waiting for room if the actor's mailbox blocks when full).",
         signature(m)
     ));
     quote! {
         #docs
-        pub fn #method(&self, #(#decls),*)
-            -> impl ::std::future::Future<Output = ::std::result::Result<(), ::arbor::CastError>>
-                + ::std::marker::Send
-                + '_
-        {
-            self.target.cast(<A::Cast as ::std::convert::From<Cast>>::from(#msg))
+        pub async fn #method(&self, #(#decls),*) -> ::std::result::Result<(), ::arbor::CastError> {
+            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
+            actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(#msg)).await
         }
     }
 }
