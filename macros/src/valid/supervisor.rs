@@ -40,7 +40,8 @@ pub fn build_all(items: &[SupervisorItem], spans: &mut Spans) -> darling::Result
         let name = errors.handle(name_ident(&l.value(), l, spans).map_err(|e| {
             darling::Error::custom(format!("cannot name the app `{}`: {e}", l.value())).with_span(l)
         }));
-        let root = errors.handle(model_ident(&s.item.ident, spans));
+        // The root is named on the attribute: the analysis' `invalid_root` points there.
+        let root = errors.handle(name_ident(&s.item.ident.to_string(), l, spans));
         if let (Some(name), Some(root)) = (name, root) {
             apps.push(m::App {
                 name,

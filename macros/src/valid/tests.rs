@@ -507,5 +507,8 @@ app Service root=Root
     assert_eq!(validated.spec, from_kdl);
 
     let errors = errors_of(items("my service"));
-    assert!(errors.contains("cannot name the app `my service`"), "{errors}");
+    assert!(
+        errors.contains("cannot name the app `my service`"),
+        "{errors}"
+    );
 }
