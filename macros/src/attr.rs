@@ -124,6 +124,9 @@ pub struct SupervisorOpts {
     pub max_seconds: Option<syn::LitInt>,
     /// `never`, `any_significant`, `all_significant`.
     pub auto_shutdown: Option<syn::LitStr>,
+    /// An app that starts this tree (KDL's `app NAME root=THIS`): a module `NAME` (in
+    /// snake_case) with `start`, `Config` and `Handle`.
+    pub app: Option<syn::LitStr>,
     /// Lints silenced on this supervisor.
     #[darling(multiple)]
     pub allow: Vec<AllowOpt>,

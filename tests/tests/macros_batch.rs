@@ -249,7 +249,7 @@ pub mod sys {
 
     /// The scheduler and the two jobs.
     #[derive(Supervisor)]
-    #[supervisor(strategy = "one_for_one")]
+    #[supervisor(strategy = "one_for_one", app = "NightlyBatch")]
     pub struct BatchSup {
         scheduler: Scheduler,
         #[child(restart = "transient")]

@@ -241,7 +241,7 @@ pub mod sys {
 
     /// The database first, the cache last.
     #[derive(Supervisor)]
-    #[supervisor(strategy = "rest_for_one")]
+    #[supervisor(strategy = "rest_for_one", app = "CacheService")]
     pub struct CacheApp {
         database: Database,
         metrics: Metrics,

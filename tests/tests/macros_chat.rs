@@ -146,7 +146,7 @@ pub mod sys {
 
     /// The journal first; rooms by name in the registry, under the dynamic supervisor.
     #[derive(Supervisor)]
-    #[supervisor(strategy = "rest_for_one")]
+    #[supervisor(strategy = "rest_for_one", app = "Chat")]
     pub struct ChatSup {
         #[child(shutdown = "10s")]
         journal: JournalWriter,
@@ -190,7 +190,8 @@ async fn eventually(what: &str, f: impl Fn() -> bool) {
 #[tokio::test]
 async fn macro_chat_rooms_answer_journal_and_restart_under_their_name() {
     let store = JournalStore::default();
-    let app = sys::chat_sup::start(sys::chat_sup::Config {
+    // The app `Chat` (`#[supervisor(app = "Chat")]`) starts the `ChatSup` tree.
+    let app = sys::chat::start(sys::chat::Config {
         journal: store.clone(),
     })
     .await

@@ -265,7 +265,12 @@ pub mod sys {
 
     /// Consumers first; a crashed stage restarts with the stages started after it.
     #[derive(Supervisor)]
-    #[supervisor(strategy = "rest_for_one", max_restarts = 5, max_seconds = 10)]
+    #[supervisor(
+        strategy = "rest_for_one",
+        max_restarts = 5,
+        max_seconds = 10,
+        app = "Ingest"
+    )]
     pub struct Pipeline {
         #[child(shutdown = "30s")]
         sink: Sink,

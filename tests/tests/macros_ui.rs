@@ -263,3 +263,13 @@ fn extern_wrong_path() {
 fn extern_unknown_option() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/extern_unknown_option.rs");
 }
+
+#[test]
+fn app_on_nested_supervisor() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/app_on_nested_supervisor.rs");
+}
+
+#[test]
+fn calls_during_init_dynamic() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/calls_during_init_dynamic.rs");
+}

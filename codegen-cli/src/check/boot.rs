@@ -13,6 +13,10 @@ use crate::diagnostics::Diagnostic;
 use crate::model::During;
 
 pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
+    let after_start_up = sink.frontend.pick(
+        "drop `during=init`",
+        "name it in `calls(…)` instead of `calls_during_init(…)`",
+    );
     for start in &index.starts {
         let Some(actor) = index.actor(start.actor.as_str()) else {
             continue;
@@ -63,13 +67,13 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     format!("instances of `{}` are started at run time", dep.target),
                 );
                 format!(
-                    "no instance of `{}` exists at boot; make the call after start-up (drop `during=init`)",
-                    dep.target
+                    "no instance of `{}` exists at boot; make the call after start-up ({})",
+                    dep.target, after_start_up
                 )
             } else {
                 format!(
                     "no supervisor in this tree starts `{}` before {who}: add a child for it earlier, \
-                     or make the call after start-up (drop `during=init`)",
+                     or make the call after start-up ({after_start_up})",
                     dep.target
                 )
             };

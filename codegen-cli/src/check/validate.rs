@@ -39,9 +39,11 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                 )
                 .with_label(app.root.span(), "not a top-level supervisor")
                 .with_label(n.name.span(), "declared inside another supervisor here")
-                .with_help(
+                .with_help(sink.frontend.pick(
                     "an app's root must be a top-level `supervisor`: its parent starts it already",
-                ),
+                    "an app's root must be a supervisor no other supervisor nests (its parent \
+                     starts it already): put `app = \"…\"` in the `#[supervisor(…)]` of the top one",
+                )),
             ),
             _ => {
                 resolve(index, sink, &app.root, Kind::Supervisor);
@@ -60,10 +62,15 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                             format!("dynamic supervisor `{}` can only be one_for_one", d.name),
                         )
                         .with_label(d.strategy.span, "not one_for_one")
-                        .with_help(
+                        .with_help(format!(
                             "its children are independent instances started at run time; \
-                             remove `strategy` (or use a static supervisor)",
-                        ),
+                             remove `strategy` {}",
+                            sink.frontend.pick(
+                                "(or use a static supervisor)",
+                                "from its `#[child(dynamic, …)]` (or make it a \
+                                 `#[derive(Supervisor)]` struct)"
+                            )
+                        )),
                     );
                 }
                 resolve(index, sink, &d.template.actor, Kind::Actor);
@@ -183,7 +190,9 @@ fn declare(kind: Kind, name: &Ident, frontend: Frontend) -> String {
             Kind::Registry => {
                 "declare it: a `#[child(registry, keys = \"unique\")]` field".to_owned()
             }
-            Kind::App => format!("declare it: app {name}"),
+            Kind::App => {
+                format!("declare it: `#[supervisor(app = \"{name}\")]` on the root supervisor")
+            }
         },
     }
 }
@@ -308,7 +317,11 @@ fn significant(sink: &mut Sink, sup: &Supervisor, child: &Child) {
                 ),
             )
             .with_label(child.significant.span, "significant")
-            .with_label(sup.auto_shutdown.span, "auto-shutdown is never")
+            .with_label(
+                sup.auto_shutdown.span,
+                sink.frontend
+                    .pick("auto-shutdown is never", "`auto_shutdown` is \"never\""),
+            )
             .with_help(format!(
                 "OTP rejects significant children in this mode: give `{}` {}",
                 sup.name,
@@ -324,9 +337,15 @@ fn significant(sink: &mut Sink, sup: &Supervisor, child: &Child) {
 fn zero_period(sink: &mut Sink, intensity: &Intensity) {
     if intensity.max_seconds.value == 0 {
         sink.error(
-            Diagnostic::error(codes::ZERO_PERIOD, "max-seconds is zero")
-                .with_label(intensity.max_seconds.span, "zero")
-                .with_help("the restart window must be at least one second (OTP's `period`)"),
+            Diagnostic::error(
+                codes::ZERO_PERIOD,
+                format!(
+                    "{} is zero",
+                    sink.frontend.pick("max-seconds", "`max_seconds`")
+                ),
+            )
+            .with_label(intensity.max_seconds.span, "zero")
+            .with_help("the restart window must be at least one second (OTP's `period`)"),
         );
     }
 }

@@ -141,9 +141,10 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
         ));
     }
 
-    spec.supervisors = errors
-        .handle(supervisor::build_all(&module.supervisors, spans))
-        .unwrap_or_default();
+    if let Some(trees) = errors.handle(supervisor::build_all(&module.supervisors, spans)) {
+        spec.supervisors = trees.roots;
+        spec.apps = trees.apps;
+    }
 
     errors.finish_with(Validated { spec, states })
 }

@@ -22,9 +22,34 @@ const STRATEGIES: &[(&str, Strategy)] = &[
     ("rest_for_one", Strategy::RestForOne),
 ];
 
-/// Builds every supervisor, children first; returns the roots.
-pub fn build_all(items: &[SupervisorItem], spans: &mut Spans) -> darling::Result<Vec<Supervisor>> {
+/// The trees and apps of a module.
+pub struct Trees {
+    /// The top-level supervisors (those no other supervisor nests).
+    pub roots: Vec<Supervisor>,
+    /// `#[supervisor(app = "…")]`, in declaration order. Whether the root is top-level is
+    /// the shared analysis' check (`invalid_root`), as for KDL.
+    pub apps: Vec<m::App>,
+}
+
+/// Builds every supervisor, children first; returns the roots and the apps.
+pub fn build_all(items: &[SupervisorItem], spans: &mut Spans) -> darling::Result<Trees> {
     let mut errors = darling::Error::accumulator();
+    let mut apps = Vec::new();
+    for s in items {
+        let Some(l) = &s.opts.app else { continue };
+        let name = errors.handle(name_ident(&l.value(), l, spans).map_err(|e| {
+            darling::Error::custom(format!("cannot name the app `{}`: {e}", l.value())).with_span(l)
+        }));
+        // The root is named on the attribute: the analysis' `invalid_root` points there.
+        let root = errors.handle(name_ident(&s.item.ident.to_string(), l, spans));
+        if let (Some(name), Some(root)) = (name, root) {
+            apps.push(m::App {
+                name,
+                root,
+                span: spans.at(l),
+            });
+        }
+    }
     let names: Vec<String> = items.iter().map(|s| s.item.ident.to_string()).collect();
     let mut built: HashMap<String, Supervisor> = HashMap::new();
     let mut nested: Vec<String> = Vec::new();
@@ -66,7 +91,7 @@ pub fn build_all(items: &[SupervisorItem], spans: &mut Spans) -> darling::Result
             roots.push(s);
         }
     }
-    errors.finish_with(roots)
+    errors.finish_with(Trees { roots, apps })
 }
 
 fn build(

@@ -257,16 +257,16 @@ fn model_of_test_file(file: &str) -> arbor_codegen::Spec {
         .spec
 }
 
-/// The model of one of `specs/*.kdl`, without its `app` (the macros have none: the root
-/// supervisor is the entry point).
+/// The model of one of `specs/*.kdl`, its `app` included (the macro twins declare theirs with
+/// `#[supervisor(app = "…")]`).
 fn model_of_spec(name: &str) -> arbor_codegen::Spec {
     let path = format!("{}/../specs/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("the spec exists");
     let mut sources = arbor_codegen::SourceMap::new();
     sources.add(name.to_owned(), text);
-    let (mut spec, diags) = arbor_codegen::parse_all(&sources);
+    let (spec, diags) = arbor_codegen::parse_all(&sources);
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
-    spec.apps.clear();
+    assert_eq!(spec.apps.len(), 1, "each example spec has one app");
     spec
 }
 
@@ -452,5 +452,63 @@ fn the_macro_cache_is_specs_cache_kdl() {
     assert_eq!(
         model_of_test_file("macros_cache.rs"),
         model_of_spec("cache.kdl")
+    );
+}
+
+/// Same actor types started in two subtrees (`RateLimiter`, `CircuitBreaker`), deferred calls
+/// in two actors, a registry, a task supervisor and three dynamic supervisors.
+#[test]
+fn the_macro_payment_router_is_specs_payment_router_kdl() {
+    assert_eq!(
+        model_of_test_file("macros_payment_router.rs"),
+        model_of_spec("payment_router.kdl")
+    );
+}
+
+/// `#[supervisor(app = "…")]` is KDL's `app NAME root=…`; its name is checked like any name.
+#[test]
+fn an_app_is_named_on_its_root_supervisor() {
+    let kdl = r#"
+protocol AProto {
+    cast ping
+}
+actor A {
+    serves AProto
+    state AState
+}
+supervisor Root {
+    child a actor=A
+}
+app Service root=Root
+"#;
+    let mut sources = arbor_codegen::SourceMap::new();
+    sources.add("app.kdl".to_owned(), kdl.to_owned());
+    let (from_kdl, diags) = arbor_codegen::parse_all(&sources);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+    let items = |app: &str| -> syn::File {
+        syn::parse_quote! {
+            #[derive(Default, Actor)]
+            pub struct AState;
+            #[handlers(protocol = "AProto")]
+            impl AState {
+                #[cast]
+                async fn ping(&mut self, _ctx: &mut a::Ctx) {}
+            }
+            #[derive(Supervisor)]
+            #[supervisor(app = #app)]
+            pub struct Root { a: A }
+        }
+    };
+    let mut spans = Spans::default();
+    let mut errors = darling::Error::accumulator();
+    let module = ast::read(items("Service").items, &mut errors);
+    errors.finish().expect("the options parse");
+    let validated = validate(module, &mut spans).expect("the items validate");
+    assert_eq!(validated.spec, from_kdl);
+
+    let errors = errors_of(items("my service"));
+    assert!(
+        errors.contains("cannot name the app `my service`"),
+        "{errors}"
     );
 }

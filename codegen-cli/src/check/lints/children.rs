@@ -29,10 +29,14 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                     format!("{item} is temporary, but `{actor_name}` serves calls"),
                 )
                 .with_label(restart.span, "never restarted")
-                .with_help(
+                .with_help(format!(
                     "once it crashes every caller gets an error until something restarts it: \
-                     make it transient (restarted after a crash) or permanent",
-                )
+                     make it {}",
+                    frontend.pick(
+                        "transient (restarted after a crash) or permanent",
+                        "`restart = \"transient\"` (restarted after a crash) or \"permanent\""
+                    )
+                ))
             });
         }
         match shutdown.value {
@@ -47,7 +51,10 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
                             "{item} is killed outright, so `{actor_name}`'s terminate never runs"
                         ),
                     )
-                    .with_label(shutdown.span, "brutal-kill")
+                    .with_label(
+                        shutdown.span,
+                        frontend.pick("brutal-kill", "`shutdown = \"brutal_kill\"`"),
+                    )
                     .with_label(actor.terminate.span, "terminate hook declared here")
                     .with_help(format!(
                         "give it a shutdown timeout (e.g. {}) so it can clean up",
@@ -58,7 +65,10 @@ pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
             Shutdown::Infinity => sink.lint(&INFINITY_SHUTDOWN_WORKER, allows, &item, || {
                 Diagnostic::warning(
                     INFINITY_SHUTDOWN_WORKER.code,
-                    format!("{item} is a worker with shutdown=infinity"),
+                    format!(
+                        "{item} is a worker with {}",
+                        frontend.pick("shutdown=infinity", "`shutdown = \"infinity\"`")
+                    ),
                 )
                 .with_label(shutdown.span, "waits forever")
                 .with_help(format!(

@@ -49,8 +49,14 @@ fn intensity(sink: &mut Sink, name: &Ident, i: &Intensity, allows: &[Allow], ite
             RESTART_INTENSITY.code,
             format!("`{name}` allows {restarts} restarts in {seconds} s"),
         )
-        .with_label(i.max_restarts.span, "max-restarts")
-        .with_label(i.max_seconds.span, "max-seconds")
+        .with_label(
+            i.max_restarts.span,
+            frontend.pick("max-restarts", "max_restarts"),
+        )
+        .with_label(
+            i.max_seconds.span,
+            frontend.pick("max-seconds", "max_seconds"),
+        )
         .with_help(format!(
             "above {MAX_RESTARTS_PER_SECOND} restarts per second a crash loop burns CPU instead \
              of escalating to the parent, which might fix it: lower {}",
@@ -129,6 +135,7 @@ fn one_for_one(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &Item
         }
     }
     let Some((i, j, dep)) = found else { return };
+    let frontend = sink.frontend;
     let (earlier, later) = (&sup.children[i], &sup.children[j]);
     sink.lint(&ONE_FOR_ONE_DEPENDENT, &sup.allows, item, || {
         Diagnostic::warning(
@@ -143,8 +150,10 @@ fn one_for_one(index: &Index<'_>, sink: &mut Sink, sup: &Supervisor, item: &Item
         .with_label(earlier.span, "started earlier")
         .with_help(format!(
             "when `{}` restarts, `{}` keeps talking to a process that is gone (or a fresh one with \
-             lost state): rest_for_one restarts the children after a failed one",
-            earlier.id, later.id
+             lost state): {} restarts the children after a failed one",
+            earlier.id,
+            later.id,
+            frontend.pick("rest_for_one", "`strategy = \"rest_for_one\"`")
         ))
     });
 }
