@@ -78,6 +78,8 @@ if kind == "macro":
     items = []
     for i in range(n):
         attrs = [f"calls(A{i+1})", 'allow(timeout_cascade, reason = "a chain of equal timeouts")'] if i + 1 < n else []
+        if i == 0 and n > 1:
+            attrs.append('allow(deep_call_chain, reason = "a benchmark of long chains")')
         actor = f"#[actor({', '.join(attrs)})]" if attrs else ""
         items.append(f'''
     #[derive(Default, Actor)]
@@ -110,6 +112,8 @@ else:
         body = f"    serves P{i}\n    state A{i}State\n"
         if i + 1 < n:
             body += f'    calls A{i+1}\n    allow timeout_cascade reason="a chain of equal timeouts"\n'
+        if i == 0 and n > 1:
+            body += '    allow deep_call_chain reason="a benchmark of long chains"\n'
         spec.append(f"actor A{i} {{\n{body}}}\n")
     spec.append("supervisor Root strategy=rest_for_one {\n" + "".join(f"    child {c} actor=A{c[1:]}\n" for c in children) + "}\n")
     open(out + "/sys.kdl", "w").write("".join(spec))

@@ -331,3 +331,58 @@ fn lint_codes_are_unique_and_distinct_from_errors() {
     assert_eq!(all.len(), n);
     assert!(LINTS.iter().all(|l| l.code.starts_with("arbor::")));
 }
+
+/// `n + 1` actors `A0 -> A1 -> … -> An` calling each other in a chain, each under `Top`, with
+/// timeouts shrinking down the chain (so `timeout_cascade` stays quiet); `head` is added to A0.
+fn chain(n: usize, head: &str) -> String {
+    let mut src = String::new();
+    for i in 0..=n {
+        let timeout = 1000 - 10 * i;
+        src.push_str(&format!(
+            "protocol P{i} {{\n    call get reply=u32 timeout=\"{timeout}ms\"\n}}\n"
+        ));
+        let calls = if i < n {
+            format!("    calls A{}\n", i + 1)
+        } else {
+            String::new()
+        };
+        let extra = if i == 0 { head } else { "" };
+        src.push_str(&format!(
+            "actor A{i} {{\n    serves P{i}\n    state S{i}\n{calls}{extra}}}\n"
+        ));
+    }
+    src.push_str("supervisor Top strategy=rest_for_one {\n");
+    for i in (0..=n).rev() {
+        src.push_str(&format!("    child a{i} actor=A{i}\n"));
+    }
+    src.push_str("}\napp X root=Top\n");
+    src
+}
+
+#[test]
+fn deep_call_chain() {
+    let limit = lints::DEEP_CALL_CHAIN_LIMIT;
+    report(&chain(limit, "")).assert_clean();
+    fires_and_is_allowed(
+        lints::DEEP_CALL_CHAIN.code,
+        &chain(limit + 1, ""),
+        "A0 {",
+        &chain(
+            limit + 1,
+            "    allow deep_call_chain reason=\"a pipeline of lookups\"\n",
+        ),
+    );
+    let r = report(&chain(limit + 1, ""));
+    let d = r.one(lints::DEEP_CALL_CHAIN.code);
+    assert!(
+        d.message
+            .contains(&format!("a chain of {} synchronous calls", limit + 1)),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.contains("A0 -> A1 -> A2 -> … -> "),
+        "{}",
+        d.message
+    );
+}

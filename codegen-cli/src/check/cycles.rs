@@ -66,47 +66,61 @@ pub struct Cycles {
     pub truncated: Vec<Vec<usize>>,
 }
 
-/// Finds the synchronous cycles of a spec (for `check` and for drawing).
-pub fn find(spec: &Spec) -> Cycles {
-    let actors: FxMap<&str, usize> = spec
-        .actors
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, a)| (a.name.as_str(), i))
-        .collect();
-    // One edge per (from, to): the first declared, preferring a call.
-    let mut edges: FxMap<(usize, usize), Edge> = FxMap::default();
-    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); spec.actors.len()];
-    let mut add = |from: usize, dep: &Dependency, kind: EdgeKind| {
-        let Some(&to) = actors.get(dep.target.as_str()) else {
-            return;
+/// The synchronous graph of a spec: one edge per (caller, callee), the first declared,
+/// preferring a call; `adj[i]` lists the actors actor `i` can wait on, in declaration order.
+pub(crate) struct SyncGraph {
+    pub(crate) adj: Vec<Vec<usize>>,
+    pub(crate) edges: FxMap<(usize, usize), Edge>,
+}
+
+impl SyncGraph {
+    pub(crate) fn of(spec: &Spec) -> SyncGraph {
+        let actors: FxMap<&str, usize> = spec
+            .actors
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, a)| (a.name.as_str(), i))
+            .collect();
+        // One edge per (from, to): the first declared, preferring a call.
+        let mut edges: FxMap<(usize, usize), Edge> = FxMap::default();
+        let mut adj: Vec<Vec<usize>> = vec![Vec::new(); spec.actors.len()];
+        let mut add = |from: usize, dep: &Dependency, kind: EdgeKind| {
+            let Some(&to) = actors.get(dep.target.as_str()) else {
+                return;
+            };
+            if let std::collections::hash_map::Entry::Vacant(v) = edges.entry((from, to)) {
+                v.insert(Edge {
+                    from,
+                    to,
+                    kind,
+                    span: dep.span,
+                });
+                adj[from].push(to);
+            }
         };
-        if let std::collections::hash_map::Entry::Vacant(v) = edges.entry((from, to)) {
-            v.insert(Edge {
-                from,
-                to,
-                kind,
-                span: dep.span,
-            });
-            adj[from].push(to);
-        }
-    };
-    for (i, actor) in spec.actors.iter().enumerate() {
-        for dep in &actor.calls {
-            add(i, dep, EdgeKind::Call);
-        }
-    }
-    for (i, actor) in spec.actors.iter().enumerate() {
-        for dep in &actor.casts {
-            let blocks = actors
-                .get(dep.target.as_str())
-                .is_some_and(|&t| spec.actors[t].mailbox.blocks_sender());
-            if blocks {
-                add(i, dep, EdgeKind::BlockingCast);
+        for (i, actor) in spec.actors.iter().enumerate() {
+            for dep in &actor.calls {
+                add(i, dep, EdgeKind::Call);
             }
         }
+        for (i, actor) in spec.actors.iter().enumerate() {
+            for dep in &actor.casts {
+                let blocks = actors
+                    .get(dep.target.as_str())
+                    .is_some_and(|&t| spec.actors[t].mailbox.blocks_sender());
+                if blocks {
+                    add(i, dep, EdgeKind::BlockingCast);
+                }
+            }
+        }
+        SyncGraph { adj, edges }
     }
+}
+
+/// Finds the synchronous cycles of a spec (for `check` and for drawing).
+pub fn find(spec: &Spec) -> Cycles {
+    let SyncGraph { adj, edges } = SyncGraph::of(spec);
     let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(adj.len(), edges.len());
     for _ in 0..adj.len() {
         graph.add_node(());

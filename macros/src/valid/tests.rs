@@ -383,7 +383,14 @@ fn chain(n: usize) -> syn::File {
         let state = quote::format_ident!("A{i}State");
         let protocol = format!("P{i}");
         let module = quote::format_ident!("a{i}");
-        let actor = if i + 1 < n {
+        let actor = if i == 0 {
+            let next = quote::format_ident!("A{}", i + 1);
+            quote::quote!(#[actor(
+                calls(#next),
+                allow(timeout_cascade, reason = "a chain"),
+                allow(deep_call_chain, reason = "a benchmark of long chains")
+            )])
+        } else if i + 1 < n {
             let next = quote::format_ident!("A{}", i + 1);
             quote::quote!(#[actor(calls(#next), allow(timeout_cascade, reason = "a chain"))])
         } else {

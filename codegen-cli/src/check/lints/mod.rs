@@ -6,6 +6,7 @@
 //! (`unused_allow`), so stale allows do not pile up.
 
 mod actors;
+mod chains;
 mod children;
 mod strategy;
 mod timeouts;
@@ -73,6 +74,8 @@ lints! {
         "an actor serving more than 20 messages or more than 3 protocols";
     STATELESS_ACTOR = "arbor::stateless_actor", "actor",
         "an actor without state (a function would do, without the bottleneck)";
+    DEEP_CALL_CHAIN = "arbor::deep_call_chain", "actor",
+        "a chain of more than 8 synchronous calls: every actor on it waits for the rest";
     UNUSED_ALLOW = "arbor::unused_allow", "any",
         "an `allow` that silences nothing";
 }
@@ -83,12 +86,15 @@ pub const MAX_RESTARTS_PER_SECOND: u32 = 10;
 pub const GOD_ACTOR_MESSAGES: usize = 20;
 /// Above this many protocols, `god_actor` fires.
 pub const GOD_ACTOR_PROTOCOLS: usize = 3;
+/// Longer chains of synchronous calls (in hops) fire `deep_call_chain`.
+pub const DEEP_CALL_CHAIN_LIMIT: usize = 8;
 /// Calls with a longer timeout should be `deferred` (`long_call_timeout`).
 pub const LONG_CALL_TIMEOUT_LIMIT: Duration = Duration::from_secs(5);
 
 pub(super) fn run(index: &Index<'_>, sink: &mut Sink) {
     actors::run(index, sink);
     timeouts::run(index, sink);
+    chains::run(index, sink);
     strategy::run(index, sink);
     children::run(index, sink);
     allows(index, sink);
