@@ -75,7 +75,7 @@ lints! {
     STATELESS_ACTOR = "arbor::stateless_actor", "actor",
         "an actor without state (a function would do, without the bottleneck)";
     DEEP_CALL_CHAIN = "arbor::deep_call_chain", "actor",
-        "a chain of more than 8 synchronous calls: every actor on it waits for the rest";
+        "a chain of more than 10 synchronous calls: every actor on it waits for the rest";
     UNUSED_ALLOW = "arbor::unused_allow", "any",
         "an `allow` that silences nothing";
 }
@@ -87,7 +87,7 @@ pub const GOD_ACTOR_MESSAGES: usize = 20;
 /// Above this many protocols, `god_actor` fires.
 pub const GOD_ACTOR_PROTOCOLS: usize = 3;
 /// Longer chains of synchronous calls (in hops) fire `deep_call_chain`.
-pub const DEEP_CALL_CHAIN_LIMIT: usize = 8;
+pub const DEEP_CALL_CHAIN_LIMIT: usize = 10;
 /// Calls with a longer timeout should be `deferred` (`long_call_timeout`).
 pub const LONG_CALL_TIMEOUT_LIMIT: Duration = Duration::from_secs(5);
 
