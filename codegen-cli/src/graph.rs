@@ -202,38 +202,29 @@ impl Picture {
         for (i, a) in spec.actors.iter().enumerate() {
             for (deps, line) in [(&a.calls, Line::Call), (&a.casts, Line::Cast)] {
                 for dep in deps {
-                    if let Some(&k) = externs.get(dep.target.as_str()) {
-                        let label = match (line, dep.during) {
-                            (Line::Call, During::Init) => "calls (init)",
-                            (Line::Call, _) => "calls",
-                            _ => "casts",
-                        };
-                        self.call_edges.push(Edge {
-                            from: format!("a{i}"),
-                            to: format!("x{k}"),
-                            line,
-                            label: label.to_owned(),
-                            on_cycle: false,
-                        });
-                        continue;
-                    }
-                    let Some(&j) = index.get(dep.target.as_str()) else {
+                    // An extern actor's mailbox is not in this spec: its casts are drawn plain.
+                    let (to, local) = if let Some(&k) = externs.get(dep.target.as_str()) {
+                        (format!("x{k}"), None)
+                    } else if let Some(&j) = index.get(dep.target.as_str()) {
+                        (format!("a{j}"), Some(j))
+                    } else {
                         continue;
                     };
-                    let blocking = line == Line::Cast && spec.actors[j].mailbox.blocks_sender();
+                    let blocking = line == Line::Cast
+                        && local.is_some_and(|j| spec.actors[j].mailbox.blocks_sender());
                     let label = match (line, dep.during, blocking) {
                         (Line::Call, During::Init, _) => "calls (init)",
                         (Line::Call, _, _) => "calls",
                         (_, _, true) => "casts (blocks)",
                         _ => "casts",
                     };
-                    let kind_on_cycle = line == Line::Call || blocking;
+                    let synchronous = line == Line::Call || blocking;
                     self.call_edges.push(Edge {
                         from: format!("a{i}"),
-                        to: format!("a{j}"),
+                        to,
                         line,
                         label: label.to_owned(),
-                        on_cycle: kind_on_cycle && on_cycle.contains(&(i, j)),
+                        on_cycle: synchronous && local.is_some_and(|j| on_cycle.contains(&(i, j))),
                     });
                 }
             }
