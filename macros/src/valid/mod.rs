@@ -264,6 +264,28 @@ fn type_name(t: &syn::Type) -> Option<String> {
     }
 }
 
+/// An optional word option: `default` (spanned at `absent_at`) when it is not written; an
+/// unknown word is an error and reads as `default`, so validation goes on.
+fn choice<T: Copy>(
+    lit: Option<&syn::LitStr>,
+    choices: &[(&str, T)],
+    what: &str,
+    default: T,
+    absent_at: arbor_codegen::Span,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> arbor_codegen::model::Spanned<T> {
+    match lit {
+        None => arbor_codegen::model::Spanned::new(default, absent_at),
+        Some(l) => arbor_codegen::model::Spanned::new(
+            errors
+                .handle(lit_choice(l, choices, what))
+                .unwrap_or(default),
+            spans.at(l),
+        ),
+    }
+}
+
 /// One of a fixed set of words, written as a string literal (`-` and `_` are the same).
 fn lit_choice<T: Copy>(l: &syn::LitStr, choices: &[(&str, T)], what: &str) -> darling::Result<T> {
     let v = l.value().replace('-', "_");

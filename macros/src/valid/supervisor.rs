@@ -12,7 +12,7 @@ use arbor_codegen::model::{
 use arbor_codegen::emit::names::{camel, snake};
 use arbor_codegen::model::{Keys, Partitions};
 
-use super::{Spans, allows, lit_choice, model_ident, name_ident, path_ident, type_name};
+use super::{Spans, allows, choice, model_ident, name_ident, path_ident, type_name};
 use crate::ast::SupervisorItem;
 use crate::attr::{ChildOpts, PartitionsOpt, SupervisorOpts};
 
@@ -104,15 +104,15 @@ fn build(
     let mut errors = darling::Error::accumulator();
     let span = spans.at(&s.item.ident);
     let name = errors.handle(model_ident(&s.item.ident, spans));
-    let strategy = match &o.strategy {
-        None => Spanned::new(Strategy::OneForOne, span),
-        Some(l) => Spanned::new(
-            errors
-                .handle(lit_choice(l, STRATEGIES, "strategy"))
-                .unwrap_or(Strategy::OneForOne),
-            spans.at(l),
-        ),
-    };
+    let strategy = choice(
+        o.strategy.as_ref(),
+        STRATEGIES,
+        "strategy",
+        Strategy::OneForOne,
+        span,
+        spans,
+        &mut errors,
+    );
     let intensity = intensity(
         o.max_restarts.as_ref(),
         o.max_seconds.as_ref(),
@@ -120,23 +120,19 @@ fn build(
         spans,
         &mut errors,
     );
-    let auto_shutdown = match &o.auto_shutdown {
-        None => Spanned::new(AutoShutdown::Never, span),
-        Some(l) => Spanned::new(
-            errors
-                .handle(lit_choice(
-                    l,
-                    &[
-                        ("never", AutoShutdown::Never),
-                        ("any_significant", AutoShutdown::AnySignificant),
-                        ("all_significant", AutoShutdown::AllSignificant),
-                    ],
-                    "auto_shutdown",
-                ))
-                .unwrap_or(AutoShutdown::Never),
-            spans.at(l),
-        ),
-    };
+    let auto_shutdown = choice(
+        o.auto_shutdown.as_ref(),
+        &[
+            ("never", AutoShutdown::Never),
+            ("any_significant", AutoShutdown::AnySignificant),
+            ("all_significant", AutoShutdown::AllSignificant),
+        ],
+        "auto_shutdown",
+        AutoShutdown::Never,
+        span,
+        spans,
+        &mut errors,
+    );
     let mut children = Vec::new();
     for (f, c) in &s.children {
         if let Some(child) = errors.handle(child(f, c, built, nested, spans)) {
@@ -301,19 +297,15 @@ fn child(
             )
         }),
         Kind::Registry => named("registry", spans).map(|name| {
-            let keys = match &c.keys {
-                Some(l) => Spanned::new(
-                    errors
-                        .handle(lit_choice(
-                            l,
-                            &[("unique", Keys::Unique), ("duplicate", Keys::Duplicate)],
-                            "key kind",
-                        ))
-                        .unwrap_or(Keys::Unique),
-                    spans.at(l),
-                ),
-                None => Spanned::new(Keys::Unique, fspan),
-            };
+            let keys = choice(
+                c.keys.as_ref(),
+                &[("unique", Keys::Unique), ("duplicate", Keys::Duplicate)],
+                "key kind",
+                Keys::Unique,
+                fspan,
+                spans,
+                &mut errors,
+            );
             let partitions = c
                 .partitions
                 .as_ref()
@@ -411,15 +403,15 @@ fn dynamic(
     spans: &mut Spans,
     errors: &mut darling::error::Accumulator,
 ) -> m::DynamicSupervisor {
-    let strategy = match &c.strategy {
-        None => Spanned::new(Strategy::OneForOne, fspan),
-        Some(l) => Spanned::new(
-            errors
-                .handle(lit_choice(l, STRATEGIES, "strategy"))
-                .unwrap_or(Strategy::OneForOne),
-            spans.at(l),
-        ),
-    };
+    let strategy = choice(
+        c.strategy.as_ref(),
+        STRATEGIES,
+        "strategy",
+        Strategy::OneForOne,
+        fspan,
+        spans,
+        errors,
+    );
     let intensity = intensity(
         c.max_restarts.as_ref(),
         c.max_seconds.as_ref(),
@@ -467,23 +459,19 @@ fn restart(
     spans: &mut Spans,
     errors: &mut darling::error::Accumulator,
 ) -> Spanned<Restart> {
-    match l {
-        None => Spanned::new(Restart::Permanent, fspan),
-        Some(l) => Spanned::new(
-            errors
-                .handle(lit_choice(
-                    l,
-                    &[
-                        ("permanent", Restart::Permanent),
-                        ("transient", Restart::Transient),
-                        ("temporary", Restart::Temporary),
-                    ],
-                    "restart type",
-                ))
-                .unwrap_or(Restart::Permanent),
-            spans.at(l),
-        ),
-    }
+    choice(
+        l,
+        &[
+            ("permanent", Restart::Permanent),
+            ("transient", Restart::Transient),
+            ("temporary", Restart::Temporary),
+        ],
+        "restart type",
+        Restart::Permanent,
+        fspan,
+        spans,
+        errors,
+    )
 }
 
 fn shutdown(
