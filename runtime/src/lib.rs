@@ -76,6 +76,9 @@ pub mod supervisor;
 pub mod task;
 mod timer;
 
+#[cfg(test)]
+mod test_support;
+
 pub use actor::{Actor, Down, ExitSignal, Handled, Init};
 pub use call::{CallError, DEFAULT_CALL_TIMEOUT};
 pub use cell::ActorCell;

@@ -253,30 +253,11 @@ mod tests {
     use std::sync::Arc;
 
     use super::Links;
-    use crate::actor::{Actor, Init};
-    use crate::cell::{ActorCell, CellApi, Core};
-    use crate::context::Context;
-    use crate::handle::Shared;
-    use crate::lineage::Ancestors;
-    use crate::mailbox::{Mailbox, MailboxConfig};
-
-    struct Nothing;
-    impl Actor for Nothing {
-        type Args = ();
-        type Call = std::convert::Infallible;
-        type Cast = std::convert::Infallible;
-        type Info = std::convert::Infallible;
-        type Continue = std::convert::Infallible;
-        async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
-            Init::Ok(Nothing)
-        }
-    }
+    use crate::cell::{ActorCell, CellApi};
+    use crate::test_support::{Idle, unstarted};
 
     fn cell() -> ActorCell {
-        ActorCell(Arc::new(Shared::<Nothing> {
-            core: Core::new(None, Ancestors::none()),
-            mailbox: Mailbox::new(MailboxConfig::default()),
-        }) as Arc<dyn CellApi>)
+        ActorCell(unstarted::<Idle>() as Arc<dyn CellApi>)
     }
 
     #[test]

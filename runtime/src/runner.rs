@@ -531,19 +531,6 @@ mod sizes {
     use crate::{Init, ReplyTo};
     use std::convert::Infallible;
 
-    /// Idle: no messages at all (the supervision benchmark's child).
-    struct Nothing;
-    impl Actor for Nothing {
-        type Args = ();
-        type Call = Infallible;
-        type Cast = Infallible;
-        type Info = Infallible;
-        type Continue = Infallible;
-        async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
-            Init::Ok(Nothing)
-        }
-    }
-
     /// A small worker with a call and a cast (the `idle_memory` example's actor).
     struct Counter(u64);
     enum CounterCall {
@@ -581,7 +568,10 @@ mod sizes {
 
     #[test]
     fn actor_task_sizes() {
-        let (nothing, counter) = (task_size::<Nothing>(), task_size::<Counter>());
+        let (nothing, counter) = (
+            task_size::<crate::test_support::Idle>(),
+            task_size::<Counter>(),
+        );
         println!("actor task future: {nothing} B (no messages), {counter} B (call + cast)");
         println!(
             "Shared<Counter>: {} B (Core {} B, Mailbox {} B); Context {} B",

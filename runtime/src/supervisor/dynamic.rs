@@ -417,33 +417,15 @@ impl fmt::Debug for DynamicSupervisorRef {
 mod footprint {
     //! What one idle actor costs, piece by piece (printed with `--nocapture`): the numbers
     //! behind the memory benchmark.
-    use std::sync::Arc;
-
-    use crate::actor::{Actor, Init};
+    use crate::actor::Actor;
     use crate::cell::Core;
     use crate::context::Context;
     use crate::handle::{ActorRef, Shared};
-    use crate::lineage::Ancestors;
-    use crate::mailbox::{Mailbox, MailboxConfig};
-
-    struct Idle;
-    impl Actor for Idle {
-        type Args = ();
-        type Call = std::convert::Infallible;
-        type Cast = std::convert::Infallible;
-        type Info = std::convert::Infallible;
-        type Continue = std::convert::Infallible;
-        async fn init(_: (), _ctx: &mut Context<Self>) -> Init<Self> {
-            Init::Ok(Idle)
-        }
-    }
+    use crate::test_support::{Idle, unstarted};
 
     #[test]
     fn idle_actor_footprint() {
-        let shared = Arc::new(Shared::<Idle> {
-            core: Core::new(None, Ancestors::none()),
-            mailbox: Mailbox::new(MailboxConfig::default()),
-        });
+        let shared = unstarted::<Idle>();
         let (tx, _rx) = tokio::sync::oneshot::channel();
         let task = crate::runner::run(ActorRef::from_shared(shared), (), tx);
         let future = std::mem::size_of_val(&task);
