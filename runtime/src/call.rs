@@ -55,8 +55,9 @@ use tokio::time::{Instant, Sleep};
 use crate::actor::Actor;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope};
-use crate::lineage::{self, ActorId};
+use crate::lineage::{self, Hop};
 use crate::mailbox::{Overflow, PushError};
+use crate::remote::RemoteError;
 use crate::reply::{ReplyReceiver, ReplyResult, ReplyTo, Undelivered, drop_with_cause};
 
 /// How long [`ActorRef::call`] waits for an answer: 5 seconds, as `gen_server:call/2`.
@@ -73,10 +74,11 @@ pub enum CallError {
     CallingSelf,
     /// The target is already waiting, directly or through nested calls, on the caller. The
     /// chain lists the cycle, ending with the target again (`[A, B, A]`).
-    #[error("deadlock: call cycle {chain:?}")]
+    #[error("deadlock: call cycle {}", DisplayCycle(chain))]
     Deadlock {
-        /// The cycle of calls, first and last element the target.
-        chain: Vec<ActorId>,
+        /// The cycle of calls, first and last element the target; actors of other nodes
+        /// carry their node and name.
+        chain: Vec<Hop>,
     },
     /// The target had exited, or exited before answering.
     #[error("the actor exited: {0}")]
@@ -87,6 +89,24 @@ pub enum CallError {
     /// The handler dropped the call's `ReplyTo` without answering.
     #[error("the actor dropped the call without answering")]
     NoReply,
+    /// A call to an actor of another node failed on the way (see [`RemoteError`]'s kinds).
+    #[error(transparent)]
+    Remote(RemoteError),
+}
+
+/// `A#1 -> B#2@n2 -> A#1`.
+struct DisplayCycle<'a>(&'a [Hop]);
+
+impl std::fmt::Display for DisplayCycle<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, hop) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" -> ")?;
+            }
+            std::fmt::Display::fmt(hop, f)?;
+        }
+        Ok(())
+    }
 }
 
 /// A call's deadline, armed lazily: a tokio timer costs about as much as a whole local round

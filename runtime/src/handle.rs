@@ -34,6 +34,9 @@ pub enum CastError {
     /// The target's mailbox is full and dropped the message (`DropNewest`).
     #[error("the actor's mailbox is full; the message was dropped")]
     Dropped,
+    /// A cast to an actor of another node could not be sent (see [`RemoteError`]'s kinds).
+    #[error(transparent)]
+    Remote(crate::remote::RemoteError),
 }
 
 type SlowSend<'a> = Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 'a>>;
