@@ -177,18 +177,6 @@ impl Core {
         self.flags.load(Ordering::Acquire) & TRAP != 0
     }
 
-    /// Delivers a linked actor's exit. As in OTP, a non-trapping actor dies at once from an
-    /// abnormal exit signal (even in the middle of a callback, without `terminate`) and
-    /// ignores a `Normal` one; a trapping actor gets it as a message.
-    pub(crate) fn deliver_exit(&self, signal: ExitSignal) {
-        self.remove_link(signal.from);
-        if self.traps_exits() {
-            self.push_signal(Signal::Exit(signal));
-        } else if signal.reason != ExitReason::Normal {
-            self.request_kill(signal.reason);
-        }
-    }
-
     pub(crate) fn is_alive(&self) -> bool {
         self.flags.load(Ordering::Acquire) & DEAD == 0
     }
@@ -239,14 +227,14 @@ impl Core {
             exited.notify_waiters();
         }
         for link in links {
-            link.core().deliver_exit(ExitSignal {
+            link.deliver_exit(ExitSignal {
                 from: self.id,
                 reason: reason.clone(),
             });
         }
         for watcher in watchers {
             if let Some(cell) = watcher.cell.upgrade() {
-                cell.core().push_signal(Signal::Down(Box::new(Down {
+                cell.push_ordered(Signal::Down(Box::new(Down {
                     monitor: crate::link::MonitorRef::fired(watcher.monitor, self.id),
                     id: self.id,
                     reason: reason.clone(),
@@ -290,6 +278,11 @@ pub(crate) trait CellApi: Any + Send + Sync {
     fn core(&self) -> &Core;
     fn mailbox_len(&self) -> usize;
     fn mailbox_config(&self) -> MailboxConfig;
+    /// Queues a trapped exit or a DOWN behind the messages already in the mailbox; `false`
+    /// if the actor has exited.
+    fn push_ordered(&self, signal: Signal) -> bool;
+    /// Removes a queued DOWN of `monitor`; `true` if there was one.
+    fn flush_down(&self, monitor: u64) -> bool;
 }
 
 /// An untyped handle to an actor: what supervisors, registries and links hold.
@@ -302,6 +295,20 @@ pub struct ActorCell(pub(crate) Arc<dyn CellApi>);
 impl ActorCell {
     pub(crate) fn core(&self) -> &Core {
         self.0.core()
+    }
+
+    /// Delivers a linked actor's exit. As in OTP, a non-trapping actor dies at once from an
+    /// abnormal exit signal (even in the middle of a callback, without `terminate`) and
+    /// ignores a `Normal` one; a trapping actor gets it as a message, after the messages the
+    /// exiting actor sent it before (Erlang's ordering between a pair of processes).
+    pub(crate) fn deliver_exit(&self, signal: ExitSignal) {
+        let core = self.core();
+        core.remove_link(signal.from);
+        if core.traps_exits() {
+            self.0.push_ordered(Signal::Exit(signal));
+        } else if signal.reason != ExitReason::Normal {
+            core.request_kill(signal.reason);
+        }
     }
 
     /// The actor's id.

@@ -325,11 +325,16 @@ fn lifecycle<A: Actor>(
                     let work = next.take();
                     Box::pin(continue_callback(work, &mut state, &mut ctx)).await
                 }
-                Event::Signal => match Box::pin(handle_signal(&mut state, &mut ctx)).await {
-                    SignalOutcome::Handled(handled) => handled,
-                    SignalOutcome::Ignored => continue,
-                    SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
-                },
+                Event::Signal => {
+                    let Some(signal) = shared.core.pop_signal() else {
+                        continue;
+                    };
+                    match Box::pin(handle_signal(signal, &mut state, &mut ctx)).await {
+                        SignalOutcome::Handled(handled) => handled,
+                        SignalOutcome::Ignored => continue,
+                        SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
+                    }
+                }
                 Event::Message => {
                     let Some(msg) = shared.mailbox.pop() else {
                         continue;
@@ -351,6 +356,15 @@ fn lifecycle<A: Actor>(
                         }
                         Envelope::Info(msg) => {
                             callback!(core, "info", state.handle_info(msg, &mut ctx))
+                        }
+                        Envelope::Signal(signal) => {
+                            match Box::pin(handle_signal(*signal, &mut state, &mut ctx)).await {
+                                SignalOutcome::Handled(handled) => handled,
+                                SignalOutcome::Ignored => continue,
+                                SignalOutcome::Exit(reason, terminate) => {
+                                    break (reason, terminate);
+                                }
+                            }
                         }
                     }
                 }
@@ -483,13 +497,15 @@ enum SignalOutcome<A: Actor> {
     Exit(ExitReason, bool),
 }
 
-/// Handles the next system signal.
-async fn handle_signal<A: Actor>(state: &mut A, ctx: &mut Context<A>) -> SignalOutcome<A> {
+/// Handles a system signal: from the signal queue (stop, inspect), or from the mailbox in
+/// order with messages (a trapped exit, a DOWN).
+async fn handle_signal<A: Actor>(
+    signal: Signal,
+    state: &mut A,
+    ctx: &mut Context<A>,
+) -> SignalOutcome<A> {
     let shared = ctx.myself.shared.clone();
     let core = &shared.core;
-    let Some(signal) = core.pop_signal() else {
-        return SignalOutcome::Ignored;
-    };
     match signal {
         Signal::Stop(reason) => SignalOutcome::Exit(reason, true),
         Signal::Exit(exit) => {
