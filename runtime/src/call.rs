@@ -193,7 +193,7 @@ where
         let actor: &'a ActorRef<A> = this.actor;
         if let Some(msg) = this.msg.take() {
             // The caller chain is read when polled, in the task that awaits the answer.
-            let chain = lineage::outgoing_chain(actor.id())?;
+            let chain = lineage::outgoing_chain(actor.id(), &actor.shared.core.name)?;
             let mailbox = &actor.shared.mailbox;
             let slow = match mailbox.try_push(Envelope::Call(msg, chain)) {
                 Ok(evicted) => {

@@ -127,7 +127,9 @@ impl fmt::Debug for Ancestors {
 
 /// One caller in a [`CallChain`]: an actor of this process, or (for a call that came over the
 /// network) an actor of another node, named as that node reported it.
-#[derive(Clone, PartialEq, Eq, Hash)]
+///
+/// Two hops are equal when they are the same actor (id and node); the name only describes it.
+#[derive(Clone)]
 pub struct Hop {
     /// The actor's id on its own node (an [`ActorId`]'s value for a local actor).
     pub id: u64,
@@ -150,6 +152,21 @@ impl Hop {
     /// `true` if this hop is the local actor `id`.
     pub fn is_local(&self, id: ActorId) -> bool {
         self.node.is_none() && self.id == id.as_u64()
+    }
+}
+
+impl PartialEq for Hop {
+    fn eq(&self, other: &Hop) -> bool {
+        self.id == other.id && self.node == other.node
+    }
+}
+
+impl Eq for Hop {}
+
+impl std::hash::Hash for Hop {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+        self.node.hash(state);
     }
 }
 
@@ -186,7 +203,11 @@ impl fmt::Debug for Hop {
 }
 
 struct ChainNode {
+    /// The caller.
     hop: Hop,
+    /// The name of the actor it waits on (the next caller, if that one calls on): how local
+    /// hops get their names without the runtime tracking the current actor's name.
+    callee: Option<Arc<str>>,
     next: CallChain,
 }
 
@@ -202,11 +223,17 @@ impl CallChain {
         CallChain(None)
     }
 
-    fn push(&self, hop: Hop) -> CallChain {
+    fn push(&self, hop: Hop, callee: Option<Arc<str>>) -> CallChain {
         CallChain(Some(Arc::new(ChainNode {
             hop,
+            callee,
             next: self.clone(),
         })))
+    }
+
+    /// The name of the actor handling the request this chain belongs to, if known.
+    fn callee(&self) -> Option<Arc<str>> {
+        self.0.as_ref().and_then(|node| node.callee.clone())
     }
 
     /// A chain of `hops`, immediate caller first.
@@ -214,22 +241,38 @@ impl CallChain {
         let hops: Vec<Hop> = hops.into_iter().collect();
         hops.into_iter()
             .rev()
-            .fold(CallChain::empty(), |chain, hop| chain.push(hop))
+            .fold(CallChain::empty(), |chain, hop| chain.push(hop, None))
     }
 
-    /// Every caller, immediate caller first, remote ones included.
-    pub fn hops(&self) -> impl Iterator<Item = &Hop> + '_ {
+    fn nodes(&self) -> impl Iterator<Item = &ChainNode> + '_ {
         let mut cur = self.0.as_deref();
         std::iter::from_fn(move || {
             let node = cur?;
             cur = node.next.0.as_deref();
-            Some(&node.hop)
+            Some(node)
+        })
+    }
+
+    /// Every caller, immediate caller first, remote ones included; named where the name is
+    /// known (a named local actor that called on, every remote hop its node named).
+    pub fn hops(&self) -> impl Iterator<Item = Hop> + '_ {
+        let mut cur = self.0.as_deref();
+        std::iter::from_fn(move || {
+            let node = cur?;
+            cur = node.next.0.as_deref();
+            let mut hop = node.hop.clone();
+            if hop.actor.is_none() {
+                // The older caller waited on this one: it recorded its name.
+                hop.actor = cur.and_then(|older| older.callee.clone());
+            }
+            Some(hop)
         })
     }
 
     /// The callers that are actors of this process, immediate caller first.
     pub fn iter(&self) -> impl Iterator<Item = ActorId> + '_ {
-        self.hops()
+        self.nodes()
+            .map(|node| &node.hop)
             .filter(|hop| hop.node.is_none())
             .filter_map(|hop| NonZeroU64::new(hop.id).map(ActorId))
     }
@@ -246,7 +289,7 @@ impl CallChain {
 
     /// `true` if the local actor `id` is waiting on this request.
     pub fn contains(&self, id: ActorId) -> bool {
-        self.hops().any(|hop| hop.is_local(id))
+        self.nodes().any(|node| node.hop.is_local(id))
     }
 }
 
@@ -349,22 +392,30 @@ pub fn current_actor() -> Option<ActorId> {
     }
 }
 
-/// The call chain a call to `target` made from the current callback carries, or the error that
-/// makes the call fail at once. Outside actors: the empty chain, without allocating.
-pub(crate) fn outgoing_chain(target: ActorId) -> Result<CallChain, CallError> {
+/// The call chain a call to `target` (named `target_name`) made from the current callback
+/// carries, or the error that makes the call fail at once. Outside actors: the empty chain,
+/// without allocating.
+pub(crate) fn outgoing_chain(
+    target: ActorId,
+    target_name: &Option<Arc<str>>,
+) -> Result<CallChain, CallError> {
     peek(|caller| match caller {
         None => Ok(CallChain::empty()),
         Some(Caller::Actor(id, _)) if id == target => Err(CallError::CallingSelf),
         Some(_) if !call_tracking() => Ok(CallChain::empty()),
         Some(Caller::Actor(id, chain)) => {
             if chain.contains(target) {
-                return Err(deadlock(target, chain, Some(id)));
+                let caller = Hop {
+                    actor: chain.callee(),
+                    ..Hop::local(id)
+                };
+                return Err(deadlock(target, target_name, chain, Some(caller)));
             }
-            Ok(chain.push(Hop::local(id)))
+            Ok(chain.push(Hop::local(id), target_name.clone()))
         }
         Some(Caller::Inherited(chain)) => {
             if chain.contains(target) {
-                return Err(deadlock(target, chain, None));
+                return Err(deadlock(target, target_name, chain, None));
             }
             Ok(chain.clone())
         }
@@ -373,18 +424,26 @@ pub(crate) fn outgoing_chain(target: ActorId) -> Result<CallChain, CallError> {
 
 /// The cycle a call from `caller` (or from the chain's head, for an inherited chain) to
 /// `target` would close: from the target's first wait to the call that closes it.
-fn deadlock(target: ActorId, chain: &CallChain, caller: Option<ActorId>) -> CallError {
+fn deadlock(
+    target: ActorId,
+    target_name: &Option<Arc<str>>,
+    chain: &CallChain,
+    caller: Option<Hop>,
+) -> CallError {
     let mut cycle: Vec<Hop> = chain
         .hops()
         .take_while(|hop| !hop.is_local(target))
-        .cloned()
         .collect();
     cycle.reverse();
+    let target = Hop {
+        actor: target_name.clone(),
+        ..Hop::local(target)
+    };
     let mut out = Vec::with_capacity(cycle.len() + 3);
-    out.push(Hop::local(target));
+    out.push(target.clone());
     out.extend(cycle);
-    out.extend(caller.map(Hop::local));
-    out.push(Hop::local(target));
+    out.extend(caller);
+    out.push(target);
     CallError::Deadlock { chain: out }
 }
 
@@ -395,10 +454,14 @@ pub fn outgoing_callers() -> Vec<Hop> {
     peek(|caller| match caller {
         None => Vec::new(),
         Some(_) if !call_tracking() => Vec::new(),
-        Some(Caller::Actor(id, chain)) => std::iter::once(Hop::local(id))
-            .chain(chain.hops().cloned())
-            .collect(),
-        Some(Caller::Inherited(chain)) => chain.hops().cloned().collect(),
+        Some(Caller::Actor(id, chain)) => {
+            let me = Hop {
+                actor: chain.callee(),
+                ..Hop::local(id)
+            };
+            std::iter::once(me).chain(chain.hops()).collect()
+        }
+        Some(Caller::Inherited(chain)) => chain.hops().collect(),
     })
 }
 

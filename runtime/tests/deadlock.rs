@@ -143,9 +143,36 @@ async fn an_inherited_chain_reaches_the_handler_and_clears_after() {
     assert_eq!(seen, Ok(vec![]));
     assert_eq!(b.actor.call(Req::Callers).await, Ok(vec![]));
     let chain = arbor::CallChain::from_hops(callers.clone());
-    assert_eq!(chain.hops().cloned().collect::<Vec<_>>(), callers);
+    assert_eq!(chain.hops().collect::<Vec<_>>(), callers);
     assert!(
         arbor::remote::outgoing_callers().is_empty(),
         "outside actors"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deadlock_names_the_actors_on_its_cycle() {
+    let a = start_with(Spawn::new().name("alpha")).await;
+    let b = start_with(Spawn::new().name("beta")).await;
+    let c = start_with(Spawn::new().name("gamma")).await;
+    // alpha → beta → gamma → beta.
+    let path = vec![b.actor.clone(), c.actor.clone(), b.actor.clone()];
+    let result = a.actor.call(|r| Req::Relay(path, r)).await;
+    let Ok(Err(CallError::Deadlock { chain })) = result else {
+        panic!("expected a deadlock, got {result:?}");
+    };
+    let names: Vec<Option<&str>> = chain.iter().map(|hop| hop.actor.as_deref()).collect();
+    assert_eq!(names, [Some("beta"), Some("gamma"), Some("beta")]);
+    let ids: Vec<arbor::Hop> = vec![
+        b.actor.id().into(),
+        c.actor.id().into(),
+        b.actor.id().into(),
+    ];
+    assert_eq!(chain, ids);
+    let text = CallError::Deadlock { chain }.to_string();
+    let (b, c) = (b.actor.id().as_u64(), c.actor.id().as_u64());
+    assert_eq!(
+        text,
+        format!("deadlock: call cycle beta#{b} -> gamma#{c} -> beta#{b}")
     );
 }
