@@ -254,7 +254,10 @@ where
         match reply {
             Some(Ok(value)) => Poll::Ready(Ok(value)),
             Some(Err(Undelivered::Evicted)) => Poll::Ready(Err(CallError::MailboxFull)),
-            Some(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
+            // Dropped by someone else while the target lives on: no answer will come.
+            Some(Err(Undelivered::Dropped(by)))
+                if by != Some(actor.id()) && core.exiting_reason().is_none() =>
+            {
                 Poll::Ready(Err(CallError::NoReply))
             }
             other => {
@@ -384,8 +387,27 @@ impl<A: Actor> ActorRef<A> {
         match reply {
             Some(Ok(value)) => Ok(value),
             Some(Err(Undelivered::Evicted)) => Err(CallError::MailboxFull),
-            Some(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
+            Some(Err(Undelivered::Dropped(by)))
+                if by != Some(self.id()) && core.exiting_reason().is_none() =>
+            {
                 Err(CallError::NoReply)
+            }
+            // The target's own callback dropped it: whether that callback ends in an exit
+            // decides between OTP's answer (the exit reason) and `NoReply`. A probe queued
+            // as a system signal runs right after the callback if the actor goes on; it is
+            // dropped with the actor if it exits instead.
+            Some(Err(Undelivered::Dropped(Some(_)))) if core.exiting_reason().is_none() => {
+                let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                let probe: crate::cell::InspectJob = Box::new(move |_| {
+                    let _ = tx.send(());
+                });
+                if core.push_signal(crate::cell::Signal::Inspect(probe))
+                    && deadline.bound(rx).await?.is_ok()
+                {
+                    return Err(CallError::NoReply);
+                }
+                let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
+                Err(CallError::Exited(reason))
             }
             // Lost by a panic in another task, or with another actor's exit (a holder the
             // handler passed it to): the target is not the one failing, and no answer will

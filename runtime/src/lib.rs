@@ -84,7 +84,7 @@ pub use actor::{Actor, Down, ExitSignal, Handled, Init};
 pub use call::{CallError, DEFAULT_CALL_TIMEOUT};
 pub use cell::ActorCell;
 pub use context::Context;
-pub use exit::{ExitReason, ShutdownMode};
+pub use exit::{Cause, ExitReason, ShutdownMode};
 pub use handle::{ActorRef, CastError};
 pub use lineage::{ActorId, Ancestors, CallChain, Hop};
 pub use link::MonitorRef;
