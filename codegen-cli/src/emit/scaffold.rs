@@ -23,6 +23,7 @@
 //! No `rust-toolchain.toml`: the project builds with whatever toolchain the user has.
 
 mod ci;
+mod lock;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -109,7 +110,7 @@ pub fn new_project(
     let lock = dir.join("Cargo.lock");
     if lock.exists() {
         kept += 1;
-    } else if let Some((made, note)) = lock_file(&arbor, dir)? {
+    } else if let Some((made, note)) = lock::write(&arbor, dir)? {
         written += usize::from(made);
         writeln!(err, "arbor: {note}")?;
     }
@@ -128,44 +129,6 @@ pub fn new_project(
         dir.display()
     )?;
     Ok(true)
-}
-
-/// Writes `dir/Cargo.lock`: the workspace's lock, trimmed by cargo to the packages the
-/// project uses (offline first). `None` when the workspace has no lock; a note when cargo
-/// could not trim it (the lock is then left for the first build to resolve).
-fn lock_file(arbor: &Path, dir: &Path) -> std::io::Result<Option<(bool, String)>> {
-    let from = arbor.join("Cargo.lock");
-    if !from.exists() {
-        return Ok(None);
-    }
-    let to = dir.join("Cargo.lock");
-    std::fs::copy(&from, &to)?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let trim = |offline: bool| {
-        let mut cmd = std::process::Command::new(&cargo);
-        cmd.args(["metadata", "--format-version", "1", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        if offline {
-            cmd.arg("--offline");
-        }
-        cmd.status().is_ok_and(|s| s.success())
-    };
-    if trim(true) || trim(false) {
-        Ok(Some((
-            true,
-            "Cargo.lock: the Arbor workspace's versions of the packages the project uses"
-                .to_owned(),
-        )))
-    } else {
-        std::fs::remove_file(&to)?;
-        Ok(Some((
-            false,
-            "no Cargo.lock written (cargo could not resolve the project): the first build resolves it"
-                .to_owned(),
-        )))
-    }
 }
 
 fn package_name(dir: &Path) -> String {
