@@ -55,7 +55,8 @@ enum Command {
         name: Option<String>,
     },
     /// Create a Cargo project from a spec: generated code via build.rs, handler files that
-    /// are yours (written once, never overwritten), a main.rs and a test.
+    /// are yours (written once, never overwritten), a main.rs, tests (the app; spec edits that
+    /// must be rejected; code that must not compile) and a README.
     New {
         /// The project's directory and package name.
         name: PathBuf,

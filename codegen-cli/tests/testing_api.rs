@@ -207,3 +207,20 @@ fn edits_that_no_longer_apply_say_so() {
 fn expecting_a_missing_error_fails_with_the_report() {
     testing::check_str(SPEC).expect_error("call_cycle");
 }
+
+/// The example of docs/ci.md, as written there.
+#[test]
+fn the_journal_never_calls_back_into_a_room() {
+    const SPEC: &str = include_str!("../../specs/chat.kdl");
+    let spec = add_to_actor(SPEC, "JournalWriter", "calls RoomServer").expect("the edit applies");
+    let report = testing::check_str(&spec);
+    let cycle = report.expect_error("call_cycle");
+    assert_eq!(
+        cycle.cycle(),
+        Some(vec!["RoomServer", "JournalWriter", "RoomServer"])
+    );
+    assert_eq!(
+        (cycle.file.as_deref(), cycle.line),
+        (Some("spec.kdl"), Some(27))
+    );
+}
