@@ -66,7 +66,10 @@ fn quoted(names: &[&str]) -> String {
 
 /// The shortest edit that closes a cycle: one `calls` back along an existing
 /// dependency, else a pair of calls between the first two actors, else a self-call.
-fn cycle_edit(spec: &Spec, text: &str) -> Option<(Vec<(String, String)>, Vec<String>)> {
+/// Lines to add: `(actor, line)`.
+type Edits = Vec<(String, String)>;
+
+fn cycle_edit(spec: &Spec, text: &str) -> Option<(Edits, Vec<String>)> {
     let actors: Vec<&str> = spec.actors.iter().map(|a| a.name.as_str()).collect();
     let try_edits = |edits: &[(String, String)]| -> Option<Vec<String>> {
         let mut edited = text.to_owned();
@@ -216,9 +219,8 @@ fn a_call_to_an_actor_the_spec_does_not_declare_is_rejected() {{
     let mut spaced = String::new();
     let mut previous = "";
     for line in prettyplease::unparse(&file).lines() {
-        let top = !line.is_empty()
-            && !line.starts_with([' ', '}'])
-            && !(line.starts_with('#') && previous.starts_with("///"));
+        let attribute_of_docs = line.starts_with('#') && previous.starts_with("///");
+        let top = !(line.is_empty() || line.starts_with([' ', '}']) || attribute_of_docs);
         let after_item =
             previous == "}" || previous.starts_with("use ") || previous.starts_with("const ");
         let after_docs = previous.starts_with("//!") && !line.starts_with("//!");
