@@ -249,7 +249,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
          //! (`handlers/`). These files are yours: `arbor new` never overwrites them.\n\n\
          arbor::include_spec!(\"{stem}\");\n\n\
          mod handlers;\nmod types;\n\npub use types::*;\n\n{}",
-        pretty(config_fn)
+        pretty(config_fn).replacen("::start;\n", "::start;\n\n", 1)
     );
     let handlers_mod = format!(
         "//! One file per actor: its `State` (how it starts) and its protocols' `Handler`s.\n\n{}",
@@ -334,7 +334,8 @@ fn main_file(
     });
     format!(
         "//! Starts the app, prints its supervision tree, and stops it. Your program's work goes\n\
-         //! between the start and the shutdown.\n\n{body}"
+         //! between the start and the shutdown.\n\n{}",
+        space_after_use(&body)
     )
 }
 
@@ -351,10 +352,19 @@ fn test_file(
             let app = #start.await.expect("the app starts");
             let tree = app.snapshot().await;
             assert_eq!(tree.status, arbor::introspect::NodeStatus::Running);
-            assert_eq!(app.shutdown().await, arbor::ExitReason::Shutdown);
+            let reason = app.shutdown().await;
+            assert_eq!(reason, arbor::ExitReason::Shutdown);
         }
     });
-    format!("//! The app starts with its default configuration and stops cleanly.\n\n{body}")
+    format!(
+        "//! The app starts with its default configuration and stops cleanly.\n\n{}",
+        space_after_use(&body)
+    )
+}
+
+/// A blank line between the `use` and the function, as rustfmt leaves it.
+fn space_after_use(body: &str) -> String {
+    body.replacen(";\n#[", ";\n\n#[", 1)
 }
 
 /// `Config { child: Default::default(), nested: nested::Config { … } }`.
