@@ -33,10 +33,27 @@ pub(super) struct Names<'a> {
 
 /// `tests/spec_checks.rs`, `tests/compile_fail.rs` and its cases, `README.md`.
 pub(super) fn files(spec: &Spec, spec_text: &str, names: &Names<'_>) -> Vec<(PathBuf, String)> {
-    let mut files = vec![(
-        PathBuf::from("tests/spec_checks.rs"),
-        spec_checks(spec, spec_text, names.stem),
-    )];
+    let checks = spec_checks(spec, spec_text, names.stem);
+    // What the cases are, for the README: only those written.
+    let cases: Vec<&str> = [
+        (
+            "fn a_call_that_closes_a_cycle",
+            "a call that closes a cycle",
+        ),
+        (
+            "fn a_call_during_start_up",
+            "a call during start-up to an actor that starts later",
+        ),
+        (
+            "fn a_call_to_an_actor_the_spec_does_not_declare",
+            "a call to an actor the system does not have",
+        ),
+    ]
+    .into_iter()
+    .filter(|(f, _)| checks.contains(f))
+    .map(|(_, what)| what)
+    .collect();
+    let mut files = vec![(PathBuf::from("tests/spec_checks.rs"), checks.clone())];
     let fail = undeclared_call(spec, names);
     if let Some((case, stderr)) = &fail {
         files.push((
@@ -52,7 +69,10 @@ pub(super) fn files(spec: &Spec, spec_text: &str, names: &Names<'_>) -> Vec<(Pat
             stderr.clone(),
         ));
     }
-    files.push((PathBuf::from("README.md"), readme(names, fail.is_some())));
+    files.push((
+        PathBuf::from("README.md"),
+        readme(names, &cases, fail.is_some()),
+    ));
     files
 }
 
@@ -335,7 +355,7 @@ fn main() {{}}
     Some((case, stderr))
 }
 
-fn readme(names: &Names<'_>, compile_fail: bool) -> String {
+fn readme(names: &Names<'_>, cases: &[&str], compile_fail: bool) -> String {
     let Names {
         package,
         stem,
@@ -360,6 +380,14 @@ fn readme(names: &Names<'_>, compile_fail: bool) -> String {
     } else {
         ""
     };
+    let cases = if cases.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", and spec edits that must never merge are rejected ({})",
+            cases.join("; ")
+        )
+    };
     format!(
         r#"# {package}
 
@@ -381,10 +409,8 @@ cargo test
 ```
 
 - `tests/app.rs`: the system starts with its default configuration and stops cleanly.
-- `tests/spec_checks.rs`: spec edits that must never merge (a call that closes a cycle, a
-  call during start-up to an actor that starts later, a call to an actor the system does not
-  have) are rejected, asserted on the diagnostics as data (`arbor_codegen::testing`). These
-  pass on any toolchain.
+- `tests/spec_checks.rs`: the spec passes the checks{cases}, asserted on the diagnostics
+  as data (`arbor_codegen::testing`). These pass on any toolchain.
 {compile_fail_line}
 ## CI
 
@@ -399,4 +425,107 @@ error, 1 errors (or warnings with `--deny-warnings`), 2 a usage error. Cache `~/
 `target/` between runs. The whole recipe is in Arbor's `docs/ci.md`.
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn names(start: Option<&str>) -> Names<'static> {
+        Names {
+            package: "my-app",
+            krate: "my_app",
+            stem: "app",
+            module: "app",
+            start: start.map(str::to_owned),
+        }
+    }
+
+    fn scaffold(text: &str) -> Vec<(PathBuf, String)> {
+        let (spec, _) = crate::load_str(&[("app.kdl", text)]).expect("the spec loads");
+        files(&spec, text, &names(Some("app::start(app::config())")))
+    }
+
+    fn file<'f>(files: &'f [(PathBuf, String)], name: &str) -> Option<&'f str> {
+        files
+            .iter()
+            .find(|(p, _)| p == Path::new(name))
+            .map(|(_, t)| t.as_str())
+    }
+
+    const SOLO: &str = "protocol P {\n    call p reply=u32 timeout=\"1s\"\n}\nactor Solo {\n    serves P\n    state S\n}\nsupervisor T {\n    child solo actor=Solo\n}\n";
+
+    #[test]
+    fn one_actor_closes_the_cycle_on_itself_and_cannot_reach_itself() {
+        let files = scaffold(SOLO);
+        let checks = file(&files, "tests/spec_checks.rs").expect("spec checks");
+        assert!(
+            checks.contains(r#"add_to_actor(&spec, "Solo", "calls Solo")"#),
+            "{checks}"
+        );
+        assert!(checks.contains(r#"Some(vec!["Solo", "Solo"])"#), "{checks}");
+        // No other actor starts later: no boot-order case, and the README does not claim one.
+        assert!(!checks.contains("boot_order"), "{checks}");
+        let readme = file(&files, "README.md").expect("README");
+        assert!(!readme.contains("during start-up"), "{readme}");
+        assert!(
+            readme.contains(
+                "(a call that closes a cycle; a call to an actor the system does not have)"
+            ),
+            "{readme}"
+        );
+        let case = file(&files, "tests/compile-fail/undeclared_call.rs").expect("case");
+        assert!(case.contains("let _ = ctx.solo();"), "{case}");
+        assert!(case.contains("`Solo` cannot reach itself"), "{case}");
+        // One `Ctx` in the crate graph: rustc prints the trimmed name (what rustc 1.95 printed
+        // for this spec through scripts/scaffold-ci.sh).
+        let stderr = file(&files, "tests/compile-fail/undeclared_call.stderr").expect("stderr");
+        assert_eq!(
+            stderr,
+            "error[E0599]: no method named `solo` found for mutable reference `&mut Ctx` in the current scope\n \
+             --> tests/compile-fail/undeclared_call.rs:8:17\n  \
+             |\n\
+             8 |     let _ = ctx.solo();\n  \
+             |                 ^^^^ method not found in `&mut Ctx`\n"
+        );
+    }
+
+    #[test]
+    fn a_call_back_along_a_dependency_closes_the_cycle() {
+        let text = "protocol P {\n    call p reply=u32 timeout=\"1s\"\n}\n\
+                    actor Front {\n    serves P\n    state S\n    casts Back\n}\n\
+                    actor Back {\n    serves P\n    state S\n    mailbox capacity=4 overflow=reject\n}\n\
+                    actor Other {\n    serves P\n    state S\n}\n\
+                    supervisor T {\n    child back actor=Back\n    child front actor=Front\n    child other actor=Other\n}\n";
+        let files = scaffold(text);
+        let checks = file(&files, "tests/spec_checks.rs").expect("spec checks");
+        // Front casts into a rejecting mailbox (no edge): the first try fails, the pair is added.
+        assert!(
+            checks.contains(r#"Some(vec!["Front", "Back", "Front"])"#),
+            "{checks}"
+        );
+        assert!(checks.contains("expect_error(\"boot_order\")"), "{checks}");
+        // Front does not declare Other: that is the compile-fail case (Back it may reach).
+        let case = file(&files, "tests/compile-fail/undeclared_call.rs").expect("case");
+        assert!(case.contains("use my_app::app::front;"), "{case}");
+        assert!(case.contains("let _ = ctx.other();"), "{case}");
+        let stderr = file(&files, "tests/compile-fail/undeclared_call.stderr").expect("stderr");
+        assert!(
+            stderr.contains("`&mut my_app::app::front::Ctx`"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn no_actor_means_no_case() {
+        let files = scaffold("protocol P {\n    cast c\n}\n");
+        let checks = file(&files, "tests/spec_checks.rs").expect("spec checks");
+        assert!(checks.contains("fn the_spec_passes_the_checks()"));
+        assert!(!checks.contains("add_to_actor(&spec"), "{checks}");
+        assert!(file(&files, "tests/compile_fail.rs").is_none());
+        let readme = file(&files, "README.md").expect("README");
+        assert!(!readme.contains("compile_fail"), "{readme}");
+    }
 }
