@@ -122,6 +122,9 @@ fn check(files: &[PathBuf], deny_warnings: bool, format: CheckFormat) -> ExitCod
         CheckFormat::Github => {
             let options = diagnostics::GithubOptions {
                 workspace: std::env::var("GITHUB_WORKSPACE").ok(),
+                cwd: std::env::current_dir()
+                    .ok()
+                    .map(|d| d.display().to_string()),
             };
             print!(
                 "{}",

@@ -186,6 +186,27 @@ fn github_file_properties_are_escaped_and_relative_to_the_workspace() {
 }
 
 #[test]
+fn github_paths_from_a_subdirectory_are_named_from_the_workspace_root() {
+    let dir = project(&[]);
+    let sub = dir.path().join("service");
+    std::fs::create_dir_all(sub.join("specs")).unwrap();
+    std::fs::write(sub.join("specs/cycle.kdl"), CYCLE).unwrap();
+    let workspace = dir.path().display().to_string();
+    let out = arbor_in(
+        &sub,
+        &["check", "--format", "github", "specs/cycle.kdl"],
+        &[("GITHUB_WORKSPACE", &workspace)],
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.starts_with("::error file=service/specs/cycle.kdl,line=7,"),
+        "{stdout}"
+    );
+    // Other labels, in the message, keep the path as given.
+    assert!(stdout.contains("specs/cycle.kdl:14:5"), "{stdout}");
+}
+
+#[test]
 fn an_unreadable_file_is_an_annotation_without_a_place() {
     let dir = project(&[]);
     let out = arbor_in(

@@ -20,9 +20,12 @@ use crate::source::{Location, SourceMap};
 /// How to name files in annotations.
 #[derive(Clone, Debug, Default)]
 pub struct GithubOptions {
-    /// The repository's checkout (`$GITHUB_WORKSPACE`): an absolute spec path under it
-    /// is written relative to it, since GitHub places annotations by repository path.
+    /// The repository's checkout (`$GITHUB_WORKSPACE`): a spec path under it is written
+    /// relative to it, since GitHub places annotations by repository path.
     pub workspace: Option<String>,
+    /// The directory relative spec paths are relative to (where `arbor check` runs), so that
+    /// a run from a subdirectory of the workspace still names files from its root.
+    pub cwd: Option<String>,
 }
 
 /// Renders diagnostics as workflow commands, one line each (stdout of a step).
@@ -82,7 +85,16 @@ fn annotation(d: &Diagnostic, sources: &SourceMap, options: &GithubOptions) -> S
 }
 
 fn file_name(loc: &Location, options: &GithubOptions) -> String {
-    let file = loc.file.replace('\\', "/");
+    let mut file = loc.file.replace('\\', "/");
+    let relative = !file.starts_with('/') && !file.get(1..3).is_some_and(|s| s == ":/");
+    if relative
+        && options.workspace.is_some()
+        && let Some(cwd) = &options.cwd
+        && !file.split('/').any(|part| part == "..")
+    {
+        let rest = file.strip_prefix("./").unwrap_or(&file);
+        file = format!("{}/{rest}", cwd.replace('\\', "/").trim_end_matches('/'));
+    }
     if let Some(root) = &options.workspace {
         let root = root.replace('\\', "/");
         let root = root.trim_end_matches('/');
@@ -137,11 +149,42 @@ mod tests {
         let d = Diagnostic::error("arbor::x", "m").with_label(Span::new(id, 0, 5), "");
         let options = GithubOptions {
             workspace: Some("/home/runner/work/app/".to_owned()),
+            cwd: None,
         };
         let line = render_github(&[d], &map, &options);
         assert!(
             line.starts_with("::error file=specs/a.kdl,line=1,"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn relative_paths_from_a_subdirectory_are_named_from_the_workspace() {
+        let mut map = SourceMap::new();
+        let a = map.add("./specs/a.kdl", "actor A {}\n");
+        let b = map.add("../b.kdl", "actor B {}\n");
+        let ds = [
+            Diagnostic::error("arbor::x", "m").with_label(Span::new(a, 0, 5), ""),
+            Diagnostic::error("arbor::x", "m").with_label(Span::new(b, 0, 5), ""),
+        ];
+        let in_sub = GithubOptions {
+            workspace: Some("/w/app".to_owned()),
+            cwd: Some("/w/app/service".to_owned()),
+        };
+        let out = render_github(&ds, &map, &in_sub);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("::error file=service/specs/a.kdl,"),
+            "{out}"
+        );
+        // `..` is left as written rather than guessed at.
+        assert!(lines[1].starts_with("::error file=../b.kdl,"), "{out}");
+        // Outside GitHub Actions (no workspace) paths stay as given.
+        let local = GithubOptions {
+            workspace: None,
+            cwd: Some("/w/app/service".to_owned()),
+        };
+        let out = render_github(&ds[..1], &map, &local);
+        assert!(out.starts_with("::error file=specs/a.kdl,"), "{out}");
     }
 }
