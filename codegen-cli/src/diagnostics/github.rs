@@ -86,7 +86,8 @@ fn annotation(d: &Diagnostic, sources: &SourceMap, options: &GithubOptions) -> S
 
 fn file_name(loc: &Location, options: &GithubOptions) -> String {
     let mut file = loc.file.replace('\\', "/");
-    let relative = !file.starts_with('/') && !file.get(1..3).is_some_and(|s| s == ":/");
+    let drive = file.get(1..3) == Some(":/");
+    let relative = !file.starts_with('/') && !drive;
     if relative
         && options.workspace.is_some()
         && let Some(cwd) = &options.cwd
