@@ -70,6 +70,8 @@ pub(crate) struct Rare {
     exited: Option<Arc<Notify>>,
     /// The lineage of this actor's children, shared by all of them.
     children: Option<Ancestors>,
+    /// The actor's registered name ([`crate::names`]), freed at exit.
+    registered: Option<Arc<str>>,
 }
 
 impl CoreState {
@@ -221,7 +223,11 @@ impl Core {
             watchers,
             exited,
             children: _,
+            registered,
         } = rare.unwrap_or_default();
+        if let Some(name) = registered {
+            crate::names::released(&name, self.id);
+        }
         crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signals);
         if let Some(exited) = exited {
             exited.notify_waiters();
@@ -240,6 +246,32 @@ impl Core {
                     reason: reason.clone(),
                 })));
             }
+        }
+    }
+
+    /// Records the actor's registered name (called with the name table locked).
+    pub(crate) fn set_registered_name(
+        &self,
+        name: Arc<str>,
+    ) -> Result<(), crate::names::RegisterError> {
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Exited(_)) {
+            return Err(crate::names::RegisterError::Exited(self.id));
+        }
+        let rare = st.rare();
+        if let Some(existing) = &rare.registered {
+            return Err(crate::names::RegisterError::HasName {
+                id: self.id,
+                name: existing.clone(),
+            });
+        }
+        rare.registered = Some(name);
+        Ok(())
+    }
+
+    pub(crate) fn clear_registered_name(&self) {
+        if let Some(rare) = self.state.lock().rare_mut() {
+            rare.registered = None;
         }
     }
 

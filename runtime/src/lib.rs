@@ -67,6 +67,7 @@ pub mod introspect;
 pub mod lineage;
 mod link;
 mod mailbox;
+pub mod names;
 pub mod registry;
 pub mod remote;
 mod reply;
