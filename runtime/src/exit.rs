@@ -41,33 +41,37 @@ use std::time::Duration;
 /// is one (kept whole, so that whoever receives the reason can [downcast](Cause::downcast_ref)
 /// it). Equality and hashing go by the text, as Erlang compares reason terms.
 #[derive(Clone)]
-pub struct Cause {
-    text: Arc<str>,
-    error: Option<Arc<dyn Error + Send + Sync>>,
+pub struct Cause(Arc<CauseInner>);
+
+// One thin pointer: an exit reason lives in every actor's core, so it is kept small.
+struct CauseInner {
+    text: Box<str>,
+    error: Option<Box<dyn Error + Send + Sync>>,
 }
 
 impl Cause {
+    fn new(text: Box<str>, error: Option<Box<dyn Error + Send + Sync>>) -> Cause {
+        Cause(Arc::new(CauseInner { text, error }))
+    }
+
     /// A cause from a typed error (its `Display` is the text).
     pub fn from_error(error: impl Error + Send + Sync + 'static) -> Cause {
-        Cause {
-            text: error.to_string().into(),
-            error: Some(Arc::new(error)),
-        }
+        Cause::new(error.to_string().into(), Some(Box::new(error)))
     }
 
     /// The text.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 
     /// The typed error, if the cause has one.
     pub fn error(&self) -> Option<&(dyn Error + Send + Sync + 'static)> {
-        self.error.as_deref()
+        self.0.error.as_deref()
     }
 
     /// The first error of type `E` in the cause's error and its `source()` chain.
     pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
-        let mut next: Option<&(dyn Error + 'static)> = match self.error.as_deref() {
+        let mut next: Option<&(dyn Error + 'static)> = match self.0.error.as_deref() {
             Some(error) => Some(error),
             None => None,
         };
@@ -85,13 +89,13 @@ impl std::ops::Deref for Cause {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 }
 
 impl PartialEq for Cause {
     fn eq(&self, other: &Cause) -> bool {
-        self.text == other.text
+        self.0.text == other.0.text
     }
 }
 
@@ -99,43 +103,37 @@ impl Eq for Cause {}
 
 impl Hash for Cause {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.text.hash(state);
+        self.0.text.hash(state);
     }
 }
 
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.0.text)
     }
 }
 
 impl fmt::Debug for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.text, f)
+        fmt::Debug::fmt(&*self.0.text, f)
     }
 }
 
 impl From<&str> for Cause {
     fn from(text: &str) -> Cause {
-        Cause {
-            text: text.into(),
-            error: None,
-        }
+        Cause::new(text.into(), None)
     }
 }
 
 impl From<String> for Cause {
     fn from(text: String) -> Cause {
-        Cause {
-            text: text.into(),
-            error: None,
-        }
+        Cause::new(text.into(), None)
     }
 }
 
 impl From<Arc<str>> for Cause {
     fn from(text: Arc<str>) -> Cause {
-        Cause { text, error: None }
+        Cause::new((*text).into(), None)
     }
 }
 
@@ -249,6 +247,11 @@ impl Error for ExitReason {
         }
     }
 }
+
+const _: () = assert!(
+    std::mem::size_of::<ExitReason>() <= 24,
+    "an exit reason is in every actor's core: keep it three words"
+);
 
 /// How to stop an actor, as in an OTP child spec's `shutdown` field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
