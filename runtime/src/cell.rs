@@ -12,7 +12,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::pin::pin;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use futures::task::AtomicWaker;
@@ -93,6 +93,14 @@ pub(crate) struct Core {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) ancestors: Ancestors,
     flags: AtomicU8,
+    /// Messages refused, dropped or evicted because the mailbox was full (beside `flags`, in
+    /// what would otherwise be padding).
+    pub(crate) overflowed: AtomicU32,
+    /// Mailbox messages handled; written by the actor's task only (see [`Core::count_handled`]).
+    pub(crate) handled: AtomicU64,
+    /// Nanoseconds spent polling the actor's task while handler timing is on
+    /// ([`crate::introspect::set_timing`]).
+    pub(crate) busy_ns: AtomicU64,
     /// The actor task's waker, registered on each poll of the task.
     pub(crate) waker: AtomicWaker,
     pub(crate) state: Mutex<CoreState>,
@@ -105,6 +113,9 @@ impl Core {
             name,
             ancestors,
             flags: AtomicU8::new(0),
+            overflowed: AtomicU32::new(0),
+            handled: AtomicU64::new(0),
+            busy_ns: AtomicU64::new(0),
             waker: AtomicWaker::new(),
             state: Mutex::new(CoreState {
                 phase: Phase::Running,
@@ -112,6 +123,28 @@ impl Core {
                 rare: None,
             }),
         }
+    }
+
+    /// Counts a handled message. Only the actor's task writes the counter, so a plain load and
+    /// store do (no locked read-modify-write on the message path).
+    #[inline]
+    pub(crate) fn count_handled(&self) {
+        let n = self.handled.load(Ordering::Relaxed);
+        self.handled.store(n.wrapping_add(1), Ordering::Relaxed);
+    }
+
+    /// Adds time spent polling the actor's task (only the task itself calls this).
+    #[inline]
+    pub(crate) fn add_busy(&self, elapsed: std::time::Duration) {
+        let n = self.busy_ns.load(Ordering::Relaxed);
+        let add = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.busy_ns.store(n.wrapping_add(add), Ordering::Relaxed);
+    }
+
+    /// Counts a message the full mailbox refused, dropped or evicted (any sender).
+    #[inline]
+    pub(crate) fn count_overflow(&self) {
+        self.overflowed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Queues a system signal; `false` if the actor has already exited.
@@ -290,6 +323,7 @@ pub(crate) trait CellApi: Any + Send + Sync {
     fn core(&self) -> &Core;
     fn mailbox_len(&self) -> usize;
     fn mailbox_config(&self) -> MailboxConfig;
+    fn type_name(&self) -> &'static str;
 }
 
 /// An untyped handle to an actor: what supervisors, registries and links hold.
@@ -337,6 +371,22 @@ impl ActorCell {
     /// The mailbox's capacity and overflow policy.
     pub fn mailbox_config(&self) -> MailboxConfig {
         self.0.mailbox_config()
+    }
+
+    /// The actor's Rust type (`std::any::type_name`), for tools.
+    pub fn type_name(&self) -> &'static str {
+        self.0.type_name()
+    }
+
+    /// Counters of the actor's work: messages handled, mailbox overflows, and the time its
+    /// task spent running while timing is on ([`set_timing`](crate::introspect::set_timing)).
+    pub fn stats(&self) -> crate::introspect::ActorStats {
+        let core = self.core();
+        crate::introspect::ActorStats {
+            handled: core.handled.load(Ordering::Relaxed),
+            busy: std::time::Duration::from_nanos(core.busy_ns.load(Ordering::Relaxed)),
+            overflowed: u64::from(core.overflowed.load(Ordering::Relaxed)),
+        }
     }
 
     /// The typed handle, if the actor is an `A`.

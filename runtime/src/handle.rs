@@ -133,6 +133,10 @@ impl<A: Actor> CellApi for Shared<A> {
     fn mailbox_config(&self) -> MailboxConfig {
         self.mailbox.config()
     }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<A>()
+    }
 }
 
 /// A typed handle to an actor of type `A`. Cheap to clone, `Send + Sync`; equality and
@@ -185,6 +189,7 @@ impl<A: Actor> ActorRef<A> {
     pub(crate) fn accepted(&self, evicted: Accepted<Envelope<A>>) {
         self.shared.core.waker.wake();
         if let Some(evicted) = evicted {
+            self.overflowed("evicted the oldest message");
             drop_with_cause(Undelivered::Evicted, evicted);
         }
     }
@@ -207,6 +212,19 @@ impl<A: Actor> ActorRef<A> {
         tokio::task::consume_budget().await;
     }
 
+    /// Counts a mailbox overflow and reports it as a `debug` event (cold: off the send path).
+    #[cold]
+    fn overflowed(&self, what: &'static str) {
+        let core = &self.shared.core;
+        core.count_overflow();
+        tracing::debug!(
+            actor = %core.id,
+            name = core.name.as_deref().unwrap_or(""),
+            capacity = ?self.shared.mailbox.config().capacity(),
+            "mailbox full: {what}"
+        );
+    }
+
     fn delivered(
         &self,
         result: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>,
@@ -217,10 +235,12 @@ impl<A: Actor> ActorRef<A> {
                 Ok(())
             }
             Err(PushError::Full(msg)) => {
+                self.overflowed("refused a message");
                 drop_with_cause(Undelivered::Evicted, msg);
                 Err(CastError::MailboxFull)
             }
             Err(PushError::Dropped(msg)) => {
+                self.overflowed("dropped a message");
                 drop_with_cause(Undelivered::Evicted, msg);
                 Err(CastError::Dropped)
             }
