@@ -52,8 +52,10 @@ pub struct NodeView {
     pub busy_pct: f64,
     /// Messages its full mailbox refused, dropped or evicted.
     pub overflowed: u64,
-    /// Whether its parent is a supervisor (kill, restart and terminate apply).
+    /// Whether its parent is a supervisor (kill and terminate apply).
     pub supervised: bool,
+    /// Whether its parent is a static supervisor (restart applies).
+    pub restartable: bool,
     /// Its children.
     pub children: Vec<NodeView>,
 }
@@ -190,7 +192,7 @@ impl History {
         let now = Instant::now();
         let mut seen = HashSet::new();
         let mut alive = HashSet::new();
-        let view = self.node(tree, "", false, now, &mut seen, &mut alive);
+        let view = self.node(tree, "", None, now, &mut seen, &mut alive);
         self.counters.retain(|id, _| alive.contains(id));
         // Children that disappeared (temporary children, dynamic children that exited).
         let gone: Vec<String> = self
@@ -230,7 +232,7 @@ impl History {
         &mut self,
         node: &TreeNode,
         parent_path: &str,
-        supervised: bool,
+        parent: Option<NodeKind>,
         now: Instant,
         seen: &mut HashSet<String>,
         alive: &mut HashSet<u64>,
@@ -247,6 +249,10 @@ impl History {
         } else {
             format!("{parent_path}/{label}")
         };
+        let supervised = matches!(
+            parent,
+            Some(NodeKind::Supervisor | NodeKind::DynamicSupervisor)
+        );
         // A new incarnation at a known path: the old one exited.
         if supervised {
             seen.insert(path.clone());
@@ -263,7 +269,7 @@ impl History {
                     self.event(
                         "restart",
                         path.clone(),
-                        format!("restarted as #{} (restarts: {})", cell.id(), node.restarts),
+                        format!("restarted as {} (restarts: {})", cell.id(), node.restarts),
                     );
                     self.incarnations.insert(path.clone(), cell.clone());
                 }
@@ -305,14 +311,10 @@ impl History {
                 }
             }
         }
-        let is_supervisor = matches!(
-            node.kind,
-            NodeKind::Supervisor | NodeKind::DynamicSupervisor
-        );
         let children = node
             .children
             .iter()
-            .map(|c| self.node(c, &path, is_supervisor, now, seen, alive))
+            .map(|c| self.node(c, &path, Some(node.kind), now, seen, alive))
             .collect();
         NodeView {
             actor,
@@ -347,6 +349,7 @@ impl History {
             busy_pct,
             overflowed: node.stats.overflowed,
             supervised,
+            restartable: parent == Some(NodeKind::Supervisor),
             children,
         }
     }

@@ -116,7 +116,7 @@ function row(n, depth) {
 function controls(n) {
   if (!n.supervised || n.actor === null) return "";
   const box = el("span", { class: "actions" });
-  for (const action of ["kill", "restart", "terminate"]) {
+  for (const action of n.restartable ? ["kill", "restart", "terminate"] : ["kill", "terminate"]) {
     box.append(el("button", {
       class: action === "restart" ? "" : "danger",
       "data-action": action,
@@ -148,7 +148,7 @@ function ask(action, n) {
 
 // --- events ------------------------------------------------------------------------------
 function renderEvents(events) {
-  const list = el("ol", { id: "events", class: "events", reversed: "" });
+  const list = el("ol", { id: "events", class: "events" });
   for (const e of events.slice().reverse()) {
     list.append(el("li", { class: e.kind }, `${fmtTime(e.at_ms)} ${e.path}: ${e.text}`));
   }
@@ -164,7 +164,7 @@ function renderGraph(graph) {
   for (const n of graph.nodes) level[n.id] = 0;
   for (let i = 0; i < graph.nodes.length; i++) {
     for (const e of graph.edges) {
-      if (e.kind === "call" && level[e.to] <= level[e.from] && level[e.from] < graph.nodes.length) level[e.to] = level[e.from] + 1;
+      if (level[e.to] <= level[e.from] && level[e.from] < graph.nodes.length) level[e.to] = level[e.from] + 1;
     }
   }
   const columns = {};
