@@ -241,7 +241,8 @@ async fn bad_requests_get_4xx_answers() {
     let root = get_json(addr, "/api/snapshot").await["tree"]["actor"]
         .as_u64()
         .unwrap();
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, u16)> = vec![
+    type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, u16);
+    let cases: Vec<Case> = vec![
         ("GET", "/api/actors/abc".into(), vec![], 400),
         ("GET", "/api/actors/-1".into(), vec![], 400),
         (
