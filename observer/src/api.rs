@@ -107,7 +107,15 @@ fn same_token(a: &str, b: &str) -> bool {
 async fn guard(State(inner): State<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let is_page = matches!(path, "/" | "/app.js" | "/style.css");
-    let needs_token = request.method() != axum::http::Method::GET || !(inner.open_reads || is_page);
+    // Open reads only for requests addressed to a loopback name: a page of another site that
+    // rebinds its own name to 127.0.0.1 (DNS rebinding) sends its own name as `Host`.
+    let local_host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(is_loopback_host);
+    let open = inner.open_reads && local_host;
+    let needs_token = request.method() != axum::http::Method::GET || !(open || is_page);
     if needs_token {
         match presented_token(request.headers(), request.uri().query()) {
             None => return error(StatusCode::UNAUTHORIZED, "this request needs the token"),
@@ -118,6 +126,18 @@ async fn guard(State(inner): State<Shared>, request: Request, next: Next) -> Res
         }
     }
     next.run(request).await
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Takes a snapshot and turns it into the page's view.
@@ -160,15 +180,17 @@ fn to_json(view: &SnapshotView) -> Arc<str> {
 }
 
 /// Samples every interval while an event stream is open (and turns handler timing on for
-/// that time), every 2 s otherwise (so exits are noticed with nobody watching).
+/// that time), every 5 s otherwise (so exits are noticed with nobody watching).
 pub(crate) async fn sampler(inner: Shared) {
-    let idle = Duration::from_secs(2).max(inner.interval);
+    let idle = Duration::from_secs(5).max(inner.interval);
     let mut timing = Timing(false);
     loop {
         let watched = inner.updates.receiver_count() > 0;
         timing.set(watched);
         let (view, _) = sample(&inner).await;
-        inner.updates.send_replace(to_json(&view));
+        if watched {
+            inner.updates.send_replace(to_json(&view));
+        }
         let pause = if watched { inner.interval } else { idle };
         // Woken early when a page connects.
         let _ = tokio::time::timeout(pause, inner.connected.notified()).await;

@@ -12,6 +12,9 @@ use serde::Serialize;
 /// Exits kept per child, and events kept in all.
 const EXITS_KEPT: usize = 16;
 const EVENTS_KEPT: usize = 100;
+/// Children of one supervisor shown (a dynamic supervisor may have 100 000); the others are
+/// counted in `hidden` (their detail pages and control still work, by actor id).
+pub(crate) const CHILDREN_SHOWN: usize = 200;
 
 /// One node of the tree as the page shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -56,8 +59,10 @@ pub struct NodeView {
     pub supervised: bool,
     /// Whether its parent is a static supervisor (restart applies).
     pub restartable: bool,
-    /// Its children.
+    /// Its children (at most 200).
     pub children: Vec<NodeView>,
+    /// Children not shown.
+    pub hidden: usize,
 }
 
 /// An exit seen by the observer.
@@ -314,8 +319,10 @@ impl History {
         let children = node
             .children
             .iter()
+            .take(CHILDREN_SHOWN)
             .map(|c| self.node(c, &path, Some(node.kind), now, seen, alive))
             .collect();
+        let hidden = node.children.len().saturating_sub(CHILDREN_SHOWN);
         NodeView {
             actor,
             path,
@@ -351,6 +358,7 @@ impl History {
             supervised,
             restartable: parent == Some(NodeKind::Supervisor),
             children,
+            hidden,
         }
     }
 }

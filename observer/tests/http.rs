@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use arbor_observer::{Observer, ObserverError};
-use common::{eventually, get_json, node, request, shop_with_observer};
+use common::{eventually, get_json, node, request, request_as, shop_with_observer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const TOKEN: (&str, &str) = ("Authorization", "Bearer test-token");
@@ -347,6 +347,26 @@ async fn a_non_local_bind_needs_a_token_and_then_every_read_does() {
         .unwrap();
     let addr = local.local_addr();
     assert_eq!(request(addr, "GET", "/api/snapshot", &[]).await.status, 200);
+    // Addressed to another name (DNS rebinding): reads need the token again.
+    let rebound = [("Host", "attacker.example:7878")];
+    assert_eq!(
+        request_as(addr, "GET", "/api/snapshot", &rebound)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        request_as(addr, "GET", "/api/snapshot", &[("Host", "localhost:1")])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        request_as(addr, "GET", "/api/snapshot", &[("Host", "[::1]:1")])
+            .await
+            .status,
+        200
+    );
     let generated = local.token().to_string();
     assert_eq!(generated.len(), 32);
     assert!(local.url().ends_with(&format!("?token={generated}")));

@@ -60,11 +60,24 @@ function renderTree(root) {
   const walk = (node, depth) => {
     order.push(row(node, depth));
     for (const c of node.children) walk(c, depth + 1);
+    if (node.hidden > 0) order.push(moreRow(node, depth + 1));
   };
   walk(root, 0);
   const keep = new Set(order);
   for (const [path, r] of rows) if (!keep.has(r.tr)) { r.tr.remove(); rows.delete(path); }
   order.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
+}
+
+function moreRow(node, depth) {
+  const path = node.path + "/+";
+  let r = rows.get(path);
+  if (!r) {
+    r = { tr: el("tr", { class: "more-row" }), cell: el("td", { colspan: 10, class: "muted" }) };
+    r.tr.append(r.cell);
+    rows.set(path, r);
+  }
+  set(r.cell, `${"\u00a0".repeat(depth * 3)}… ${node.hidden} more children not shown`);
+  return r.tr;
 }
 
 function set(cell, text) {

@@ -56,8 +56,21 @@ pub async fn request(
     path: &str,
     headers: &[(&str, &str)],
 ) -> Reply {
+    let host = addr.to_string();
+    let mut all = vec![("Host", host.as_str())];
+    all.extend_from_slice(headers);
+    request_as(addr, method, path, &all).await
+}
+
+/// Like [`request`], with every header given (`Host` included).
+pub async fn request_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
