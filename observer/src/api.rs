@@ -145,12 +145,18 @@ pub(crate) async fn sample(inner: &Inner) -> (SnapshotView, TreeNode) {
     let tree = introspect::snapshot(&inner.root).await;
     let mut history = inner.history.lock();
     let view = history.view(&tree);
+    let mut cells = Vec::new();
+    collect_rates(&tree, &view, &mut cells);
+    let names = cells
+        .iter()
+        .zip(actor_ids(&tree))
+        .map(|((_, _, path), id)| (id, path.clone()))
+        .collect();
+    let edges = history.edges(introspect::take_edges(), &names);
     let graph = if inner.graph.is_empty() {
         Default::default()
     } else {
-        let mut cells = Vec::new();
-        collect_rates(&tree, &view, &mut cells);
-        inner.graph.view(&view, &cells)
+        inner.graph.view(&cells, &edges)
     };
     let view = SnapshotView {
         at_ms: now_ms(),
@@ -158,19 +164,35 @@ pub(crate) async fn sample(inner: &Inner) -> (SnapshotView, TreeNode) {
         tree: view,
         events: history.events(),
         graph,
+        edges,
     };
     drop(history);
     (view, tree)
 }
 
-/// The full type and rate of every running actor.
-fn collect_rates(tree: &TreeNode, view: &crate::NodeView, out: &mut Vec<(String, f64)>) {
+/// The full type, rate and path of every running actor shown, depth first.
+fn collect_rates(tree: &TreeNode, view: &crate::NodeView, out: &mut Vec<(String, f64, String)>) {
     if let Some(cell) = &tree.cell {
-        out.push((cell.type_name().to_owned(), view.rate));
+        out.push((cell.type_name().to_owned(), view.rate, view.path.clone()));
     }
     for (t, v) in tree.children.iter().zip(&view.children) {
         collect_rates(t, v, out);
     }
+}
+
+/// The ids of the same actors, in the same order as [`collect_rates`].
+fn actor_ids(tree: &TreeNode) -> Vec<u64> {
+    fn walk(tree: &TreeNode, out: &mut Vec<u64>) {
+        if let Some(cell) = &tree.cell {
+            out.push(cell.id().as_u64());
+        }
+        for t in tree.children.iter().take(crate::model::CHILDREN_SHOWN) {
+            walk(t, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(tree, &mut out);
+    out
 }
 
 fn to_json(view: &SnapshotView) -> Arc<str> {

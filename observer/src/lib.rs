@@ -38,7 +38,10 @@ use arbor::{Actor, ActorCell};
 use futures::future::BoxFuture;
 use tokio::sync::{oneshot, watch};
 
-pub use model::{ActorDetail, EventView, ExitView, GraphView, NodeView, SnapshotView};
+pub use model::{
+    ActorDetail, EventView, ExitView, GraphEdge, GraphNode, GraphView, LiveEdge, NodeView,
+    SnapshotView,
+};
 
 /// The default address: loopback only.
 pub const DEFAULT_BIND: SocketAddr =

@@ -111,7 +111,7 @@ pub struct GraphNode {
     pub rate: f64,
 }
 
-/// One declared edge.
+/// One declared edge, with the messages seen on it while a page was connected.
 #[derive(Clone, Debug, Serialize)]
 pub struct GraphEdge {
     /// `system::Name` of the caller.
@@ -120,6 +120,25 @@ pub struct GraphEdge {
     pub to: String,
     /// `call` or `cast`.
     pub kind: &'static str,
+    /// Messages seen on it (calls counted by the callee, casts by the sender).
+    pub count: u64,
+    /// Messages per second since the previous sample.
+    pub rate: f64,
+}
+
+/// Messages between two running actors while a page was connected.
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveEdge {
+    /// The sender's path in the tree (or `#id` outside it).
+    pub from: String,
+    /// The receiver's path.
+    pub to: String,
+    /// `call` or `cast` (casts and info messages).
+    pub kind: &'static str,
+    /// Messages seen.
+    pub count: u64,
+    /// Messages per second since the previous sample.
+    pub rate: f64,
 }
 
 /// Everything the page shows, sent as one `snapshot` event.
@@ -135,6 +154,8 @@ pub struct SnapshotView {
     pub events: Vec<EventView>,
     /// The call graph (empty without [`Observer::call_graph`](crate::Observer::call_graph)).
     pub graph: GraphView,
+    /// Messages between actors, busiest first (counted while a page is connected).
+    pub edges: Vec<LiveEdge>,
 }
 
 /// One actor's detail page.
@@ -166,6 +187,10 @@ pub(crate) struct History {
     /// Per child path: its exits.
     exits: HashMap<String, VecDeque<ExitView>>,
     events: VecDeque<EventView>,
+    /// Per (sender, receiver, kind): messages seen, and the rate at the last sample.
+    edges: HashMap<(String, String, &'static str), (u64, f64)>,
+    /// When edges were last drained.
+    edges_at: Option<Instant>,
 }
 
 impl History {
@@ -363,6 +388,64 @@ impl History {
     }
 }
 
+impl History {
+    /// Drains the runtime's edge counts into per-path totals and rates. `names` maps actor ids
+    /// to tree paths.
+    pub(crate) fn edges(
+        &mut self,
+        drained: Vec<(
+            arbor::ActorId,
+            arbor::ActorId,
+            arbor::introspect::EdgeKind,
+            u64,
+        )>,
+        names: &HashMap<u64, String>,
+    ) -> Vec<LiveEdge> {
+        let now = Instant::now();
+        let dt = self
+            .edges_at
+            .replace(now)
+            .map(|at| now.duration_since(at).as_secs_f64())
+            .unwrap_or(0.0);
+        let name = |id: arbor::ActorId| {
+            names
+                .get(&id.as_u64())
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+        };
+        let mut fresh: HashMap<(String, String, &'static str), u64> = HashMap::new();
+        for (from, to, kind, n) in drained {
+            let kind = match kind {
+                arbor::introspect::EdgeKind::Call => "call",
+                arbor::introspect::EdgeKind::Cast => "cast",
+            };
+            *fresh.entry((name(from), name(to), kind)).or_default() += n;
+        }
+        for entry in self.edges.values_mut() {
+            entry.1 = 0.0;
+        }
+        for (key, n) in fresh {
+            let entry = self.edges.entry(key).or_default();
+            entry.0 += n;
+            entry.1 = if dt > 0.0 { n as f64 / dt } else { 0.0 };
+        }
+        let mut out: Vec<LiveEdge> = self
+            .edges
+            .iter()
+            .map(|((from, to, kind), (count, rate))| LiveEdge {
+                from: from.clone(),
+                to: to.clone(),
+                kind,
+                count: *count,
+                rate: *rate,
+            })
+            .collect();
+        out.sort_by(|a, b| b.rate.total_cmp(&a.rate).then(b.count.cmp(&a.count)));
+        out.truncate(50);
+        out
+    }
+}
+
 /// `a::b::Counter<x::Y>` → `Counter<Y>`.
 pub(crate) fn short_type(full: &str) -> String {
     let mut out = String::new();
@@ -415,17 +498,17 @@ impl StaticGraph {
     /// The graph with the load of the running actors of each node. An actor belongs to a
     /// node when its Rust type lives in the node's module (`system::snake_name::…`), as
     /// generated code's glue types do.
-    pub(crate) fn view(&self, tree: &NodeView, cells: &[(String, f64)]) -> GraphView {
-        let _ = tree;
+    pub(crate) fn view(&self, cells: &[(String, f64, String)], live: &[LiveEdge]) -> GraphView {
+        let module = |n: &Node| format!("{}::{}::", n.system.name, snake(n.name));
         let nodes = self
             .nodes
             .iter()
             .map(|n| {
-                let module = format!("{}::{}::", n.system.name, snake(n.name));
+                let module = module(n);
                 let (running, rate) = cells
                     .iter()
-                    .filter(|(ty, _)| ty.starts_with(&module))
-                    .fold((0, 0.0), |(k, r), (_, rate)| (k + 1, r + rate));
+                    .filter(|(ty, _, _)| ty.starts_with(&module))
+                    .fold((0, 0.0), |(k, r), (_, rate, _)| (k + 1, r + rate));
                 GraphNode {
                     id: node_key(n),
                     name: n.name,
@@ -434,14 +517,27 @@ impl StaticGraph {
                 }
             })
             .collect();
+        // Which graph node each running actor (by path) belongs to.
+        let node_of = |path: &str| {
+            let (ty, _, _) = cells.iter().find(|(_, _, p)| p == path)?;
+            self.nodes.iter().find(|n| ty.starts_with(&module(n)))
+        };
         let mut edges = Vec::new();
         for n in &self.nodes {
             for (targets, kind) in [(n.calls, "call"), (n.casts, "cast")] {
                 for t in targets {
+                    let (count, rate) = live
+                        .iter()
+                        .filter(|e| e.kind == kind)
+                        .filter(|e| node_of(&e.from).is_some_and(|f| f.same(n)))
+                        .filter(|e| node_of(&e.to).is_some_and(|to| to.same(t)))
+                        .fold((0, 0.0), |(c, r), e| (c + e.count, r + e.rate));
                     edges.push(GraphEdge {
                         from: node_key(n),
                         to: node_key(t),
                         kind,
+                        count,
+                        rate,
                     });
                 }
             }

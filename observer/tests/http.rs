@@ -109,8 +109,29 @@ async fn the_event_stream_sends_snapshots_and_turns_timing_on() {
     for s in &snapshots {
         assert_eq!(s["tree"]["label"], "shop");
     }
-    // With a page connected, handler time is measured.
+    // With a page connected, handler time is measured and messages between actors counted:
+    // the front end calls the inventory and casts to the audit log.
     assert_eq!(snapshots.last().unwrap()["timing"], true);
+    let counted = eventually(addr, "edges counted on the declared call graph", |s| {
+        let edge = |from: &str, to: &str| {
+            s["graph"]["edges"].as_array().unwrap().iter().any(|e| {
+                e["from"].as_str().unwrap().ends_with(from)
+                    && e["to"].as_str().unwrap().ends_with(to)
+                    && e["count"].as_u64().unwrap() > 0
+            })
+        };
+        edge("::Frontend", "::Inventory") && edge("::Frontend", "::Audit")
+    })
+    .await;
+    let live = counted["edges"].as_array().unwrap();
+    assert!(live.iter().any(|e| e["from"] == "shop/frontend"
+        && e["to"] == "shop/inventory"
+        && e["kind"] == "call"));
+    assert!(
+        live.iter().any(|e| e["from"] == "shop/frontend"
+            && e["to"] == "shop/audit"
+            && e["kind"] == "cast")
+    );
     drop(stream);
     observer.shutdown().await;
     shop.app.shutdown().await;

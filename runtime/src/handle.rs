@@ -80,6 +80,7 @@ impl<'a, A: Actor> Future for SendFuture<'a, A> {
         // handled in batches, one task run per actor, instead of one run per 128 messages.
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         let actor: &'a ActorRef<A> = this.actor;
+        actor.note_send();
         let msg = this.msg.take().expect("SendFuture polled after completion");
         let mailbox = &actor.shared.mailbox;
         let config = mailbox.config();
@@ -212,6 +213,17 @@ impl<A: Actor> ActorRef<A> {
         tokio::task::consume_budget().await;
     }
 
+    /// While a tool watches ([`crate::introspect::timing`]), counts a cast or info message
+    /// sent from an actor's callback to this actor.
+    #[inline]
+    fn note_send(&self) {
+        if crate::introspect::timing()
+            && let Some(sender) = lineage::current_actor()
+        {
+            crate::introspect::count_edge(sender, self.id(), crate::introspect::EdgeKind::Cast);
+        }
+    }
+
     /// Counts a mailbox overflow and reports it as a `debug` event (cold: off the send path).
     #[cold]
     fn overflowed(&self, what: &'static str) {
@@ -264,6 +276,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// Casts a request if it can be queued without waiting.
     pub fn try_cast(&self, msg: A::Cast) -> Result<(), CastError> {
+        self.note_send();
         let result = self.shared.mailbox.try_push(Envelope::Cast(msg));
         self.delivered(result)
     }
@@ -276,6 +289,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// Sends an info message if it can be queued without waiting.
     pub fn try_send(&self, msg: A::Info) -> Result<(), CastError> {
+        self.note_send();
         let result = self.shared.mailbox.try_push(Envelope::Info(msg));
         self.delivered(result)
     }

@@ -59,6 +59,46 @@ pub fn timing() -> bool {
     TIMING.load(Ordering::Relaxed)
 }
 
+/// Messages between actors counted while timing is on ([`set_timing`]): a call is counted
+/// by the callee (its immediate caller is the chain's first actor), a cast or info message by
+/// the sender (the actor whose callback sends it). Drained by [`take_edges`].
+static EDGES: parking_lot::Mutex<
+    Option<std::collections::HashMap<(ActorId, ActorId, EdgeKind), u64>>,
+> = parking_lot::Mutex::new(None);
+
+/// Whether an edge counted a call or a cast / info message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// A call (the caller waits).
+    Call,
+    /// A cast or an info message.
+    Cast,
+}
+
+#[cold]
+pub(crate) fn count_edge(from: ActorId, to: ActorId, kind: EdgeKind) {
+    *EDGES
+        .lock()
+        .get_or_insert_default()
+        .entry((from, to, kind))
+        .or_insert(0) += 1;
+}
+
+/// The messages counted between actors (sender, receiver, kind, count) since the last call,
+/// while timing was on. Process-wide: one tool should drain it.
+pub fn take_edges() -> Vec<(ActorId, ActorId, EdgeKind, u64)> {
+    EDGES
+        .lock()
+        .take()
+        .map(|edges| {
+            edges
+                .into_iter()
+                .map(|((from, to, kind), n)| (from, to, kind, n))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Counters of one actor's work ([`ActorCell::stats`]). They only grow; a tool computes rates
 /// from two readings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

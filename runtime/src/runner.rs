@@ -368,6 +368,15 @@ fn lifecycle<A: Actor>(
                     let metered = crate::introspect::Metered::start(&msg);
                     let handled = match msg {
                         Envelope::Call(msg, callers) => {
+                            if crate::introspect::timing()
+                                && let Some(caller) = callers.iter().next()
+                            {
+                                crate::introspect::count_edge(
+                                    caller,
+                                    core.id,
+                                    crate::introspect::EdgeKind::Call,
+                                );
+                            }
                             let span = message_span::<A, A::Call>(core, "call", &callers);
                             // The callers of the call being handled; empty for every other
                             // callback.

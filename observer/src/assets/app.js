@@ -46,6 +46,7 @@ function render() {
   renderTree(last.tree);
   renderEvents(last.events || []);
   renderGraph(last.graph);
+  renderEdges(last.edges || []);
   if (currentActor() !== null) loadDetail(currentActor());
 }
 
@@ -200,7 +201,17 @@ function renderGraph(graph) {
     line.setAttribute("d", `M${a.x + 130},${a.y + 18} C${a.x + 150},${a.y + 18} ${b.x - 20},${b.y + 18} ${b.x},${b.y + 18}`);
     line.setAttribute("class", "edge " + e.kind);
     line.setAttribute("marker-end", "url(#arrow)");
+    if (e.rate > 0) line.setAttribute("class", "edge active " + e.kind);
     svg.append(line);
+    if (e.count > 0) {
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", (a.x + 130 + b.x) / 2 - 10);
+      label.setAttribute("y", (a.y + b.y) / 2 + 12);
+      label.setAttribute("class", "edge-label");
+      label.setAttribute("data-edge", `${e.from}->${e.to}`);
+      label.textContent = `${fmtRate(e.rate)}/s`;
+      svg.append(label);
+    }
   }
   for (const n of graph.nodes) {
     const p = pos[n.id];
@@ -213,6 +224,18 @@ function renderGraph(graph) {
     svg.append(g);
   }
   $("#graph").replaceChildren(svg);
+}
+
+// --- messages between actors (counted while a page is connected) -------------------------
+function renderEdges(edges) {
+  const body = el("tbody");
+  for (const e of edges) {
+    body.append(el("tr", { "data-from": e.from, "data-to": e.to, "data-kind": e.kind },
+      el("td", { class: "tree-label" }, e.from), el("td", { class: "muted" }, e.kind === "call" ? "→ call →" : "→ cast →"),
+      el("td", { class: "tree-label" }, e.to), el("td", { class: "num" }, fmtRate(e.rate)), el("td", { class: "num" }, e.count)));
+  }
+  $("#edges tbody").replaceWith(body);
+  $("#edges-empty").hidden = edges.length > 0;
 }
 
 // --- the detail page ---------------------------------------------------------------------
