@@ -183,7 +183,7 @@ function renderGraph(graph) {
   }
   const columns = {};
   for (const n of graph.nodes) (columns[level[n.id]] ||= []).push(n);
-  const pos = {}; const W = 170, H = 56;
+  const pos = {}; const W = 240, H = 56;
   let height = 0, width = 0;
   for (const [col, nodes] of Object.entries(columns)) {
     nodes.forEach((n, i) => { pos[n.id] = { x: 10 + col * W, y: 10 + i * H }; });
@@ -205,7 +205,7 @@ function renderGraph(graph) {
     svg.append(line);
     if (e.count > 0) {
       const label = document.createElementNS(ns, "text");
-      label.setAttribute("x", (a.x + 130 + b.x) / 2 - 10);
+      label.setAttribute("x", (a.x + 130 + b.x) / 2 - 12);
       label.setAttribute("y", (a.y + b.y) / 2 + 12);
       label.setAttribute("class", "edge-label");
       label.setAttribute("data-edge", `${e.from}->${e.to}`);
