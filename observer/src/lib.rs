@@ -18,7 +18,7 @@
 //!
 //! Security: the default bind address is `127.0.0.1:7878`. Control requests (`POST`) always
 //! need the token (`Authorization: Bearer <token>`); without [`Observer::token`] a random one
-//! is made and printed in [`ObserverHandle::url`]. Binding to a non-loopback address needs
+//! is made, part of [`ObserverHandle::url`] and of the `info` line logged at start. Binding to a non-loopback address needs
 //! an explicit token, and then every request needs it (`?token=` for the page and the event
 //! stream, which browsers open without headers).
 //!
@@ -141,6 +141,7 @@ impl Observer {
         if !loopback && self.token.is_none() {
             return Err(ObserverError::TokenRequired(self.bind));
         }
+        let generated = self.token.is_none();
         let token = self.token.unwrap_or_else(random_token);
         let listener = tokio::net::TcpListener::bind(self.bind)
             .await
@@ -179,7 +180,12 @@ impl Observer {
                 tracing::error!(error = %e, "observer server failed");
             }
         });
-        tracing::info!(url = %format!("http://{addr}/?token={token}"), "arbor observer listening");
+        if generated {
+            // The only place a generated token shows besides the handle.
+            tracing::info!(url = %format!("http://{addr}/?token={token}"), "arbor observer listening");
+        } else {
+            tracing::info!(url = %format!("http://{addr}/"), "arbor observer listening");
+        }
         Ok(ObserverHandle {
             addr,
             token,
