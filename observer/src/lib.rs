@@ -18,8 +18,8 @@
 //!
 //! Security: the default bind address is `127.0.0.1:7878`. Control requests (`POST`) always
 //! need the token (`Authorization: Bearer <token>`); without [`Observer::token`] a random one
-//! is made, part of [`ObserverHandle::url`] and of the `info` line logged at start. Binding to a non-loopback address needs
-//! an explicit token, and then every request needs it (`?token=` for the page and the event
+//! is made, part of [`ObserverHandle::url`] and of the `info` line logged at start. Binding
+//! to a non-loopback address needs an explicit token, and then every request needs it (`?token=` for the page and the event
 //! stream, which browsers open without headers).
 //!
 //! The HTTP API (all JSON): `GET /api/snapshot`, `GET /api/actors/{id}`, `GET /api/events`

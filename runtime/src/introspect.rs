@@ -62,9 +62,10 @@ pub fn timing() -> bool {
 /// Messages between actors counted while timing is on ([`set_timing`]): a call is counted
 /// by the callee (its immediate caller is the chain's first actor), a cast or info message by
 /// the sender (the actor whose callback sends it). Drained by [`take_edges`].
-static EDGES: parking_lot::Mutex<
-    Option<std::collections::HashMap<(ActorId, ActorId, EdgeKind), u64>>,
-> = parking_lot::Mutex::new(None);
+static EDGES: parking_lot::Mutex<Option<EdgeCounts>> = parking_lot::Mutex::new(None);
+
+/// Messages per (sender, receiver, kind).
+type EdgeCounts = std::collections::HashMap<(ActorId, ActorId, EdgeKind), u64>;
 
 /// Whether an edge counted a call or a cast / info message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
