@@ -327,7 +327,9 @@ impl History {
                 Some(&(before, at, last_rate, last_busy)) => {
                     let dt = now.duration_since(at).as_secs_f64();
                     if dt >= 0.05 {
-                        rate = stats.handled.saturating_sub(before.handled) as f64 / dt;
+                        // The runtime's counter wraps at 2^32.
+                        let handled = (stats.handled as u32).wrapping_sub(before.handled as u32);
+                        rate = f64::from(handled) / dt;
                         busy_pct =
                             (stats.busy.saturating_sub(before.busy)).as_secs_f64() / dt * 100.0;
                         self.counters.insert(id, (stats, now, rate, busy_pct));

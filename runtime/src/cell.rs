@@ -12,7 +12,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::pin::pin;
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
 
 use futures::task::AtomicWaker;
@@ -70,6 +70,8 @@ pub(crate) struct Rare {
     exited: Option<Arc<Notify>>,
     /// The lineage of this actor's children, shared by all of them.
     children: Option<Ancestors>,
+    /// Time its task ran while timing was on (`crate::introspect::set_timing`), in ns.
+    busy_ns: u64,
 }
 
 impl CoreState {
@@ -93,14 +95,11 @@ pub(crate) struct Core {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) ancestors: Ancestors,
     flags: AtomicU8,
-    /// Messages refused, dropped or evicted because the mailbox was full (beside `flags`, in
-    /// what would otherwise be padding).
-    pub(crate) overflowed: AtomicU32,
-    /// Mailbox messages handled; written by the actor's task only (see [`Core::count_handled`]).
-    pub(crate) handled: AtomicU64,
-    /// Nanoseconds spent polling the actor's task while handler timing is on
-    /// ([`crate::introspect::set_timing`]).
-    pub(crate) busy_ns: AtomicU64,
+    /// Mailbox messages handled, wrapping at 2^32; written by the actor's task only (see
+    /// [`Core::count_handled`]). Beside `flags`, in what would otherwise be padding: the
+    /// shared block stays at 216 bytes (a 240-byte malloc chunk, which lines up with the
+    /// 128-aligned task cell allocated after it).
+    pub(crate) handled: AtomicU32,
     /// The actor task's waker, registered on each poll of the task.
     pub(crate) waker: AtomicWaker,
     pub(crate) state: Mutex<CoreState>,
@@ -113,9 +112,7 @@ impl Core {
             name,
             ancestors,
             flags: AtomicU8::new(0),
-            overflowed: AtomicU32::new(0),
-            handled: AtomicU64::new(0),
-            busy_ns: AtomicU64::new(0),
+            handled: AtomicU32::new(0),
             waker: AtomicWaker::new(),
             state: Mutex::new(CoreState {
                 phase: Phase::Running,
@@ -133,18 +130,25 @@ impl Core {
         self.handled.store(n.wrapping_add(1), Ordering::Relaxed);
     }
 
-    /// Adds time spent polling the actor's task (only the task itself calls this).
-    #[inline]
+    /// Adds time spent polling the actor's task (only while timing is on: it takes the core's
+    /// lock, and allocates the rare part on first use).
     pub(crate) fn add_busy(&self, elapsed: std::time::Duration) {
-        let n = self.busy_ns.load(Ordering::Relaxed);
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Exited(_)) {
+            return;
+        }
         let add = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        self.busy_ns.store(n.wrapping_add(add), Ordering::Relaxed);
+        let rare = st.rare();
+        rare.busy_ns = rare.busy_ns.wrapping_add(add);
     }
 
-    /// Counts a message the full mailbox refused, dropped or evicted (any sender).
-    #[inline]
-    pub(crate) fn count_overflow(&self) {
-        self.overflowed.fetch_add(1, Ordering::Relaxed);
+    /// Nanoseconds added by [`add_busy`](Self::add_busy).
+    pub(crate) fn busy_ns(&self) -> u64 {
+        self.state
+            .lock()
+            .rare
+            .as_ref()
+            .map_or(0, |rare| rare.busy_ns)
     }
 
     /// Queues a system signal; `false` if the actor has already exited.
@@ -266,6 +270,7 @@ impl Core {
             watchers,
             exited,
             children: _,
+            busy_ns: _,
         } = rare.unwrap_or_default();
         crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signals);
         if let Some(exited) = exited {
@@ -323,6 +328,7 @@ pub(crate) trait CellApi: Any + Send + Sync {
     fn core(&self) -> &Core;
     fn mailbox_len(&self) -> usize;
     fn mailbox_config(&self) -> MailboxConfig;
+    fn mailbox_overflows(&self) -> u32;
     fn type_name(&self) -> &'static str;
 }
 
@@ -383,9 +389,9 @@ impl ActorCell {
     pub fn stats(&self) -> crate::introspect::ActorStats {
         let core = self.core();
         crate::introspect::ActorStats {
-            handled: core.handled.load(Ordering::Relaxed),
-            busy: std::time::Duration::from_nanos(core.busy_ns.load(Ordering::Relaxed)),
-            overflowed: u64::from(core.overflowed.load(Ordering::Relaxed)),
+            handled: u64::from(core.handled.load(Ordering::Relaxed)),
+            busy: std::time::Duration::from_nanos(core.busy_ns()),
+            overflowed: u64::from(self.0.mailbox_overflows()),
         }
     }
 

@@ -135,6 +135,10 @@ impl<A: Actor> CellApi for Shared<A> {
         self.mailbox.config()
     }
 
+    fn mailbox_overflows(&self) -> u32 {
+        self.mailbox.overflows()
+    }
+
     fn type_name(&self) -> &'static str {
         std::any::type_name::<A>()
     }
@@ -224,11 +228,11 @@ impl<A: Actor> ActorRef<A> {
         }
     }
 
-    /// Counts a mailbox overflow and reports it as a `debug` event (cold: off the send path).
+    /// Reports a mailbox overflow as a `debug` event (cold: off the send path; the mailbox
+    /// counts it).
     #[cold]
     fn overflowed(&self, what: &'static str) {
         let core = &self.shared.core;
-        core.count_overflow();
         tracing::debug!(
             actor = %core.id,
             name = core.name.as_deref().unwrap_or(""),

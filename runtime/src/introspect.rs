@@ -104,13 +104,15 @@ pub fn take_edges() -> Vec<(ActorId, ActorId, EdgeKind, u64)> {
 /// from two readings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ActorStats {
-    /// Mailbox messages (calls, casts, info messages) taken out for handling.
+    /// Mailbox messages (calls, casts, info messages) taken out for handling, wrapping at
+    /// 2^32 (a tool computes rates with `wrapping_sub` on the low 32 bits).
     pub handled: u64,
     /// Time the actor's task ran while [`timing`] was on: its handlers, `init`, `terminate`
     /// and the few instructions of its loop between them.
     pub busy: Duration,
-    /// Messages its full mailbox refused, dropped or evicted (casts, info messages, evicted
-    /// calls).
+    /// Messages its full mailbox refused (`Reject`), dropped (`DropNewest`) or evicted
+    /// (`DropOldest`), calls included, wrapping at 2^32. Senders waiting under `Block` are
+    /// not overflows.
     pub overflowed: u64,
 }
 
