@@ -438,3 +438,55 @@ fn parent_is_supervisor(parent: &ActorCell) -> bool {
             .downcast::<arbor::supervisor::DynamicSupervisor>()
             .is_some()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "LOCALHOST:80",
+            "127.0.0.1",
+            "127.1.2.3:7878",
+            "[::1]:7878",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "10.0.0.1:80",
+            "localhost.example.com",
+            "[::2]:1",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert!(!same_token("abc", "abcd"));
+        assert!(!same_token("", "a"));
+    }
+
+    #[test]
+    fn tokens_come_from_headers_or_the_query() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(
+            presented_token(&headers, Some("a=1&token=xyz")),
+            Some("xyz")
+        );
+        assert_eq!(presented_token(&headers, Some("a=1")), None);
+        headers.insert("x-arbor-token", HeaderValue::from_static("from-header"));
+        assert_eq!(presented_token(&headers, None), Some("from-header"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer bearer"),
+        );
+        assert_eq!(presented_token(&headers, Some("token=q")), Some("bearer"));
+    }
+}
