@@ -86,3 +86,104 @@ pub const ERRORS: &[&str] = &[
     CALL_CYCLE,
     BOOT_ORDER,
 ];
+
+/// What each error code reports, in one line (SARIF rule descriptions).
+const ERROR_SUMMARIES: &[(&str, &str)] = &[
+    (IO, "the file could not be read"),
+    (SYNTAX, "the file is not valid KDL 2.0"),
+    (UNKNOWN_NODE, "a node the language does not have here"),
+    (UNKNOWN_PROPERTY, "a property the node does not have"),
+    (DUPLICATE_PROPERTY, "a property given twice on one node"),
+    (
+        MISSING_VALUE,
+        "a required argument, property or child node is missing",
+    ),
+    (
+        UNEXPECTED_VALUE,
+        "an argument, child block or annotation the node does not take",
+    ),
+    (
+        INVALID_VALUE,
+        "a value of the wrong kind or outside the allowed words or range",
+    ),
+    (
+        INVALID_IDENTIFIER,
+        "a name that is not a Rust identifier (or is a keyword)",
+    ),
+    (
+        INVALID_TYPE,
+        "a type syn does not parse, or one a message cannot hold",
+    ),
+    (
+        INVALID_DURATION,
+        "a duration that does not parse, or zero where zero makes no sense",
+    ),
+    (
+        INVALID_PATH,
+        "an extern actor's path that is not a module path",
+    ),
+    (UNKNOWN_REFERENCE, "a name that refers to nothing"),
+    (
+        WRONG_KIND,
+        "a name that refers to an item of the wrong kind",
+    ),
+    (DUPLICATE_NAME, "two items with one name"),
+    (
+        DUPLICATE_CHILD_ID,
+        "two children of one supervisor with one id",
+    ),
+    (
+        SIGNIFICANT_PERMANENT,
+        "a significant child that is permanent",
+    ),
+    (
+        SIGNIFICANT_WITHOUT_AUTO_SHUTDOWN,
+        "a significant child under a supervisor with `auto-shutdown=never`",
+    ),
+    (
+        DYNAMIC_STRATEGY,
+        "a dynamic supervisor with a strategy other than one_for_one",
+    ),
+    (ZERO_PERIOD, "`max-seconds=0`"),
+    (
+        INVALID_ROOT,
+        "an app whose root is not a top-level supervisor",
+    ),
+    (
+        UNKNOWN_LINT,
+        "an `allow` naming no lint (or naming an error)",
+    ),
+    (CALL_CYCLE, "a cycle of synchronous calls"),
+    (
+        BOOT_ORDER,
+        "a call during start-up to an actor not started before the caller",
+    ),
+];
+
+/// What a code (error or lint) reports, in one line; `None` for an unknown code.
+pub fn summary(code: &str) -> Option<&'static str> {
+    ERROR_SUMMARIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, s)| *s)
+        .or_else(|| {
+            crate::check::lints::LINTS
+                .iter()
+                .find(|l| l.code == code)
+                .map(|l| l.summary)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_error_and_lint_has_a_summary() {
+        for code in super::ERRORS {
+            assert!(super::summary(code).is_some(), "{code}");
+        }
+        for lint in crate::check::lints::LINTS {
+            assert_eq!(super::summary(lint.code), Some(lint.summary));
+        }
+        assert_eq!(super::summary("arbor::nope"), None);
+    }
+}

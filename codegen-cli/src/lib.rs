@@ -1,8 +1,9 @@
 //! Arbor's spec language, analysis and code generator.
 //!
 //! The data flow: spec files → [`kdl`] front-end → [`model::Spec`] → [`check()`]
-//! → [`Diagnostic`]s, rendered by [`diagnostics`]; [`graph`] draws a spec. The
-//! macro front-end builds the same [`model::Spec`] from Rust code.
+//! → [`Diagnostic`]s, rendered by [`diagnostics`]; [`graph`] draws a spec;
+//! [`testing`] checks specs from tests, with the diagnostics as data. The macro
+//! front-end builds the same [`model::Spec`] from Rust code.
 //!
 //! For a `build.rs`:
 //!
@@ -27,6 +28,7 @@ pub mod kdl;
 pub mod model;
 pub mod source;
 mod suggest;
+pub mod testing;
 
 use std::path::Path;
 

@@ -20,7 +20,8 @@ struct Cli {
 enum Command {
     /// Check spec files: errors, call cycles, boot order and lints.
     ///
-    /// Exits with 0 when there is no error (warnings are shown), 1 otherwise.
+    /// Exit codes: 0 no error (warnings are shown), 1 errors (or warnings with
+    /// --deny-warnings), 2 a usage error. The same in every format.
     Check {
         /// Spec files (KDL), read together as one system.
         #[arg(required = true)]
@@ -54,7 +55,8 @@ enum Command {
         name: Option<String>,
     },
     /// Create a Cargo project from a spec: generated code via build.rs, handler files that
-    /// are yours (written once, never overwritten), a main.rs and a test.
+    /// are yours (written once, never overwritten), a main.rs, tests (the app; spec edits that
+    /// must be rejected; code that must not compile) and a README.
     New {
         /// The project's directory and package name.
         name: PathBuf,
@@ -73,6 +75,10 @@ enum CheckFormat {
     Human,
     /// One JSON document on stdout (see the language reference for the schema).
     Json,
+    /// GitHub Actions workflow commands on stdout: an annotation on each spec line.
+    Github,
+    /// A SARIF 2.1.0 log on stdout (code scanning).
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -110,14 +116,27 @@ fn check(files: &[PathBuf], deny_warnings: bool, format: CheckFormat) -> ExitCod
         CheckFormat::Json => {
             println!("{}", diagnostics::render_json(&diagnostics, &sources));
         }
-        CheckFormat::Human => {
-            let options = RenderOptions {
-                color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-                ..RenderOptions::default()
+        CheckFormat::Sarif => {
+            println!("{}", diagnostics::render_sarif(&diagnostics, &sources));
+        }
+        CheckFormat::Github => {
+            let options = diagnostics::GithubOptions {
+                workspace: std::env::var("GITHUB_WORKSPACE").ok(),
+                cwd: std::env::current_dir()
+                    .ok()
+                    .map(|d| d.display().to_string()),
             };
+            print!(
+                "{}",
+                diagnostics::render_github(&diagnostics, &sources, &options)
+            );
+            eprintln!("{}", summary(files.len(), errors, warnings));
+        }
+        CheckFormat::Human => {
             let mut err = std::io::stderr().lock();
-            let _ = err
-                .write_all(diagnostics::render_human(&diagnostics, &sources, &options).as_bytes());
+            let _ = err.write_all(
+                diagnostics::render_human(&diagnostics, &sources, &render_options()).as_bytes(),
+            );
             let _ = writeln!(err, "{}", summary(files.len(), errors, warnings));
         }
     }

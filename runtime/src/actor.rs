@@ -59,6 +59,7 @@ use std::future::Future;
 
 use crate::context::Context;
 use crate::exit::ExitReason;
+use crate::handle::ActorRef;
 use crate::lineage::ActorId;
 use crate::link::MonitorRef;
 use crate::mailbox::MailboxConfig;
@@ -224,5 +225,16 @@ pub trait Actor: Sized + Send + 'static {
     /// `gen_server:start/3`). See [`Spawn`] for names, links, mailboxes and lineage.
     fn spawn(args: Self::Args) -> impl Future<Output = Result<Started<Self>, ExitReason>> + Send {
         Spawn::new().start(args)
+    }
+
+    /// Like [`spawn`](Actor::spawn), for the common case of an actor that runs: its handle, or
+    /// why it did not start (an `init` that returned [`Init::Ignore`] is an error here).
+    fn start(args: Self::Args) -> impl Future<Output = Result<ActorRef<Self>, ExitReason>> + Send {
+        async move {
+            match Spawn::new().start(args).await? {
+                Started::Running(actor) => Ok(actor),
+                Started::Ignored => Err(ExitReason::error("init returned Ignore: no actor runs")),
+            }
+        }
     }
 }

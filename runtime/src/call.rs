@@ -55,8 +55,9 @@ use tokio::time::{Instant, Sleep};
 use crate::actor::Actor;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope};
-use crate::lineage::{self, ActorId};
+use crate::lineage::{self, Hop};
 use crate::mailbox::{Overflow, PushError};
+use crate::remote::RemoteError;
 use crate::reply::{ReplyReceiver, ReplyResult, ReplyTo, Undelivered, drop_with_cause};
 
 /// How long [`ActorRef::call`] waits for an answer: 5 seconds, as `gen_server:call/2`.
@@ -73,10 +74,11 @@ pub enum CallError {
     CallingSelf,
     /// The target is already waiting, directly or through nested calls, on the caller. The
     /// chain lists the cycle, ending with the target again (`[A, B, A]`).
-    #[error("deadlock: call cycle {chain:?}")]
+    #[error("deadlock: call cycle {}", DisplayCycle(chain))]
     Deadlock {
-        /// The cycle of calls, first and last element the target.
-        chain: Vec<ActorId>,
+        /// The cycle of calls, first and last element the target; actors of other nodes
+        /// carry their node and name.
+        chain: Vec<Hop>,
     },
     /// The target had exited, or exited before answering.
     #[error("the actor exited: {0}")]
@@ -87,6 +89,24 @@ pub enum CallError {
     /// The handler dropped the call's `ReplyTo` without answering.
     #[error("the actor dropped the call without answering")]
     NoReply,
+    /// A call to an actor of another node failed on the way (see [`RemoteError`]'s kinds).
+    #[error(transparent)]
+    Remote(RemoteError),
+}
+
+/// `A#1 -> B#2@n2 -> A#1`.
+struct DisplayCycle<'a>(&'a [Hop]);
+
+impl std::fmt::Display for DisplayCycle<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, hop) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" -> ")?;
+            }
+            std::fmt::Display::fmt(hop, f)?;
+        }
+        Ok(())
+    }
 }
 
 /// A call's deadline, armed lazily: a tokio timer costs about as much as a whole local round
@@ -173,7 +193,7 @@ where
         let actor: &'a ActorRef<A> = this.actor;
         if let Some(msg) = this.msg.take() {
             // The caller chain is read when polled, in the task that awaits the answer.
-            let chain = lineage::outgoing_chain(actor.id())?;
+            let chain = lineage::outgoing_chain(actor.id(), &actor.shared.core.name)?;
             let mailbox = &actor.shared.mailbox;
             let slow = match mailbox.try_push(Envelope::Call(msg, chain)) {
                 Ok(evicted) => {
@@ -234,7 +254,10 @@ where
         match reply {
             Some(Ok(value)) => Poll::Ready(Ok(value)),
             Some(Err(Undelivered::Evicted)) => Poll::Ready(Err(CallError::MailboxFull)),
-            Some(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
+            // Dropped by someone else while the target lives on: no answer will come.
+            Some(Err(Undelivered::Dropped(by)))
+                if by != Some(actor.id()) && core.exiting_reason().is_none() =>
+            {
                 Poll::Ready(Err(CallError::NoReply))
             }
             other => {
@@ -364,8 +387,27 @@ impl<A: Actor> ActorRef<A> {
         match reply {
             Some(Ok(value)) => Ok(value),
             Some(Err(Undelivered::Evicted)) => Err(CallError::MailboxFull),
-            Some(Err(Undelivered::Dropped)) if core.exiting_reason().is_none() => {
+            Some(Err(Undelivered::Dropped(by)))
+                if by != Some(self.id()) && core.exiting_reason().is_none() =>
+            {
                 Err(CallError::NoReply)
+            }
+            // The target's own callback dropped it: whether that callback ends in an exit
+            // decides between OTP's answer (the exit reason) and `NoReply`. A probe queued
+            // as a system signal runs right after the callback if the actor goes on; it is
+            // dropped with the actor if it exits instead.
+            Some(Err(Undelivered::Dropped(Some(_)))) if core.exiting_reason().is_none() => {
+                let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                let probe: crate::cell::InspectJob = Box::new(move |_| {
+                    let _ = tx.send(());
+                });
+                if core.push_signal(crate::cell::Signal::Inspect(probe))
+                    && deadline.bound(rx).await?.is_ok()
+                {
+                    return Err(CallError::NoReply);
+                }
+                let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
+                Err(CallError::Exited(reason))
             }
             // Lost by a panic in another task, or with another actor's exit (a holder the
             // handler passed it to): the target is not the one failing, and no answer will

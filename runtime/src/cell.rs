@@ -70,6 +70,8 @@ pub(crate) struct Rare {
     exited: Option<Arc<Notify>>,
     /// The lineage of this actor's children, shared by all of them.
     children: Option<Ancestors>,
+    /// The actor's registered name ([`crate::names`]), freed at exit.
+    registered: Option<Arc<str>>,
     /// Time its task ran while timing was on (`crate::introspect::set_timing`), in ns.
     busy_ns: u64,
 }
@@ -214,18 +216,6 @@ impl Core {
         self.flags.load(Ordering::Acquire) & TRAP != 0
     }
 
-    /// Delivers a linked actor's exit. As in OTP, a non-trapping actor dies at once from an
-    /// abnormal exit signal (even in the middle of a callback, without `terminate`) and
-    /// ignores a `Normal` one; a trapping actor gets it as a message.
-    pub(crate) fn deliver_exit(&self, signal: ExitSignal) {
-        self.remove_link(signal.from);
-        if self.traps_exits() {
-            self.push_signal(Signal::Exit(signal));
-        } else if signal.reason != ExitReason::Normal {
-            self.request_kill(signal.reason);
-        }
-    }
-
     pub(crate) fn is_alive(&self) -> bool {
         self.flags.load(Ordering::Acquire) & DEAD == 0
     }
@@ -270,26 +260,56 @@ impl Core {
             watchers,
             exited,
             children: _,
+            registered,
             busy_ns: _,
         } = rare.unwrap_or_default();
+        if let Some(name) = registered {
+            crate::names::released(&name, self.id);
+        }
         crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signals);
         if let Some(exited) = exited {
             exited.notify_waiters();
         }
         for link in links {
-            link.core().deliver_exit(ExitSignal {
+            link.deliver_exit(ExitSignal {
                 from: self.id,
                 reason: reason.clone(),
             });
         }
         for watcher in watchers {
             if let Some(cell) = watcher.cell.upgrade() {
-                cell.core().push_signal(Signal::Down(Box::new(Down {
+                cell.push_ordered(Signal::Down(Box::new(Down {
                     monitor: crate::link::MonitorRef::fired(watcher.monitor, self.id),
                     id: self.id,
                     reason: reason.clone(),
                 })));
             }
+        }
+    }
+
+    /// Records the actor's registered name (called with the name table locked).
+    pub(crate) fn set_registered_name(
+        &self,
+        name: Arc<str>,
+    ) -> Result<(), crate::names::RegisterError> {
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Exited(_)) {
+            return Err(crate::names::RegisterError::Exited(self.id));
+        }
+        let rare = st.rare();
+        if let Some(existing) = &rare.registered {
+            return Err(crate::names::RegisterError::HasName {
+                id: self.id,
+                name: existing.clone(),
+            });
+        }
+        rare.registered = Some(name);
+        Ok(())
+    }
+
+    pub(crate) fn clear_registered_name(&self) {
+        if let Some(rare) = self.state.lock().rare_mut() {
+            rare.registered = None;
         }
     }
 
@@ -328,6 +348,11 @@ pub(crate) trait CellApi: Any + Send + Sync {
     fn core(&self) -> &Core;
     fn mailbox_len(&self) -> usize;
     fn mailbox_config(&self) -> MailboxConfig;
+    /// Queues a trapped exit or a DOWN behind the messages already in the mailbox; `false`
+    /// if the actor has exited.
+    fn push_ordered(&self, signal: Signal) -> bool;
+    /// Removes a queued DOWN of `monitor`; `true` if there was one.
+    fn flush_down(&self, monitor: u64) -> bool;
     fn mailbox_overflows(&self) -> u32;
     fn type_name(&self) -> &'static str;
 }
@@ -342,6 +367,20 @@ pub struct ActorCell(pub(crate) Arc<dyn CellApi>);
 impl ActorCell {
     pub(crate) fn core(&self) -> &Core {
         self.0.core()
+    }
+
+    /// Delivers a linked actor's exit. As in OTP, a non-trapping actor dies at once from an
+    /// abnormal exit signal (even in the middle of a callback, without `terminate`) and
+    /// ignores a `Normal` one; a trapping actor gets it as a message, after the messages the
+    /// exiting actor sent it before (Erlang's ordering between a pair of processes).
+    pub(crate) fn deliver_exit(&self, signal: ExitSignal) {
+        let core = self.core();
+        core.remove_link(signal.from);
+        if core.traps_exits() {
+            self.0.push_ordered(Signal::Exit(signal));
+        } else if signal.reason != ExitReason::Normal {
+            core.request_kill(signal.reason);
+        }
     }
 
     /// The actor's id.

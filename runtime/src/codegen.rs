@@ -31,6 +31,7 @@ use crate::cell::ActorCell;
 use crate::exit::ExitReason;
 use crate::handle::ActorRef;
 use crate::registry::{Keys, Registry, Via};
+use crate::remote::RemoteActor;
 use crate::reply::ReplyTo;
 use crate::supervisor::{
     ChildCounts, ChildError, ChildRef, ChildSpec, DynamicSupervisorRef, FromChild, RunningChild,
@@ -48,6 +49,11 @@ pub enum Target<A: Actor> {
     Lookup(Lookup<A>),
     /// Nothing: every message fails with [`not_running`]'s reason. The text says why.
     Missing(&'static str),
+    /// An actor of another node, reached through a transport. Generated clients of protocols
+    /// that cross nodes check [`remote`](Target::remote) first and encode the message; for
+    /// every other client (and for [`resolve`](Target::resolve)) it is an actor that does not
+    /// run here.
+    Remote(Arc<dyn RemoteActor>),
 }
 
 impl<A: Actor> Target<A> {
@@ -63,6 +69,23 @@ impl<A: Actor> Target<A> {
             Target::Fixed(actor) => Ok(Cow::Borrowed(actor)),
             Target::Lookup(lookup) => lookup().map(Cow::Owned).ok_or_else(not_running),
             Target::Missing(why) => Err(ExitReason::error(*why)),
+            Target::Remote(_) => Err(ExitReason::error(
+                "noproc: the actor runs on another node and this protocol does not cross nodes",
+            )),
+        }
+    }
+
+    /// A target on another node.
+    pub fn remote(actor: impl RemoteActor) -> Target<A> {
+        Target::Remote(Arc::new(actor))
+    }
+
+    /// The actor of another node this target reaches, if it is one.
+    #[inline]
+    pub fn as_remote(&self) -> Option<&dyn RemoteActor> {
+        match self {
+            Target::Remote(remote) => Some(&**remote),
+            _ => None,
         }
     }
 
@@ -115,6 +138,7 @@ impl<A: Actor> Clone for Target<A> {
             Target::Fixed(a) => Target::Fixed(a.clone()),
             Target::Lookup(l) => Target::Lookup(l.clone()),
             Target::Missing(why) => Target::Missing(why),
+            Target::Remote(r) => Target::Remote(r.clone()),
         }
     }
 }
@@ -125,6 +149,7 @@ impl<A: Actor> fmt::Debug for Target<A> {
             Target::Fixed(a) => f.debug_tuple("Fixed").field(a).finish(),
             Target::Lookup(_) => f.write_str("Lookup"),
             Target::Missing(why) => f.debug_tuple("Missing").field(why).finish(),
+            Target::Remote(r) => f.debug_tuple("Remote").field(r).finish(),
         }
     }
 }

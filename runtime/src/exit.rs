@@ -12,11 +12,132 @@
 //! assert!(!ExitReason::error("disk full").is_normal_exit());
 //! assert_eq!(ExitReason::panic("boom").to_string(), "panic: boom");
 //! ```
+//!
+//! An error reason can keep the user's typed error whole ([`ExitReason::from_error`]): a
+//! supervisor's report, a caller's `Exited`, a monitor's DOWN all carry it, and
+//! [`ExitReason::downcast_ref`] finds it again, through nested start failures too:
+//!
+//! ```
+//! use arbor::ExitReason;
+//!
+//! #[derive(Debug, thiserror::Error)]
+//! #[error("disk {0} is full")]
+//! struct DiskFull(u8);
+//!
+//! let reason = ExitReason::from_error(DiskFull(2));
+//! assert_eq!(reason.to_string(), "error: disk 2 is full");
+//! assert_eq!(reason.downcast_ref::<DiskFull>().map(|e| e.0), Some(2));
+//! assert_eq!(reason, ExitReason::error("disk 2 is full"), "equal by their text");
+//! ```
 
 use std::any::Any;
+use std::error::Error;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What an error or shutdown reason says: a text, and the typed error it came from when there
+/// is one (kept whole, so that whoever receives the reason can [downcast](Cause::downcast_ref)
+/// it). Equality and hashing go by the text, as Erlang compares reason terms.
+#[derive(Clone)]
+pub struct Cause {
+    text: Arc<str>,
+    error: Option<Arc<dyn Error + Send + Sync>>,
+}
+
+impl Cause {
+    /// A cause from a typed error (its `Display` is the text).
+    pub fn from_error(error: impl Error + Send + Sync + 'static) -> Cause {
+        Cause {
+            text: error.to_string().into(),
+            error: Some(Arc::new(error)),
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The typed error, if the cause has one.
+    pub fn error(&self) -> Option<&(dyn Error + Send + Sync + 'static)> {
+        self.error.as_deref()
+    }
+
+    /// The first error of type `E` in the cause's error and its `source()` chain.
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+        let mut next: Option<&(dyn Error + 'static)> = match self.error.as_deref() {
+            Some(error) => Some(error),
+            None => None,
+        };
+        while let Some(error) = next {
+            if let Some(found) = error.downcast_ref::<E>() {
+                return Some(found);
+            }
+            next = error.source();
+        }
+        None
+    }
+}
+
+impl std::ops::Deref for Cause {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Cause {}
+
+impl Hash for Cause {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.text, f)
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(text: &str) -> Cause {
+        Cause {
+            text: text.into(),
+            error: None,
+        }
+    }
+}
+
+impl From<String> for Cause {
+    fn from(text: String) -> Cause {
+        Cause {
+            text: text.into(),
+            error: None,
+        }
+    }
+}
+
+impl From<Arc<str>> for Cause {
+    fn from(text: Arc<str>) -> Cause {
+        Cause { text, error: None }
+    }
+}
 
 /// Why an actor exited.
 ///
@@ -30,18 +151,18 @@ pub enum ExitReason {
     /// The actor was asked to shut down, usually by its supervisor (`shutdown`).
     Shutdown,
     /// A shutdown with an explanation (`{shutdown, Reason}`).
-    ShutdownWith(Arc<str>),
+    ShutdownWith(Cause),
     /// A callback panicked; the panic's message.
     Panic(Arc<str>),
     /// The actor was killed without running `terminate` (`killed`).
     Killed,
     /// The actor stopped because of an error (any other OTP reason).
-    Error(Arc<str>),
+    Error(Cause),
 }
 
 impl ExitReason {
     /// A `ShutdownWith` reason.
-    pub fn shutdown_with(reason: impl Into<Arc<str>>) -> Self {
+    pub fn shutdown_with(reason: impl Into<Cause>) -> Self {
         ExitReason::ShutdownWith(reason.into())
     }
 
@@ -51,8 +172,27 @@ impl ExitReason {
     }
 
     /// An `Error` reason.
-    pub fn error(reason: impl Into<Arc<str>>) -> Self {
+    pub fn error(reason: impl Into<Cause>) -> Self {
         ExitReason::Error(reason.into())
+    }
+
+    /// An `Error` reason that keeps `error` whole: [`downcast_ref`](Self::downcast_ref)
+    /// finds it again wherever the reason travels.
+    pub fn from_error(error: impl Error + Send + Sync + 'static) -> Self {
+        ExitReason::Error(Cause::from_error(error))
+    }
+
+    /// The cause of an `Error` or `ShutdownWith` reason.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            ExitReason::Error(cause) | ExitReason::ShutdownWith(cause) => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// The first error of type `E` in this reason's cause and its `source()` chain.
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+        self.cause().and_then(Cause::downcast_ref)
     }
 
     /// `true` for `Normal`, `Shutdown` and `ShutdownWith`: OTP's rule for transient children,
@@ -95,6 +235,17 @@ impl fmt::Display for ExitReason {
             ExitReason::Panic(m) => write!(f, "panic: {m}"),
             ExitReason::Killed => f.write_str("killed"),
             ExitReason::Error(e) => write!(f, "error: {e}"),
+        }
+    }
+}
+
+/// A reason is an error value of its own, whose source is its cause's typed error: a reason
+/// can sit in another error's `source()` chain (a supervisor's start failure holds its child's).
+impl Error for ExitReason {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self.cause()?.error() {
+            Some(error) => Some(error),
+            None => None,
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::call::{CallError, DEFAULT_CALL_TIMEOUT};
 use crate::cell::{ActorCell, CellApi, Core, Signal};
 use crate::exit::ExitReason;
 use crate::lineage::{self, ActorId, Ancestors, CallChain};
-use crate::mailbox::{Accepted, Mailbox, MailboxConfig, Overflow, PushError};
+use crate::mailbox::{Accepted, Mailbox, MailboxConfig, Overflow, PushError, Queued};
 use crate::reply::{Undelivered, drop_with_cause};
 
 /// Why a cast or info message was not delivered.
@@ -34,6 +34,9 @@ pub enum CastError {
     /// The target's mailbox is full and dropped the message (`DropNewest`).
     #[error("the actor's mailbox is full; the message was dropped")]
     Dropped,
+    /// A cast to an actor of another node could not be sent (see [`RemoteError`]'s kinds).
+    #[error(transparent)]
+    Remote(crate::remote::RemoteError),
 }
 
 type SlowSend<'a> = Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 'a>>;
@@ -114,6 +117,16 @@ pub(crate) enum Envelope<A: Actor> {
     Call(A::Call, CallChain),
     Cast(A::Cast),
     Info(A::Info),
+    /// A trapped exit signal or a DOWN: queued behind the messages its sender sent before,
+    /// as Erlang orders all signals between a pair of processes (boxed: rare, and it would
+    /// widen every mailbox slot).
+    Signal(Box<Signal>),
+}
+
+impl<A: Actor> Queued for Envelope<A> {
+    fn is_signal(&self) -> bool {
+        matches!(self, Envelope::Signal(_))
+    }
 }
 
 /// One allocation per actor: its core and its typed mailbox.
@@ -133,6 +146,26 @@ impl<A: Actor> CellApi for Shared<A> {
 
     fn mailbox_config(&self) -> MailboxConfig {
         self.mailbox.config()
+    }
+
+    fn push_ordered(&self, signal: Signal) -> bool {
+        match self.mailbox.push_signal(Envelope::Signal(Box::new(signal))) {
+            Ok(()) => {
+                self.core.waker.wake();
+                true
+            }
+            Err(undelivered) => {
+                drop_with_cause(Undelivered::Exited(self.core.id), undelivered);
+                false
+            }
+        }
+    }
+
+    fn flush_down(&self, monitor: u64) -> bool {
+        self.mailbox.remove_first(|queued| {
+            matches!(queued, Envelope::Signal(signal)
+                if matches!(&**signal, Signal::Down(down) if down.monitor.id == monitor))
+        })
     }
 
     fn mailbox_overflows(&self) -> u32 {

@@ -133,6 +133,7 @@ impl Metered {
             crate::handle::Envelope::Call(..) => "call",
             crate::handle::Envelope::Cast(_) => "cast",
             crate::handle::Envelope::Info(_) => "info",
+            crate::handle::Envelope::Signal(_) => "signal",
         };
         Metered {
             kind,

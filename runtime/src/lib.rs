@@ -7,6 +7,12 @@
 //! [`send`](ActorRef::send) and [`send_after`](ActorRef::send_after). Supervisors and
 //! registries hold the untyped [`ActorCell`]: shutdown, kill, links, monitors, exit waiting.
 //!
+//! The plain case — calls and casts, nothing else — is a [`Server`]: no message kinds to
+//! declare that it does not use, handlers that return `()`, and `Counter::start(0).await?`
+//! (a whole counter in 20 lines, in [`Server`]'s docs). Every `Server` is an `Actor`; the
+//! full [`Actor`] trait adds info and continue messages, trapped exits, idle timeouts and
+//! `Handled`'s choices. Registered names (OTP's `{local, Name}`) are in [`names`].
+//!
 //! ```
 //! use arbor::prelude::*;
 //! use std::convert::Infallible;
@@ -67,9 +73,12 @@ pub mod introspect;
 pub mod lineage;
 mod link;
 mod mailbox;
+pub mod names;
 pub mod registry;
+pub mod remote;
 mod reply;
 mod runner;
+mod server;
 mod spawn;
 pub mod static_graph;
 pub mod supervisor;
@@ -83,12 +92,13 @@ pub use actor::{Actor, Down, ExitSignal, Handled, Init};
 pub use call::{CallError, DEFAULT_CALL_TIMEOUT};
 pub use cell::ActorCell;
 pub use context::Context;
-pub use exit::{ExitReason, ShutdownMode};
+pub use exit::{Cause, ExitReason, ShutdownMode};
 pub use handle::{ActorRef, CastError};
-pub use lineage::{ActorId, Ancestors, CallChain};
+pub use lineage::{ActorId, Ancestors, CallChain, Hop};
 pub use link::MonitorRef;
 pub use mailbox::{MailboxConfig, Overflow};
 pub use reply::ReplyTo;
+pub use server::Server;
 pub use spawn::{Spawn, Started};
 pub use timer::TimerRef;
 
@@ -96,7 +106,7 @@ pub use timer::TimerRef;
 pub mod prelude {
     pub use crate::{
         Actor, ActorCell, ActorId, ActorRef, CallError, CastError, Context, Down, ExitReason,
-        ExitSignal, Handled, Init, MailboxConfig, MonitorRef, Overflow, ReplyTo, ShutdownMode,
-        Spawn, Started, TimerRef,
+        ExitSignal, Handled, Init, MailboxConfig, MonitorRef, Overflow, ReplyTo, Server,
+        ShutdownMode, Spawn, Started, TimerRef,
     };
 }

@@ -17,9 +17,12 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::future::Future;
 use std::num::NonZeroU64;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::Poll;
 
 use crate::call::CallError;
 
@@ -122,13 +125,95 @@ impl fmt::Debug for Ancestors {
     }
 }
 
+/// One caller in a [`CallChain`]: an actor of this process, or (for a call that came over the
+/// network) an actor of another node, named as that node reported it.
+///
+/// Two hops are equal when they are the same actor (id and node); the name only describes it.
+#[derive(Clone)]
+pub struct Hop {
+    /// The actor's id on its own node (an [`ActorId`]'s value for a local actor).
+    pub id: u64,
+    /// The actor's name, when known (remote callers are named by their node).
+    pub actor: Option<Arc<str>>,
+    /// The node the actor runs on; `None` for this process.
+    pub node: Option<Arc<str>>,
+}
+
+impl Hop {
+    /// An actor of this process.
+    pub fn local(id: ActorId) -> Hop {
+        Hop {
+            id: id.as_u64(),
+            actor: None,
+            node: None,
+        }
+    }
+
+    /// `true` if this hop is the local actor `id`.
+    pub fn is_local(&self, id: ActorId) -> bool {
+        self.node.is_none() && self.id == id.as_u64()
+    }
+}
+
+impl PartialEq for Hop {
+    fn eq(&self, other: &Hop) -> bool {
+        self.id == other.id && self.node == other.node
+    }
+}
+
+impl Eq for Hop {}
+
+impl std::hash::Hash for Hop {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+        self.node.hash(state);
+    }
+}
+
+impl From<ActorId> for Hop {
+    fn from(id: ActorId) -> Hop {
+        Hop::local(id)
+    }
+}
+
+impl PartialEq<ActorId> for Hop {
+    fn eq(&self, id: &ActorId) -> bool {
+        self.is_local(*id)
+    }
+}
+
+/// `Name#12@node`: the name and node only when known.
+impl fmt::Display for Hop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(actor) = &self.actor {
+            f.write_str(actor)?;
+        }
+        write!(f, "#{}", self.id)?;
+        if let Some(node) = &self.node {
+            write!(f, "@{node}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Hop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 struct ChainNode {
-    id: ActorId,
+    /// The caller.
+    hop: Hop,
+    /// The name of the actor it waits on (the next caller, if that one calls on): how local
+    /// hops get their names without the runtime tracking the current actor's name.
+    callee: Option<Arc<str>>,
     next: CallChain,
 }
 
 /// The actors waiting, directly or through nested calls, on the request being handled: the
-/// immediate caller first.
+/// immediate caller first. A call that came from another node carries that node's callers
+/// too (see [`with_callers`]).
 #[derive(Clone, Default)]
 pub struct CallChain(Option<Arc<ChainNode>>);
 
@@ -138,21 +223,58 @@ impl CallChain {
         CallChain(None)
     }
 
-    fn push(&self, id: ActorId) -> CallChain {
+    fn push(&self, hop: Hop, callee: Option<Arc<str>>) -> CallChain {
         CallChain(Some(Arc::new(ChainNode {
-            id,
+            hop,
+            callee,
             next: self.clone(),
         })))
     }
 
-    /// The callers, immediate caller first.
-    pub fn iter(&self) -> impl Iterator<Item = ActorId> + '_ {
+    /// The name of the actor handling the request this chain belongs to, if known.
+    fn callee(&self) -> Option<Arc<str>> {
+        self.0.as_ref().and_then(|node| node.callee.clone())
+    }
+
+    /// A chain of `hops`, immediate caller first.
+    pub fn from_hops(hops: impl IntoIterator<Item = Hop>) -> CallChain {
+        let hops: Vec<Hop> = hops.into_iter().collect();
+        hops.into_iter()
+            .rev()
+            .fold(CallChain::empty(), |chain, hop| chain.push(hop, None))
+    }
+
+    fn nodes(&self) -> impl Iterator<Item = &ChainNode> + '_ {
         let mut cur = self.0.as_deref();
         std::iter::from_fn(move || {
             let node = cur?;
             cur = node.next.0.as_deref();
-            Some(node.id)
+            Some(node)
         })
+    }
+
+    /// Every caller, immediate caller first, remote ones included; named where the name is
+    /// known (a named local actor that called on, every remote hop its node named).
+    pub fn hops(&self) -> impl Iterator<Item = Hop> + '_ {
+        let mut cur = self.0.as_deref();
+        std::iter::from_fn(move || {
+            let node = cur?;
+            cur = node.next.0.as_deref();
+            let mut hop = node.hop.clone();
+            if hop.actor.is_none() {
+                // The older caller waited on this one: it recorded its name.
+                hop.actor = cur.and_then(|older| older.callee.clone());
+            }
+            Some(hop)
+        })
+    }
+
+    /// The callers that are actors of this process, immediate caller first.
+    pub fn iter(&self) -> impl Iterator<Item = ActorId> + '_ {
+        self.nodes()
+            .map(|node| &node.hop)
+            .filter(|hop| hop.node.is_none())
+            .filter_map(|hop| NonZeroU64::new(hop.id).map(ActorId))
     }
 
     /// `true` if no actor is waiting (a cast, an info message, or a call from outside actors).
@@ -160,20 +282,20 @@ impl CallChain {
         self.0.is_none()
     }
 
-    /// Number of callers in the chain.
+    /// Number of callers in the chain, remote ones included.
     pub fn len(&self) -> usize {
-        self.iter().count()
+        self.hops().count()
     }
 
-    /// `true` if `id` is waiting on this request.
+    /// `true` if the local actor `id` is waiting on this request.
     pub fn contains(&self, id: ActorId) -> bool {
-        self.iter().any(|a| a == id)
+        self.nodes().any(|node| node.hop.is_local(id))
     }
 }
 
 impl fmt::Debug for CallChain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
+        f.debug_list().entries(self.hops()).finish()
     }
 }
 
@@ -218,15 +340,31 @@ pub(crate) fn set_current_chain(chain: CallChain) {
     drop(CURRENT_CHAIN.replace(chain));
 }
 
-/// Reads the current actor and its chain, if any, without disturbing them.
-fn peek<R>(f: impl FnOnce(Option<(ActorId, &CallChain)>) -> R) -> R {
+/// `CURRENT_ID` while a [`WithCallers`] future is polled: no actor, but the callers of a
+/// request that came from another node. (Actor ids count up from 1 and never get here.)
+const INHERITED: u64 = u64::MAX;
+
+/// Who is calling from this thread: an actor (with the chain of the request it handles), a
+/// future run [`with_callers`] (no actor, an inherited chain), or nobody.
+enum Caller<'a> {
+    Actor(ActorId, &'a CallChain),
+    Inherited(&'a CallChain),
+}
+
+/// Reads the current caller, if any, without disturbing it.
+fn peek<R>(f: impl FnOnce(Option<Caller<'_>>) -> R) -> R {
     let id = CURRENT_ID.get();
-    let Some(id) = NonZeroU64::new(id) else {
+    let Some(nonzero) = NonZeroU64::new(id) else {
         return f(None);
     };
     CURRENT_CHAIN.with(|slot| {
         let chain = slot.take();
-        let result = f(Some((ActorId(id), &chain)));
+        let caller = if id == INHERITED {
+            Caller::Inherited(&chain)
+        } else {
+            Caller::Actor(ActorId(nonzero), &chain)
+        };
+        let result = f(Some(caller));
         slot.set(chain);
         result
     })
@@ -248,38 +386,123 @@ pub fn call_tracking() -> bool {
 
 /// The id of the actor whose callback is running on this thread, if any.
 pub fn current_actor() -> Option<ActorId> {
-    NonZeroU64::new(CURRENT_ID.get()).map(ActorId)
+    match CURRENT_ID.get() {
+        INHERITED => None,
+        id => NonZeroU64::new(id).map(ActorId),
+    }
 }
 
-/// The call chain a call to `target` made from the current callback carries, or the error that
-/// makes the call fail at once. Outside actors: the empty chain, without allocating.
-pub(crate) fn outgoing_chain(target: ActorId) -> Result<CallChain, CallError> {
-    peek(|current| {
-        let Some((id, chain)) = current else {
-            return Ok(CallChain::empty());
-        };
-        if id == target {
-            return Err(CallError::CallingSelf);
+/// The call chain a call to `target` (named `target_name`) made from the current callback
+/// carries, or the error that makes the call fail at once. Outside actors: the empty chain,
+/// without allocating.
+pub(crate) fn outgoing_chain(
+    target: ActorId,
+    target_name: &Option<Arc<str>>,
+) -> Result<CallChain, CallError> {
+    peek(|caller| match caller {
+        None => Ok(CallChain::empty()),
+        Some(Caller::Actor(id, _)) if id == target => Err(CallError::CallingSelf),
+        Some(_) if !call_tracking() => Ok(CallChain::empty()),
+        Some(Caller::Actor(id, chain)) => {
+            if chain.contains(target) {
+                let caller = Hop {
+                    actor: chain.callee(),
+                    ..Hop::local(id)
+                };
+                return Err(deadlock(target, target_name, chain, Some(caller)));
+            }
+            Ok(chain.push(Hop::local(id), target_name.clone()))
         }
-        if !call_tracking() {
-            return Ok(CallChain::empty());
+        Some(Caller::Inherited(chain)) => {
+            if chain.contains(target) {
+                return Err(deadlock(target, target_name, chain, None));
+            }
+            Ok(chain.clone())
         }
-        if chain.contains(target) {
-            // Report the cycle only: from the target's first wait to the call that closes it.
-            let mut cycle: Vec<ActorId> = chain.iter().take_while(|&a| a != target).collect();
-            cycle.reverse();
-            let mut out = Vec::with_capacity(cycle.len() + 3);
-            out.push(target);
-            out.extend(cycle);
-            out.push(id);
-            out.push(target);
-            return Err(CallError::Deadlock { chain: out });
-        }
-        Ok(chain.push(id))
     })
+}
+
+/// The cycle a call from `caller` (or from the chain's head, for an inherited chain) to
+/// `target` would close: from the target's first wait to the call that closes it.
+fn deadlock(
+    target: ActorId,
+    target_name: &Option<Arc<str>>,
+    chain: &CallChain,
+    caller: Option<Hop>,
+) -> CallError {
+    let mut cycle: Vec<Hop> = chain
+        .hops()
+        .take_while(|hop| !hop.is_local(target))
+        .collect();
+    cycle.reverse();
+    let target = Hop {
+        actor: target_name.clone(),
+        ..Hop::local(target)
+    };
+    let mut out = Vec::with_capacity(cycle.len() + 3);
+    out.push(target.clone());
+    out.extend(cycle);
+    out.extend(caller);
+    out.push(target);
+    CallError::Deadlock { chain: out }
+}
+
+/// The callers a call to another node carries, immediate caller first: the current actor and
+/// the chain of the request it handles (or the inherited chain of a [`with_callers`] future).
+/// Empty outside actors, and when tracking is off.
+pub fn outgoing_callers() -> Vec<Hop> {
+    peek(|caller| match caller {
+        None => Vec::new(),
+        Some(_) if !call_tracking() => Vec::new(),
+        Some(Caller::Actor(id, chain)) => {
+            let me = Hop {
+                actor: chain.callee(),
+                ..Hop::local(id)
+            };
+            std::iter::once(me).chain(chain.hops()).collect()
+        }
+        Some(Caller::Inherited(chain)) => chain.hops().collect(),
+    })
+}
+
+pin_project_lite::pin_project! {
+    /// A future run on behalf of callers of another node: see [`with_callers`].
+    pub struct WithCallers<F> {
+        chain: CallChain,
+        #[pin]
+        future: F,
+    }
+}
+
+/// Runs `future` as if the callers in `callers` (immediate caller first) were waiting on it:
+/// calls it makes to local actors carry that chain, so a cycle through other nodes fails at
+/// once with [`CallError::Deadlock`] as a local one does. This is how a node serves a call
+/// that came over the network; hops of this node must have `node: None`.
+pub fn with_callers<F: Future>(callers: Vec<Hop>, future: F) -> WithCallers<F> {
+    WithCallers {
+        chain: CallChain::from_hops(callers),
+        future,
+    }
+}
+
+impl<F: Future> Future for WithCallers<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let previous_id = CURRENT_ID.replace(INHERITED);
+        let previous_chain = CURRENT_CHAIN.replace(this.chain.clone());
+        let result = this.future.poll(cx);
+        CURRENT_ID.set(previous_id);
+        drop(CURRENT_CHAIN.replace(previous_chain));
+        result
+    }
 }
 
 /// The chain of the request the current actor handles (empty outside actors).
 pub(crate) fn current_chain() -> CallChain {
-    peek(|current| current.map(|(_, chain)| chain.clone()).unwrap_or_default())
+    peek(|caller| match caller {
+        None => CallChain::empty(),
+        Some(Caller::Actor(_, chain) | Caller::Inherited(chain)) => chain.clone(),
+    })
 }

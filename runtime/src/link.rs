@@ -25,7 +25,7 @@ use crate::lineage::ActorId;
 /// only.
 #[derive(Clone)]
 pub struct MonitorRef {
-    id: u64,
+    pub(crate) id: u64,
     target: ActorId,
     target_cell: Option<Weak<dyn CellApi>>,
 }
@@ -175,18 +175,6 @@ impl Core {
             rare.watchers.retain(|w| w.monitor != monitor);
         }
     }
-
-    /// Removes a DOWN of `monitor` still queued here; `true` if there was one.
-    fn flush_down(&self, monitor: u64) -> bool {
-        let mut st = self.state.lock();
-        let Some(rare) = st.rare_mut() else {
-            return false;
-        };
-        let before = rare.signals.len();
-        rare.signals
-            .retain(|s| !matches!(s, Signal::Down(d) if d.monitor.id == monitor));
-        before != rare.signals.len()
-    }
 }
 
 impl ActorCell {
@@ -197,14 +185,14 @@ impl ActorCell {
             return;
         }
         if let Err(reason) = self.core().add_link(other) {
-            other.core().deliver_exit(ExitSignal {
+            other.deliver_exit(ExitSignal {
                 from: self.id(),
                 reason,
             });
             return;
         }
         if let Err(reason) = other.core().add_link(self) {
-            self.core().deliver_exit(ExitSignal {
+            self.deliver_exit(ExitSignal {
                 from: other.id(),
                 reason,
             });
@@ -224,7 +212,7 @@ impl ActorCell {
         let monitor = MonitorRef::next(target);
         let watcher = std::sync::Arc::downgrade(&self.0);
         if let Err(reason) = target.core().add_watcher(monitor.id, watcher) {
-            self.core().push_signal(Signal::Down(Box::new(Down {
+            self.0.push_ordered(Signal::Down(Box::new(Down {
                 monitor: monitor.clone(),
                 id: target.id(),
                 reason,
@@ -239,7 +227,7 @@ impl ActorCell {
         if let Some(target) = monitor.target_cell.as_ref().and_then(Weak::upgrade) {
             target.core().remove_watcher(monitor.id);
         }
-        self.core().flush_down(monitor.id)
+        self.0.flush_down(monitor.id)
     }
 
     /// The actors linked to this one.

@@ -114,6 +114,13 @@ pub(crate) enum PushError<T> {
     Closed(T),
 }
 
+/// What a mailbox holds: messages, and the signals that must keep their order with them (a
+/// trapped exit, a DOWN), which no bound or overflow policy may refuse or drop.
+pub(crate) trait Queued {
+    /// `true` for a signal queued in order with messages.
+    fn is_signal(&self) -> bool;
+}
+
 struct Queue<T> {
     items: VecDeque<T>,
     /// Where senders blocked on a full mailbox (`Overflow::Block`) wait for room: created by
@@ -139,7 +146,7 @@ pub(crate) struct Mailbox<T> {
 /// A message accepted into the mailbox, and the oldest message it pushed out, if any.
 pub(crate) type Accepted<T> = Option<T>;
 
-impl<T> Mailbox<T> {
+impl<T: Queued> Mailbox<T> {
     pub(crate) fn new(config: MailboxConfig) -> Mailbox<T> {
         Mailbox {
             capacity: config.capacity,
@@ -202,7 +209,11 @@ impl<T> Mailbox<T> {
                 }
                 Overflow::DropOldest => {
                     self.count_overflow();
-                    q.items.pop_front()
+                    match q.items.iter().position(|m| !m.is_signal()) {
+                        Some(oldest) => q.items.remove(oldest),
+                        // Only signals queued: nothing may be dropped for this message.
+                        None => return Err(PushError::Dropped(msg)),
+                    }
                 }
             }
         } else {
@@ -211,6 +222,31 @@ impl<T> Mailbox<T> {
         q.items.push_back(msg);
         self.len.store(q.items.len(), Ordering::Release);
         Ok(evicted)
+    }
+
+    /// Queues a signal behind the messages already queued, past the bound: an exit signal or
+    /// a DOWN is never refused or dropped. `Err` if the actor has exited.
+    pub(crate) fn push_signal(&self, signal: T) -> Result<(), T> {
+        let mut q = self.queue.lock();
+        if q.closed {
+            return Err(signal);
+        }
+        q.items.push_back(signal);
+        self.len.store(q.items.len(), Ordering::Release);
+        Ok(())
+    }
+
+    /// Removes the first queued item `matches` accepts; `true` if there was one.
+    pub(crate) fn remove_first(&self, matches: impl Fn(&T) -> bool) -> bool {
+        let mut q = self.queue.lock();
+        let Some(at) = q.items.iter().position(matches) else {
+            return false;
+        };
+        let removed = q.items.remove(at);
+        self.len.store(q.items.len(), Ordering::Release);
+        drop(q);
+        drop(removed);
+        true
     }
 
     /// Queues `msg` if that is possible without waiting.

@@ -24,8 +24,9 @@ use crate::lineage::{self, ActorId};
 /// Why a reply channel was dropped without an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Undelivered {
-    /// Dropped by a handler (or whoever held it) without answering.
-    Dropped,
+    /// Dropped without an answer by whoever held it: a callback of this actor (`Some`), or
+    /// code outside any actor (`None`).
+    Dropped(Option<ActorId>),
     /// Dropped while a panic unwound in this actor's task (`None`: outside any actor).
     Panicked(Option<ActorId>),
     /// The call was evicted or dropped by the mailbox's overflow policy.
@@ -99,7 +100,7 @@ impl<T> Drop for ReplyTo<T> {
             let cause = DROP_CAUSE.get().unwrap_or(if std::thread::panicking() {
                 Undelivered::Panicked(lineage::current_actor())
             } else {
-                Undelivered::Dropped
+                Undelivered::Dropped(lineage::current_actor())
             });
             let _ = tx.send(Err(cause));
         }

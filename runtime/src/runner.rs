@@ -353,17 +353,24 @@ fn lifecycle<A: Actor>(
                     let work = next.take();
                     Box::pin(continue_callback(work, &mut state, &mut ctx)).await
                 }
-                Event::Signal => match Box::pin(handle_signal(&mut state, &mut ctx)).await {
-                    SignalOutcome::Handled(handled) => handled,
-                    SignalOutcome::Ignored => continue,
-                    SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
-                },
+                Event::Signal => {
+                    let Some(signal) = shared.core.pop_signal() else {
+                        continue;
+                    };
+                    match Box::pin(handle_signal(signal, &mut state, &mut ctx)).await {
+                        SignalOutcome::Handled(handled) => handled,
+                        SignalOutcome::Ignored => continue,
+                        SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
+                    }
+                }
                 Event::Message => {
                     let Some(msg) = shared.mailbox.pop() else {
                         continue;
                     };
                     let core = &shared.core;
-                    core.count_handled();
+                    if !matches!(msg, Envelope::Signal(_)) {
+                        core.count_handled();
+                    }
                     #[cfg(feature = "metrics")]
                     let metered = crate::introspect::Metered::start(&msg);
                     let handled = match msg {
@@ -397,6 +404,15 @@ fn lifecycle<A: Actor>(
                                 message_span::<A, A::Info>(core, "info", &CallChain::empty());
                             let callback = pin!(state.handle_info(msg, &mut ctx));
                             Drive { callback, span }.await
+                        }
+                        Envelope::Signal(signal) => {
+                            match Box::pin(handle_signal(*signal, &mut state, &mut ctx)).await {
+                                SignalOutcome::Handled(handled) => handled,
+                                SignalOutcome::Ignored => continue,
+                                SignalOutcome::Exit(reason, terminate) => {
+                                    break (reason, terminate);
+                                }
+                            }
                         }
                     };
                     #[cfg(feature = "metrics")]
@@ -532,13 +548,15 @@ enum SignalOutcome<A: Actor> {
     Exit(ExitReason, bool),
 }
 
-/// Handles the next system signal.
-async fn handle_signal<A: Actor>(state: &mut A, ctx: &mut Context<A>) -> SignalOutcome<A> {
+/// Handles a system signal: from the signal queue (stop, inspect), or from the mailbox in
+/// order with messages (a trapped exit, a DOWN).
+async fn handle_signal<A: Actor>(
+    signal: Signal,
+    state: &mut A,
+    ctx: &mut Context<A>,
+) -> SignalOutcome<A> {
     let shared = ctx.myself.shared.clone();
     let core = &shared.core;
-    let Some(signal) = core.pop_signal() else {
-        return SignalOutcome::Ignored;
-    };
     match signal {
         Signal::Stop(reason) => SignalOutcome::Exit(reason, true),
         Signal::Exit(exit) => {

@@ -91,6 +91,7 @@ pub struct Spawn<A: Actor> {
     mailbox: Option<MailboxConfig>,
     link: Option<ActorCell>,
     parent: Option<ActorCell>,
+    register: Option<Arc<str>>,
     trap_exit: bool,
     _actor: PhantomData<fn() -> A>,
 }
@@ -109,6 +110,7 @@ impl<A: Actor> Spawn<A> {
             mailbox: None,
             link: None,
             parent: None,
+            register: None,
             trap_exit: false,
             _actor: PhantomData,
         }
@@ -139,6 +141,15 @@ impl<A: Actor> Spawn<A> {
         self
     }
 
+    /// Registers the actor under `name` ([`crate::names`], OTP's `{local, Name}`) before
+    /// `init` runs; the name is freed when it exits. If a live actor holds the name, `start`
+    /// fails with an [`AlreadyRegistered`](crate::names::AlreadyRegistered) error naming it
+    /// (`reason.downcast_ref::<AlreadyRegistered>()`). Also the actor's name, unless one is set.
+    pub fn register(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.register = Some(name.into());
+        self
+    }
+
     /// Both [`parent`](Self::parent) and [`link`](Self::link): how supervisors start children.
     pub fn child_of(self, parent: &ActorCell) -> Self {
         self.parent(parent).link(parent)
@@ -157,13 +168,20 @@ impl<A: Actor> Spawn<A> {
             Some(p) => p.core().child_ancestors(),
             None => Ancestors::none(),
         };
+        let name = self.name.or_else(|| self.register.clone());
         let shared = Arc::new(Shared {
-            core: Core::new(self.name, ancestors),
+            core: Core::new(name, ancestors),
             mailbox: Mailbox::new(self.mailbox.unwrap_or_else(A::mailbox)),
         });
         // Set before linking: an exit signal may arrive before the task runs.
         shared.core.set_trap_exit(self.trap_exit);
         let myself = ActorRef::from_shared(shared);
+        if let Some(registered) = self.register {
+            crate::names::register(registered, &myself.cell()).map_err(|e| match e {
+                crate::names::RegisterError::Taken(taken) => ExitReason::from_error(taken),
+                other => ExitReason::from_error(other),
+            })?;
+        }
         if let Some(to) = &self.link {
             myself.cell().link(to);
         }

@@ -103,6 +103,7 @@ impl Stats {
             CallError::Exited(_) => "exited",
             CallError::MailboxFull => "mailbox-full",
             CallError::NoReply => "no-reply",
+            CallError::Remote(_) => "remote",
         };
         *self.errors.lock().entry(name).or_default() += 1;
     }

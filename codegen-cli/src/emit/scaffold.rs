@@ -10,12 +10,20 @@
 //!   src/<spec>/types.rs   the types the spec names (placeholders)   │ yours: written once,
 //!   src/<spec>/handlers/  one file per actor: State and Handler impls│ never overwritten
 //!   src/main.rs           starts the app, prints its tree           │
-//!   tests/app.rs          starts and stops the app                  ┘
+//!   tests/app.rs          starts and stops the app                  │
+//!   tests/spec_checks.rs  spec edits that must be rejected (ci.rs)  │
+//!   tests/compile_fail.rs code that must not compile (trybuild)     │
+//!   README.md             how to run, test, and check it in CI      ┘
+//!   Cargo.lock            the Arbor workspace's versions, trimmed to what the project uses
 //! ```
 //!
-//! Every user-owned file is written only if it does not exist, so running `arbor new` again
+//! Every file is written only if it does not exist, so running `arbor new` again
 //! (after adding an actor to the spec, say) adds the files that are missing and touches
 //! nothing else. The handler bodies are working defaults: every reply is a default value.
+//! No `rust-toolchain.toml`: the project builds with whatever toolchain the user has.
+
+mod ci;
+mod lock;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -60,12 +68,12 @@ pub fn new_project(
         .file_stem()
         .map_or_else(|| "app".to_owned(), |s| s.to_string_lossy().into_owned());
     let module = safe(snake(&stem.replace('-', "_")));
-    let files = project_files(&spec, &package, &stem, &module, &arbor)?;
-
     let mut spec_text = std::fs::read(spec_path)?;
     if spec_text.is_empty() {
         spec_text = b"\n".to_vec();
     }
+    let text = String::from_utf8_lossy(&spec_text).into_owned();
+    let files = project_files(&spec, &text, &package, &stem, &module, &arbor)?;
     let mut written = 0;
     let mut kept = 0;
     let spec_dest = dir.join("specs").join(format!("{stem}.kdl"));
@@ -98,13 +106,13 @@ pub fn new_project(
         std::fs::write(&path, content)?;
         written += 1;
     }
-    // Same compiler and dependency versions as the Arbor workspace.
-    for extra in ["rust-toolchain.toml", "Cargo.lock"] {
-        let (from, to) = (arbor.join(extra), dir.join(extra));
-        if from.exists() && !to.exists() {
-            std::fs::copy(&from, &to)?;
-            written += 1;
-        }
+    // The dependency versions the Arbor workspace is built and tested with.
+    let lock = dir.join("Cargo.lock");
+    if lock.exists() {
+        kept += 1;
+    } else if let Some((made, note)) = lock::write(&arbor, dir)? {
+        written += usize::from(made);
+        writeln!(err, "arbor: {note}")?;
     }
     for h in &new_handlers {
         writeln!(
@@ -116,7 +124,7 @@ pub fn new_project(
     writeln!(
         err,
         "arbor: {} `{package}`: {written} file(s) written, {kept} kept (yours: never overwritten)\n\
-         next: cd {} && cargo run",
+         next: cd {} && cargo run   (README.md says more)",
         if kept == 0 { "created" } else { "completed" },
         dir.display()
     )?;
@@ -158,6 +166,7 @@ fn pretty(tokens: TokenStream) -> String {
 /// The files of the project (relative paths), without the spec.
 fn project_files(
     spec: &Spec,
+    spec_text: &str,
     package: &str,
     stem: &str,
     module: &str,
@@ -180,6 +189,11 @@ tokio = {{ version = "1.54", features = ["rt", "rt-multi-thread", "sync", "time"
 
 [build-dependencies]
 arbor-codegen = {{ path = "{codegen}" }}
+
+[dev-dependencies]
+# tests/spec_checks.rs (arbor_codegen::testing) and tests/compile_fail.rs
+arbor-codegen = {{ path = "{codegen}" }}
+trybuild = "1.0"
 
 # A workspace of its own (not a member of an enclosing one).
 [workspace]
@@ -214,14 +228,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
             handlers_file(spec, a, module),
         ));
     }
-    let config_fn = match &root_mod {
-        Some(r) => quote! {
+    // `start` re-exported beside `config`: `chat::start(chat::config())`, not
+    // `chat::chat::start(…)` when the app is named like the spec.
+    let starter = app_mod.as_ref().or(root_mod.as_ref());
+    let config_fn = match (&root_mod, starter) {
+        (Some(r), Some(s)) => quote! {
+            /// Starts the system: `start(config()).await` gives the root supervisor's handle.
+            pub use self::#s::start;
+
             /// The arguments of every child of the tree (edit them to configure the app).
             pub fn config() -> #r::Config {
                 #config_expr
             }
         },
-        None => quote!(),
+        _ => quote!(),
     };
     let mod_rs = format!(
         "//! The `{stem}` system: the generated code (from `specs/{stem}.kdl`, by build.rs) and what\n\
@@ -229,7 +249,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
          //! (`handlers/`). These files are yours: `arbor new` never overwrites them.\n\n\
          arbor::include_spec!(\"{stem}\");\n\n\
          mod handlers;\nmod types;\n\npub use types::*;\n\n{}",
-        pretty(config_fn)
+        pretty(config_fn).replacen("::start;\n", "::start;\n\n", 1)
     );
     let handlers_mod = format!(
         "//! One file per actor: its `State` (how it starts) and its protocols' `Handler`s.\n\n{}",
@@ -250,22 +270,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
 
     let krate_ident = ident(&krate);
     let module_ident = ident(module);
-    let (main, test) = match (&app_mod, &root_mod) {
-        (Some(app), _) => {
-            let start = quote!(#module_ident::#app::start(#module_ident::config()));
+    let start_text = starter.map(|_| format!("{module}::start({module}::config())"));
+    let (main, test) = match starter {
+        Some(_) => {
+            let start = quote!(#module_ident::start(#module_ident::config()));
             (
                 main_file(&krate_ident, &module_ident, &start),
                 test_file(&krate_ident, &module_ident, &start),
             )
         }
-        (None, Some(r)) => {
-            let start = quote!(#module_ident::#r::start(#module_ident::config()));
-            (
-                main_file(&krate_ident, &module_ident, &start),
-                test_file(&krate_ident, &module_ident, &start),
-            )
-        }
-        (None, None) => (
+        None => (
             pretty(quote! {
                 //! The spec has no supervisor: nothing to start.
                 fn main() {
@@ -281,6 +295,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {{
     files.push((PathBuf::from("build.rs"), build));
     files.push((PathBuf::from("src/lib.rs"), lib));
     files.push((PathBuf::from(".gitignore"), "/target\n".to_owned()));
+    let names = ci::Names {
+        package,
+        krate: &krate,
+        stem,
+        module,
+        start: start_text,
+    };
+    files.extend(ci::files(spec, spec_text, &names));
     Ok(files)
 }
 
@@ -312,7 +334,8 @@ fn main_file(
     });
     format!(
         "//! Starts the app, prints its supervision tree, and stops it. Your program's work goes\n\
-         //! between the start and the shutdown.\n\n{body}"
+         //! between the start and the shutdown.\n\n{}",
+        space_after_use(&body)
     )
 }
 
@@ -329,10 +352,19 @@ fn test_file(
             let app = #start.await.expect("the app starts");
             let tree = app.snapshot().await;
             assert_eq!(tree.status, arbor::introspect::NodeStatus::Running);
-            assert_eq!(app.shutdown().await, arbor::ExitReason::Shutdown);
+            let reason = app.shutdown().await;
+            assert_eq!(reason, arbor::ExitReason::Shutdown);
         }
     });
-    format!("//! The app starts with its default configuration and stops cleanly.\n\n{body}")
+    format!(
+        "//! The app starts with its default configuration and stops cleanly.\n\n{}",
+        space_after_use(&body)
+    )
+}
+
+/// A blank line between the `use` and the function, as rustfmt leaves it.
+fn space_after_use(body: &str) -> String {
+    body.replacen(";\n#[", ";\n\n#[", 1)
 }
 
 /// `Config { child: Default::default(), nested: nested::Config { … } }`.

@@ -215,6 +215,7 @@ pub enum StartError {
         /// The child's id.
         id: Arc<str>,
         /// Why its start failed.
+        #[source]
         reason: ExitReason,
     },
     /// The supervisor exited during start-up (killed, say).
@@ -228,7 +229,7 @@ impl StartError {
     pub fn into_exit_reason(self) -> ExitReason {
         match self {
             StartError::Exited(reason) => reason,
-            other => ExitReason::shutdown_with(other.to_string()),
+            other => ExitReason::ShutdownWith(crate::exit::Cause::from_error(other)),
         }
     }
 }

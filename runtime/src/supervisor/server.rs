@@ -173,10 +173,9 @@ impl Actor for Supervisor {
                 }
                 Err(reason) => {
                     sup.stop_all().await;
-                    let exit = ExitReason::shutdown_with(format!(
-                        "failed to start child {id:?}: {reason}"
-                    ));
-                    *error.lock() = Some(StartError::ChildFailed { id, reason });
+                    let failure = StartError::ChildFailed { id, reason };
+                    let exit = failure.clone().into_exit_reason();
+                    *error.lock() = Some(failure);
                     return Init::Stop(exit);
                 }
             }

@@ -1,9 +1,14 @@
 //! Diagnostics: what the front-end and the analysis report, and how they are
-//! shown — rendered by miette for people, or as JSON for CI tools and editors.
+//! shown — rendered by miette for people, as JSON for tools and editors, as
+//! GitHub Actions annotations ([`github`]) or as SARIF 2.1.0 for code scanning
+//! ([`sarif`]).
 //!
 //! A [`Diagnostic`] holds abstract [`Span`]s; a [`SourceMap`] turns them into
 //! file names, lines and snippets only when rendering, so the analysis never
 //! needs the text.
+
+pub mod github;
+pub mod sarif;
 
 use std::fmt;
 
@@ -12,6 +17,9 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 use serde_json::{Value, json};
+
+pub use github::{GithubOptions, render_github};
+pub use sarif::render_sarif;
 
 use crate::source::{SourceFile, SourceId, SourceMap, Span};
 

@@ -1,0 +1,131 @@
+//! The seam for actors on other nodes: what a transport (the `arbor-cluster` crate, on NATS)
+//! implements so that a generated client can reach an actor that does not run in this process.
+//!
+//! The runtime knows nothing of networks or encodings. A [`Target`](crate::codegen::Target)
+//! can be [`Remote`](crate::codegen::Target::Remote): a [`RemoteActor`] that takes a message
+//! already encoded by the generated code and answers with the encoded reply. A client whose
+//! target is local never reaches this module (no encoding, no allocation on the local path).
+//!
+//! Caller chains cross nodes as [`Hop`]s: [`outgoing_callers`] is the chain a remote call
+//! carries, and [`with_callers`] runs the serving side's local call on behalf of that chain, so
+//! a cycle through several nodes fails at once with [`CallError::Deadlock`](crate::CallError)
+//! naming every hop.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::call::CallError;
+use crate::handle::CastError;
+
+pub use crate::lineage::{Hop, WithCallers, outgoing_callers, with_callers};
+
+/// A boxed, sendable future: what a [`RemoteActor`] returns.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// A call on its way to an actor of another node.
+#[derive(Clone, Debug)]
+pub struct RemoteCall {
+    /// The protocol's name, as the spec declares it (`Room`).
+    pub protocol: &'static str,
+    /// The message's name (`join`).
+    pub message: &'static str,
+    /// The arguments, encoded by the generated client.
+    pub payload: Vec<u8>,
+    /// How long the caller waits for the reply.
+    pub timeout: Duration,
+    /// The callers waiting on this call, immediate caller first ([`outgoing_callers`]).
+    pub callers: Vec<Hop>,
+}
+
+/// A cast on its way to an actor of another node (fire-and-forget, at most once).
+#[derive(Clone, Debug)]
+pub struct RemoteCast {
+    /// The protocol's name.
+    pub protocol: &'static str,
+    /// The message's name.
+    pub message: &'static str,
+    /// The arguments, encoded by the generated client.
+    pub payload: Vec<u8>,
+}
+
+/// An actor of another node, as a transport reaches it.
+///
+/// `call` answers with the encoded reply or a [`CallError`]: an actor nobody serves fails with
+/// [`CallError::Exited`] and the runtime's `noproc` reason, as a dead local actor does; every
+/// failure of the transport itself is a [`CallError::Remote`]. Neither method may hang past
+/// the call's timeout.
+pub trait RemoteActor: Send + Sync + fmt::Debug + 'static {
+    /// Sends a call and waits for its encoded reply, at most `call.timeout`.
+    fn call(&self, call: RemoteCall) -> BoxFuture<Result<Vec<u8>, CallError>>;
+
+    /// Sends a cast; completes once the message is handed to the transport.
+    fn cast(&self, cast: RemoteCast) -> BoxFuture<Result<(), CastError>>;
+}
+
+/// What went wrong on the way to (or back from) an actor of another node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemoteErrorKind {
+    /// This node is not connected to the cluster (the call was not sent).
+    Disconnected,
+    /// The node that runs the actor was lost while the call was in flight.
+    NodeDown,
+    /// The message did not fit the transport's payload limit.
+    TooLarge,
+    /// The other side could not decode the message, or this side the reply.
+    Decode,
+    /// The other side does not know the protocol or the message.
+    UnknownMessage,
+    /// The other side speaks another version of the envelope.
+    Version,
+    /// The cluster's permissions refused the message.
+    Denied,
+    /// Any other failure of the transport.
+    Transport,
+}
+
+impl fmt::Display for RemoteErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RemoteErrorKind::Disconnected => "not connected to the cluster",
+            RemoteErrorKind::NodeDown => "the actor's node is down",
+            RemoteErrorKind::TooLarge => "message too large",
+            RemoteErrorKind::Decode => "message does not decode",
+            RemoteErrorKind::UnknownMessage => "unknown protocol or message",
+            RemoteErrorKind::Version => "envelope version mismatch",
+            RemoteErrorKind::Denied => "refused by the cluster's permissions",
+            RemoteErrorKind::Transport => "transport error",
+        })
+    }
+}
+
+/// A failure of the transport to another node: a kind to match on and a detail to read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("remote: {kind}: {detail}")]
+pub struct RemoteError {
+    kind: RemoteErrorKind,
+    detail: Arc<str>,
+}
+
+impl RemoteError {
+    /// A failure of `kind`, explained by `detail`.
+    pub fn new(kind: RemoteErrorKind, detail: impl Into<Arc<str>>) -> RemoteError {
+        RemoteError {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> RemoteErrorKind {
+        self.kind
+    }
+
+    /// What happened, for people.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
