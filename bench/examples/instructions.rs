@@ -9,6 +9,9 @@
 //!     target/release/examples/instructions call 10000
 //! ```
 //!
+//! With `ARBOR_TIMING=1` in the environment, handler time is measured (as while an observer
+//! page is open: `arbor::introspect::set_timing`).
+//!
 //! Workloads: `call`, `call-no-timeout`, `cast`, `raw-call`, `raw-call-timeout`,
 //! `raw-call-timeout-ticker`, `raw-cast`.
 
@@ -37,6 +40,10 @@ fn main() {
         ),
     };
     let rt = rt.expect("a runtime");
+    // `ARBOR_TIMING=1`: handler time measured, as while an observer page is open.
+    if std::env::var_os("ARBOR_TIMING").is_some() {
+        arbor::introspect::set_timing(true);
+    }
     rt.block_on(async {
         let actor = start_echo(None).await;
         let raw = RawEcho::start();

@@ -1,7 +1,8 @@
 //! A quick, noise-resistant ratio check: runs Arbor and the raw tokio baseline in alternation,
 //! several rounds, and keeps each one's best round (shared machines make single runs noisy).
 //!
-//! `cargo run --release -p arbor-bench --example ratios`
+//! `cargo run --release -p arbor-bench --example ratios` (`ARBOR_TIMING=1`: with handler time
+//! measured, as while an observer page is open)
 
 use std::time::{Duration, Instant};
 
@@ -123,6 +124,10 @@ fn report(rt: &Runtime, flavor: &str, calls: u64, casts: u64) {
 }
 
 fn main() {
+    // `ARBOR_TIMING=1`: handler time measured, as while an observer page is open.
+    if std::env::var_os("ARBOR_TIMING").is_some() {
+        arbor::introspect::set_timing(true);
+    }
     let multi = Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

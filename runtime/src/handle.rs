@@ -83,6 +83,7 @@ impl<'a, A: Actor> Future for SendFuture<'a, A> {
         // handled in batches, one task run per actor, instead of one run per 128 messages.
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         let actor: &'a ActorRef<A> = this.actor;
+        actor.note_send();
         let msg = this.msg.take().expect("SendFuture polled after completion");
         let mailbox = &actor.shared.mailbox;
         let config = mailbox.config();
@@ -166,6 +167,14 @@ impl<A: Actor> CellApi for Shared<A> {
                 if matches!(&**signal, Signal::Down(down) if down.monitor.id == monitor))
         })
     }
+
+    fn mailbox_overflows(&self) -> u32 {
+        self.mailbox.overflows()
+    }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<A>()
+    }
 }
 
 /// A typed handle to an actor of type `A`. Cheap to clone, `Send + Sync`; equality and
@@ -218,6 +227,7 @@ impl<A: Actor> ActorRef<A> {
     pub(crate) fn accepted(&self, evicted: Accepted<Envelope<A>>) {
         self.shared.core.waker.wake();
         if let Some(evicted) = evicted {
+            self.overflowed("evicted the oldest message");
             drop_with_cause(Undelivered::Evicted, evicted);
         }
     }
@@ -240,6 +250,30 @@ impl<A: Actor> ActorRef<A> {
         tokio::task::consume_budget().await;
     }
 
+    /// While a tool watches ([`crate::introspect::timing`]), counts a cast or info message
+    /// sent from an actor's callback to this actor.
+    #[inline]
+    fn note_send(&self) {
+        if crate::introspect::timing()
+            && let Some(sender) = lineage::current_actor()
+        {
+            crate::introspect::count_edge(sender, self.id(), crate::introspect::EdgeKind::Cast);
+        }
+    }
+
+    /// Reports a mailbox overflow as a `debug` event (cold: off the send path; the mailbox
+    /// counts it).
+    #[cold]
+    fn overflowed(&self, what: &'static str) {
+        let core = &self.shared.core;
+        tracing::debug!(
+            actor = %core.id,
+            name = core.name.as_deref().unwrap_or(""),
+            capacity = ?self.shared.mailbox.config().capacity(),
+            "mailbox full: {what}"
+        );
+    }
+
     fn delivered(
         &self,
         result: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>,
@@ -250,10 +284,12 @@ impl<A: Actor> ActorRef<A> {
                 Ok(())
             }
             Err(PushError::Full(msg)) => {
+                self.overflowed("refused a message");
                 drop_with_cause(Undelivered::Evicted, msg);
                 Err(CastError::MailboxFull)
             }
             Err(PushError::Dropped(msg)) => {
+                self.overflowed("dropped a message");
                 drop_with_cause(Undelivered::Evicted, msg);
                 Err(CastError::Dropped)
             }
@@ -277,6 +313,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// Casts a request if it can be queued without waiting.
     pub fn try_cast(&self, msg: A::Cast) -> Result<(), CastError> {
+        self.note_send();
         let result = self.shared.mailbox.try_push(Envelope::Cast(msg));
         self.delivered(result)
     }
@@ -289,6 +326,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// Sends an info message if it can be queued without waiting.
     pub fn try_send(&self, msg: A::Info) -> Result<(), CastError> {
+        self.note_send();
         let result = self.shared.mailbox.try_push(Envelope::Info(msg));
         self.delivered(result)
     }

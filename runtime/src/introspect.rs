@@ -27,15 +27,135 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use crate::call::CallError;
 use crate::cell::ActorCell;
+use crate::exit::ExitReason;
 use crate::lineage::ActorId;
+use crate::mailbox::MailboxConfig;
 use crate::supervisor::{
-    ChildKind, ChildStatus, DynamicCall, DynamicSupervisor, DynamicSupervisorRef, Restart,
-    Supervisor, SupervisorCall, SupervisorRef,
+    ChildError, ChildKind, ChildStatus, DynamicCall, DynamicSupervisor, DynamicSupervisorRef,
+    Restart, Supervisor, SupervisorCall, SupervisorRef,
 };
+
+/// Whether actor tasks measure the time they run (see [`set_timing`]).
+static TIMING: AtomicBool = AtomicBool::new(false);
+
+/// Turns the measurement of handler time on or off, process-wide. Off by default: while on,
+/// each poll of an actor's task reads the clock twice (tens of nanoseconds per message), and
+/// [`ActorStats::busy`] grows by the time the task ran. Tools turn it on while someone looks
+/// (the observer: while a page is connected).
+pub fn set_timing(on: bool) {
+    TIMING.store(on, Ordering::Relaxed);
+}
+
+/// Whether handler time is being measured ([`set_timing`]).
+#[inline]
+pub fn timing() -> bool {
+    TIMING.load(Ordering::Relaxed)
+}
+
+/// Messages between actors counted while timing is on ([`set_timing`]): a call is counted
+/// by the callee (its immediate caller is the chain's first actor), a cast or info message by
+/// the sender (the actor whose callback sends it). Drained by [`take_edges`].
+static EDGES: parking_lot::Mutex<Option<EdgeCounts>> = parking_lot::Mutex::new(None);
+
+/// Messages per (sender, receiver, kind).
+type EdgeCounts = std::collections::HashMap<(ActorId, ActorId, EdgeKind), u64>;
+
+/// Whether an edge counted a call or a cast / info message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// A call (the caller waits).
+    Call,
+    /// A cast or an info message.
+    Cast,
+}
+
+#[cold]
+pub(crate) fn count_edge(from: ActorId, to: ActorId, kind: EdgeKind) {
+    *EDGES
+        .lock()
+        .get_or_insert_default()
+        .entry((from, to, kind))
+        .or_insert(0) += 1;
+}
+
+/// The messages counted between actors (sender, receiver, kind, count) since the last call,
+/// while timing was on. Process-wide: one tool should drain it.
+pub fn take_edges() -> Vec<(ActorId, ActorId, EdgeKind, u64)> {
+    EDGES
+        .lock()
+        .take()
+        .map(|edges| {
+            edges
+                .into_iter()
+                .map(|((from, to, kind), n)| (from, to, kind, n))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Counters of one actor's work ([`ActorCell::stats`]). They only grow; a tool computes rates
+/// from two readings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActorStats {
+    /// Mailbox messages (calls, casts, info messages) taken out for handling, wrapping at
+    /// 2^32 (a tool computes rates with `wrapping_sub` on the low 32 bits).
+    pub handled: u64,
+    /// Time the actor's task ran while [`timing`] was on: its handlers, `init`, `terminate`
+    /// and the few instructions of its loop between them.
+    pub busy: Duration,
+    /// Messages its full mailbox refused (`Reject`), dropped (`DropNewest`) or evicted
+    /// (`DropOldest`), calls included, wrapping at 2^32. Senders waiting under `Block` are
+    /// not overflows.
+    pub overflowed: u64,
+}
+
+/// Per-message metrics through the `metrics` facade (feature `metrics`): the counter
+/// `arbor_messages_handled_total` and the histogram `arbor_handler_seconds`, labelled with
+/// the actor (its name, or its type when unnamed) and the message kind (call, cast, info).
+#[cfg(feature = "metrics")]
+pub(crate) struct Metered {
+    kind: &'static str,
+    type_name: &'static str,
+    started: std::time::Instant,
+}
+
+#[cfg(feature = "metrics")]
+impl Metered {
+    pub(crate) fn start<A: crate::Actor>(msg: &crate::handle::Envelope<A>) -> Metered {
+        let kind = match msg {
+            crate::handle::Envelope::Call(..) => "call",
+            crate::handle::Envelope::Cast(_) => "cast",
+            crate::handle::Envelope::Info(_) => "info",
+            crate::handle::Envelope::Signal(_) => "signal",
+        };
+        Metered {
+            kind,
+            type_name: std::any::type_name::<A>(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn finish(self, core: &crate::cell::Core) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        let actor: metrics::SharedString = match &core.name {
+            Some(name) => metrics::SharedString::from_shared(name.clone()),
+            None => metrics::SharedString::from(self.type_name),
+        };
+        let labels = [
+            metrics::Label::new("actor", actor),
+            metrics::Label::from_static_parts("kind", self.kind),
+        ];
+        metrics::counter!("arbor_messages_handled_total", labels.iter()).increment(1);
+        metrics::histogram!("arbor_handler_seconds", labels.iter()).record(seconds);
+    }
+}
 
 /// One child as a supervisor reports it for a snapshot.
 #[derive(Clone, Debug)]
@@ -46,6 +166,7 @@ pub struct ChildEntry {
     pub(crate) restarts: u32,
     pub(crate) status: ChildStatus,
     pub(crate) cell: Option<ActorCell>,
+    pub(crate) last_exit: Option<ExitReason>,
 }
 
 /// What a node of the tree is.
@@ -89,6 +210,14 @@ pub struct TreeNode {
     pub status: NodeStatus,
     /// Messages waiting in its mailbox.
     pub mailbox_len: usize,
+    /// Its mailbox's capacity and overflow policy (`None` when it does not run).
+    pub mailbox: Option<MailboxConfig>,
+    /// Its counters ([`ActorCell::stats`]; zero when it does not run).
+    pub stats: ActorStats,
+    /// Why its last incarnation exited, when its supervisor saw it exit (static supervisors).
+    pub last_exit: Option<ExitReason>,
+    /// The actor, if it runs.
+    pub cell: Option<ActorCell>,
     /// Its children, in start order (for supervisors).
     pub children: Vec<TreeNode>,
 }
@@ -102,6 +231,22 @@ impl TreeNode {
     /// Always `false`: a tree has at least its root.
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// The node of actor `actor` and its parent node (`None` for the root), depth first.
+    pub fn find_actor(&self, actor: ActorId) -> Option<(&TreeNode, Option<&TreeNode>)> {
+        if self.actor == Some(actor) {
+            return Some((self, None));
+        }
+        for child in &self.children {
+            if child.actor == Some(actor) {
+                return Some((child, Some(self)));
+            }
+            if let Some(found) = child.find_actor(actor) {
+                return Some(found);
+            }
+        }
+        None
     }
 
     /// The first node (depth first) with child id `id`.
@@ -144,6 +289,10 @@ fn leaf(cell: &ActorCell, entry: Option<&ChildEntry>) -> TreeNode {
             NodeStatus::Stopped
         },
         mailbox_len: cell.mailbox_len(),
+        mailbox: Some(cell.mailbox_config()),
+        stats: cell.stats(),
+        last_exit: entry.and_then(|e| e.last_exit.clone()),
+        cell: Some(cell.clone()),
         children: Vec::new(),
     }
 }
@@ -177,6 +326,10 @@ fn fill(node: &mut TreeNode, cell: ActorCell) -> BoxFuture<'_, ()> {
                         _ => NodeStatus::Stopped,
                     },
                     mailbox_len: 0,
+                    mailbox: None,
+                    stats: ActorStats::default(),
+                    last_exit: entry.last_exit.clone(),
+                    cell: None,
                     children: Vec::new(),
                 },
             };
@@ -240,6 +393,67 @@ impl fmt::Display for TreeNode {
         self.draw(f, "")
     }
 }
+
+/// Why a tool could not act on a child ([`terminate_child`], [`restart_child`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// The parent is not a supervisor (or the node is the root).
+    #[error("the actor is not the child of a supervisor")]
+    NotSupervised,
+    /// Only a static supervisor restarts a child on request.
+    #[error("a dynamic supervisor's child cannot be restarted on request")]
+    Unsupported,
+    /// The supervisor refused.
+    #[error(transparent)]
+    Child(#[from] ChildError),
+    /// The supervisor did not answer.
+    #[error(transparent)]
+    Call(#[from] CallError),
+}
+
+/// Stops `child`, a child of the supervisor `parent` (both from one [`snapshot`]), as its
+/// supervisor does (`terminate_child`): with its shutdown mode, and not restarted.
+pub async fn terminate_child(parent: &ActorCell, child: &TreeNode) -> Result<(), ControlError> {
+    if let Some(sup) = parent.downcast::<Supervisor>() {
+        let id = child.id.clone().ok_or(ControlError::NotSupervised)?;
+        sup.call_timeout(ADMIN_TIMEOUT, |r| SupervisorCall::TerminateChild(id, r))
+            .await??;
+        Ok(())
+    } else if let Some(sup) = parent.downcast::<DynamicSupervisor>() {
+        let actor = child.actor.ok_or(ControlError::NotSupervised)?;
+        sup.call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::TerminateChild(actor, r))
+            .await??;
+        Ok(())
+    } else {
+        Err(ControlError::NotSupervised)
+    }
+}
+
+/// Restarts `child` of the static supervisor `parent`: `terminate_child`, then
+/// `restart_child` (OTP's pair; the restart count does not change: the supervisor did not
+/// restart it after a failure). Returns the new incarnation, if it started.
+pub async fn restart_child(
+    parent: &ActorCell,
+    child: &TreeNode,
+) -> Result<Option<ActorCell>, ControlError> {
+    let Some(sup) = parent.downcast::<Supervisor>() else {
+        return Err(if parent.downcast::<DynamicSupervisor>().is_some() {
+            ControlError::Unsupported
+        } else {
+            ControlError::NotSupervised
+        });
+    };
+    let id = child.id.clone().ok_or(ControlError::NotSupervised)?;
+    let again = id.clone();
+    sup.call_timeout(ADMIN_TIMEOUT, |r| SupervisorCall::TerminateChild(id, r))
+        .await??;
+    Ok(sup
+        .call_timeout(ADMIN_TIMEOUT, |r| SupervisorCall::RestartChild(again, r))
+        .await??)
+}
+
+/// How long [`terminate_child`] and [`restart_child`] wait for the supervisor.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl SupervisorRef {
     /// A [`snapshot`] of the tree under this supervisor.

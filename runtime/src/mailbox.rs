@@ -26,7 +26,7 @@
 use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
@@ -132,7 +132,13 @@ struct Queue<T> {
 }
 
 pub(crate) struct Mailbox<T> {
-    config: MailboxConfig,
+    // The configuration's two fields, kept apart so that the overflow counter fits in the
+    // padding after the policy (the mailbox stays 80 bytes).
+    capacity: usize,
+    overflow: Overflow,
+    /// Messages refused, dropped or evicted because the mailbox was full (not counted:
+    /// senders waiting under `Block`), wrapping at 2^32.
+    overflowed: AtomicU32,
     queue: Mutex<Queue<T>>,
     len: AtomicUsize,
 }
@@ -143,7 +149,9 @@ pub(crate) type Accepted<T> = Option<T>;
 impl<T: Queued> Mailbox<T> {
     pub(crate) fn new(config: MailboxConfig) -> Mailbox<T> {
         Mailbox {
-            config,
+            capacity: config.capacity,
+            overflow: config.overflow,
+            overflowed: AtomicU32::new(0),
             queue: Mutex::new(Queue {
                 items: VecDeque::new(),
                 space: None,
@@ -155,7 +163,20 @@ impl<T: Queued> Mailbox<T> {
     }
 
     pub(crate) fn config(&self) -> MailboxConfig {
-        self.config
+        MailboxConfig {
+            capacity: self.capacity,
+            overflow: self.overflow,
+        }
+    }
+
+    /// Messages refused, dropped or evicted because the mailbox was full.
+    pub(crate) fn overflows(&self) -> u32 {
+        self.overflowed.load(Ordering::Relaxed)
+    }
+
+    #[cold]
+    fn count_overflow(&self) {
+        self.overflowed.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -169,22 +190,31 @@ impl<T: Queued> Mailbox<T> {
         if q.closed {
             return Err(PushError::Closed(msg));
         }
-        let full = q.items.len() >= self.config.capacity;
+        let full = q.items.len() >= self.capacity;
         let evicted = if full {
-            match self.config.overflow {
+            match self.overflow {
                 Overflow::Block => {
                     if register {
                         q.blocked += 1;
                     }
                     return Err(PushError::Full(msg));
                 }
-                Overflow::Reject => return Err(PushError::Full(msg)),
-                Overflow::DropNewest => return Err(PushError::Dropped(msg)),
-                Overflow::DropOldest => match q.items.iter().position(|m| !m.is_signal()) {
-                    Some(oldest) => q.items.remove(oldest),
-                    // Only signals queued: nothing may be dropped for this message.
-                    None => return Err(PushError::Dropped(msg)),
-                },
+                Overflow::Reject => {
+                    self.count_overflow();
+                    return Err(PushError::Full(msg));
+                }
+                Overflow::DropNewest => {
+                    self.count_overflow();
+                    return Err(PushError::Dropped(msg));
+                }
+                Overflow::DropOldest => {
+                    self.count_overflow();
+                    match q.items.iter().position(|m| !m.is_signal()) {
+                        Some(oldest) => q.items.remove(oldest),
+                        // Only signals queued: nothing may be dropped for this message.
+                        None => return Err(PushError::Dropped(msg)),
+                    }
+                }
             }
         } else {
             None
@@ -227,7 +257,7 @@ impl<T: Queued> Mailbox<T> {
     /// Queues `msg`, waiting for room under `Block`.
     pub(crate) async fn push(&self, msg: T) -> Result<Accepted<T>, PushError<T>> {
         let mut msg = match self.push_now(msg, false) {
-            Err(PushError::Full(msg)) if self.config.overflow == Overflow::Block => msg,
+            Err(PushError::Full(msg)) if self.overflow == Overflow::Block => msg,
             other => return other,
         };
         let space = self.queue.lock().space.get_or_insert_default().clone();

@@ -165,7 +165,13 @@ where
             // The actor is the thread's current actor (for caller chains and the deadlock
             // check) while its task is polled.
             let (stage, start) = (this.stage.as_mut(), &*this.start);
-            match with_current(core.id, this.chain, || poll_stage(stage, start, cx)) {
+            // Handler time, only while a tool asked for it (one relaxed load otherwise).
+            let timed = crate::introspect::timing().then(std::time::Instant::now);
+            let polled = with_current(core.id, this.chain, || poll_stage(stage, start, cx));
+            if let Some(started) = timed {
+                core.add_busy(started.elapsed());
+            }
+            match polled {
                 Poll::Ready(ended) => ended,
                 Poll::Pending => return Poll::Pending,
             }
@@ -213,6 +219,28 @@ fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> Option<Bo
         actor = %core.id,
         name = core.name.as_deref().unwrap_or(""),
         kind,
+        callers = ?callers,
+        ancestors = ?core.ancestors,
+    );
+    (!span.is_none()).then(|| Box::new(span))
+}
+
+/// The span of one handled message: `arbor.actor` like every callback's ([`actor_span`],
+/// at `debug`, boxed), with the actor's type and the protocol (the message type) besides
+/// the actor, the message kind (call, cast, info) and the caller chain. Nothing is built
+/// when no subscriber listens at `debug`.
+fn message_span<A: Actor, M>(
+    core: &Core,
+    kind: &'static str,
+    callers: &CallChain,
+) -> Option<Box<tracing::Span>> {
+    let span = tracing::debug_span!(
+        "arbor.actor",
+        actor = %core.id,
+        name = core.name.as_deref().unwrap_or(""),
+        actor_type = std::any::type_name::<A>(),
+        kind,
+        protocol = std::any::type_name::<M>(),
         callers = ?callers,
         ancestors = ?core.ancestors,
     );
@@ -340,9 +368,23 @@ fn lifecycle<A: Actor>(
                         continue;
                     };
                     let core = &shared.core;
-                    match msg {
+                    if !matches!(msg, Envelope::Signal(_)) {
+                        core.count_handled();
+                    }
+                    #[cfg(feature = "metrics")]
+                    let metered = crate::introspect::Metered::start(&msg);
+                    let handled = match msg {
                         Envelope::Call(msg, callers) => {
-                            let span = actor_span(core, "call", &callers);
+                            if crate::introspect::timing()
+                                && let Some(caller) = callers.iter().next()
+                            {
+                                crate::introspect::count_edge(
+                                    caller,
+                                    core.id,
+                                    crate::introspect::EdgeKind::Call,
+                                );
+                            }
+                            let span = message_span::<A, A::Call>(core, "call", &callers);
                             // The callers of the call being handled; empty for every other
                             // callback.
                             set_current_chain(callers);
@@ -352,10 +394,16 @@ fn lifecycle<A: Actor>(
                             handled
                         }
                         Envelope::Cast(msg) => {
-                            callback!(core, "cast", state.handle_cast(msg, &mut ctx))
+                            let span =
+                                message_span::<A, A::Cast>(core, "cast", &CallChain::empty());
+                            let callback = pin!(state.handle_cast(msg, &mut ctx));
+                            Drive { callback, span }.await
                         }
                         Envelope::Info(msg) => {
-                            callback!(core, "info", state.handle_info(msg, &mut ctx))
+                            let span =
+                                message_span::<A, A::Info>(core, "info", &CallChain::empty());
+                            let callback = pin!(state.handle_info(msg, &mut ctx));
+                            Drive { callback, span }.await
                         }
                         Envelope::Signal(signal) => {
                             match Box::pin(handle_signal(*signal, &mut state, &mut ctx)).await {
@@ -366,7 +414,10 @@ fn lifecycle<A: Actor>(
                                 }
                             }
                         }
-                    }
+                    };
+                    #[cfg(feature = "metrics")]
+                    metered.finish(&ctx.myself.shared.core);
+                    handled
                 }
                 Event::Idle => match ctx.armed_idle_timeout() {
                     Some(limit) => {

@@ -228,6 +228,7 @@ impl Actor for DynamicSupervisor {
                         kind: spec.kind,
                         restart: spec.restart,
                         restarts: *restarts,
+                        last_exit: None,
                         status: ChildStatus::Running(cell.clone()),
                         cell: Some(cell.clone()),
                     });
@@ -236,6 +237,7 @@ impl Actor for DynamicSupervisor {
                     kind: spec.kind,
                     restart: spec.restart,
                     restarts: *restarts,
+                    last_exit: None,
                     status: ChildStatus::Restarting,
                     cell: None,
                 });

@@ -74,6 +74,8 @@ pub(crate) struct Child {
     pub(crate) state: ChildState,
     /// Times this child was restarted by the strategy.
     pub(crate) restarts: u32,
+    /// Why its last incarnation exited on its own (for introspection).
+    pub(crate) last_exit: Option<ExitReason>,
 }
 
 impl Child {
@@ -158,6 +160,7 @@ impl Actor for Supervisor {
                 spec: child,
                 state: ChildState::Stopped,
                 restarts: 0,
+                last_exit: None,
             });
             let i = sup.children.len() - 1;
             match sup.start_at(i).await {
@@ -215,6 +218,7 @@ impl Actor for Supervisor {
                         restarts: c.restarts,
                         status: status_of(&c.state),
                         cell: c.cell().cloned(),
+                        last_exit: c.last_exit.clone(),
                     })
                     .collect();
                 let _ = reply.send(entries);
@@ -346,6 +350,7 @@ impl Supervisor {
             spec,
             state: ChildState::Stopped,
             restarts: 0,
+            last_exit: None,
         });
         let i = self.children.len() - 1;
         match self.start_at(i).await {

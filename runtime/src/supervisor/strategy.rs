@@ -45,6 +45,7 @@ impl Supervisor {
         reason: ExitReason,
     ) -> Option<ExitReason> {
         self.set_stopped(i, false);
+        self.children[i].last_exit = Some(reason.clone());
         let spec = &self.children[i].spec;
         tracing::debug!(supervisor = %self.me.id(), child = &*spec.id, %reason, "child exited");
         if spec.restart.restarts_after(&reason) {
@@ -129,7 +130,16 @@ impl Supervisor {
             }
             self.children[j].restarts += 1;
             match self.start_at(j).await {
-                Ok(_) => {}
+                Ok(_) => {
+                    let child = &self.children[j];
+                    tracing::info!(
+                        supervisor = %self.me.id(),
+                        child = &*child.spec.id,
+                        actor = ?child.cell().map(crate::ActorCell::id),
+                        restarts = child.restarts,
+                        "child restarted"
+                    );
+                }
                 Err(reason) => {
                     let id = self.children[j].spec.id.clone();
                     tracing::warn!(supervisor = %self.me.id(), child = &*id, %reason, "restart failed; retrying");
