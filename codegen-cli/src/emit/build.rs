@@ -60,7 +60,9 @@ impl Default for Builder {
 }
 
 /// Why a compilation failed (the diagnostics were printed already).
-#[derive(Debug)]
+///
+/// Its `Debug` is its one-line `Display`: a `build.rs` whose `main` returns it prints
+/// `Error: arbor: …` once, under the rendered diagnostics, not the diagnostics a second time.
 pub enum BuildError {
     /// The spec has errors (or warnings, with [`Builder::deny_warnings`]).
     Spec {
@@ -95,6 +97,12 @@ impl fmt::Display for BuildError {
             }
             BuildError::Io(e) => write!(f, "arbor: {e}"),
         }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
