@@ -18,6 +18,11 @@ fn bad_overflow() {
 }
 
 #[test]
+fn misspelled_word_values() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/misspelled_word_values.rs");
+}
+
+#[test]
 fn bad_shutdown() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_shutdown.rs");
 }

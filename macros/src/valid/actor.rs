@@ -7,7 +7,7 @@ use arbor_codegen::model::{
     Actor, Dependency, During, Mailbox, MailboxKind, Overflow, RustType, Spanned,
 };
 
-use super::{Spans, allows, name_ident, path_ident};
+use super::{Spans, allows, lit_choice, name_ident, path_ident};
 use crate::attr::{ActorOpts, MailboxOpts};
 
 /// Builds an actor from its state struct and options.
@@ -109,27 +109,21 @@ fn bounded(
     };
     let overflow = match &mb.overflow {
         None => Spanned::new(Overflow::Block, span),
-        Some(l) => {
-            let v = match l.value().as_str() {
-                "block" => Some(Overflow::Block),
-                "reject" => Some(Overflow::Reject),
-                "drop_newest" | "drop-newest" => Some(Overflow::DropNewest),
-                "drop_oldest" | "drop-oldest" => Some(Overflow::DropOldest),
-                _ => None,
-            };
-            match v {
-                Some(v) => Spanned::new(v, spans.at(l)),
-                None => {
-                    errors.push(
-                        darling::Error::custom(
-                            "unknown overflow policy: expected \"block\", \"reject\", \"drop_newest\" or \"drop_oldest\"",
-                        )
-                        .with_span(l),
-                    );
-                    Spanned::new(Overflow::Block, span)
-                }
-            }
-        }
+        Some(l) => Spanned::new(
+            errors
+                .handle(lit_choice(
+                    l,
+                    &[
+                        ("block", Overflow::Block),
+                        ("reject", Overflow::Reject),
+                        ("drop_newest", Overflow::DropNewest),
+                        ("drop_oldest", Overflow::DropOldest),
+                    ],
+                    "overflow policy",
+                ))
+                .unwrap_or(Overflow::Block),
+            spans.at(l),
+        ),
     };
     Mailbox {
         kind: MailboxKind::Bounded { capacity, overflow },

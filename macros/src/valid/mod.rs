@@ -286,7 +286,9 @@ fn choice<T: Copy>(
     }
 }
 
-/// One of a fixed set of words, written as a string literal (`-` and `_` are the same).
+/// One of a fixed set of words, written as a string literal (`-` and `_` are the same). An
+/// unknown word is echoed, with the closest choice when one is close (as the KDL front-end
+/// says "did you mean").
 fn lit_choice<T: Copy>(l: &syn::LitStr, choices: &[(&str, T)], what: &str) -> darling::Result<T> {
     let v = l.value().replace('-', "_");
     choices
@@ -295,11 +297,19 @@ fn lit_choice<T: Copy>(l: &syn::LitStr, choices: &[(&str, T)], what: &str) -> da
         .map(|(_, t)| *t)
         .ok_or_else(|| {
             let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-            darling::Error::custom(format!(
-                "unknown {what} `{}`: expected one of {}",
-                l.value(),
-                names.join(", ")
-            ))
-            .with_span(l)
+            let expected = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    format!("{} or {last}", rest.join(", "))
+                }
+                _ => names.join(""),
+            };
+            let message = match did_you_mean(&v, choices.iter().map(|(n, _)| *n)) {
+                Some(close) => format!(
+                    "unknown {what} `{}`: did you mean \"{close}\"? (expected {expected})",
+                    l.value()
+                ),
+                None => format!("unknown {what} `{}`: expected {expected}", l.value()),
+            };
+            darling::Error::custom(message).with_span(l)
         })
 }
