@@ -8,6 +8,16 @@ fn actor_without_name() {
 }
 
 #[test]
+fn all_errors_at_once() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/all_errors_at_once.rs");
+}
+
+#[test]
+fn handler_signatures() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/handler_signatures.rs");
+}
+
+#[test]
 fn bad_duration() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_duration.rs");
 }

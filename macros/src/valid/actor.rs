@@ -10,9 +10,15 @@ use arbor_codegen::model::{
 use super::{Spans, allows, lit_choice, name_ident, path_ident};
 use crate::attr::{ActorOpts, MailboxOpts};
 
-/// Builds an actor from its state struct and options.
-pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::Result<Actor> {
-    let mut errors = darling::Error::accumulator();
+/// Builds an actor from its state struct and options. Errors go to `errors`; the actor is
+/// still built when only an option is wrong (that option reads as its default), so its
+/// `#[handlers]` blocks are checked too instead of being reported as stray.
+pub fn build(
+    s: &syn::ItemStruct,
+    o: &ActorOpts,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Option<Actor> {
     let span = spans.at(&s.ident);
     let struct_name = s.ident.to_string();
     let name = match &o.name {
@@ -32,6 +38,7 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
             darling::Error::custom("an actor's state cannot be generic").with_span(&s.generics),
         );
     }
+    let errors = &mut *errors;
     let mailbox = match (&o.mailbox, o.unbounded.is_present()) {
         (Some(_), true) => {
             errors.push(
@@ -47,7 +54,7 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
             span: spans.at(&o.unbounded.span()),
         },
         (None, false) => Mailbox::default_at(span),
-        (Some(mb), false) => bounded(mb, span, spans, &mut errors),
+        (Some(mb), false) => bounded(mb, span, spans, errors),
     };
     let mut deps =
         |list: &[syn::Path], during: During, errors: &mut darling::error::Accumulator| {
@@ -63,9 +70,9 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
                 .collect::<Vec<_>>()
         };
     // Start-up dependencies first (the order carries no meaning; this is KDL's usual one).
-    let mut calls = deps(&o.calls_during_init, During::Init, &mut errors);
-    calls.extend(deps(&o.calls, During::Run, &mut errors));
-    let casts = deps(&o.casts, During::Run, &mut errors);
+    let mut calls = deps(&o.calls_during_init, During::Init, errors);
+    calls.extend(deps(&o.calls, During::Run, errors));
+    let casts = deps(&o.casts, During::Run, errors);
     let ty: syn::Type = {
         let i = &s.ident;
         syn::parse_quote!(#i)
@@ -73,9 +80,8 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
     let state = RustType::from_syn(ty, span)
         .map_err(|e| darling::Error::custom(e.message).with_span(&s.ident));
     let state = errors.handle(state);
-    errors.finish()?;
-    Ok(Actor {
-        name: name.expect("no error"),
+    Some(Actor {
+        name: name?,
         serves: Vec::new(),
         state,
         mailbox,

@@ -72,27 +72,44 @@ pub struct StateImpl {
 }
 
 /// Builds the model from a module's items.
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated> {
     let mut errors = darling::Error::accumulator();
+    let validated = validate_into(module, spans, &mut errors);
+    errors.finish_with(validated)
+}
+
+/// [`validate`], with the errors pushed to `errors` and the model of whatever validated
+/// (an item with an error is left out, or read with the defaults of its bad options), so the
+/// shared analysis can still run on it.
+pub fn validate_into(
+    module: Module,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Validated {
     let mut spec = Spec::default();
     let mut states = Vec::new();
     // State struct name -> actor index.
     let mut by_state: HashMap<String, usize> = HashMap::new();
 
+    // Actors whose errors left them out: their handlers blocks are not stray.
+    let mut failed: Vec<String> = Vec::new();
     for a in &module.actors {
-        if let Some(actor) = errors.handle(actor::build(&a.item, &a.opts, spans)) {
-            by_state.insert(a.item.ident.to_string(), spec.actors.len());
-            let ident = &a.item.ident;
-            states.push(StateImpl {
-                self_ty: syn::parse_quote!(#ident),
-                actor_module: snake_ident(actor.name.as_str()),
-                handlers: Vec::new(),
-                init: None,
-                terminate: None,
-                inherent: Vec::new(),
-            });
-            spec.actors.push(actor);
-        }
+        let Some(actor) = actor::build(&a.item, &a.opts, spans, errors) else {
+            failed.push(a.item.ident.to_string());
+            continue;
+        };
+        by_state.insert(a.item.ident.to_string(), spec.actors.len());
+        let ident = &a.item.ident;
+        states.push(StateImpl {
+            self_ty: syn::parse_quote!(#ident),
+            actor_module: snake_ident(actor.name.as_str()),
+            handlers: Vec::new(),
+            init: None,
+            terminate: None,
+            inherent: Vec::new(),
+        });
+        spec.actors.push(actor);
     }
 
     // Declared protocols first: handlers blocks are checked against them.
@@ -115,6 +132,9 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
             _ => None,
         };
         let Some(idx) = self_name.as_deref().and_then(|n| by_state.get(n).copied()) else {
+            if self_name.is_some_and(|n| failed.contains(&n)) {
+                continue; // its actor's error is reported
+            }
             errors.push(
                 darling::Error::custom(
                     "`#[handlers]` must be on an impl block of a `#[derive(Actor)]` struct of this module",
@@ -146,7 +166,7 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
         spec.apps = trees.apps;
     }
 
-    errors.finish_with(Validated { spec, states })
+    Validated { spec, states }
 }
 
 /// A model name from a Rust identifier.
