@@ -1528,9 +1528,16 @@ pub mod left {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
-            self.sup.snapshot().await
+            let mut tree = self.sup.snapshot().await;
+            tree.insert(
+                &[],
+                0usize,
+                ::arbor::introspect::TreeNode::registry("Names", "duplicate keys"),
+            );
+            tree
         }
         /// Stops the tree (children in reverse start order) and returns the root's exit reason.
         pub async fn shutdown(&self) -> ::arbor::ExitReason {
@@ -1799,7 +1806,8 @@ pub mod right {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }

@@ -1104,7 +1104,8 @@ pub mod root {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
