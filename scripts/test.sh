@@ -3,8 +3,9 @@
 # tests, and each benchmark once in test mode (a smoke test; nothing is timed). Fails on the
 # first failing step.
 #
-# Time: about 6 min on a quiet 2-core machine from a clean clone with a warm crate cache
-# (most of it the first build); a rerun after a small change, a minute or two.
+# Time: mostly the first build of the workspace (from a clean clone on a quiet 2-core machine,
+# the suite took about 6 minutes before it was split into these steps); each step prints how
+# long it took and the end the total, so a slow run shows where the time went.
 #
 # The workspace is built once, into one target directory (CARGO_TARGET_DIR, default target/)
 # that every step shares; the runs then reuse it. The benchmark crate, which alone pulls in

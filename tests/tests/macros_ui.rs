@@ -18,6 +18,11 @@ fn handler_signatures() {
 }
 
 #[test]
+fn cross_module_same_name() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_same_name.rs");
+}
+
+#[test]
 fn bad_duration() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_duration.rs");
 }

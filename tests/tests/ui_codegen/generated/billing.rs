@@ -658,7 +658,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     1,
     16385,
->(&ARBOR_SYSTEM, &[&ledger::NODE]);
+>(&ARBOR_SYSTEM, &[&ledger::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};
