@@ -23,7 +23,8 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     let mut errors = darling::Error::accumulator();
     let sorted = ast::read(items, &mut errors);
     let passthrough = sorted.passthrough.clone();
-    let mut validated = valid::validate_into(sorted, &mut spans, &mut errors);
+    let extern_names: Vec<String> = externs.iter().map(|e| e.name.as_str().to_owned()).collect();
+    let mut validated = valid::validate_with(sorted, &extern_names, &mut spans, &mut errors);
     validated.spec.externs = externs;
     if let Err(e) = errors.finish() {
         // No code for a module with errors, but the shared analysis still runs on what did

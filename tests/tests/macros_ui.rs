@@ -23,6 +23,11 @@ fn cross_module_same_name() {
 }
 
 #[test]
+fn calls_path_elsewhere() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/calls_path_elsewhere.rs");
+}
+
+#[test]
 fn bad_duration() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_duration.rs");
 }

@@ -7,7 +7,7 @@ use arbor_codegen::model::{
     Actor, Dependency, During, Mailbox, MailboxKind, Overflow, RustType, Spanned,
 };
 
-use super::{Spans, allows, lit_choice, name_ident, path_ident};
+use super::{DepNames, Spans, allows, dep_ident, lit_choice, name_ident};
 use crate::attr::{ActorOpts, MailboxOpts};
 
 /// Builds an actor from its state struct and options. Errors go to `errors`; the actor is
@@ -16,6 +16,7 @@ use crate::attr::{ActorOpts, MailboxOpts};
 pub fn build(
     s: &syn::ItemStruct,
     o: &ActorOpts,
+    names: &DepNames,
     spans: &mut Spans,
     errors: &mut darling::error::Accumulator,
 ) -> Option<Actor> {
@@ -60,7 +61,7 @@ pub fn build(
         |list: &[syn::Path], during: During, errors: &mut darling::error::Accumulator| {
             list.iter()
                 .filter_map(|p| {
-                    let target = errors.handle(path_ident(p, spans))?;
+                    let target = errors.handle(dep_ident(p, names, spans))?;
                     Some(Dependency {
                         target,
                         during,
