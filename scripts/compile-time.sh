@@ -77,7 +77,7 @@ children = [f"a{i}" for i in reversed(range(n))]
 if kind == "macro":
     items = []
     for i in range(n):
-        attrs = [f"calls(A{i+1})", 'allow(timeout_cascade, reason = "a chain of equal timeouts")'] if i + 1 < n else []
+        attrs = [f"calls(A{i+1})"] if i + 1 < n else []
         if i == 0 and n > 1:
             attrs.append('allow(deep_call_chain, reason = "a benchmark of long chains")')
         actor = f"#[actor({', '.join(attrs)})]" if attrs else ""
@@ -111,7 +111,7 @@ else:
         spec.append(f'protocol P{i} {{\n    call step reply=u64 {{\n        arg n u64\n    }}\n    cast poke {{\n        arg n u64\n    }}\n}}\n')
         body = f"    serves P{i}\n    state A{i}State\n"
         if i + 1 < n:
-            body += f'    calls A{i+1}\n    allow timeout_cascade reason="a chain of equal timeouts"\n'
+            body += f'    calls A{i+1}\n'
         if i == 0 and n > 1:
             body += '    allow deep_call_chain reason="a benchmark of long chains"\n'
         spec.append(f"actor A{i} {{\n{body}}}\n")

@@ -5,23 +5,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
+STEPS=4
+source scripts/progress.sh
 
 spec=specs/chat.kdl
-out=target/demo
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+target=${CARGO_TARGET_DIR:-target}
+out=$target/demo
+echo "The first run builds the CLI and the example (a few minutes on 2 cores); then seconds."
 
 step "build the arbor CLI and the example crate"
-cargo build --locked --quiet -p arbor-codegen --bin arbor
-cargo build --locked --quiet -p arbor-specs --example demo
+cargo build --locked -p arbor-codegen --bin arbor
+cargo build --locked -p arbor-specs --example demo
 
 step "arbor check $spec"
-./target/debug/arbor check "$spec"
+"$target"/debug/arbor check "$spec"
 grep -v '^//' "$spec" | cat -s
 
 step "arbor gen $spec -o $out   (build.rs does the same: arbor_codegen::compile)"
-./target/debug/arbor gen "$spec" -o "$out"
+"$target"/debug/arbor gen "$spec" -o "$out"
 echo "-- head of $out/chat.rs ($(wc -l < "$out/chat.rs") lines):"
 sed -n '1,60p' "$out/chat.rs"
 
 step "run: start, call, crash, restart, tree   (cargo run -p arbor-specs --example demo)"
-./target/debug/examples/demo
+"$target"/debug/examples/demo
+finish

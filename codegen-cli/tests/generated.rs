@@ -168,4 +168,17 @@ fn build_api_reports_errors_with_the_rendered_diagnostics() {
     }
     assert!(err.to_string().contains("no code generated"));
     assert!(!dir.path().join("bad.rs").exists());
+
+    // A build.rs whose `main` returns the error prints `Error: {err:?}` after the rendered
+    // diagnostics: that line is the one-line summary, not the diagnostics a second time.
+    let boxed: Box<dyn std::error::Error> = Box::new(err);
+    let printed = format!("Error: {boxed:?}");
+    assert_eq!(
+        printed,
+        format!(
+            "Error: arbor: {}: 1 error(s), 1 warning(s); no code generated (diagnostics above)",
+            spec.display()
+        )
+    );
+    assert!(!printed.contains("unknown_reference"), "{printed}");
 }

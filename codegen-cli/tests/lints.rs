@@ -155,6 +155,56 @@ supervisor T strategy=rest_for_one {
     // Calls made only during start-up do not cascade.
     let init = src.replace("calls B\n", "calls B during=init\n");
     report(&init).assert_clean();
+    // A shorter caller timeout than the callee's default fires too.
+    let shorter = src.replace(
+        "call query reply=u32 timeout=\"1s\"",
+        "call query reply=u32",
+    );
+    report(&shorter).assert_one(lints::TIMEOUT_CASCADE.code, "calls B");
+}
+
+#[test]
+fn timeout_cascade_is_quiet_on_default_timeouts() {
+    // Nobody set a timeout: OTP's 5 s on both sides is not a finding (every call edge of a
+    // default spec used to warn).
+    let src = r#"protocol Front {
+    call get reply=u32
+}
+protocol Back {
+    call get reply=u32
+}
+actor F {
+    serves Front
+    state S
+    calls B
+}
+actor B {
+    serves Back
+    state S
+}
+supervisor T strategy=rest_for_one {
+    child b actor=B
+    child f actor=F
+}
+"#;
+    report(src).assert_clean();
+    // Set one to the same value and the rule applies; messages sharing a name are told apart
+    // by their actors.
+    let set = src.replace(
+        "protocol Back {\n    call get reply=u32",
+        "protocol Back {\n    call get reply=u32 timeout=\"10s\"",
+    );
+    let r = report(&set);
+    let d = r.assert_one(lints::TIMEOUT_CASCADE.code, "calls B");
+    assert_eq!(
+        d.message,
+        "callers of `F.get` give up after 5s, but it may wait 10s on `B.get`"
+    );
+    let help = d.help.as_deref().unwrap_or("");
+    assert!(
+        help.contains("give `F.get` a longer timeout than `B.get`, or shorten `B.get`"),
+        "{help}"
+    );
 }
 
 #[test]

@@ -295,9 +295,13 @@ pub fn take_opts<T: darling::FromMeta + Default>(
     let mut opts = T::default();
     attrs.retain(|a| {
         if is_named(a, name) {
-            if let Some(o) = errors.handle(attr::parse::<T>(a)) {
-                opts = o;
-            }
+            opts = match attr::parse::<T>(a) {
+                Ok(o) => o,
+                Err((e, good)) => {
+                    errors.push(e);
+                    good
+                }
+            };
             false
         } else {
             true

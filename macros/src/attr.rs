@@ -261,17 +261,29 @@ impl FromMeta for AllowOpt {
     }
 }
 
-/// Parses an attribute's options (an attribute without a list gives the defaults).
-pub fn parse<T: FromMeta + Default>(attr: &syn::Attribute) -> darling::Result<T> {
+/// Parses an attribute's options (an attribute without a list gives the defaults), and on an
+/// error the options that are fine on their own: an unknown key or a
+/// bad value does not drop the attribute's other options (`#[actor(mailbx(…), calls(B))]`
+/// still calls `B`), so what follows is checked with them instead of with the defaults.
+pub fn parse<T: FromMeta + Default>(attr: &syn::Attribute) -> Result<T, (darling::Error, T)> {
     match &attr.meta {
         syn::Meta::Path(_) => Ok(T::default()),
         syn::Meta::List(list) => {
-            let items = NestedMeta::parse_meta_list(list.tokens.clone())?;
-            T::from_list(&items)
+            let items = NestedMeta::parse_meta_list(list.tokens.clone())
+                .map_err(|e| (e.into(), T::default()))?;
+            T::from_list(&items).map_err(|e| {
+                let good: Vec<NestedMeta> = items
+                    .iter()
+                    .filter(|item| T::from_list(std::slice::from_ref(*item)).is_ok())
+                    .cloned()
+                    .collect();
+                (e, T::from_list(&good).unwrap_or_default())
+            })
         }
-        syn::Meta::NameValue(nv) => Err(darling::Error::custom(
-            "expected a list of options: `#[name(option = …)]`",
-        )
-        .with_span(nv)),
+        syn::Meta::NameValue(nv) => Err((
+            darling::Error::custom("expected a list of options: `#[name(option = …)]`")
+                .with_span(nv),
+            T::default(),
+        )),
     }
 }

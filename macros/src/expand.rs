@@ -23,10 +23,28 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     let mut errors = darling::Error::accumulator();
     let sorted = ast::read(items, &mut errors);
     let passthrough = sorted.passthrough.clone();
-    let validated = errors.handle(valid::validate(sorted, &mut spans));
-    errors.finish().map_err(syn::Error::from)?;
-    let mut validated = validated.expect("no error");
+    let extern_names: Vec<String> = externs.iter().map(|e| e.name.as_str().to_owned()).collect();
+    let mut validated = valid::validate_with(sorted, &extern_names, &mut spans, &mut errors);
     validated.spec.externs = externs;
+    if let Err(e) = errors.finish() {
+        // No code for a module with errors, but the shared analysis still runs on what did
+        // validate, so its errors (cycles, boot order, supervision rules) come in the same
+        // compilation. References to what failed to validate are left out: knock-on errors.
+        let mut all = syn::Error::from(e);
+        let analysis = arbor_codegen::check::check_for(
+            &validated.spec,
+            arbor_codegen::check::Frontend::Macros,
+        );
+        for d in analysis.iter().filter(|d| {
+            d.is_error()
+                && d.code != arbor_codegen::codes::UNKNOWN_REFERENCE
+                && d.code != arbor_codegen::codes::WRONG_KIND
+        }) {
+            let (span, msg) = located(d, &spans);
+            all.combine(syn::Error::new(span, msg));
+        }
+        return Err(all);
+    }
     let generated = match arbor_codegen::emit::generate_with_warnings(
         &validated.spec,
         arbor_codegen::check::Frontend::Macros,

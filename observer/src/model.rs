@@ -360,6 +360,7 @@ impl History {
                 NodeKind::Supervisor => "supervisor",
                 NodeKind::DynamicSupervisor => "dynamic_supervisor",
                 NodeKind::Worker => "worker",
+                NodeKind::Registry => "registry",
             },
             restart: node.restart.map(|r| format!("{r:?}").to_lowercase()),
             status: match node.status {

@@ -178,6 +178,9 @@ pub enum NodeKind {
     DynamicSupervisor,
     /// Any other actor.
     Worker,
+    /// A registry of the tree: not a process, but a child of its supervisor in the spec (and
+    /// in `arbor graph`); generated `snapshot()`s list it where the spec has it.
+    Registry,
 }
 
 /// Whether a node runs.
@@ -247,6 +250,44 @@ impl TreeNode {
             }
         }
         None
+    }
+
+    /// A registry named `id` (`keys`: how it keys, e.g. "unique keys"), for
+    /// [`TreeNode::insert`].
+    pub fn registry(id: &str, keys: &str) -> TreeNode {
+        TreeNode {
+            id: Some(Arc::from(id)),
+            actor: None,
+            name: Some(keys.to_owned()),
+            kind: NodeKind::Registry,
+            restart: None,
+            restarts: 0,
+            status: NodeStatus::Running,
+            mailbox_len: 0,
+            mailbox: None,
+            stats: ActorStats::default(),
+            last_exit: None,
+            cell: None,
+            children: Vec::new(),
+        }
+    }
+
+    /// Inserts `node` as the `index`-th child (at most the last) of the supervisor found by
+    /// following the child ids of `path` from this node; nothing when the path is not there.
+    pub fn insert(&mut self, path: &[&str], index: usize, node: TreeNode) {
+        let mut at = self;
+        for id in path {
+            match at
+                .children
+                .iter_mut()
+                .find(|c| c.id.as_deref() == Some(*id))
+            {
+                Some(child) => at = child,
+                None => return,
+            }
+        }
+        let index = index.min(at.children.len());
+        at.children.insert(index, node);
     }
 
     /// The first node (depth first) with child id `id`.
@@ -343,6 +384,15 @@ fn fill(node: &mut TreeNode, cell: ActorCell) -> BoxFuture<'_, ()> {
 
 impl TreeNode {
     fn label(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == NodeKind::Registry {
+            let id = self.id.as_deref().unwrap_or("?");
+            return match &self.name {
+                Some(keys) => write!(f, "{id} (registry, {keys})"),
+                None => write!(f, "{id} (registry)"),
+            };
+        }
+        // A dynamic child has neither id nor name: its actor id names it, once.
+        let named_by_actor = self.id.is_none() && self.name.is_none();
         match (&self.id, &self.name, self.actor) {
             (Some(id), _, _) => f.write_str(id)?,
             (None, Some(name), _) => f.write_str(name)?,
@@ -353,6 +403,7 @@ impl TreeNode {
             NodeKind::Supervisor => "supervisor",
             NodeKind::DynamicSupervisor => "dynamic supervisor",
             NodeKind::Worker => "worker",
+            NodeKind::Registry => "registry",
         };
         write!(f, " ({kind}")?;
         if let Some(restart) = self.restart {
@@ -360,6 +411,7 @@ impl TreeNode {
         }
         f.write_str(")")?;
         match (self.status, self.actor) {
+            (NodeStatus::Running, Some(_)) if named_by_actor => {}
             (NodeStatus::Running, Some(actor)) => write!(f, " {actor}")?,
             (NodeStatus::Restarting, _) => f.write_str(" restarting")?,
             _ => f.write_str(" stopped")?,

@@ -219,8 +219,10 @@ const DONE: u8 = 2;
 /// `synchronous call cycle: A -> B -> A`. Also fails if a node's `id` is not its index, or an
 /// edge leads to a node missing from `nodes`.
 pub const fn assert_acyclic<const N: usize>(nodes: &[&Node; N]) {
-    if N > 0 {
-        walk::<N, N>(nodes[0].system, nodes, false);
+    if N > 0
+        && let Some(cycle) = walk::<N, N>(nodes[0].system, nodes, false)
+    {
+        fail(&cycle.0);
     }
 }
 
@@ -232,7 +234,18 @@ pub const fn assert_acyclic_in<const N: usize, const W: usize>(
     system: &System,
     nodes: &[&Node; N],
 ) {
-    walk::<N, W>(system, nodes, true);
+    if let Some(cycle) = walk::<N, W>(system, nodes, true) {
+        fail(&cycle.0);
+    }
+}
+
+/// The cycle [`assert_acyclic_in`] would fail on, if any: generated code panics with it in its
+/// own `const` item, so the compiler's error is that one line (no notes into this module).
+pub const fn cycle_in<const N: usize, const W: usize>(
+    system: &System,
+    nodes: &[&Node; N],
+) -> Option<Cycle> {
+    walk::<N, W>(system, nodes, true)
 }
 
 /// Where each node reached lives in the walk's arrays: a node of the checked system at its
@@ -301,7 +314,7 @@ const fn walk<'a, const N: usize, const W: usize>(
     system: &System,
     nodes: &[&'a Node; N],
     foreign: bool,
-) {
+) -> Option<Cycle> {
     if W < N {
         let mut msg = Message::new();
         msg.push("static call graph: the walk's capacity is below the system's node count");
@@ -320,7 +333,7 @@ const fn walk<'a, const N: usize, const W: usize>(
         i += 1;
     }
     if N == 0 {
-        return;
+        return None;
     }
     let mut slots = Slots::<N, W> {
         system,
@@ -383,35 +396,130 @@ const fn walk<'a, const N: usize, const W: usize>(
                     while path_slot[k] != slot {
                         k += 1;
                     }
-                    let mut crosses = false;
-                    let mut j = k;
-                    while j < depth {
-                        crosses = crosses || path_slot[j] >= N;
-                        j += 1;
-                    }
-                    let mut msg = Message::new();
-                    msg.push("synchronous call cycle: ");
-                    while k < depth {
-                        push_name(&mut msg, path[k], crosses);
-                        msg.push(" -> ");
-                        k += 1;
-                    }
-                    push_name(&mut msg, target, crosses);
-                    msg.push(" (remove a `calls`, or make the cast's mailbox non-blocking)");
-                    fail(&msg);
+                    return Some(describe(&path, &next_edge, k, depth, target, N, &path_slot));
                 }
                 _ => {}
             }
         }
         start += 1;
     }
+    None
 }
 
-/// A node's name, qualified by its system's short name when the cycle crosses systems.
-const fn push_name(msg: &mut Message, node: &Node, qualified: bool) {
-    if qualified {
-        msg.push(node.system.short_name());
-        msg.push("::");
+/// A cycle found by the walk, described: `synchronous call cycle: A -> B -> A` and a help.
+pub struct Cycle(Message);
+
+impl Cycle {
+    /// The description.
+    pub const fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// Whether two names are equal (const).
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The message of the cycle `path[k..depth]` closed by the edge to `target`: names qualified by
+/// their system when it crosses systems (by the whole module path when two systems on it share
+/// their last segment, so `a::sys::A -> b::sys::A` does not read like a self-call), each cast
+/// shown as `-cast->`, and a help that explains the cast when one is on the cycle.
+const fn describe<const W: usize>(
+    path: &[&Node; W],
+    next_edge: &[usize; W],
+    k: usize,
+    depth: usize,
+    target: &Node,
+    n: usize,
+    path_slot: &[usize; W],
+) -> Cycle {
+    let mut crosses = false;
+    let mut ambiguous = false;
+    let mut cast_at = depth;
+    let mut j = k;
+    while j < depth {
+        crosses = crosses || path_slot[j] >= n;
+        if cast_at == depth && next_edge[j] > path[j].calls.len() {
+            cast_at = j;
+        }
+        let mut i = k;
+        while i < j {
+            let (x, y) = (path[i].system, path[j].system);
+            ambiguous = ambiguous || (!x.same(y) && same_str(x.short_name(), y.short_name()));
+            i += 1;
+        }
+        j += 1;
+    }
+    let qualify = if ambiguous {
+        2
+    } else if crosses {
+        1
+    } else {
+        0
+    };
+    let mut msg = Message::new();
+    msg.push("synchronous call cycle: ");
+    let mut j = k;
+    while j < depth {
+        push_name(&mut msg, path[j], qualify);
+        msg.push(if next_edge[j] > path[j].calls.len() {
+            " -cast-> "
+        } else {
+            " -> "
+        });
+        j += 1;
+    }
+    push_name(&mut msg, target, qualify);
+    if cast_at < depth {
+        let to = if cast_at + 1 < depth {
+            path[cast_at + 1]
+        } else {
+            target
+        };
+        msg.push(" (help: the cast from `");
+        push_name(&mut msg, path[cast_at], qualify);
+        msg.push("` counts as a call: `");
+        push_name(&mut msg, to, qualify);
+        msg.push(
+            "`'s mailbox blocks when full, so the sender waits for room as a caller waits for \
+             its reply; give that mailbox overflow reject or drop-* (`mailbox(overflow = \"reject\")` \
+             with the macros), or remove a call of the cycle)",
+        );
+    } else {
+        msg.push(
+            " (help: each actor on the cycle waits for the next, so none can answer: make one \
+             of these calls a cast (`casts` instead of `calls`, `casts(..)` with the macros), or \
+             move the shared work into an actor that calls none of them)",
+        );
+    }
+    Cycle(msg)
+}
+
+/// A node's name: bare (`qualify` 0), after its system's short name (1) or its whole module
+/// path (2).
+const fn push_name(msg: &mut Message, node: &Node, qualify: u8) {
+    match qualify {
+        0 => {}
+        1 => {
+            msg.push(node.system.short_name());
+            msg.push("::");
+        }
+        _ => {
+            msg.push(node.system.name);
+            msg.push("::");
+        }
     }
     msg.push(node.name);
 }
@@ -519,15 +627,41 @@ mod tests {
     fn a_cycle_across_systems_is_named_with_the_systems() {
         let msg = failure(|| assert_acyclic_in::<2, 16>(&SHOP, &[&CART, &STOCK]));
         assert!(
-            msg.starts_with("synchronous call cycle: shop::Cart -> billing::Ledger -> shop::Cart"),
+            msg.starts_with(
+                "synchronous call cycle: shop::Cart -> billing::Ledger -cast-> shop::Cart (help: \
+                 the cast from `billing::Ledger` counts as a call: `shop::Cart`'s mailbox blocks \
+                 when full"
+            ),
             "{msg}"
         );
         let msg = failure(|| assert_acyclic_in::<1, 16>(&BILLING, &[&LEDGER]));
         assert!(
             msg.starts_with(
-                "synchronous call cycle: billing::Ledger -> shop::Cart -> billing::Ledger"
+                "synchronous call cycle: billing::Ledger -cast-> shop::Cart -> billing::Ledger"
             ),
             "{msg}"
+        );
+        // What `cycle_in` gives generated code is the same text.
+        let cycle = cycle_in::<1, 16>(&BILLING, &[&LEDGER]).expect("a cycle");
+        assert!(msg == cycle.as_str(), "{msg}");
+    }
+
+    // Two systems whose modules share their last segment (`left::sys`, `right::sys`), each with
+    // an actor `A` calling the other's.
+    static LEFT: System = System::new("app::left::sys", 1);
+    static RIGHT: System = System::new("app::right::sys", 1);
+    static LEFT_A: Node = Node::in_system(&LEFT, 0, "A", true, &[&RIGHT_A], &[]);
+    static RIGHT_A: Node = Node::in_system(&RIGHT, 0, "A", true, &[&LEFT_A], &[]);
+
+    #[test]
+    fn systems_sharing_a_name_are_told_apart_and_a_call_cycle_gets_the_call_help() {
+        let msg = failure(|| assert_acyclic_in::<1, 16>(&LEFT, &[&LEFT_A]));
+        assert_eq!(
+            msg,
+            "synchronous call cycle: app::left::sys::A -> app::right::sys::A -> app::left::sys::A \
+             (help: each actor on the cycle waits for the next, so none can answer: make one of \
+             these calls a cast (`casts` instead of `calls`, `casts(..)` with the macros), or \
+             move the shared work into an actor that calls none of them)"
         );
     }
 

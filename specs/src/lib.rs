@@ -13,3 +13,10 @@ pub mod cache;
 pub mod chat;
 pub mod payment_router;
 pub mod pipeline;
+
+/// The README's Rust blocks, compiled and run as doc tests (`cargo test -p arbor-specs --doc`):
+/// the handler example against `specs/chat.kdl`, which is the README's spec, word for word
+/// (`codegen-cli/tests/readme.rs` checks that and runs `arbor check` on every KDL block).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

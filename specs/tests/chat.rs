@@ -91,3 +91,40 @@ async fn a_call_overrides_its_timeout() {
     assert_eq!(chat::room::JOIN_TIMEOUT, Duration::from_secs(2));
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_running_tree_lists_the_children_the_spec_and_arbor_graph_show() {
+    let app = chat::chat::start(chat::config(JournalStore::default()))
+        .await
+        .unwrap();
+    let _lobby = chat::room(&app, "lobby").await.unwrap();
+    let tree = app.snapshot().await;
+
+    // The spec's tree (what `arbor graph` draws): the same children in the same order,
+    // the registry, which is not a process, included.
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("chat.kdl");
+    let (model, _) = arbor_codegen::load(&[spec]).unwrap();
+    let declared: Vec<String> = model.supervisors[0]
+        .children
+        .iter()
+        .map(|c| c.id.as_str().to_owned())
+        .collect();
+    let running: Vec<String> = tree
+        .children
+        .iter()
+        .map(|c| c.id.as_deref().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(running, declared);
+    assert_eq!(running, ["journal", "Rooms", "RoomSup"]);
+
+    let drawing = tree.to_string();
+    assert!(
+        drawing.contains("\n├─ Rooms (registry, unique keys)\n"),
+        "{drawing}"
+    );
+    // A dynamic child's row names it once (its actor id), not `#8 (worker, transient) #8`.
+    let room = tree.find("RoomSup").unwrap().children[0].actor.unwrap();
+    let row = drawing.lines().last().unwrap();
+    assert_eq!(row.trim_start(), format!("└─ {room} (worker, transient)"));
+    app.shutdown().await;
+}

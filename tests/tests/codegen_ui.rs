@@ -12,6 +12,10 @@
 //! - `cross_system_cycle.rs`: a KDL-generated system and a `#[system]` module whose extern
 //!   actors call each other: the compile-time walk follows the edges across and names the cycle;
 //! - `extern_wrong_path.rs`: a spec's extern actor whose path leads nowhere;
+//! - `missing_state.rs`: an actor's state without its `State` impl: each error names the actor
+//!   and the impl to write;
+//! - `unknown_type.rs`: a type the spec names that the crate lacks (generated as build.rs does):
+//!   the first error shows the spec's file:line;
 //! - `pass/features.rs`: features the example specs do not use, compiled and run.
 
 use std::path::{Path, PathBuf};
@@ -55,9 +59,17 @@ fn generated_code_is_fresh() {
         ("back", "back.rs", |c| c),
         ("wrong_path", "wrong_path.rs", |c| c),
     ];
-    for (spec, file, edit) in cases {
+    // As build.rs writes it (the spec's types, with their locations, first).
+    let built = arbor_codegen::configure()
+        .cargo_output(false)
+        .generate(&["tests/ui_codegen/specs/unknown_type.kdl"])
+        .expect("the spec generates");
+    let cases = cases
+        .into_iter()
+        .map(|(spec, file, edit)| (file, generate(spec, edit)))
+        .chain([("unknown_type.rs", built)]);
+    for (file, code) in cases {
         let path = dir().join("generated").join(file);
-        let code = generate(spec, edit);
         if bless {
             std::fs::write(&path, &code).expect("writable");
         } else {

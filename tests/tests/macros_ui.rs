@@ -8,6 +8,26 @@ fn actor_without_name() {
 }
 
 #[test]
+fn all_errors_at_once() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/all_errors_at_once.rs");
+}
+
+#[test]
+fn handler_signatures() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/handler_signatures.rs");
+}
+
+#[test]
+fn cross_module_same_name() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_module_same_name.rs");
+}
+
+#[test]
+fn calls_path_elsewhere() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/calls_path_elsewhere.rs");
+}
+
+#[test]
 fn bad_duration() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_duration.rs");
 }
@@ -15,6 +35,11 @@ fn bad_duration() {
 #[test]
 fn bad_overflow() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/bad_overflow.rs");
+}
+
+#[test]
+fn misspelled_word_values() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/misspelled_word_values.rs");
 }
 
 #[test]

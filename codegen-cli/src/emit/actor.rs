@@ -24,7 +24,7 @@ use quote::{format_ident, quote};
 use super::names::{camel_ident, ident, snake, snake_ident};
 use super::plan::{Plan, Resolution};
 use super::{doc, extern_path, int, type_text};
-use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol};
+use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol, Spec};
 
 /// The state type of an actor (`()` for a stateless one).
 pub(crate) fn state_type(a: &Actor) -> TokenStream {
@@ -38,6 +38,76 @@ pub(crate) fn state_type(a: &Actor) -> TokenStream {
 }
 
 /// The module of one actor.
+/// Reaching an actor that is not declared, through `ctx`, reads as what it is. Every actor's
+/// `Ctx` implements `UndeclaredDependencies`, whose hidden methods (one per actor of the spec)
+/// are shadowed by the inherent accessors of the declared dependencies; the others require
+/// `Declares<Target>` of the caller, which no actor implements, so `ctx.kv_store()` in
+/// `Logger` is one error: "actor `Logger` does not declare `calls KvStore` or `casts
+/// KvStore`" (and what follows type-checks, as the method returns the target's client). One
+/// marker trait and one method per actor: O(actors) items.
+pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
+    if spec.actors.is_empty() && spec.protocols.is_empty() {
+        return TokenStream::new();
+    }
+    let mut markers = Vec::new();
+    let mut methods = Vec::new();
+    for t in &spec.actors {
+        let target = t.name.as_str();
+        let f = snake_ident(target);
+        let tmod = snake_ident(target);
+        let marker = format_ident!("Declares{}", target);
+        let message = format!(
+            "actor `{{Self}}` does not declare `calls {target}` or `casts {target}`: its `ctx` \
+             cannot reach `{target}`"
+        );
+        let label = format!("`{target}` is not a declared dependency of `{{Self}}`");
+        let note = format!(
+            "add `calls {target}` (or `casts {target}`) to actor `{{Self}}` in the spec (with the \
+             macros: `calls({target})` in its `#[actor(…)]`)"
+        );
+        let d = doc(&format!(
+            "Implemented by no actor: the bound of `ctx.{f}()` where `{target}` is not declared."
+        ));
+        markers.push(quote! {
+            #d
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            pub trait #marker {}
+        });
+        let d = doc(&format!(
+            "Not a dependency of this actor: an error naming the missing `calls {target}`."
+        ));
+        methods.push(quote! {
+            #d
+            #[doc(hidden)]
+            fn #f<'a>(&'a self) -> &'a #tmod::Client
+            where
+                Self::Actor: #marker,
+            {
+                ::std::unreachable!("no actor implements this bound")
+            }
+        });
+    }
+    quote! {
+        #(#markers)*
+
+        /// Implemented by no actor: the bound of the calls of a cast-only client.
+        #[diagnostic::on_unimplemented(
+            message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+            label = "a call to `{Self}`, which the caller only casts to",
+            note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+        )]
+        pub trait DeclaredCall {}
+
+        /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+        /// declaration.
+        pub trait UndeclaredDependencies {
+            /// The actor whose `Ctx` this is.
+            type Actor;
+            #(#methods)*
+        }
+    }
+}
+
 pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let spec = plan.spec;
     let name = a.name.as_str();
@@ -387,6 +457,17 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
          (and only those), the registries of its tree, timers, and a way to stop."
     ));
 
+    // Every use of the state needs `State`: the first error a user reads says which actor,
+    // and the impl to write.
+    let state_message = format!(
+        "`{{Self}}` is the state of actor `{name}` but does not implement `{module}::State`"
+    );
+    let state_label = format!("actor `{name}` needs `impl {module}::State for {{Self}}`");
+    let state_note = format!(
+        "write `impl {module}::State for {{Self}} {{{{ type Args = (); async fn init(_args: (), \
+         _ctx: &mut {module}::Ctx) -> Result<Self, arbor::ExitReason> {{{{ … }}}} }}}}` (`Args` \
+         is what the supervisor's `Config` or `start_child` passes)"
+    );
     let allows = super::allows();
     quote! {
         #module_doc
@@ -394,10 +475,15 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
         pub mod #module {
             use super::*;
 
+            impl super::UndeclaredDependencies for Ctx {
+                type Actor = #glue;
+            }
+
             #state_doc
             #[diagnostic::on_unimplemented(
-                message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-                note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+                message = #state_message,
+                label = #state_label,
+                note = #state_note
             )]
             pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
                 /// What `init` receives (from the supervisor's configuration, or `start_child`).

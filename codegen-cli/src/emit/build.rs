@@ -60,7 +60,9 @@ impl Default for Builder {
 }
 
 /// Why a compilation failed (the diagnostics were printed already).
-#[derive(Debug)]
+///
+/// Its `Debug` is its one-line `Display`: a `build.rs` whose `main` returns it prints
+/// `Error: arbor: …` once, under the rendered diagnostics, not the diagnostics a second time.
 pub enum BuildError {
     /// The spec has errors (or warnings, with [`Builder::deny_warnings`]).
     Spec {
@@ -95,6 +97,12 @@ impl fmt::Display for BuildError {
             }
             BuildError::Io(e) => write!(f, "arbor: {e}"),
         }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -162,6 +170,7 @@ impl Builder {
             .join(", ");
         match crate::emit::generate_file(&spec, &source) {
             Ok(code) => {
+                let code = with_spec_types(code, &spec, &sources);
                 let warnings = crate::check(&spec);
                 if !warnings.is_empty() {
                     if self.deny_warnings {
@@ -234,6 +243,64 @@ impl Builder {
             diagnostics::render_human(warnings, sources, &RenderOptions::default())
         );
     }
+}
+
+/// The generated file with, after its header, one line per type the spec names, each ending
+/// with the spec location it comes from: a type that does not resolve (`arg key Strng`) is
+/// reported there first, so the first error a user reads shows `specs/kv.kdl:12:17` and the
+/// spec text, not only the places in the generated code that use the type.
+fn with_spec_types(code: String, spec: &crate::model::Spec, sources: &SourceMap) -> String {
+    use crate::model::MessageKind;
+    let mut seen = std::collections::HashSet::new();
+    let mut lines = String::new();
+    let mut add = |ty: &crate::model::RustType, what: String| {
+        let text = crate::emit::type_text(ty);
+        if text == "()" || !seen.insert(text.clone()) {
+            return;
+        }
+        let at = sources.location(ty.span()).map_or_else(String::new, |l| {
+            format!("{}:{}:{}: ", l.file, l.line, l.column)
+        });
+        lines.push_str(&format!(
+            "const _: ::core::marker::PhantomData<{text}> = ::core::marker::PhantomData; // {at}{what}\n"
+        ));
+    };
+    for p in &spec.protocols {
+        for m in &p.messages {
+            for a in &m.args {
+                add(
+                    &a.ty,
+                    format!(
+                        "`arg {} {}` ({}.{})",
+                        a.name,
+                        crate::emit::type_text(&a.ty),
+                        p.name,
+                        m.name
+                    ),
+                );
+            }
+            if let MessageKind::Call { reply, .. } = &m.kind {
+                add(reply, format!("reply of {}.{}", p.name, m.name));
+            }
+        }
+    }
+    for a in &spec.actors {
+        if let Some(state) = &a.state {
+            add(state, format!("state of actor {}", a.name));
+        }
+    }
+    if lines.is_empty() {
+        return code;
+    }
+    let header_end = code
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .map(|l| l.len() + 1)
+        .sum::<usize>();
+    let (header, rest) = code.split_at(header_end.min(code.len()));
+    format!(
+        "{header}\n// The types the spec names, each with where it names it (an unknown one is reported here first).\n{lines}\n{rest}"
+    )
 }
 
 /// Writes `content` to `path` unless it holds exactly that already (so cargo

@@ -40,9 +40,10 @@ pub(crate) fn graph_check(spec: &Spec, plan: &super::plan::Plan<'_>) -> TokenStr
         /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
         /// thousands of actors runs long enough for rustc's guard against endless loops.
         #[allow(long_running_const_eval)]
-        const _: () = ::arbor::static_graph::assert_acyclic_in::<#n_lit, #walk_lit>(
-            &ARBOR_SYSTEM,
-            &[#(#nodes),*],
-        );
+        const _: () = if let ::std::option::Option::Some(cycle) =
+            ::arbor::static_graph::cycle_in::<#n_lit, #walk_lit>(&ARBOR_SYSTEM, &[#(#nodes),*])
+        {
+            ::std::panic!("{}", cycle.as_str())
+        };
     }
 }

@@ -224,7 +224,9 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
         app::app(a, tree.is_some_and(|t| !plan.externs_of_tree(t).is_empty()))
     });
     let check = graph_check::graph_check(spec, plan);
+    let undeclared = actor::undeclared_dependencies(spec);
     quote! {
+        #undeclared
         #(#protocols)*
         #(#actors)*
         #(#statics)*

@@ -87,6 +87,7 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
 
     let client_calls = calls.iter().map(|m| client_call(m));
     let client_casts: Vec<TokenStream> = casts.iter().map(|m| client_cast(m)).collect();
+    let caster_calls = calls.iter().map(|m| caster_call(m));
 
     let client_name = format!("{name}::Client");
     let caster_name = format!("{name}::Caster");
@@ -204,6 +205,11 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
                 A::Cast: ::std::convert::From<Cast>,
             {
                 #(#client_casts)*
+            }
+
+            /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+            impl<A: ::arbor::Actor> Caster<A> {
+                #(#caster_calls)*
             }
 
             impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
@@ -396,6 +402,30 @@ fn client_call(m: &Message) -> TokenStream {
             actor
                 .call_timeout(timeout, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
                 .await
+        }
+    }
+}
+
+/// A call on a cast-only client: one error saying the dependency is cast-only (instead of
+/// "no method named …" and rustc's guesses), and what follows still type-checks.
+fn caster_call(m: &Message) -> TokenStream {
+    let method = snake_ident(m.name.as_str());
+    let (decls, names) = params(m);
+    let reply = reply_type(m);
+    let docs = doc(&format!(
+        "Not available: `{}` is a call, and this client may only cast.",
+        m.name
+    ));
+    quote! {
+        #docs
+        #[doc(hidden)]
+        pub fn #method(&self, #(#decls),*)
+            -> ::std::future::Ready<::std::result::Result<#reply, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (#(#names,)*);
+            ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
 }

@@ -275,6 +275,37 @@ pub(crate) fn static_supervisor(
             };
             reg_inits.push(quote!(#f: #init));
         }
+        // A registry is not a process, so the runtime's snapshot does not see it; the spec (and
+        // `arbor graph`) has it as a child: the snapshot lists it there too.
+        let mut reg_rows = Vec::new();
+        for (i, node) in tree.nodes.iter().enumerate() {
+            let (NodeKind::Registry(r), Some(parent)) = (node.kind, node.parent) else {
+                continue;
+            };
+            let path: Vec<&str> = tree.nodes[parent]
+                .path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .collect();
+            let index = tree.children(parent).position(|c| c == i).unwrap_or(0);
+            let id = r.name.as_str();
+            let keys = match r.keys.value {
+                Keys::Unique => "unique keys",
+                Keys::Duplicate => "duplicate keys",
+            };
+            reg_rows.push(quote! {
+                tree.insert(&[#(#path),*], #index, ::arbor::introspect::TreeNode::registry(#id, #keys));
+            });
+        }
+        let snapshot_body = if reg_rows.is_empty() {
+            quote!(self.sup.snapshot().await)
+        } else {
+            quote! {
+                let mut tree = self.sup.snapshot().await;
+                #(#reg_rows)*
+                tree
+            }
+        };
         let externs = plan.externs_of_tree(t);
         let extern_fields: Vec<TokenStream> = externs
             .iter()
@@ -379,9 +410,10 @@ pub(crate) fn static_supervisor(
                     &self.tree
                 }
 
-                /// A snapshot of the whole tree (children, restarts, mailboxes).
+                /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+                /// included where the spec has them.
                 pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
-                    self.sup.snapshot().await
+                    #snapshot_body
                 }
 
                 /// Stops the tree (children in reverse start order) and returns the root's exit reason.

@@ -7,12 +7,19 @@ use arbor_codegen::model::{
     Actor, Dependency, During, Mailbox, MailboxKind, Overflow, RustType, Spanned,
 };
 
-use super::{Spans, allows, name_ident, path_ident};
+use super::{DepNames, Spans, allows, dep_ident, lit_choice, name_ident};
 use crate::attr::{ActorOpts, MailboxOpts};
 
-/// Builds an actor from its state struct and options.
-pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::Result<Actor> {
-    let mut errors = darling::Error::accumulator();
+/// Builds an actor from its state struct and options. Errors go to `errors`; the actor is
+/// still built when only an option is wrong (that option reads as its default), so its
+/// `#[handlers]` blocks are checked too instead of being reported as stray.
+pub fn build(
+    s: &syn::ItemStruct,
+    o: &ActorOpts,
+    names: &DepNames,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Option<Actor> {
     let span = spans.at(&s.ident);
     let struct_name = s.ident.to_string();
     let name = match &o.name {
@@ -32,6 +39,7 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
             darling::Error::custom("an actor's state cannot be generic").with_span(&s.generics),
         );
     }
+    let errors = &mut *errors;
     let mailbox = match (&o.mailbox, o.unbounded.is_present()) {
         (Some(_), true) => {
             errors.push(
@@ -47,13 +55,13 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
             span: spans.at(&o.unbounded.span()),
         },
         (None, false) => Mailbox::default_at(span),
-        (Some(mb), false) => bounded(mb, span, spans, &mut errors),
+        (Some(mb), false) => bounded(mb, span, spans, errors),
     };
     let mut deps =
         |list: &[syn::Path], during: During, errors: &mut darling::error::Accumulator| {
             list.iter()
                 .filter_map(|p| {
-                    let target = errors.handle(path_ident(p, spans))?;
+                    let target = errors.handle(dep_ident(p, names, spans))?;
                     Some(Dependency {
                         target,
                         during,
@@ -63,9 +71,9 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
                 .collect::<Vec<_>>()
         };
     // Start-up dependencies first (the order carries no meaning; this is KDL's usual one).
-    let mut calls = deps(&o.calls_during_init, During::Init, &mut errors);
-    calls.extend(deps(&o.calls, During::Run, &mut errors));
-    let casts = deps(&o.casts, During::Run, &mut errors);
+    let mut calls = deps(&o.calls_during_init, During::Init, errors);
+    calls.extend(deps(&o.calls, During::Run, errors));
+    let casts = deps(&o.casts, During::Run, errors);
     let ty: syn::Type = {
         let i = &s.ident;
         syn::parse_quote!(#i)
@@ -73,9 +81,8 @@ pub fn build(s: &syn::ItemStruct, o: &ActorOpts, spans: &mut Spans) -> darling::
     let state = RustType::from_syn(ty, span)
         .map_err(|e| darling::Error::custom(e.message).with_span(&s.ident));
     let state = errors.handle(state);
-    errors.finish()?;
-    Ok(Actor {
-        name: name.expect("no error"),
+    Some(Actor {
+        name: name?,
         serves: Vec::new(),
         state,
         mailbox,
@@ -109,27 +116,21 @@ fn bounded(
     };
     let overflow = match &mb.overflow {
         None => Spanned::new(Overflow::Block, span),
-        Some(l) => {
-            let v = match l.value().as_str() {
-                "block" => Some(Overflow::Block),
-                "reject" => Some(Overflow::Reject),
-                "drop_newest" | "drop-newest" => Some(Overflow::DropNewest),
-                "drop_oldest" | "drop-oldest" => Some(Overflow::DropOldest),
-                _ => None,
-            };
-            match v {
-                Some(v) => Spanned::new(v, spans.at(l)),
-                None => {
-                    errors.push(
-                        darling::Error::custom(
-                            "unknown overflow policy: expected \"block\", \"reject\", \"drop_newest\" or \"drop_oldest\"",
-                        )
-                        .with_span(l),
-                    );
-                    Spanned::new(Overflow::Block, span)
-                }
-            }
-        }
+        Some(l) => Spanned::new(
+            errors
+                .handle(lit_choice(
+                    l,
+                    &[
+                        ("block", Overflow::Block),
+                        ("reject", Overflow::Reject),
+                        ("drop_newest", Overflow::DropNewest),
+                        ("drop_oldest", Overflow::DropOldest),
+                    ],
+                    "overflow policy",
+                ))
+                .unwrap_or(Overflow::Block),
+            spans.at(l),
+        ),
     };
     Mailbox {
         kind: MailboxKind::Bounded { capacity, overflow },

@@ -402,17 +402,81 @@ fn handler_args(
     spans: &mut Spans,
     errors: &mut darling::error::Accumulator,
 ) -> Option<Vec<Arg>> {
-    let mut inputs = f.sig.inputs.iter();
-    let receiver_ok = matches!(inputs.next(), Some(syn::FnArg::Receiver(r)) if matches!(r.kind, syn::ReceiverKind::Reference(_, _, Some(_))));
-    let rest: Vec<&syn::FnArg> = inputs.collect();
-    if !receiver_ok || rest.is_empty() || (f.sig.asyncness.is_none() && !deferred) {
-        errors.push(
-            darling::Error::custom(format!(
-                "wrong handler signature: expected `async fn {}(&mut self, <arguments…>, ctx: &mut {module}::Ctx)`",
-                f.sig.ident
-            ))
-            .with_span(&f.sig),
+    let name = &f.sig.ident;
+    let expected = format!("`async fn {name}(&mut self, <arguments…>, ctx: &mut {module}::Ctx)`");
+    let mut ok = true;
+    let mut wrong = |at: proc_macro2::Span, message: String| {
+        errors.push(darling::Error::custom(message).with_span(&quote::quote_spanned!(at=> _)));
+        ok = false;
+    };
+    use syn::spanned::Spanned as _;
+    if f.sig.asyncness.is_none() && !deferred {
+        wrong(
+            f.sig.fn_token.span(),
+            format!("handler `{name}` must be an `async fn`: {expected}"),
         );
+    }
+    let mut inputs = f.sig.inputs.iter().peekable();
+    match inputs.peek() {
+        Some(syn::FnArg::Receiver(r)) => {
+            if !matches!(r.kind, syn::ReceiverKind::Reference(_, _, Some(_))) {
+                let written = if matches!(r.kind, syn::ReceiverKind::Reference(..)) {
+                    "`&self`"
+                } else {
+                    "`self`"
+                };
+                wrong(
+                    r.span(),
+                    format!(
+                        "handler `{name}` takes {written}: a handler takes `&mut self` (the \
+                         actor's state, which it may change): {expected}"
+                    ),
+                );
+            }
+            inputs.next();
+        }
+        Some(first) => wrong(
+            first.span(),
+            format!("handler `{name}` has no `&mut self` before its arguments: {expected}"),
+        ),
+        None => wrong(
+            f.sig.paren_token.span.join(),
+            format!("handler `{name}` has no `&mut self` and no `ctx`: {expected}"),
+        ),
+    }
+    let rest: Vec<&syn::FnArg> = inputs.collect();
+    // The last parameter is the context; anything else there is a message argument that
+    // would silently be taken for it.
+    match rest.last() {
+        Some(syn::FnArg::Typed(pt)) if is_ctx(&pt.ty) => {}
+        Some(syn::FnArg::Typed(pt)) if matches!(&*pt.pat, syn::Pat::Ident(i) if i.ident == "ctx" || i.ident == "_ctx") => {
+            wrong(
+                pt.ty.span(),
+                format!(
+                    "handler `{name}`'s context must be `&mut {module}::Ctx`, not `{}`",
+                    quote::ToTokens::to_token_stream(&pt.ty)
+                        .to_string()
+                        .replace("& mut ", "&mut ")
+                ),
+            )
+        }
+        Some(last) => wrong(
+            last.span(),
+            format!(
+                "handler `{name}` ends without its context: add `ctx: &mut {module}::Ctx` as \
+                 the last parameter (`_ctx` if unused): {expected}"
+            ),
+        ),
+        None if !f.sig.inputs.is_empty() => wrong(
+            f.sig.paren_token.span.close(),
+            format!(
+                "handler `{name}` has no context: add `ctx: &mut {module}::Ctx` as the last \
+                 parameter (`_ctx` if unused): {expected}"
+            ),
+        ),
+        None => {}
+    }
+    if !ok {
         return None;
     }
     let mut args = Vec::new();
@@ -446,6 +510,17 @@ fn handler_args(
         }
     }
     Some(args)
+}
+
+/// `&mut Ctx`, `&mut a::Ctx`: a handler's context parameter.
+fn is_ctx(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) if r.mutability.is_some() => match &*r.elem {
+            syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Ctx"),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn check_unit_return(f: &syn::ImplItemFn, what: &str, errors: &mut darling::error::Accumulator) {

@@ -72,27 +72,56 @@ pub struct StateImpl {
 }
 
 /// Builds the model from a module's items.
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated> {
     let mut errors = darling::Error::accumulator();
+    let validated = validate_into(module, spans, &mut errors);
+    errors.finish_with(validated)
+}
+
+/// [`validate`], with the errors pushed to `errors` and the model of whatever validated
+/// (an item with an error is left out, or read with the defaults of its bad options), so the
+/// shared analysis can still run on it.
+pub fn validate_into(
+    module: Module,
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Validated {
+    validate_with(module, &[], spans, errors)
+}
+
+/// [`validate_into`], with the names of the system's extern actors (what `calls(..)` may name
+/// besides the module's actors).
+pub fn validate_with(
+    module: Module,
+    externs: &[String],
+    spans: &mut Spans,
+    errors: &mut darling::error::Accumulator,
+) -> Validated {
+    let dep_names = DepNames::of(&module, externs);
     let mut spec = Spec::default();
     let mut states = Vec::new();
     // State struct name -> actor index.
     let mut by_state: HashMap<String, usize> = HashMap::new();
 
+    // Actors whose errors left them out: their handlers blocks are not stray.
+    let mut failed: Vec<String> = Vec::new();
     for a in &module.actors {
-        if let Some(actor) = errors.handle(actor::build(&a.item, &a.opts, spans)) {
-            by_state.insert(a.item.ident.to_string(), spec.actors.len());
-            let ident = &a.item.ident;
-            states.push(StateImpl {
-                self_ty: syn::parse_quote!(#ident),
-                actor_module: snake_ident(actor.name.as_str()),
-                handlers: Vec::new(),
-                init: None,
-                terminate: None,
-                inherent: Vec::new(),
-            });
-            spec.actors.push(actor);
-        }
+        let Some(actor) = actor::build(&a.item, &a.opts, &dep_names, spans, errors) else {
+            failed.push(a.item.ident.to_string());
+            continue;
+        };
+        by_state.insert(a.item.ident.to_string(), spec.actors.len());
+        let ident = &a.item.ident;
+        states.push(StateImpl {
+            self_ty: syn::parse_quote!(#ident),
+            actor_module: snake_ident(actor.name.as_str()),
+            handlers: Vec::new(),
+            init: None,
+            terminate: None,
+            inherent: Vec::new(),
+        });
+        spec.actors.push(actor);
     }
 
     // Declared protocols first: handlers blocks are checked against them.
@@ -115,6 +144,9 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
             _ => None,
         };
         let Some(idx) = self_name.as_deref().and_then(|n| by_state.get(n).copied()) else {
+            if self_name.is_some_and(|n| failed.contains(&n)) {
+                continue; // its actor's error is reported
+            }
             errors.push(
                 darling::Error::custom(
                     "`#[handlers]` must be on an impl block of a `#[derive(Actor)]` struct of this module",
@@ -146,7 +178,7 @@ pub fn validate(module: Module, spans: &mut Spans) -> darling::Result<Validated>
         spec.apps = trees.apps;
     }
 
-    errors.finish_with(Validated { spec, states })
+    Validated { spec, states }
 }
 
 /// A model name from a Rust identifier.
@@ -163,6 +195,97 @@ fn name_ident(
 ) -> darling::Result<m::Ident> {
     let sp = spans.at(at);
     m::Ident::parse(text, sp).map_err(|e| darling::Error::custom(e.message).with_span(&at.span()))
+}
+
+/// What `calls(..)` / `casts(..)` may name: the actors of the module and its externs, and the
+/// `use … as Alias` renames of them in the module.
+#[derive(Default)]
+pub struct DepNames {
+    /// Actor names (the module's actors, then the externs).
+    pub actors: std::collections::HashSet<String>,
+    /// `Alias` → what it renames (an actor's name, its glue type or its state struct).
+    pub aliases: HashMap<String, String>,
+    /// State struct name → its actor's name.
+    pub states: HashMap<String, String>,
+}
+
+impl DepNames {
+    /// The actor `name` (an actor's name, or its state struct's) stands for.
+    fn actor(&self, name: &str) -> Option<String> {
+        if self.actors.contains(name) {
+            Some(name.to_owned())
+        } else {
+            self.states.get(name).cloned()
+        }
+    }
+}
+
+impl DepNames {
+    /// The names of `module`'s actors, its `externs`, and the module's renames of them.
+    pub fn of(module: &Module, externs: &[String]) -> DepNames {
+        let mut names = DepNames::default();
+        for a in &module.actors {
+            let name = match &a.opts.name {
+                Some(n) => n.value(),
+                None => {
+                    let s = a.item.ident.to_string();
+                    s.strip_suffix("State").unwrap_or(&s).to_owned()
+                }
+            };
+            names.states.insert(a.item.ident.to_string(), name.clone());
+            names.actors.insert(name);
+        }
+        names.actors.extend(externs.iter().cloned());
+        for item in &module.passthrough {
+            if let syn::Item::Use(u) = item {
+                renames(&u.tree, &mut names.aliases);
+            }
+        }
+        names
+    }
+}
+
+fn renames(tree: &syn::UseTree, out: &mut HashMap<String, String>) {
+    match tree {
+        syn::UseTree::Path(p) => renames(&p.tree, out),
+        syn::UseTree::Rename(r) => {
+            out.insert(r.rename.to_string(), r.ident.to_string());
+        }
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| renames(t, out)),
+        syn::UseTree::Name(_) | syn::UseTree::Glob(_) => {}
+    }
+}
+
+/// The actor a `calls(..)` / `casts(..)` entry names: its name, a `use … as Alias` of it, or a
+/// path whose last segment is an actor of this system (`self::Store`, `crate::shop::Store`).
+/// A path to anything else says why it cannot be named there.
+fn dep_ident(p: &syn::Path, names: &DepNames, spans: &mut Spans) -> darling::Result<m::Ident> {
+    if let Some(i) = p.get_ident() {
+        let written = i.to_string();
+        return match names.aliases.get(&written).and_then(|o| names.actor(o)) {
+            Some(actor) if !names.actors.contains(&written) => name_ident(&actor, i, spans),
+            _ => model_ident(i, spans),
+        };
+    }
+    let Some(last) = p.segments.last() else {
+        return Err(darling::Error::custom("expected an actor's name").with_span(p));
+    };
+    let last_name = last.ident.to_string();
+    if last.arguments.is_none()
+        && let Some(actor) = names.actor(&last_name)
+    {
+        return name_ident(&actor, p, spans);
+    }
+    let written = quote::ToTokens::to_token_stream(p)
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::");
+    Err(darling::Error::custom(format!(
+        "`{written}` is not an actor of this `#[system]` module: `calls(..)` and `casts(..)` name \
+         the module's actors and its `externs(..)`; an actor of another system is declared as \
+         `#[system(externs({last_name} = path::to::its_module))]`, then named `{last_name}`"
+    ))
+    .with_span(p))
 }
 
 /// A model name from a path that must be a single identifier.
@@ -286,7 +409,9 @@ fn choice<T: Copy>(
     }
 }
 
-/// One of a fixed set of words, written as a string literal (`-` and `_` are the same).
+/// One of a fixed set of words, written as a string literal (`-` and `_` are the same). An
+/// unknown word is echoed, with the closest choice when one is close (as the KDL front-end
+/// says "did you mean").
 fn lit_choice<T: Copy>(l: &syn::LitStr, choices: &[(&str, T)], what: &str) -> darling::Result<T> {
     let v = l.value().replace('-', "_");
     choices
@@ -295,11 +420,19 @@ fn lit_choice<T: Copy>(l: &syn::LitStr, choices: &[(&str, T)], what: &str) -> da
         .map(|(_, t)| *t)
         .ok_or_else(|| {
             let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-            darling::Error::custom(format!(
-                "unknown {what} `{}`: expected one of {}",
-                l.value(),
-                names.join(", ")
-            ))
-            .with_span(l)
+            let expected = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    format!("{} or {last}", rest.join(", "))
+                }
+                _ => names.join(""),
+            };
+            let message = match did_you_mean(&v, choices.iter().map(|(n, _)| *n)) {
+                Some(close) => format!(
+                    "unknown {what} `{}`: did you mean \"{close}\"? (expected {expected})",
+                    l.value()
+                ),
+                None => format!("unknown {what} `{}`: expected {expected}", l.value()),
+            };
+            darling::Error::custom(message).with_span(l)
         })
 }

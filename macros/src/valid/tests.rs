@@ -387,12 +387,11 @@ fn chain(n: usize) -> syn::File {
             let next = quote::format_ident!("A{}", i + 1);
             quote::quote!(#[actor(
                 calls(#next),
-                allow(timeout_cascade, reason = "a chain"),
                 allow(deep_call_chain, reason = "a benchmark of long chains")
             )])
         } else if i + 1 < n {
             let next = quote::format_ident!("A{}", i + 1);
-            quote::quote!(#[actor(calls(#next), allow(timeout_cascade, reason = "a chain"))])
+            quote::quote!(#[actor(calls(#next))])
         } else {
             quote::quote!()
         };

@@ -6,6 +6,10 @@
 //! time, not `during=init`), the handler that waits on that call is cut off
 //! by its own caller first. Comparing with the caller's shortest call instead
 //! would flag every quick query that sits beside a slow command.
+//!
+//! Equal timeouts cascade too (the caller gives up just as the callee's own call does),
+//! except when both are OTP's default: a spec that never sets a timeout checks clean, as
+//! Erlang's 5 s everywhere does; setting one brings the comparison in.
 
 use super::{LONG_CALL_TIMEOUT, LONG_CALL_TIMEOUT_LIMIT, TIMEOUT_CASCADE};
 use crate::check::index::Index;
@@ -57,7 +61,9 @@ fn cascade(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
         let Some(their_timeout) = theirs.timeout() else {
             continue;
         };
-        if own_timeout.value > their_timeout.value {
+        if own_timeout.value > their_timeout.value
+            || (own_timeout.value == Timeout::DEFAULT && their_timeout.value == Timeout::DEFAULT)
+        {
             continue;
         }
         sink.lint(
@@ -83,16 +89,22 @@ fn cascade(index: &Index<'_>, sink: &mut Sink, actor: &Actor) {
                 )
                 .with_label(
                     own_timeout.span,
-                    format!("`{}` times out after {}", own.name, own_timeout.value),
+                    format!(
+                        "`{}.{}` times out after {}",
+                        actor.name, own.name, own_timeout.value
+                    ),
                 )
                 .with_label(
                     their_timeout.span,
-                    format!("`{}` may take {}", theirs.name, their_timeout.value),
+                    format!(
+                        "`{}.{}` may take {}",
+                        callee.name, theirs.name, their_timeout.value
+                    ),
                 )
                 .with_help(format!(
                     "when the caller gives up first, the work downstream goes on for nothing and a \
-                 late reply is dropped: give `{}` a longer timeout than `{}`, or shorten `{}`",
-                    own.name, theirs.name, theirs.name
+                 late reply is dropped: give `{}.{}` a longer timeout than `{}.{}`, or shorten `{}.{}`",
+                    actor.name, own.name, callee.name, theirs.name, callee.name, theirs.name
                 ))
             },
         );

@@ -2,6 +2,34 @@
 // Generated from tests/ui_codegen/specs/billing.kdl; regenerate with `arbor gen` or from build.rs.
 // Include it with `arbor::include_spec!`, next to the types the spec names.
 
+/// Implemented by no actor: the bound of `ctx.ledger()` where `Ledger` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Ledger` or `casts Ledger`: its `ctx` cannot reach `Ledger`",
+    label = "`Ledger` is not a declared dependency of `{Self}`",
+    note = "add `calls Ledger` (or `casts Ledger`) to actor `{Self}` in the spec (with the macros: `calls(Ledger)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresLedger {}
+/// Implemented by no actor: the bound of the calls of a cast-only client.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+    label = "a call to `{Self}`, which the caller only casts to",
+    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+)]
+pub trait DeclaredCall {}
+/// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+/// declaration.
+pub trait UndeclaredDependencies {
+    /// The actor whose `Ctx` this is.
+    type Actor;
+    /// Not a dependency of this actor: an error naming the missing `calls Ledger`.
+    #[doc(hidden)]
+    fn ledger<'a>(&'a self) -> &'a ledger::Client
+    where
+        Self::Actor: DeclaresLedger,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+}
 /// Protocol `Billing`: its messages, the handler trait its actors implement, and typed clients.
 #[allow(
     dead_code,
@@ -196,6 +224,32 @@ pub mod billing {
             actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Crash)).await
         }
     }
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `charge` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn charge(
+            &self,
+            item: String,
+        ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (item,);
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+        /// Not available: `total` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn total(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -240,10 +294,14 @@ pub mod billing {
 )]
 pub mod ledger {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Ledger;
+    }
     /// How the state of `Ledger` (`LedgerState`) starts and stops. `Args` is what `init` receives: every `Ledger` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Ledger` but does not implement `ledger::State`",
+        label = "actor `Ledger` needs `impl ledger::State for {Self}`",
+        note = "write `impl ledger::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut ledger::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -570,7 +628,8 @@ pub mod billing_sup {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
@@ -599,7 +658,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     1,
     16385,
->(&ARBOR_SYSTEM, &[&ledger::NODE]);
+>(&ARBOR_SYSTEM, &[&ledger::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};

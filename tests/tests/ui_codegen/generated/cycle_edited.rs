@@ -2,6 +2,49 @@
 // Generated from tests/ui_codegen/specs/cycle.kdl; regenerate with `arbor gen` or from build.rs.
 // Include it with `arbor::include_spec!`, next to the types the spec names.
 
+/// Implemented by no actor: the bound of `ctx.a()` where `A` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls A` or `casts A`: its `ctx` cannot reach `A`",
+    label = "`A` is not a declared dependency of `{Self}`",
+    note = "add `calls A` (or `casts A`) to actor `{Self}` in the spec (with the macros: `calls(A)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresA {}
+/// Implemented by no actor: the bound of `ctx.b()` where `B` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls B` or `casts B`: its `ctx` cannot reach `B`",
+    label = "`B` is not a declared dependency of `{Self}`",
+    note = "add `calls B` (or `casts B`) to actor `{Self}` in the spec (with the macros: `calls(B)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresB {}
+/// Implemented by no actor: the bound of the calls of a cast-only client.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+    label = "a call to `{Self}`, which the caller only casts to",
+    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+)]
+pub trait DeclaredCall {}
+/// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+/// declaration.
+pub trait UndeclaredDependencies {
+    /// The actor whose `Ctx` this is.
+    type Actor;
+    /// Not a dependency of this actor: an error naming the missing `calls A`.
+    #[doc(hidden)]
+    fn a<'a>(&'a self) -> &'a a::Client
+    where
+        Self::Actor: DeclaresA,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+    /// Not a dependency of this actor: an error naming the missing `calls B`.
+    #[doc(hidden)]
+    fn b<'a>(&'a self) -> &'a b::Client
+    where
+        Self::Actor: DeclaresB,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+}
 /// Protocol `Ask`: its messages, the handler trait its actors implement, and typed clients.
 #[allow(
     dead_code,
@@ -145,6 +188,20 @@ pub mod ask {
     where
         A::Cast: ::std::convert::From<Cast>,
     {}
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `ask` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn ask(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<u32, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -189,10 +246,14 @@ pub mod ask {
 )]
 pub mod a {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = A;
+    }
     /// How the state of `A` (`AState`) starts and stops. `Args` is what `init` receives: every `A` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `A` but does not implement `a::State`",
+        label = "actor `A` needs `impl a::State for {Self}`",
+        note = "write `impl a::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut a::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -385,10 +446,14 @@ pub mod a {
 )]
 pub mod b {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = B;
+    }
     /// How the state of `B` (`BState`) starts and stops. `Args` is what `init` receives: every `B` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `B` but does not implement `b::State`",
+        label = "actor `B` needs `impl b::State for {Self}`",
+        note = "write `impl b::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut b::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -675,7 +740,8 @@ pub mod root {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
@@ -706,7 +772,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     2,
     2,
->(&ARBOR_SYSTEM, &[&a::NODE, &b::NODE]);
+>(&ARBOR_SYSTEM, &[&a::NODE, &b::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};

@@ -2,6 +2,64 @@
 // Generated from tests/ui_codegen/specs/features.kdl; regenerate with `arbor gen` or from build.rs.
 // Include it with `arbor::include_spec!`, next to the types the spec names.
 
+/// Implemented by no actor: the bound of `ctx.multi()` where `Multi` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Multi` or `casts Multi`: its `ctx` cannot reach `Multi`",
+    label = "`Multi` is not a declared dependency of `{Self}`",
+    note = "add `calls Multi` (or `casts Multi`) to actor `{Self}` in the spec (with the macros: `calls(Multi)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresMulti {}
+/// Implemented by no actor: the bound of `ctx.worker()` where `Worker` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Worker` or `casts Worker`: its `ctx` cannot reach `Worker`",
+    label = "`Worker` is not a declared dependency of `{Self}`",
+    note = "add `calls Worker` (or `casts Worker`) to actor `{Self}` in the spec (with the macros: `calls(Worker)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresWorker {}
+/// Implemented by no actor: the bound of `ctx.idle()` where `Idle` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Idle` or `casts Idle`: its `ctx` cannot reach `Idle`",
+    label = "`Idle` is not a declared dependency of `{Self}`",
+    note = "add `calls Idle` (or `casts Idle`) to actor `{Self}` in the spec (with the macros: `calls(Idle)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresIdle {}
+/// Implemented by no actor: the bound of the calls of a cast-only client.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+    label = "a call to `{Self}`, which the caller only casts to",
+    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+)]
+pub trait DeclaredCall {}
+/// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+/// declaration.
+pub trait UndeclaredDependencies {
+    /// The actor whose `Ctx` this is.
+    type Actor;
+    /// Not a dependency of this actor: an error naming the missing `calls Multi`.
+    #[doc(hidden)]
+    fn multi<'a>(&'a self) -> &'a multi::Client
+    where
+        Self::Actor: DeclaresMulti,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+    /// Not a dependency of this actor: an error naming the missing `calls Worker`.
+    #[doc(hidden)]
+    fn worker<'a>(&'a self) -> &'a worker::Client
+    where
+        Self::Actor: DeclaresWorker,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+    /// Not a dependency of this actor: an error naming the missing `calls Idle`.
+    #[doc(hidden)]
+    fn idle<'a>(&'a self) -> &'a idle::Client
+    where
+        Self::Actor: DeclaresIdle,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+}
 /// Protocol `Counter`: its messages, the handler trait its actors implement, and typed clients.
 #[allow(
     dead_code,
@@ -174,6 +232,20 @@ pub mod counter {
             actor
                 .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Add { n }))
                 .await
+        }
+    }
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `get` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn get(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
@@ -373,6 +445,20 @@ pub mod admin {
                 .await
         }
     }
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `reset` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn reset(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<(), ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -553,6 +639,21 @@ pub mod work {
     where
         A::Cast: ::std::convert::From<Cast>,
     {}
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `run` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn run(
+            &self,
+            input: u64,
+        ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (input,);
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -597,10 +698,14 @@ pub mod work {
 )]
 pub mod multi {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Multi;
+    }
     /// How the state of `Multi` (`MultiState`) starts and stops. `Args` is what `init` receives: every `Multi` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Multi` but does not implement `multi::State`",
+        label = "actor `Multi` needs `impl multi::State for {Self}`",
+        note = "write `impl multi::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut multi::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -1014,10 +1119,14 @@ pub mod multi {
 )]
 pub mod worker {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Worker;
+    }
     /// How the state of `Worker` (`WorkerState`) starts and stops. `Args` is what `init` receives: every `Worker` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Worker` but does not implement `worker::State`",
+        label = "actor `Worker` needs `impl worker::State for {Self}`",
+        note = "write `impl worker::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut worker::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -1209,10 +1318,14 @@ pub mod worker {
 )]
 pub mod idle {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Idle;
+    }
     /// How the state of `Idle` (`()`) starts and stops. `Args` is what `init` receives: every `Idle` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Idle` but does not implement `idle::State`",
+        label = "actor `Idle` needs `impl idle::State for {Self}`",
+        note = "write `impl idle::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut idle::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -1528,9 +1641,16 @@ pub mod left {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
-            self.sup.snapshot().await
+            let mut tree = self.sup.snapshot().await;
+            tree.insert(
+                &[],
+                0usize,
+                ::arbor::introspect::TreeNode::registry("Names", "duplicate keys"),
+            );
+            tree
         }
         /// Stops the tree (children in reverse start order) and returns the root's exit reason.
         pub async fn shutdown(&self) -> ::arbor::ExitReason {
@@ -1799,7 +1919,8 @@ pub mod right {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
@@ -1962,7 +2083,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     3,
     3,
->(&ARBOR_SYSTEM, &[&multi::NODE, &worker::NODE, &idle::NODE]);
+>(&ARBOR_SYSTEM, &[&multi::NODE, &worker::NODE, &idle::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};

@@ -2,6 +2,64 @@
 // Generated from tests/ui_codegen/specs/small.kdl; regenerate with `arbor gen` or from build.rs.
 // Include it with `arbor::include_spec!`, next to the types the spec names.
 
+/// Implemented by no actor: the bound of `ctx.pinger()` where `Pinger` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Pinger` or `casts Pinger`: its `ctx` cannot reach `Pinger`",
+    label = "`Pinger` is not a declared dependency of `{Self}`",
+    note = "add `calls Pinger` (or `casts Pinger`) to actor `{Self}` in the spec (with the macros: `calls(Pinger)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresPinger {}
+/// Implemented by no actor: the bound of `ctx.logger()` where `Logger` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Logger` or `casts Logger`: its `ctx` cannot reach `Logger`",
+    label = "`Logger` is not a declared dependency of `{Self}`",
+    note = "add `calls Logger` (or `casts Logger`) to actor `{Self}` in the spec (with the macros: `calls(Logger)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresLogger {}
+/// Implemented by no actor: the bound of `ctx.other()` where `Other` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Other` or `casts Other`: its `ctx` cannot reach `Other`",
+    label = "`Other` is not a declared dependency of `{Self}`",
+    note = "add `calls Other` (or `casts Other`) to actor `{Self}` in the spec (with the macros: `calls(Other)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresOther {}
+/// Implemented by no actor: the bound of the calls of a cast-only client.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+    label = "a call to `{Self}`, which the caller only casts to",
+    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+)]
+pub trait DeclaredCall {}
+/// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+/// declaration.
+pub trait UndeclaredDependencies {
+    /// The actor whose `Ctx` this is.
+    type Actor;
+    /// Not a dependency of this actor: an error naming the missing `calls Pinger`.
+    #[doc(hidden)]
+    fn pinger<'a>(&'a self) -> &'a pinger::Client
+    where
+        Self::Actor: DeclaresPinger,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+    /// Not a dependency of this actor: an error naming the missing `calls Logger`.
+    #[doc(hidden)]
+    fn logger<'a>(&'a self) -> &'a logger::Client
+    where
+        Self::Actor: DeclaresLogger,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+    /// Not a dependency of this actor: an error naming the missing `calls Other`.
+    #[doc(hidden)]
+    fn other<'a>(&'a self) -> &'a other::Client
+    where
+        Self::Actor: DeclaresOther,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+}
 /// Protocol `Ping`: its messages, the handler trait its actors implement, and typed clients.
 #[allow(
     dead_code,
@@ -151,6 +209,21 @@ pub mod ping {
     where
         A::Cast: ::std::convert::From<Cast>,
     {}
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `ping` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn ping(
+            &self,
+            n: u32,
+        ) -> ::std::future::Ready<::std::result::Result<u32, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (n,);
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -348,6 +421,20 @@ pub mod log {
                 .await
         }
     }
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `total` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn total(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -392,10 +479,14 @@ pub mod log {
 )]
 pub mod pinger {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Pinger;
+    }
     /// How the state of `Pinger` (`PingState`) starts and stops. `Args` is what `init` receives: every `Pinger` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Pinger` but does not implement `pinger::State`",
+        label = "actor `Pinger` needs `impl pinger::State for {Self}`",
+        note = "write `impl pinger::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut pinger::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -590,10 +681,14 @@ pub mod pinger {
 )]
 pub mod logger {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Logger;
+    }
     /// How the state of `Logger` (`LogState`) starts and stops. `Args` is what `init` receives: every `Logger` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Logger` but does not implement `logger::State`",
+        label = "actor `Logger` needs `impl logger::State for {Self}`",
+        note = "write `impl logger::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut logger::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -787,10 +882,14 @@ pub mod logger {
 )]
 pub mod other {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Other;
+    }
     /// How the state of `Other` (`OtherState`) starts and stops. `Args` is what `init` receives: every `Other` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Other` but does not implement `other::State`",
+        label = "actor `Other` needs `impl other::State for {Self}`",
+        note = "write `impl other::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut other::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -1104,7 +1203,8 @@ pub mod root {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
@@ -1168,7 +1268,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     3,
     3,
->(&ARBOR_SYSTEM, &[&pinger::NODE, &logger::NODE, &other::NODE]);
+>(&ARBOR_SYSTEM, &[&pinger::NODE, &logger::NODE, &other::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};

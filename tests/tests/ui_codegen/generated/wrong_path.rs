@@ -2,6 +2,34 @@
 // Generated from tests/ui_codegen/specs/wrong_path.kdl; regenerate with `arbor gen` or from build.rs.
 // Include it with `arbor::include_spec!`, next to the types the spec names.
 
+/// Implemented by no actor: the bound of `ctx.cart()` where `Cart` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Cart` or `casts Cart`: its `ctx` cannot reach `Cart`",
+    label = "`Cart` is not a declared dependency of `{Self}`",
+    note = "add `calls Cart` (or `casts Cart`) to actor `{Self}` in the spec (with the macros: `calls(Cart)` in its `#[actor(…)]`)"
+)]
+pub trait DeclaresCart {}
+/// Implemented by no actor: the bound of the calls of a cast-only client.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+    label = "a call to `{Self}`, which the caller only casts to",
+    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+)]
+pub trait DeclaredCall {}
+/// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+/// declaration.
+pub trait UndeclaredDependencies {
+    /// The actor whose `Ctx` this is.
+    type Actor;
+    /// Not a dependency of this actor: an error naming the missing `calls Cart`.
+    #[doc(hidden)]
+    fn cart<'a>(&'a self) -> &'a cart::Client
+    where
+        Self::Actor: DeclaresCart,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+}
 /// Protocol `Checkout`: its messages, the handler trait its actors implement, and typed clients.
 #[allow(
     dead_code,
@@ -147,6 +175,20 @@ pub mod checkout {
     where
         A::Cast: ::std::convert::From<Cast>,
     {}
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `checkout` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn checkout(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<u32, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -191,10 +233,14 @@ pub mod checkout {
 )]
 pub mod cart {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Cart;
+    }
     /// How the state of `Cart` (`CartState`) starts and stops. `Args` is what `init` receives: every `Cart` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Cart` but does not implement `cart::State`",
+        label = "actor `Cart` needs `impl cart::State for {Self}`",
+        note = "write `impl cart::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut cart::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -482,7 +528,8 @@ pub mod shop_sup {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
@@ -509,7 +556,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     1,
     16385,
->(&ARBOR_SYSTEM, &[&cart::NODE]);
+>(&ARBOR_SYSTEM, &[&cart::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};
