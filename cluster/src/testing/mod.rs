@@ -44,6 +44,24 @@ pub fn nats_server_binary() -> Result<PathBuf, HarnessError> {
     Ok(path)
 }
 
+/// The `nats-server` binary if it is already installed (as [`nats_server_binary`] looks for
+/// it, without installing anything).
+pub fn installed_nats_server() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("ARBOR_NATS_SERVER") {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    search_path()
+}
+
+fn search_path() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
+        .chain([workspace().join("target/nats/venv/bin")])
+        .map(|dir| dir.join("nats-server"))
+        .find(|candidate| candidate.is_file())
+}
+
 fn find_nats_server() -> Result<PathBuf, HarnessError> {
     if let Some(path) = std::env::var_os("ARBOR_NATS_SERVER") {
         let path = PathBuf::from(path);
@@ -56,15 +74,8 @@ fn find_nats_server() -> Result<PathBuf, HarnessError> {
             )))
         };
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
-        .chain([workspace().join("target/nats/venv/bin")]);
-    for dir in dirs {
-        let candidate = dir.join("nats-server");
-        if candidate.is_file() {
-            return Ok(candidate);
-        }
+    if let Some(found) = search_path() {
+        return Ok(found);
     }
     let script = workspace().join("scripts/nats.sh");
     let output = Command::new("bash")

@@ -4,6 +4,7 @@
 //! Messages (arguments travel as a tuple):
 //! - `echo(n: u64) -> u64`, `add(n: u64) -> u64` (a running total);
 //! - `record(n: u64)` (a cast) and `seen() -> Vec<u64>`: what was recorded, in order;
+//! - `bump(n: u64)` (a cast): adds to the running total without replying;
 //! - `relay(path: Vec<String>) -> Relayed`: calls `relay` on the first exported name of `path`
 //!   (`Name` or `Name@node`) with the rest, from inside the handler; answers where the path
 //!   ended, or the deadlock (every hop as `actor@node`) or error met on the way;
@@ -43,6 +44,14 @@ pub struct Probe {
     seen: Vec<u64>,
 }
 
+/// `Probe`'s casts.
+pub enum ProbeCast {
+    /// `record`.
+    Record(u64),
+    /// `bump`.
+    Bump(u64),
+}
+
 /// `Probe`'s calls.
 pub enum ProbeCall {
     /// `echo`.
@@ -62,7 +71,7 @@ pub enum ProbeCall {
 impl Actor for Probe {
     type Args = (Node, String);
     type Call = ProbeCall;
-    type Cast = u64;
+    type Cast = ProbeCast;
     type Info = std::convert::Infallible;
     type Continue = std::convert::Infallible;
 
@@ -98,8 +107,11 @@ impl Actor for Probe {
         Handled::Continue
     }
 
-    async fn handle_cast(&mut self, n: u64, _ctx: &mut Context<Self>) -> Handled<Self> {
-        self.seen.push(n);
+    async fn handle_cast(&mut self, msg: ProbeCast, _ctx: &mut Context<Self>) -> Handled<Self> {
+        match msg {
+            ProbeCast::Record(n) => self.seen.push(n),
+            ProbeCast::Bump(n) => self.total += n,
+        }
         Handled::Continue
     }
 }
@@ -169,7 +181,11 @@ impl Serve for ProbeServer {
             }
             "record" => {
                 let (n,): (u64,) = wire::decode(payload)?;
-                Served::cast(async move { actor.cast(n).await })
+                Served::cast(async move { actor.cast(ProbeCast::Record(n)).await })
+            }
+            "bump" => {
+                let (n,): (u64,) = wire::decode(payload)?;
+                Served::cast(async move { actor.cast(ProbeCast::Bump(n)).await })
             }
             "seen" => {
                 let (): () = wire::decode(payload)?;
