@@ -33,6 +33,8 @@ pub(crate) struct Link {
     /// Subjects the server refused a publish to, until the next reconnection: casts to them
     /// fail with `Denied` instead of vanishing.
     denied_publish: Mutex<HashSet<String>>,
+    /// Whether `denied_publish` may hold anything: casts skip its lock otherwise.
+    any_denied: AtomicBool,
     /// Whether the last connection event was a (re)connection.
     connected: AtomicBool,
 }
@@ -43,6 +45,7 @@ impl Link {
             events: broadcast::channel(64).0,
             denied_publish: Mutex::new(HashSet::new()),
             connected: AtomicBool::new(true),
+            any_denied: AtomicBool::new(false),
         }
     }
 
@@ -54,6 +57,7 @@ impl Link {
                     tracing::warn!(%node, %subject, reason = %text, "arbor-cluster: refused by the server's permissions");
                     if publish {
                         self.denied().insert(subject.clone());
+                        self.any_denied.store(true, Ordering::SeqCst);
                     }
                     let _ = self.events.send(LinkEvent::Denied {
                         publish,
@@ -95,7 +99,7 @@ impl Link {
 
     /// `Denied` if the server already refused a publish to `subject` on this connection.
     pub fn check_publish(&self, subject: &str) -> Result<(), RemoteError> {
-        if self.denied().contains(subject) {
+        if self.any_denied.load(Ordering::SeqCst) && self.denied().contains(subject) {
             return Err(RemoteError::new(
                 RemoteErrorKind::Denied,
                 format!("the server's permissions refuse publishing to `{subject}`"),

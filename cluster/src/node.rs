@@ -34,6 +34,8 @@ use crate::remote::NatsRemote;
 use crate::wire::{self, Serve, Served};
 
 const QUEUE: &str = "arbor";
+const INVALID_REMOTE: &str =
+    "invalid remote name: node and actor names are letters, digits, `-` and `_`";
 
 /// How a node connects to the cluster.
 #[derive(Clone, Debug)]
@@ -365,21 +367,30 @@ impl Node {
         &self.inner.client
     }
 
-    /// A target for the actor exported as `name` by whichever node serves it.
+    /// A target for the actor exported as `name` by whichever node serves it. A name that
+    /// cannot be exported (see [`ClusterError::InvalidName`]) gives a missing target, whose
+    /// calls fail at once.
     pub fn remote<A: Actor>(&self, name: &str) -> Target<A> {
+        if valid_name(name).is_err() {
+            return Target::Missing(INVALID_REMOTE);
+        }
         Target::remote(NatsRemote {
             node: self.clone(),
             name: name.into(),
-            subject: format!("{}.actor.{name}", self.inner.base),
+            subject: format!("{}.actor.{name}", self.inner.base).into(),
         })
     }
 
-    /// A target for the actor exported as `name` by node `node` only.
+    /// A target for the actor exported as `name` by node `node` only (missing, as for
+    /// [`remote`](Node::remote), when a name is invalid).
     pub fn remote_on<A: Actor>(&self, node: &str, name: &str) -> Target<A> {
+        if valid_name(node).is_err() || valid_name(name).is_err() {
+            return Target::Missing(INVALID_REMOTE);
+        }
         Target::remote(NatsRemote {
             node: self.clone(),
             name: format!("{name}@{node}").into(),
-            subject: format!("{}.node.{node}.actor.{name}", self.inner.base),
+            subject: format!("{}.node.{node}.actor.{name}", self.inner.base).into(),
         })
     }
 
@@ -506,12 +517,11 @@ impl Node {
     }
 
     async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
-        if probe_token(&message).is_some() {
-            return;
-        }
         let reply = message.reply.clone();
         let envelope = match self.check(&message, server) {
             Ok(envelope) => envelope,
+            // An export's probe has no envelope: ignored here, not refused.
+            Err(_) if probe_token(&message).is_some() => return,
             Err(error) => return self.refuse(name, &message, reply, error).await,
         };
         match server.serve(&envelope.message, &message.payload, envelope.timeout) {

@@ -16,7 +16,7 @@ use crate::{envelope, events};
 pub(crate) struct NatsRemote {
     pub node: Node,
     pub name: Arc<str>,
-    pub subject: String,
+    pub subject: async_nats::Subject,
 }
 
 impl fmt::Debug for NatsRemote {
@@ -94,11 +94,11 @@ impl RemoteActor for NatsRemote {
             .precheck(&cast.payload)
             .and_then(|()| self.node.link().check_publish(&self.subject));
         let headers = envelope::request_headers(cast.protocol, cast.message, None, "");
-        let client = self.node.nats().clone();
+        let node = self.node.clone();
         let subject = self.subject.clone();
         Box::pin(async move {
             checked.map_err(CastError::Remote)?;
-            client
+            node.nats()
                 .publish_with_headers(subject, headers, Bytes::from(cast.payload))
                 .await
                 .map_err(|e| {

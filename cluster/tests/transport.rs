@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use arbor::remote::RemoteErrorKind;
 use arbor::{CallError, CastError, ExitReason};
-use arbor_cluster::testing::probe::{PROTOCOL, Relayed};
+use arbor_cluster::testing::probe::{PROTOCOL, Probe, Relayed};
 use arbor_cluster::{ClusterError, Node, NodeOptions, envelope, wire};
 use async_nats::HeaderMap;
 use support::*;
@@ -25,7 +25,7 @@ async fn calls_and_casts_cross_processes() {
     assert_eq!(total, 2);
 
     // The same actor by its node's subject.
-    let on_n1 = me.remote_on::<arbor_cluster::testing::probe::Probe>("n1", "A");
+    let on_n1 = me.remote_on::<Probe>("n1", "A");
     let total: u64 = wire::call_remote(on_n1.as_remote().unwrap(), PROTOCOL, "add", &(3u64,), LONG)
         .await
         .unwrap();
@@ -76,6 +76,14 @@ async fn a_name_nobody_serves_fails_at_once_like_a_dead_actor() {
         "{err:?}"
     );
     assert!(started.elapsed() < LONG, "did not wait for the timeout");
+    // Names that could reach into other subjects give missing targets.
+    for bad in ["a.b", "a*", ">", ""] {
+        assert!(me.remote::<Probe>(bad).as_remote().is_none(), "{bad}");
+        assert!(
+            me.remote_on::<Probe>(bad, "A").as_remote().is_none(),
+            "{bad}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,35 +154,41 @@ async fn bad_requests_are_answered_with_errors_and_the_actor_is_untouched() {
 
     // Raw requests with broken envelopes.
     let subject = "arbor.test.node.n1.actor.A";
-    let raw = |edit: &dyn Fn(&mut HeaderMap)| {
+    let raw = |envelope: &str, callers: Option<&str>| {
         let mut headers = HeaderMap::new();
-        headers.insert(envelope::H_VERSION, "1");
-        headers.insert(envelope::H_PROTOCOL, PROTOCOL);
-        headers.insert(envelope::H_MESSAGE, "add");
-        headers.insert(envelope::H_TIMEOUT, "5000");
-        edit(&mut headers);
+        headers.insert(envelope::H_ENVELOPE, envelope);
+        if let Some(callers) = callers {
+            headers.insert(envelope::H_CALLERS, callers);
+        }
         headers
     };
     let cases: Vec<(&str, HeaderMap, RemoteErrorKind)> = vec![
         ("no headers", HeaderMap::new(), RemoteErrorKind::Decode),
         (
             "version 99",
-            raw(&|h| h.insert(envelope::H_VERSION, "99")),
+            raw("99 Probe add 5000", None),
             RemoteErrorKind::Version,
         ),
+        ("no version", raw("", None), RemoteErrorKind::Version),
         (
             "another protocol",
-            raw(&|h| h.insert(envelope::H_PROTOCOL, "Other")),
+            raw("1 Other add 5000", None),
             RemoteErrorKind::UnknownMessage,
         ),
+        ("no message", raw("1 Probe", None), RemoteErrorKind::Decode),
         (
             "a bad timeout",
-            raw(&|h| h.insert(envelope::H_TIMEOUT, "soon")),
+            raw("1 Probe add soon", None),
+            RemoteErrorKind::Decode,
+        ),
+        (
+            "extra fields",
+            raw("1 Probe add 5 6", None),
             RemoteErrorKind::Decode,
         ),
         (
             "a bad caller chain",
-            raw(&|h| h.insert(envelope::H_CALLERS, "1@n9/%ZZ")),
+            raw("1 Probe add 5000", Some("1@n9/%ZZ")),
             RemoteErrorKind::Decode,
         ),
     ];
@@ -191,7 +205,7 @@ async fn bad_requests_are_answered_with_errors_and_the_actor_is_untouched() {
     // Bytes that are not even a tuple.
     let reply = me
         .nats()
-        .request_with_headers(subject, raw(&|_| {}), vec![0xff; 3].into())
+        .request_with_headers(subject, raw("1 Probe add 5000", None), vec![0xff; 3].into())
         .await
         .unwrap();
     assert_eq!(
