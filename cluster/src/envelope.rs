@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use arbor::CallError;
 use arbor::remote::{Hop, RemoteError, RemoteErrorKind};
-use async_nats::{HeaderMap, Message};
+use async_nats::{HeaderMap, HeaderName, Message};
 
 use crate::failure::Failure;
 use crate::wire;
@@ -31,6 +31,15 @@ pub const H_STATUS: &str = "Arbor-Status";
 /// Header of the probe an export sends to itself to learn that its subscriptions are in
 /// place; receivers ignore such messages.
 pub(crate) const H_PROBE: &str = "Arbor-Probe";
+
+// The names as values built without allocating (a `&str` name is copied on every use).
+// (`Bytes` inside is static: nothing is shared or mutated through these constants.)
+#[allow(clippy::declare_interior_mutable_const)]
+const ENVELOPE: HeaderName = HeaderName::from_static(H_ENVELOPE);
+#[allow(clippy::declare_interior_mutable_const)]
+const CALLERS: HeaderName = HeaderName::from_static(H_CALLERS);
+#[allow(clippy::declare_interior_mutable_const)]
+const STATUS: HeaderName = HeaderName::from_static(H_STATUS);
 
 /// The longest caller chain a request may carry.
 const MAX_HOPS: usize = 256;
@@ -62,9 +71,9 @@ pub(crate) fn request_headers(
         envelope.push(' ');
         envelope.push_str(&timeout.as_millis().to_string());
     }
-    headers.insert(H_ENVELOPE, envelope);
+    headers.insert(ENVELOPE, envelope);
     if !callers.is_empty() {
-        headers.insert(H_CALLERS, callers);
+        headers.insert(CALLERS, callers);
     }
     headers
 }
@@ -84,7 +93,7 @@ impl Envelope {
             .as_ref()
             .ok_or_else(|| bad("not an Arbor request: no envelope headers"))?;
         let text = headers
-            .get(H_ENVELOPE)
+            .get(ENVELOPE)
             .map(|v| v.as_str())
             .ok_or_else(|| bad("not an Arbor request: no envelope header"))?;
         let mut fields = text.split(' ');
@@ -115,7 +124,7 @@ impl Envelope {
         if fields.next().is_some() {
             return Err(bad(format!("extra fields in envelope {text:?}")));
         }
-        let callers = match headers.get(H_CALLERS).map(|v| v.as_str()) {
+        let callers = match headers.get(CALLERS).map(|v| v.as_str()) {
             Some(text) if !text.is_empty() => parse_chain(text, this_node)?,
             _ => Vec::new(),
         };
@@ -221,7 +230,7 @@ fn unescape(text: &str) -> Option<String> {
 /// The headers of a reply with status `ok` or `error`.
 pub(crate) fn reply_headers(ok: bool) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(H_STATUS, if ok { "ok" } else { "error" });
+    headers.insert(STATUS, if ok { "ok" } else { "error" });
     headers
 }
 
@@ -233,7 +242,7 @@ pub fn reply_result(reply: &Message, this_node: &str) -> Result<Vec<u8>, CallErr
     let status = reply
         .headers
         .as_ref()
-        .and_then(|h| h.get(H_STATUS))
+        .and_then(|h| h.get(STATUS))
         .map(|v| v.as_str());
     match status {
         Some("ok") => Ok(reply.payload.to_vec()),
