@@ -185,6 +185,77 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // Criterion measures one function after the other; on a shared machine the load moves in
+    // between. So also alternate raw and Arbor in rounds and quote medians of the rounds.
+    if std::env::args().any(|a| a == "--bench") {
+        interleaved(&setup, &target, &payload);
+    }
+}
+
+fn interleaved(setup: &Setup, target: &arbor::codegen::Target<probe::Probe>, payload: &Bytes) {
+    const ROUNDS: usize = 15;
+    const CALLS: u32 = 500;
+    const CASTS: u32 = 5000;
+    let (mut raw_call, mut arbor_call, mut raw_cast, mut arbor_cast) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    setup.runtime.block_on(async {
+        let remote = target.as_remote().unwrap();
+        for _ in 0..ROUNDS {
+            let started = Instant::now();
+            for _ in 0..CALLS {
+                setup
+                    .raw
+                    .request("raw.echo", payload.clone())
+                    .await
+                    .unwrap();
+            }
+            raw_call.push(started.elapsed() / CALLS);
+            let started = Instant::now();
+            for _ in 0..CALLS {
+                let _: u64 = wire::call_remote(remote, PROTOCOL, "echo", &(12345u64,), TIMEOUT)
+                    .await
+                    .unwrap();
+            }
+            arbor_call.push(started.elapsed() / CALLS);
+            let started = Instant::now();
+            for _ in 0..CASTS {
+                setup
+                    .raw
+                    .publish("raw.sink", payload.clone())
+                    .await
+                    .unwrap();
+            }
+            setup.raw.request("raw.flush", Bytes::new()).await.unwrap();
+            raw_cast.push(started.elapsed() / CASTS);
+            let started = Instant::now();
+            for _ in 0..CASTS {
+                wire::cast_remote(remote, PROTOCOL, "bump", &(12345u64,))
+                    .await
+                    .unwrap();
+            }
+            let _: u64 = wire::call_remote(remote, PROTOCOL, "add", &(0u64,), TIMEOUT)
+                .await
+                .unwrap();
+            arbor_cast.push(started.elapsed() / CASTS);
+        }
+    });
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (rc, ac, rs, as_) = (
+        median(&mut raw_call),
+        median(&mut arbor_call),
+        median(&mut raw_cast),
+        median(&mut arbor_cast),
+    );
+    println!(
+        "interleaved ({ROUNDS} rounds, medians per operation): call raw {rc:?} arbor {ac:?} \
+         ratio {:.2}x; cast raw {rs:?} arbor {as_:?} ratio {:.2}x",
+        ac.as_secs_f64() / rc.as_secs_f64(),
+        as_.as_secs_f64() / rs.as_secs_f64()
+    );
 }
 
 criterion_group!(cluster, benches);
