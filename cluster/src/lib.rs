@@ -15,6 +15,7 @@ pub mod wire;
 mod events;
 mod failure;
 mod node;
+mod options;
 mod remote;
 
 pub use node::{ClusterError, Export, Node, NodeOptions};
