@@ -10,6 +10,10 @@
 
 pub mod wire;
 
+mod membership;
+mod monitor;
 mod node;
 
-pub use node::{ClusterError, Node, NodeOptions};
+pub use membership::{MembershipOptions, NodeDownReason, NodeEvent};
+pub use monitor::{DownReason, MonitorError, RemoteDown, RemoteMonitor};
+pub use node::{ClusterError, Export, Node, NodeOptions};

@@ -25,6 +25,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use crate::membership::{ExportGuard, Membership, MembershipOptions, Serving};
 use crate::wire::{self, Serve, Served};
 
 const H_VERSION: &str = "Arbor-Version";
@@ -56,6 +57,8 @@ pub struct NodeOptions {
     pub tls_root: Option<std::path::PathBuf>,
     /// How long to keep trying to reach a server at start-up before failing.
     pub connect_timeout: Duration,
+    /// Heartbeats and failure detection (membership).
+    pub membership: MembershipOptions,
 }
 
 impl NodeOptions {
@@ -75,6 +78,7 @@ impl NodeOptions {
             nkey: None,
             tls_root: None,
             connect_timeout: Duration::from_secs(5),
+            membership: MembershipOptions::default(),
         }
     }
 
@@ -103,6 +107,12 @@ pub enum ClusterError {
         /// What went wrong.
         reason: String,
     },
+    /// Options that do not make sense (membership timings, …).
+    #[error("invalid options: {reason}")]
+    InvalidOptions {
+        /// What is wrong.
+        reason: String,
+    },
     /// A subscription failed.
     #[error("cannot subscribe to `{subject}`: {reason}")]
     Subscribe {
@@ -113,7 +123,7 @@ pub enum ClusterError {
     },
 }
 
-fn valid_name(name: &str) -> Result<(), ClusterError> {
+pub(crate) fn valid_name(name: &str) -> Result<(), ClusterError> {
     let ok = !name.is_empty()
         && name
             .chars()
@@ -131,6 +141,8 @@ struct Inner {
     base: String,
     /// Local actors of exported names, by id: to name them in caller chains.
     names: Mutex<HashMap<u64, Arc<str>>>,
+    /// Heartbeats, the live set, this node's exports (membership.rs).
+    membership: Arc<Membership>,
 }
 
 /// This process's connection to the cluster. Cheap to clone.
@@ -154,6 +166,7 @@ impl Node {
     pub async fn connect(options: NodeOptions) -> Result<Node, ClusterError> {
         valid_name(&options.cluster)?;
         valid_name(&options.node)?;
+        options.membership.validate()?;
         let urls = options.urls.join(",");
         let connect_error = |reason: String| ClusterError::Connect {
             urls: urls.clone(),
@@ -162,6 +175,29 @@ impl Node {
         let mut nats = async_nats::ConnectOptions::new()
             .name(format!("arbor:{}:{}", options.cluster, options.node))
             .connection_timeout(options.connect_timeout);
+        // Membership: the connection's state, for calls to fail fast while disconnected, and
+        // a short reconnect back-off (at most 250 ms between attempts) so a restarted server
+        // is rejoined within a second or so.
+        let connected = Arc::new(tokio::sync::watch::channel(true).0);
+        let events = connected.clone();
+        nats = nats
+            .event_callback(move |event| {
+                match event {
+                    async_nats::Event::Connected => {
+                        events.send_replace(true);
+                    }
+                    async_nats::Event::Disconnected | async_nats::Event::Closed => {
+                        events.send_replace(false);
+                    }
+                    _ => {}
+                }
+                async {}
+            })
+            .reconnect_delay_callback(|attempts| {
+                Duration::from_millis(2u64.saturating_pow(attempts.min(8) as u32))
+                    .min(Duration::from_millis(250))
+            })
+            .max_reconnects(None);
         if let Some((user, password)) = &options.user_password {
             nats = nats.user_and_password(user.clone(), password.clone());
         }
@@ -206,14 +242,29 @@ impl Node {
                 }
             }
         };
-        Ok(Node {
+        let base = format!("{}.{}", options.prefix, options.cluster);
+        connected.send_replace(true);
+        let membership = Membership::new(
+            options.node.as_str().into(),
+            base.clone(),
+            options.membership,
+            connected,
+        );
+        let node = Node {
             inner: Arc::new(Inner {
                 client,
                 node: options.node.as_str().into(),
-                base: format!("{}.{}", options.prefix, options.cluster),
+                base,
                 names: Mutex::new(HashMap::new()),
+                membership,
             }),
-        })
+        };
+        crate::membership::start(&node).await?;
+        Ok(node)
+    }
+
+    pub(crate) fn membership(&self) -> &Arc<Membership> {
+        &self.inner.membership
     }
 
     /// This node's name.
@@ -232,6 +283,7 @@ impl Node {
             node: self.clone(),
             name: name.into(),
             subject: format!("{}.actor.{name}", self.inner.base),
+            serving: Serving::Any(name.into()),
         })
     }
 
@@ -241,6 +293,7 @@ impl Node {
             node: self.clone(),
             name: format!("{name}@{node}").into(),
             subject: format!("{}.node.{node}.actor.{name}", self.inner.base),
+            serving: Serving::On(node.into()),
         })
     }
 
@@ -249,6 +302,8 @@ impl Node {
     pub async fn export<S: Serve>(&self, name: &str, server: S) -> Result<Export, ClusterError> {
         valid_name(name)?;
         let server = Arc::new(server);
+        let server_for_membership: Arc<dyn Serve> = server.clone();
+        let name_for_membership = name.to_string();
         let mut subscribers = Vec::new();
         for subject in [
             format!("{}.actor.{name}", self.inner.base),
@@ -277,7 +332,14 @@ impl Node {
         });
         // Subscriptions are in place at the server before `export` returns.
         let _ = self.inner.client.flush().await;
-        Ok(Export { tasks: vec![task] })
+        let listed = self
+            .inner
+            .membership
+            .exported(&name_for_membership, server_for_membership);
+        Ok(Export {
+            tasks: vec![task],
+            _listed: Some(listed),
+        })
     }
 
     async fn dispatch<S: Serve>(&self, name: &Arc<str>, server: &Arc<S>, message: Message) {
@@ -379,6 +441,8 @@ impl Node {
 #[derive(Debug)]
 pub struct Export {
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Lists the name in this node's heartbeats and serves monitors of it (membership.rs).
+    _listed: Option<ExportGuard>,
 }
 
 impl Drop for Export {
@@ -545,6 +609,8 @@ struct NatsRemote {
     node: Node,
     name: Arc<str>,
     subject: String,
+    /// Who serves it: a call in flight fails with `NodeDown` when that node is lost.
+    serving: Serving,
 }
 
 impl fmt::Debug for NatsRemote {
@@ -582,9 +648,25 @@ impl RemoteActor for NatsRemote {
             .headers(headers)
             .payload(Bytes::from(call.payload))
             .timeout(Some(call.timeout));
+        // Membership: fail at once while disconnected; race the reply against the loss of the
+        // serving node or of the connection.
+        let membership = &self.node.inner.membership;
+        let disconnected = !membership.is_connected();
+        let loss = membership.watch_loss(&self.serving, true);
         Box::pin(async move {
             use async_nats::RequestErrorKind as K;
-            let reply = match client.send_request(subject, request).await {
+            if disconnected {
+                return Err(CallError::Remote(transport(
+                    RemoteErrorKind::Disconnected,
+                    "this node is not connected to the cluster",
+                )));
+            }
+            let sent = tokio::select! {
+                biased;
+                sent = client.send_request(subject, request) => sent,
+                lost = loss.lost() => return Err(CallError::Remote(lost)),
+            };
+            let reply = match sent {
                 Ok(reply) => reply,
                 Err(e) => {
                     return Err(match e.kind() {
