@@ -10,10 +10,12 @@
 
 pub mod wire;
 
+mod global;
 mod membership;
 mod monitor;
 mod node;
 
+pub use global::{GlobalError, GlobalName, LEASE};
 pub use membership::{MembershipOptions, NodeDownReason, NodeEvent};
 pub use monitor::{DownReason, MonitorError, RemoteDown, RemoteMonitor};
 pub use node::{ClusterError, Export, Node, NodeOptions};

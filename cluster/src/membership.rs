@@ -192,6 +192,8 @@ pub(crate) struct Membership {
     beat_now: Arc<Notify>,
     left: AtomicBool,
     next_export: AtomicU64,
+    /// Global names, opened on first use (global.rs).
+    pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Global>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -229,8 +231,13 @@ impl Membership {
             beat_now: Arc::new(Notify::new()),
             left: AtomicBool::new(false),
             next_export: AtomicU64::new(1),
+            global: tokio::sync::OnceCell::new(),
             tasks: Mutex::new(Vec::new()),
         })
+    }
+
+    pub(crate) fn incarnation(&self) -> u64 {
+        self.incarnation
     }
 
     pub(crate) fn options(&self) -> MembershipOptions {

@@ -1,0 +1,352 @@
+//! Fault tests with a real `nats-server` and nodes as separate OS processes: `kill -9` a node
+//! during a stream of calls, `SIGSTOP`/`SIGCONT` a node holding a global name, restart the
+//! server under load. Each prints its figures (`cargo test -p arbor-cluster --test faults --
+//! --nocapture`). Skipped (with a message) when no `nats-server` is installed.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use arbor::CallError;
+use arbor_cluster::wire;
+use arbor_cluster::{DownReason, MembershipOptions, Node, NodeDownReason, NodeEvent, NodeOptions};
+use support::echo::{self, Echo};
+use support::{NatsServer, NodeProc};
+
+async fn observer(url: &str, cluster: &str) -> Node {
+    Node::connect(NodeOptions::new(cluster, "observer", url))
+        .await
+        .expect("observer connects")
+}
+
+fn kind(err: &CallError) -> String {
+    match err {
+        CallError::Remote(e) => format!("{:?}", e.kind()),
+        CallError::Exited(reason) if reason.to_string().contains("noproc") => "noproc".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// `kill -9` a node while 16 callers stream calls to it: every caller gets its replies, then a
+/// `NodeDown` (or `noproc` for a call sent after the server saw the connection close) within
+/// the detection bound + 1 s; two monitors fire once each with `NoConnection`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_stream_of_calls() {
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
+    let defaults = MembershipOptions::default();
+    let mut victim = NodeProc::start(
+        &server.url,
+        "f1",
+        "victim",
+        defaults.heartbeat.as_millis() as u64,
+        defaults.down_after.as_millis() as u64,
+        &[],
+    )
+    .await;
+    let obs = observer(&server.url, "f1").await;
+    assert!(obs.wait_for_node("victim", Duration::from_secs(10)).await);
+    let bound = obs.membership_options().detection_bound();
+    let monitors = [
+        obs.monitor("victim", "Echo").await.unwrap(),
+        obs.monitor("victim", "Echo").await.unwrap(),
+    ];
+    let mut events = obs.node_events();
+
+    let ok = Arc::new(AtomicU64::new(0));
+    let target = obs.remote_on::<Echo>("victim", "Echo");
+    let mut callers = Vec::new();
+    for caller in 0..16u64 {
+        let target = target.clone();
+        let ok = ok.clone();
+        callers.push(tokio::spawn(async move {
+            let remote = target.as_remote().unwrap();
+            let mut i = 0u64;
+            loop {
+                let n = caller * 1_000_000 + i;
+                let sent = Instant::now();
+                let r: Result<u64, CallError> =
+                    wire::call_remote(remote, "Echo", "slow", &(50u64, n), Duration::from_secs(30))
+                        .await;
+                match r {
+                    Ok(m) => {
+                        assert_eq!(m, n, "a reply went to the wrong caller");
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => return (e, sent, Instant::now()),
+                }
+                i += 1;
+            }
+        }));
+    }
+    while ok.load(Ordering::Relaxed) < 100 {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    victim.kill();
+    let killed = Instant::now();
+
+    let down = tokio::time::timeout(bound + Duration::from_secs(5), async {
+        loop {
+            if let Ok(NodeEvent::Down { node, reason }) = events.recv().await
+                && &*node == "victim"
+            {
+                return (Instant::now(), reason);
+            }
+        }
+    })
+    .await
+    .expect("victim declared down");
+    let mut worst = Duration::ZERO;
+    let (mut node_down, mut noproc) = (0, 0);
+    for caller in callers {
+        let (err, sent, ended) = tokio::time::timeout(bound + Duration::from_secs(5), caller)
+            .await
+            .expect("a caller hung")
+            .unwrap();
+        worst = worst.max(ended.duration_since(killed));
+        match kind(&err).as_str() {
+            "NodeDown" => node_down += 1,
+            "noproc" if sent >= killed => noproc += 1,
+            other => panic!("caller ended with {other}: {err:?} (sent before the kill: {})", sent < killed),
+        }
+    }
+    let mut fired = Vec::new();
+    for monitor in monitors {
+        let d = tokio::time::timeout(bound + Duration::from_secs(5), monitor)
+            .await
+            .expect("monitor fired");
+        assert_eq!(d.reason, DownReason::NoConnection, "{d:?}");
+        fired.push(Instant::now().duration_since(killed));
+    }
+    println!(
+        "kill -9: {} calls answered before the kill; detection kill→Down {:?} ({:?}, bound {:?}); \
+         callers: {node_down} NodeDown, {noproc} noproc (sent after the kill), last one ended {:?} after the kill; \
+         monitors fired (NoConnection) after {:?}",
+        ok.load(Ordering::Relaxed),
+        down.0.duration_since(killed),
+        down.1,
+        bound,
+        worst,
+        fired,
+    );
+    assert_eq!(down.1, NodeDownReason::Silent);
+    assert!(
+        worst <= bound + Duration::from_secs(1),
+        "a caller waited {worst:?} after the kill (bound {bound:?} + 1 s)"
+    );
+    assert!(node_down > 0, "no call was in flight at the kill");
+}
+
+/// `SIGSTOP` a node that holds a global name: it is declared down, its name is removed and
+/// taken by another node; after `SIGCONT` it is up again, learns it lost the name, and there is
+/// one owner. The frozen node does not declare the others down when it wakes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigstop_then_sigcont() {
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
+    if !support::supports_kv(&server) {
+        return;
+    }
+    let d = MembershipOptions::default();
+    let (hb, da) = (d.heartbeat.as_millis() as u64, d.down_after.as_millis() as u64);
+    let mut victim =
+        NodeProc::start(&server.url, "f2", "victim", hb, da, &["--global", "leader"]).await;
+    assert!(victim.seen_line("global leader ok"), "victim took the name: {:?}", victim.seen());
+    let obs = observer(&server.url, "f2").await;
+    assert!(obs.wait_for_node("victim", Duration::from_secs(10)).await);
+    victim.expect("up observer", Duration::from_secs(10)).await;
+    assert_eq!(obs.global_owner("leader").await.unwrap().as_deref(), Some("victim"));
+    let bound = obs.membership_options().detection_bound();
+    let mut events = obs.node_events();
+
+    victim.signal("STOP");
+    let stopped = Instant::now();
+    let reason = tokio::time::timeout(bound + Duration::from_secs(5), async {
+        loop {
+            if let Ok(NodeEvent::Down { node, reason }) = events.recv().await
+                && &*node == "victim"
+            {
+                return reason;
+            }
+        }
+    })
+    .await
+    .expect("victim declared down");
+    let detected = stopped.elapsed();
+    assert_eq!(reason, NodeDownReason::Silent);
+
+    // The observer removes the lost node's name; then it can take it.
+    let echo = echo::start_echo().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mine = loop {
+        match obs
+            .register_global("leader", echo::EchoServer(echo.clone()))
+            .await
+        {
+            Ok(name) => break name,
+            Err(arbor_cluster::GlobalError::Taken { owner, .. }) if Instant::now() < deadline => {
+                assert_eq!(owner, "victim");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the observer could not take the name: {e}"),
+        }
+    };
+    let taken = stopped.elapsed();
+
+    victim.signal("CONT");
+    let resumed = Instant::now();
+    assert!(obs.wait_for_node("victim", Duration::from_secs(10)).await, "victim up again");
+    let up_again = resumed.elapsed();
+    let lost = victim.expect("lost leader", Duration::from_secs(10)).await;
+    let told = resumed.elapsed();
+    assert_eq!(lost, "lost leader observer");
+    victim.send("owner leader");
+    let owner = victim.expect("owner leader", Duration::from_secs(10)).await;
+    assert_eq!(owner, "owner leader observer", "one owner, seen by both");
+    assert_eq!(
+        obs.global_owner_uncached("leader").await.unwrap().as_deref(),
+        Some("observer")
+    );
+    assert!(!mine.is_lost());
+    assert!(
+        !victim.seen_line("down observer"),
+        "the frozen node declared the observer down when it woke: {:?}",
+        victim.seen()
+    );
+    println!(
+        "SIGSTOP: declared down after {detected:?} (bound {bound:?}); name taken over after {taken:?}; \
+         SIGCONT: up again after {up_again:?}, old owner told it lost the name after {told:?}; one owner"
+    );
+}
+
+/// Restart `nats-server` under a load of calls: no call outlives its timeout, no reply goes
+/// to the wrong caller, calls made while disconnected fail fast, and the cluster answers again
+/// within 5 s of the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_server_restart_under_load() {
+    let Some(mut server) = NatsServer::start() else {
+        return;
+    };
+    let d = MembershipOptions::default();
+    let (hb, da) = (d.heartbeat.as_millis() as u64, d.down_after.as_millis() as u64);
+    let _victim = NodeProc::start(&server.url, "f3", "server-side", hb, da, &[]).await;
+    let obs = observer(&server.url, "f3").await;
+    assert!(obs.wait_for_node("server-side", Duration::from_secs(10)).await);
+
+    let timeout = Duration::from_secs(2);
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let target = obs.remote_on::<Echo>("server-side", "Echo");
+    let mut callers = Vec::new();
+    for caller in 0..8u64 {
+        let target = target.clone();
+        let ok = ok.clone();
+        let mut stopping = stopping.clone();
+        let failed = failed.clone();
+        callers.push(tokio::spawn(async move {
+            let remote = target.as_remote().unwrap();
+            let mut log: Vec<(Instant, Duration, Result<(), String>)> = Vec::new();
+            let mut i = 0u64;
+            loop {
+                let n = (caller << 40) | i;
+                i += 1;
+                let sent = Instant::now();
+                let args = (n,);
+                let call = wire::call_remote::<_, u64>(remote, "Echo", "echo", &args, timeout);
+                let r = tokio::select! {
+                    r = call => r,
+                    _ = stopping.wait_for(|s| *s) => return log,
+                };
+                let took = sent.elapsed();
+                match r {
+                    Ok(m) => {
+                        assert_eq!(m, n, "a reply went to the wrong caller");
+                        ok.fetch_add(1, Ordering::Relaxed);
+                        log.push((sent, took, Ok(())));
+                    }
+                    Err(e) => {
+                        log.push((sent, took, Err(kind(&e))));
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        // A failed call is retried after a short pause, not in a busy loop.
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                            _ = stopping.wait_for(|s| *s) => return log,
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    while ok.load(Ordering::Relaxed) < 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill();
+    let killed = Instant::now();
+    let disconnected = tokio::time::timeout(Duration::from_secs(5), async {
+        while obs.is_connected() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .is_ok();
+    // The server stays down until the callers have seen 40 failures (they fail fast).
+    let failed_before = failed.load(Ordering::Relaxed);
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while failed.load(Ordering::Relaxed) < failed_before + 40 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    server.restart();
+    let restarted = Instant::now();
+    let before = ok.load(Ordering::Relaxed);
+    let recovered = tokio::time::timeout(Duration::from_secs(10), async {
+        while ok.load(Ordering::Relaxed) < before + 200 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    stop.send_replace(true);
+    let mut logs = Vec::new();
+    for caller in callers {
+        logs.extend(caller.await.unwrap());
+    }
+    let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut worst = Duration::ZERO;
+    let mut first_ok_after: Option<Duration> = None;
+    for (sent, took, result) in &logs {
+        worst = worst.max(*took);
+        match result {
+            Ok(()) if *sent >= restarted => {
+                let after = sent.duration_since(restarted) + *took;
+                first_ok_after = Some(first_ok_after.map_or(after, |f| f.min(after)));
+            }
+            Ok(()) => {}
+            Err(kind) => *errors.entry(kind.clone()).or_default() += 1,
+        }
+    }
+    println!(
+        "nats restart: {} calls, {} answered; errors {errors:?}; server down {:?} (client saw it: {disconnected}); \
+         first answer {:?} after the restart; longest call {worst:?} (timeout {timeout:?})",
+        logs.len(),
+        ok.load(Ordering::Relaxed),
+        restarted.duration_since(killed),
+        first_ok_after,
+    );
+    assert!(recovered.is_ok(), "the cluster did not answer again within 10 s");
+    assert!(
+        first_ok_after.is_some_and(|f| f <= Duration::from_secs(5)),
+        "first answer after the restart: {first_ok_after:?}"
+    );
+    assert!(
+        worst <= timeout + Duration::from_secs(1),
+        "a call took {worst:?} with a {timeout:?} timeout"
+    );
+    assert!(obs.wait_for_node("server-side", Duration::from_secs(10)).await);
+}
