@@ -135,8 +135,12 @@ impl Global {
             .collect();
         for (name, revision) in stale {
             match self.kv.delete_expect_revision(&name, Some(revision)).await {
-                Ok(()) => tracing::info!(%name, %node, "arbor-cluster: removed the global name of a lost node"),
-                Err(error) => tracing::debug!(%name, %node, %error, "arbor-cluster: global name not removed (refreshed, or removed by another node)"),
+                Ok(()) => {
+                    tracing::info!(%name, %node, "arbor-cluster: removed the global name of a lost node")
+                }
+                Err(error) => {
+                    tracing::debug!(%name, %node, %error, "arbor-cluster: global name not removed (refreshed, or removed by another node)")
+                }
             }
         }
     }
@@ -300,7 +304,8 @@ impl Node {
         valid_name(name)?;
         let global = self.global().await?;
         let exited = server.actor_cell().map(|cell| {
-            Box::pin(cell.exited()) as std::pin::Pin<Box<dyn Future<Output = arbor::ExitReason> + Send>>
+            Box::pin(cell.exited())
+                as std::pin::Pin<Box<dyn Future<Output = arbor::ExitReason> + Send>>
         });
         let export = self.export(&export_name(name), server).await?;
         let m = self.membership();
@@ -437,12 +442,18 @@ async fn lease(
                             tracing::info!(%name, "arbor-cluster: took back a global name removed while this node was thought lost");
                             revision = r;
                         }
-                        Err(e) => tracing::debug!(%name, error = %e, "arbor-cluster: global name not taken back yet"),
+                        Err(e) => {
+                            tracing::debug!(%name, error = %e, "arbor-cluster: global name not taken back yet")
+                        }
                     },
-                    Err(e) => tracing::debug!(%name, error = %e, "arbor-cluster: cannot read a global name"),
+                    Err(e) => {
+                        tracing::debug!(%name, error = %e, "arbor-cluster: cannot read a global name")
+                    }
                 }
             }
-            Err(e) => tracing::debug!(%name, error = %e, "arbor-cluster: global lease not refreshed"),
+            Err(e) => {
+                tracing::debug!(%name, error = %e, "arbor-cluster: global lease not refreshed")
+            }
         }
     }
     if let Err(e) = global

@@ -178,6 +178,8 @@ pub(crate) enum Serving {
     Any(Arc<str>),
     /// That node only.
     On(Arc<str>),
+    /// A member of that process group.
+    Group(Arc<str>),
 }
 
 /// The membership of one node: its heartbeats, its view of the others, its exports.
@@ -510,6 +512,18 @@ impl Membership {
         let nodes = match serving {
             Serving::On(node) if node.as_ref() == &*self.me => Vec::new(),
             Serving::On(node) => vec![(node.clone(), self.downs(node))],
+            Serving::Group(group) => {
+                let st = lock(&self.state);
+                if st.groups.contains_key(group.as_ref()) {
+                    Vec::new()
+                } else {
+                    st.peers
+                        .iter()
+                        .filter(|(_, p)| p.up && p.groups.iter().any(|(g, _)| g == group.as_ref()))
+                        .map(|(n, p)| (n.clone(), p.downs.subscribe()))
+                        .collect()
+                }
+            }
             Serving::Any(name) => {
                 let st = lock(&self.state);
                 if st.exports.contains_key(name) {

@@ -297,6 +297,21 @@ impl Node {
         })
     }
 
+    /// A target reached on `subject` (process groups), served by `serving`.
+    pub(crate) fn remote_subject<A: Actor>(
+        &self,
+        label: String,
+        subject: String,
+        serving: Serving,
+    ) -> Target<A> {
+        Target::remote(NatsRemote {
+            node: self.clone(),
+            name: label.into(),
+            subject,
+            serving,
+        })
+    }
+
     /// Serves `server` (a generated client of a local actor) to the cluster under `name`, until
     /// the returned [`Export`] is dropped or the node disconnects.
     pub async fn export<S: Serve>(&self, name: &str, server: S) -> Result<Export, ClusterError> {
@@ -342,7 +357,12 @@ impl Node {
         })
     }
 
-    async fn dispatch<S: Serve>(&self, name: &Arc<str>, server: &Arc<S>, message: Message) {
+    pub(crate) async fn dispatch<S: Serve>(
+        &self,
+        name: &Arc<str>,
+        server: &Arc<S>,
+        message: Message,
+    ) {
         if let Some(id) = server.actor_id() {
             self.inner
                 .names

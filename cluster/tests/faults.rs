@@ -111,7 +111,10 @@ async fn kill_9_during_a_stream_of_calls() {
         match kind(&err).as_str() {
             "NodeDown" => node_down += 1,
             "noproc" if sent >= killed => noproc += 1,
-            other => panic!("caller ended with {other}: {err:?} (sent before the kill: {})", sent < killed),
+            other => panic!(
+                "caller ended with {other}: {err:?} (sent before the kill: {})",
+                sent < killed
+            ),
         }
     }
     let mut fired = Vec::new();
@@ -153,14 +156,24 @@ async fn sigstop_then_sigcont() {
         return;
     }
     let d = MembershipOptions::default();
-    let (hb, da) = (d.heartbeat.as_millis() as u64, d.down_after.as_millis() as u64);
+    let (hb, da) = (
+        d.heartbeat.as_millis() as u64,
+        d.down_after.as_millis() as u64,
+    );
     let mut victim =
         NodeProc::start(&server.url, "f2", "victim", hb, da, &["--global", "leader"]).await;
-    assert!(victim.seen_line("global leader ok"), "victim took the name: {:?}", victim.seen());
+    assert!(
+        victim.seen_line("global leader ok"),
+        "victim took the name: {:?}",
+        victim.seen()
+    );
     let obs = observer(&server.url, "f2").await;
     assert!(obs.wait_for_node("victim", Duration::from_secs(10)).await);
     victim.expect("up observer", Duration::from_secs(10)).await;
-    assert_eq!(obs.global_owner("leader").await.unwrap().as_deref(), Some("victim"));
+    assert_eq!(
+        obs.global_owner("leader").await.unwrap().as_deref(),
+        Some("victim")
+    );
     let bound = obs.membership_options().detection_bound();
     let mut events = obs.node_events();
 
@@ -200,7 +213,10 @@ async fn sigstop_then_sigcont() {
 
     victim.signal("CONT");
     let resumed = Instant::now();
-    assert!(obs.wait_for_node("victim", Duration::from_secs(10)).await, "victim up again");
+    assert!(
+        obs.wait_for_node("victim", Duration::from_secs(10)).await,
+        "victim up again"
+    );
     let up_again = resumed.elapsed();
     let lost = victim.expect("lost leader", Duration::from_secs(10)).await;
     let told = resumed.elapsed();
@@ -209,7 +225,10 @@ async fn sigstop_then_sigcont() {
     let owner = victim.expect("owner leader", Duration::from_secs(10)).await;
     assert_eq!(owner, "owner leader observer", "one owner, seen by both");
     assert_eq!(
-        obs.global_owner_uncached("leader").await.unwrap().as_deref(),
+        obs.global_owner_uncached("leader")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("observer")
     );
     assert!(!mine.is_lost());
@@ -233,10 +252,16 @@ async fn nats_server_restart_under_load() {
         return;
     };
     let d = MembershipOptions::default();
-    let (hb, da) = (d.heartbeat.as_millis() as u64, d.down_after.as_millis() as u64);
+    let (hb, da) = (
+        d.heartbeat.as_millis() as u64,
+        d.down_after.as_millis() as u64,
+    );
     let _victim = NodeProc::start(&server.url, "f3", "server-side", hb, da, &[]).await;
     let obs = observer(&server.url, "f3").await;
-    assert!(obs.wait_for_node("server-side", Duration::from_secs(10)).await);
+    assert!(
+        obs.wait_for_node("server-side", Duration::from_secs(10))
+            .await
+    );
 
     let timeout = Duration::from_secs(2);
     let ok = Arc::new(AtomicU64::new(0));
@@ -339,7 +364,10 @@ async fn nats_server_restart_under_load() {
         restarted.duration_since(killed),
         first_ok_after,
     );
-    assert!(recovered.is_ok(), "the cluster did not answer again within 10 s");
+    assert!(
+        recovered.is_ok(),
+        "the cluster did not answer again within 10 s"
+    );
     assert!(
         first_ok_after.is_some_and(|f| f <= Duration::from_secs(5)),
         "first answer after the restart: {first_ok_after:?}"
@@ -348,5 +376,8 @@ async fn nats_server_restart_under_load() {
         worst <= timeout + Duration::from_secs(1),
         "a call took {worst:?} with a {timeout:?} timeout"
     );
-    assert!(obs.wait_for_node("server-side", Duration::from_secs(10)).await);
+    assert!(
+        obs.wait_for_node("server-side", Duration::from_secs(10))
+            .await
+    );
 }

@@ -32,9 +32,15 @@ async fn main() {
     let mut options_membership = arbor_cluster::MembershipOptions::default();
     let mut globals = Vec::new();
     while let Some(flag) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
         let ms = |v: String| -> Duration {
-            Duration::from_millis(v.parse().unwrap_or_else(|_| usage(&format!("not a number of ms: {v}"))))
+            Duration::from_millis(
+                v.parse()
+                    .unwrap_or_else(|_| usage(&format!("not a number of ms: {v}"))),
+            )
         };
         match flag.as_str() {
             "--url" => url = Some(value()),

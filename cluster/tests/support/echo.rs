@@ -67,9 +67,7 @@ impl Serve for EchoServer {
             "echo" => {
                 let (n,): (u64,) = wire::decode(payload)?;
                 Ok(Served::reply(async move {
-                    actor
-                        .call_timeout(timeout, |r| EchoCall::Echo(n, r))
-                        .await
+                    actor.call_timeout(timeout, |r| EchoCall::Echo(n, r)).await
                 }))
             }
             "slow" => {
