@@ -452,6 +452,22 @@ impl Membership {
         members
     }
 
+    /// The nodes up in this node's view that export `name` (this one included), sorted.
+    pub(crate) fn exporters(&self, name: &str) -> Vec<String> {
+        let st = lock(&self.state);
+        let mut nodes: Vec<String> = st
+            .peers
+            .iter()
+            .filter(|(_, p)| p.up && p.exports.contains(name))
+            .map(|(n, _)| n.to_string())
+            .collect();
+        if st.exports.contains_key(name) {
+            nodes.push(self.me.to_string());
+        }
+        nodes.sort();
+        nodes
+    }
+
     /// Records a join of `group` by the exported `name`; announced at once.
     pub(crate) fn join(&self, group: &str, name: &str) {
         *lock(&self.state)
@@ -756,6 +772,12 @@ impl Node {
             }
         };
         tokio::time::timeout(timeout, wait).await.unwrap_or(false)
+    }
+
+    /// The nodes up in this node's view that export `name` (this one included), sorted: who
+    /// may answer a call to [`remote`](Node::remote)`(name)`.
+    pub fn exporters(&self, name: &str) -> Vec<String> {
+        self.membership().exporters(name)
     }
 
     /// The membership options this node runs with.

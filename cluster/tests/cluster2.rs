@@ -84,6 +84,10 @@ async fn membership_sees_nodes_come_and_leave() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_an_error_never_a_panic() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let Some(server) = NatsServer::start() else {
         return;
     };

@@ -49,6 +49,16 @@ async fn kill_9_during_a_stream_of_calls() {
     .await;
     let obs = observer(&server.url, "f1").await;
     assert!(obs.wait_for_node("victim", Duration::from_secs(10)).await);
+    // Half the callers use `remote("Echo")` (whoever exports it): the observer must know the
+    // victim exports it for those calls to race its loss.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while obs.exporters("Echo") != vec!["victim".to_string()] {
+        assert!(
+            Instant::now() < deadline,
+            "the victim's export was never announced"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let bound = obs.membership_options().detection_bound();
     let monitors = [
         obs.monitor("victim", "Echo").await.unwrap(),
@@ -57,10 +67,15 @@ async fn kill_9_during_a_stream_of_calls() {
     let mut events = obs.node_events();
 
     let ok = Arc::new(AtomicU64::new(0));
-    let target = obs.remote_on::<Echo>("victim", "Echo");
+    let on = obs.remote_on::<Echo>("victim", "Echo");
+    let any = obs.remote::<Echo>("Echo");
     let mut callers = Vec::new();
     for caller in 0..16u64 {
-        let target = target.clone();
+        let target = if caller % 2 == 0 {
+            on.clone()
+        } else {
+            any.clone()
+        };
         let ok = ok.clone();
         callers.push(tokio::spawn(async move {
             let remote = target.as_remote().unwrap();
@@ -256,12 +271,20 @@ async fn nats_server_restart_under_load() {
         d.heartbeat.as_millis() as u64,
         d.down_after.as_millis() as u64,
     );
-    let _victim = NodeProc::start(&server.url, "f3", "server-side", hb, da, &[]).await;
+    let kv = support::supports_kv(&server);
+    let extra: &[&str] = if kv { &["--global", "g3"] } else { &[] };
+    let _victim = NodeProc::start(&server.url, "f3", "server-side", hb, da, extra).await;
     let obs = observer(&server.url, "f3").await;
     assert!(
         obs.wait_for_node("server-side", Duration::from_secs(10))
             .await
     );
+    if kv {
+        assert_eq!(
+            obs.global_owner("g3").await.unwrap().as_deref(),
+            Some("server-side")
+        );
+    }
 
     let timeout = Duration::from_secs(2);
     let ok = Arc::new(AtomicU64::new(0));
@@ -380,4 +403,21 @@ async fn nats_server_restart_under_load() {
         obs.wait_for_node("server-side", Duration::from_secs(10))
             .await
     );
+    if kv {
+        // The name survived the restart (file store, lease refreshed), and the observer's
+        // cache agrees with the bucket again.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let fresh = obs.global_owner_uncached("g3").await.ok().flatten();
+            let cached = obs.global_owner("g3").await.ok().flatten();
+            if fresh.as_deref() == Some("server-side") && cached == fresh {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "after the restart: bucket says {fresh:?}, cache {cached:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
