@@ -77,7 +77,7 @@ impl Node {
                 node.dispatch(&label, &server, message).await;
             }
         });
-        let _ = client.flush().await;
+        crate::membership::server_barrier(client).await;
         self.membership().join(group, name);
         Ok(GroupMember {
             group: group.into(),

@@ -643,6 +643,21 @@ impl Loss {
     }
 }
 
+/// Waits until the server has processed everything this client sent before (subscriptions
+/// included): a message to a fresh inbox of our own comes back only after them. async-nats'
+/// `flush` only writes the socket, so a subscription "flushed" may not be at the server yet
+/// when another connection publishes (a request then gets "no responders").
+pub(crate) async fn server_barrier(client: &async_nats::Client) {
+    let inbox = client.new_inbox();
+    let Ok(mut sub) = client.subscribe(inbox.clone()).await else {
+        return;
+    };
+    if client.publish(inbox, Bytes::new()).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), sub.next()).await;
+}
+
 /// Starts the heartbeat and the watch of the others.
 pub(crate) async fn start(node: &Node) -> Result<(), ClusterError> {
     let m = node.membership().clone();
@@ -698,7 +713,7 @@ pub(crate) async fn start(node: &Node) -> Result<(), ClusterError> {
     });
     m.add_task(task);
     crate::monitor::start(node).await?;
-    let _ = node.nats().flush().await;
+    server_barrier(node.nats()).await;
     Ok(())
 }
 

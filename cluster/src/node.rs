@@ -345,8 +345,9 @@ impl Node {
                 node.dispatch(&name, &server, message).await;
             }
         });
-        // Subscriptions are in place at the server before `export` returns.
-        let _ = self.inner.client.flush().await;
+        // Subscriptions are in place at the server before `export` returns (`flush` alone
+        // only writes the socket: membership.rs, `server_barrier`).
+        crate::membership::server_barrier(&self.inner.client).await;
         let listed = self
             .inner
             .membership
