@@ -148,11 +148,14 @@ impl Peer {
     }
 }
 
+/// One local export: its id (for the guard) and its server.
+type Exported = (u64, Arc<dyn Serve>);
+
 #[derive(Default)]
 struct State {
     peers: HashMap<Arc<str>, Peer>,
     /// This node's exports: name → (export id, server), newest last.
-    exports: BTreeMap<Arc<str>, Vec<(u64, Arc<dyn Serve>)>>,
+    exports: BTreeMap<Arc<str>, Vec<Exported>>,
     /// This node's group memberships: group → exported name → how many joins.
     groups: BTreeMap<String, BTreeMap<String, usize>>,
     last_check: Option<Instant>,
