@@ -436,3 +436,133 @@ async fn nats_server_restart_under_load() {
         }
     }
 }
+
+/// A NATS cluster of three servers joined by routes; the server the calling node is connected
+/// to is killed under load: the node fails over to another server, no call outlives its
+/// timeout, no reply goes to the wrong caller, and calls are answered again within 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_cluster_server_killed_under_load() {
+    let Some(mut servers) = NatsServer::start_cluster(3) else {
+        return;
+    };
+    let d = MembershipOptions::default();
+    let (hb, da) = (
+        d.heartbeat.as_millis() as u64,
+        d.down_after.as_millis() as u64,
+    );
+    let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+    let mut options = NodeOptions::new("f4", "observer", urls[0].clone());
+    options.urls = urls.clone();
+    let obs = Node::connect(options).await.expect("observer connects");
+    let doomed = servers
+        .iter()
+        .position(|s| s.port == obs.nats().server_info().port)
+        .expect("connected to one of the three");
+    // The serving node is connected to another server only.
+    let other = (doomed + 1) % 3;
+    let _victim = NodeProc::start(&urls[other], "f4", "server-side", hb, da, &[]).await;
+    // Heartbeats crossing servers: the routes are up.
+    assert!(
+        obs.wait_for_node("server-side", Duration::from_secs(20))
+            .await
+    );
+
+    let timeout = Duration::from_secs(2);
+    let ok = Arc::new(AtomicU64::new(0));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let target = obs.remote_on::<Echo>("server-side", "Echo");
+    let mut callers = Vec::new();
+    for caller in 0..8u64 {
+        let target = target.clone();
+        let ok = ok.clone();
+        let mut stopping = stopping.clone();
+        callers.push(tokio::spawn(async move {
+            let remote = target.as_remote().unwrap();
+            let mut log: Vec<(Instant, Duration, Result<(), String>)> = Vec::new();
+            let mut i = 0u64;
+            loop {
+                let n = (caller << 40) | i;
+                i += 1;
+                let sent = Instant::now();
+                let args = (n,);
+                let call = wire::call_remote::<_, u64>(remote, "Echo", "echo", &args, timeout);
+                let r = tokio::select! {
+                    r = call => r,
+                    _ = stopping.wait_for(|s| *s) => return log,
+                };
+                let took = sent.elapsed();
+                match r {
+                    Ok(m) => {
+                        assert_eq!(m, n, "a reply went to the wrong caller");
+                        ok.fetch_add(1, Ordering::Relaxed);
+                        log.push((sent, took, Ok(())));
+                    }
+                    Err(e) => {
+                        log.push((sent, took, Err(kind(&e))));
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                            _ = stopping.wait_for(|s| *s) => return log,
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    while ok.load(Ordering::Relaxed) < 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    servers[doomed].kill();
+    let killed = Instant::now();
+    let before = ok.load(Ordering::Relaxed);
+    let recovered = tokio::time::timeout(Duration::from_secs(10), async {
+        while ok.load(Ordering::Relaxed) < before + 200 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    stop.send_replace(true);
+    let mut logs = Vec::new();
+    for caller in callers {
+        logs.extend(caller.await.unwrap());
+    }
+    let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut worst = Duration::ZERO;
+    let mut first_ok_after: Option<Duration> = None;
+    for (sent, took, result) in &logs {
+        worst = worst.max(*took);
+        match result {
+            Ok(()) if *sent >= killed => {
+                let after = sent.duration_since(killed) + *took;
+                first_ok_after = Some(first_ok_after.map_or(after, |f| f.min(after)));
+            }
+            Ok(()) => {}
+            Err(kind) => *errors.entry(kind.clone()).or_default() += 1,
+        }
+    }
+    let now_on = obs.nats().server_info().port;
+    println!(
+        "NATS cluster, server killed: {} calls, {} answered; errors {errors:?}; \
+         failed over from :{} to :{now_on}; first answer {:?} after the kill; longest call {worst:?} (timeout {timeout:?})",
+        logs.len(),
+        ok.load(Ordering::Relaxed),
+        servers[doomed].port,
+        first_ok_after,
+    );
+    assert!(
+        recovered.is_ok(),
+        "the cluster did not answer again within 10 s"
+    );
+    assert!(
+        first_ok_after.is_some_and(|f| f <= Duration::from_secs(5)),
+        "first answer after the kill: {first_ok_after:?}"
+    );
+    assert!(
+        worst <= timeout + Duration::from_secs(1),
+        "a call took {worst:?} with a {timeout:?} timeout"
+    );
+    assert_ne!(now_on, servers[doomed].port, "failed over");
+    assert!(
+        obs.wait_for_node("server-side", Duration::from_secs(10))
+            .await
+    );
+}

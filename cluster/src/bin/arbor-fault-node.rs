@@ -1,7 +1,7 @@
 //! A node in its own process, for fault tests (`kill -9`, `SIGSTOP`): connects, exports an
 //! `Echo` actor, prints what happens as lines on stdout and obeys lines on stdin.
 //!
-//! Arguments: `--url URL --cluster NAME --node NAME [--heartbeat-ms N] [--down-after-ms N]
+//! Arguments: `--url URL[,URL…] --cluster NAME --node NAME [--heartbeat-ms N] [--down-after-ms N]
 //! [--global NAME]`.
 //!
 //! Prints: `ready`, `up <node>`, `down <node> <reason>`, `left`, `global <name> ok` /
@@ -55,7 +55,10 @@ async fn main() {
     let (Some(url), Some(cluster), Some(name)) = (url, cluster, name) else {
         usage("--url, --cluster and --node are required")
     };
-    let mut options = NodeOptions::new(cluster, name, url);
+    // `--url a,b,c`: several servers of one NATS cluster.
+    let urls: Vec<String> = url.split(',').map(str::to_string).collect();
+    let mut options = NodeOptions::new(cluster, name, urls[0].clone());
+    options.urls = urls;
     options.membership = options_membership;
     let node = match Node::connect(options).await {
         Ok(node) => node,

@@ -75,6 +75,8 @@ pub struct NatsServer {
     pub url: String,
     dir: PathBuf,
     pub bin: PathBuf,
+    /// Extra arguments (cluster routes); JetStream only when empty.
+    extra: Vec<String>,
 }
 
 impl NatsServer {
@@ -100,22 +102,62 @@ impl NatsServer {
             url: format!("nats://127.0.0.1:{port}"),
             dir,
             bin,
+            extra: Vec::new(),
         };
         server.spawn();
         Some(server)
     }
 
+    /// `n` servers joined in one NATS cluster by routes (no JetStream), each ready; the routes
+    /// come up in the background (wait for nodes on different servers to see each other).
+    pub fn start_cluster(n: usize) -> Option<Vec<NatsServer>> {
+        let bin = nats_server_bin().or_else(|| {
+            eprintln!("nats-server not found (set ARBOR_NATS_SERVER): skipped");
+            None
+        })?;
+        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+        let mut servers = Vec::new();
+        for (i, (port, route)) in ports.iter().enumerate() {
+            let routes: Vec<String> = ports
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (_, r))| format!("nats://127.0.0.1:{r}"))
+                .collect();
+            let dir =
+                std::env::temp_dir().join(format!("arbor-nats-{}-{port}", std::process::id()));
+            let mut server = NatsServer {
+                child: None,
+                port: *port,
+                url: format!("nats://127.0.0.1:{port}"),
+                dir,
+                bin: bin.clone(),
+                extra: vec![
+                    "--cluster_name".into(),
+                    "arbor-test".into(),
+                    "-n".into(),
+                    format!("s{i}"),
+                    "--cluster".into(),
+                    format!("nats://127.0.0.1:{route}"),
+                    "--routes".into(),
+                    routes.join(","),
+                ],
+            };
+            server.spawn();
+            servers.push(server);
+        }
+        Some(servers)
+    }
+
     fn spawn(&mut self) {
-        let mut child = Command::new(&self.bin)
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(&self.dir)
+        let mut command = Command::new(&self.bin);
+        command.args(["-a", "127.0.0.1", "-p", &self.port.to_string()]);
+        if self.extra.is_empty() {
+            command.args(["-js", "-sd"]).arg(&self.dir);
+        } else {
+            command.args(&self.extra);
+        }
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
