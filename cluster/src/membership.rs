@@ -632,7 +632,9 @@ impl Loss {
                 RemoteErrorKind::NodeDown,
                 format!("node {} went down while the call was in flight", names.iter().map(|n| n.as_ref()).collect::<Vec<_>>().join(", ")),
             ),
-            lost = async { connected.wait_for(|c| !*c).await.is_ok() }, if watch_connection => {
+            // Any change since the call was sent is a disconnection (the state only changes
+            // when it really does, and a call is not sent while disconnected).
+            lost = async { connected.changed().await.is_ok() }, if watch_connection => {
                 if !lost {
                     futures::future::pending::<()>().await;
                 }

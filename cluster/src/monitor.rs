@@ -167,14 +167,41 @@ impl From<WireExit> for ExitReason {
 #[derive(Debug, Serialize, Deserialize)]
 struct MonitorRequest {
     name: String,
+    /// Set when a watcher re-asks after a reconnection: the actor it watches.
+    actor: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 enum MonitorReply {
-    Watching { actor: u64 },
-    Exited { actor: u64, reason: WireExit },
+    Watching {
+        actor: u64,
+    },
+    Exited {
+        actor: u64,
+        reason: WireExit,
+    },
     NoProc,
     NotMonitorable,
+    /// The actor asked about is gone and its exit reason is no longer known.
+    Gone,
+}
+
+/// How many recent exits an owner remembers for watchers that re-ask after a reconnection.
+const RECENT_EXITS: usize = 1024;
+
+type Recent = Arc<Mutex<std::collections::VecDeque<(String, u64, ExitReason)>>>;
+
+/// What an owner remembers of `request.actor`'s exit.
+fn recall(recent: &Recent, request: &MonitorRequest) -> Option<MonitorReply> {
+    let actor = request.actor?;
+    let recent = recent.lock().unwrap_or_else(|e| e.into_inner());
+    recent
+        .iter()
+        .find(|(name, id, _)| *id == actor && *name == request.name)
+        .map(|(_, _, reason)| MonitorReply::Exited {
+            actor,
+            reason: reason.into(),
+        })
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -202,6 +229,7 @@ pub(crate) async fn start(node: &Node) -> Result<(), ClusterError> {
             })?;
     let weak = Arc::downgrade(&m);
     let watched: Arc<Mutex<HashSet<(String, u64)>>> = Arc::default();
+    let recent: Recent = Arc::default();
     let task = tokio::spawn(async move {
         while let Some(msg) = requests.next().await {
             let Some(m) = weak.upgrade() else { return };
@@ -213,50 +241,71 @@ pub(crate) async fn start(node: &Node) -> Result<(), ClusterError> {
                     tracing::warn!(%error, "arbor-cluster: a monitor request does not decode");
                     continue;
                 }
-                Ok(request) => match m.export(&request.name) {
-                    None => MonitorReply::NoProc,
-                    Some(server) => match server.actor_cell() {
-                        None => MonitorReply::NotMonitorable,
-                        Some(cell) => {
-                            let actor = cell.id().as_u64();
-                            match cell.exit_reason() {
-                                Some(reason) => MonitorReply::Exited {
-                                    actor,
-                                    reason: (&reason).into(),
-                                },
-                                None => {
-                                    let key = (request.name.clone(), actor);
-                                    let new = watched
-                                        .lock()
-                                        .unwrap_or_else(|e| e.into_inner())
-                                        .insert(key.clone());
-                                    if new {
-                                        let exited = cell.exited();
-                                        let client = client.clone();
-                                        let subject = exit_subject(&m.base, &m.me, &request.name);
-                                        let watched = watched.clone();
-                                        tokio::spawn(async move {
-                                            let reason = exited.await;
-                                            let notice = ExitNotice {
-                                                actor,
-                                                reason: (&reason).into(),
-                                            };
-                                            if let Ok(bytes) = wire::encode(&notice) {
-                                                let _ = client
-                                                    .publish(subject, Bytes::from(bytes))
-                                                    .await;
-                                                let _ = client.flush().await;
-                                            }
-                                            watched
-                                                .lock()
-                                                .unwrap_or_else(|e| e.into_inner())
-                                                .remove(&key);
-                                        });
+                Ok(request) => match recall(&recent, &request) {
+                    Some(reply) => reply,
+                    None => match m.export(&request.name) {
+                        None if request.actor.is_some() => MonitorReply::Gone,
+                        None => MonitorReply::NoProc,
+                        Some(server) => match server.actor_cell() {
+                            None => MonitorReply::NotMonitorable,
+                            Some(cell)
+                                if request.actor.is_some_and(|a| a != cell.id().as_u64()) =>
+                            {
+                                MonitorReply::Gone
+                            }
+                            Some(cell) => {
+                                let actor = cell.id().as_u64();
+                                match cell.exit_reason() {
+                                    Some(reason) => MonitorReply::Exited {
+                                        actor,
+                                        reason: (&reason).into(),
+                                    },
+                                    None => {
+                                        let key = (request.name.clone(), actor);
+                                        let new = watched
+                                            .lock()
+                                            .unwrap_or_else(|e| e.into_inner())
+                                            .insert(key.clone());
+                                        if new {
+                                            let exited = cell.exited();
+                                            let client = client.clone();
+                                            let subject =
+                                                exit_subject(&m.base, &m.me, &request.name);
+                                            let watched = watched.clone();
+                                            let recent = recent.clone();
+                                            let name = request.name.clone();
+                                            tokio::spawn(async move {
+                                                let reason = exited.await;
+                                                {
+                                                    let mut recent = recent
+                                                        .lock()
+                                                        .unwrap_or_else(|e| e.into_inner());
+                                                    if recent.len() == RECENT_EXITS {
+                                                        recent.pop_front();
+                                                    }
+                                                    recent.push_back((name, actor, reason.clone()));
+                                                }
+                                                let notice = ExitNotice {
+                                                    actor,
+                                                    reason: (&reason).into(),
+                                                };
+                                                if let Ok(bytes) = wire::encode(&notice) {
+                                                    let _ = client
+                                                        .publish(subject, Bytes::from(bytes))
+                                                        .await;
+                                                    let _ = client.flush().await;
+                                                }
+                                                watched
+                                                    .lock()
+                                                    .unwrap_or_else(|e| e.into_inner())
+                                                    .remove(&key);
+                                            });
+                                        }
+                                        MonitorReply::Watching { actor }
                                     }
-                                    MonitorReply::Watching { actor }
                                 }
                             }
-                        }
+                        },
                     },
                 },
             };
@@ -321,13 +370,17 @@ impl Node {
         let Ok(mut exits) = client.subscribe(exit_subject(&m.base, node, name)).await else {
             return no_connection(None);
         };
-        let request = wire::encode(&MonitorRequest { name: name.into() }).map_err(|e| {
-            ClusterError::InvalidOptions {
-                reason: e.to_string(),
-            }
+        let request = wire::encode(&MonitorRequest {
+            name: name.into(),
+            actor: None,
+        })
+        .map_err(|e| ClusterError::InvalidOptions {
+            reason: e.to_string(),
         })?;
+        let ask_subject = format!("{}.node.{node}.monitor", m.base);
+        let mut connection = m.connection();
         let asked = client.send_request(
-            format!("{}.node.{node}.monitor", m.base),
+            ask_subject.clone(),
             async_nats::Request::new()
                 .payload(Bytes::from(request))
                 .timeout(Some(
@@ -355,13 +408,60 @@ impl Node {
                 return Ok(RemoteMonitor::fired(node, name, None, DownReason::NoProc));
             }
             Ok(MonitorReply::NotMonitorable) => return Err(not_monitorable()),
+            Ok(MonitorReply::Gone) => return no_connection(None),
             Err(error) => {
                 tracing::warn!(%error, node, name, "arbor-cluster: a monitor reply does not decode");
                 return no_connection(None);
             }
         };
+        let client = client.clone();
         let (node, name): (Arc<str>, Arc<str>) = (node.into(), name.into());
+        let reask_name = name.to_string();
         let down = async move {
+            // An exit notice published while this node was disconnected is lost: after every
+            // reconnection, ask the owner again about this actor.
+            let reask = async {
+                loop {
+                    // `changed` sees every change since the monitor was set, even when this
+                    // future is first polled long after (a monitor is a lazy future).
+                    if connection.changed().await.is_err() {
+                        return futures::future::pending::<DownReason>().await;
+                    }
+                    let connected = *connection.borrow_and_update();
+                    if !connected {
+                        continue;
+                    }
+                    // Ask until the owner answers (it may reconnect after this node does);
+                    // the loss of its node ends the wait through the other branch.
+                    let mut pause = Duration::from_millis(20);
+                    while let Ok(request) = wire::encode(&MonitorRequest {
+                        name: reask_name.clone(),
+                        actor: Some(actor),
+                    }) {
+                        let reply = client
+                            .send_request(
+                                ask_subject.clone(),
+                                async_nats::Request::new()
+                                    .payload(Bytes::from(request))
+                                    .timeout(Some(Duration::from_secs(2))),
+                            )
+                            .await;
+                        match reply.map(|r| wire::decode::<MonitorReply>(&r.payload)) {
+                            Ok(Ok(MonitorReply::Exited { reason, .. })) => {
+                                return DownReason::Exit(reason.into());
+                            }
+                            Ok(Ok(MonitorReply::Gone | MonitorReply::NoProc)) => {
+                                return DownReason::NoConnection;
+                            }
+                            Ok(Ok(_)) => break,
+                            Ok(Err(_)) | Err(_) => {
+                                tokio::time::sleep(pause).await;
+                                pause = (pause * 2).min(Duration::from_millis(500));
+                            }
+                        }
+                    }
+                }
+            };
             let exit = async {
                 while let Some(msg) = exits.next().await {
                     match wire::decode::<ExitNotice>(&msg.payload) {
@@ -381,6 +481,7 @@ impl Node {
                     None => DownReason::NoConnection,
                 },
                 _ = loss.lost() => DownReason::NoConnection,
+                reason = reask => reason,
             };
             RemoteDown {
                 node,

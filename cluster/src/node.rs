@@ -182,14 +182,14 @@ impl Node {
         let events = connected.clone();
         nats = nats
             .event_callback(move |event| {
-                match event {
-                    async_nats::Event::Connected => {
-                        events.send_replace(true);
-                    }
-                    async_nats::Event::Disconnected | async_nats::Event::Closed => {
-                        events.send_replace(false);
-                    }
-                    _ => {}
+                let now = match event {
+                    async_nats::Event::Connected => Some(true),
+                    async_nats::Event::Disconnected | async_nats::Event::Closed => Some(false),
+                    _ => None,
+                };
+                if let Some(now) = now {
+                    // Watchers are woken by real changes only.
+                    events.send_if_modified(|state| std::mem::replace(state, now) != now);
                 }
                 async {}
             })

@@ -288,7 +288,7 @@ async fn nats_server_restart_under_load() {
     );
     let kv = support::supports_kv(&server);
     let extra: &[&str] = if kv { &["--global", "g3"] } else { &[] };
-    let _victim = NodeProc::start(&server.url, "f3", "server-side", hb, da, extra).await;
+    let mut victim = NodeProc::start(&server.url, "f3", "server-side", hb, da, extra).await;
     let obs = observer(&server.url, "f3").await;
     assert!(
         obs.wait_for_node("server-side", Duration::from_secs(10))
@@ -301,6 +301,10 @@ async fn nats_server_restart_under_load() {
         );
     }
 
+    // A remote monitor of `Echo2`, whose actor is stopped while the server is down: the exit
+    // notice cannot reach the observer then; the monitor must still fire with the real reason.
+    let monitor = obs.monitor("server-side", "Echo2").await.unwrap();
+    assert!(monitor.actor().is_some());
     let timeout = Duration::from_secs(2);
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
@@ -366,6 +370,8 @@ async fn nats_server_restart_under_load() {
         }
     })
     .await;
+    victim.send("stop2 while-disconnected");
+    victim.expect("stopped2", Duration::from_secs(10)).await;
     server.restart();
     let restarted = Instant::now();
     let before = ok.load(Ordering::Relaxed);
@@ -405,6 +411,16 @@ async fn nats_server_restart_under_load() {
     assert!(
         recovered.is_ok(),
         "the cluster did not answer again within 10 s"
+    );
+    let down = tokio::time::timeout(Duration::from_secs(10), monitor)
+        .await
+        .expect("the monitor of the actor stopped while disconnected fired");
+    assert_eq!(
+        down.reason,
+        DownReason::Exit(arbor::ExitReason::error("while-disconnected"))
+    );
+    println!(
+        "nats restart: the monitor of an actor stopped while the server was down fired with its real reason"
     );
     assert!(
         first_ok_after.is_some_and(|f| f <= Duration::from_secs(5)),

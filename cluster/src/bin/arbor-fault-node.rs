@@ -7,7 +7,8 @@
 //! Prints: `ready`, `up <node>`, `down <node> <reason>`, `left`, `global <name> ok` /
 //! `global <name> taken <owner>` / `global <name> error <why>`, `lost <name> <winner>`,
 //! `owner <name> <node|none>`.
-//! Reads: `stop <reason>` (the actor exits with that error), `leave`, `register <name>`,
+//! Reads: `stop <reason>` (the actor exits with that error), `stop2 <reason>` (the second
+//! actor, `Echo2`, exits; prints `stopped2 <reason>`), `leave`, `register <name>`,
 //! `owner <name>`, `quit`.
 
 #[path = "../../tests/support/echo.rs"]
@@ -75,6 +76,15 @@ async fn main() {
             eprintln!("arbor-fault-node: export: {e}");
             std::process::exit(1)
         });
+    // A second actor, `Echo2`, to stop on its own (`stop2`).
+    let echo2 = echo::start_echo().await;
+    let _export2 = node
+        .export("Echo2", echo::EchoServer(echo2.clone()))
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("arbor-fault-node: export: {e}");
+            std::process::exit(1)
+        });
     let mut events = node.node_events();
     tokio::spawn(async move {
         while let Ok(event) = events.recv().await {
@@ -95,6 +105,11 @@ async fn main() {
         match command {
             "stop" => {
                 let _ = echo.cast(arg.to_string()).await;
+            }
+            "stop2" => {
+                let _ = echo2.cast(arg.to_string()).await;
+                let reason = echo2.cell().wait().await;
+                println!("stopped2 {reason}");
             }
             "leave" => {
                 node.leave().await;
