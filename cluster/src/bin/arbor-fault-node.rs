@@ -68,6 +68,12 @@ async fn main() {
             std::process::exit(1)
         }
     };
+    // Membership events from the start (a peer may be seen while the actors start), then the
+    // live set known so far (an `up` may be printed twice: harmless for readers of lines).
+    let mut events = node.node_events();
+    for peer in node.nodes() {
+        println!("up {peer}");
+    }
     let echo = echo::start_echo().await;
     let _export = node
         .export("Echo", echo::EchoServer(echo.clone()))
@@ -85,7 +91,6 @@ async fn main() {
             eprintln!("arbor-fault-node: export: {e}");
             std::process::exit(1)
         });
-    let mut events = node.node_events();
     tokio::spawn(async move {
         while let Ok(event) = events.recv().await {
             match event {

@@ -77,6 +77,10 @@ pub struct NatsServer {
     pub bin: PathBuf,
     /// Extra arguments (cluster routes); JetStream only when empty.
     extra: Vec<String>,
+    /// The address to listen on (loopback unless in a network namespace).
+    host: String,
+    /// The network namespace to run in (`ip netns exec`).
+    netns: Option<String>,
 }
 
 impl NatsServer {
@@ -103,6 +107,8 @@ impl NatsServer {
             dir,
             bin,
             extra: Vec::new(),
+            host: "127.0.0.1".into(),
+            netns: None,
         };
         server.spawn();
         Some(server)
@@ -118,11 +124,13 @@ impl NatsServer {
         let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
         let mut servers = Vec::new();
         for (i, (port, route)) in ports.iter().enumerate() {
+            // Each server routes to the ones already started only: no dial is refused, so no
+            // retry later creates a duplicate route (whose closing can lose the interest a
+            // subscription made meanwhile had announced: the other server then never forwards).
             let routes: Vec<String> = ports
                 .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (_, r))| format!("nats://127.0.0.1:{r}"))
+                .take(i)
+                .map(|(_, r)| format!("nats://127.0.0.1:{r}"))
                 .collect();
             let dir =
                 std::env::temp_dir().join(format!("arbor-nats-{}-{port}", std::process::id()));
@@ -132,16 +140,24 @@ impl NatsServer {
                 url: format!("nats://127.0.0.1:{port}"),
                 dir,
                 bin: bin.clone(),
-                extra: vec![
+                extra: [
                     "--cluster_name".into(),
                     "arbor-test".into(),
                     "-n".into(),
                     format!("s{i}"),
                     "--cluster".into(),
                     format!("nats://127.0.0.1:{route}"),
-                    "--routes".into(),
-                    routes.join(","),
-                ],
+                ]
+                .into_iter()
+                .chain(
+                    (!routes.is_empty())
+                        .then(|| ["--routes".into(), routes.join(",")])
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect(),
+                host: "127.0.0.1".into(),
+                netns: None,
             };
             server.spawn();
             servers.push(server);
@@ -150,8 +166,15 @@ impl NatsServer {
     }
 
     fn spawn(&mut self) {
-        let mut command = Command::new(&self.bin);
-        command.args(["-a", "127.0.0.1", "-p", &self.port.to_string()]);
+        let mut command = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(&self.bin);
+                c
+            }
+            None => Command::new(&self.bin),
+        };
+        command.args(["-a", &self.host, "-p", &self.port.to_string()]);
         if self.extra.is_empty() {
             command.args(["-js", "-sd"]).arg(&self.dir);
         } else {
@@ -176,6 +199,7 @@ impl NatsServer {
                 // (Routes to servers not started yet are refused at first: expected.)
                 if (line.contains("[ERR]") && !line.contains("connect to route"))
                     || line.contains("[FTL]")
+                    || std::env::var_os("ARBOR_NATS_LOG").is_some()
                 {
                     eprintln!("nats-server: {line}");
                 }
@@ -185,6 +209,29 @@ impl NatsServer {
             .recv_timeout(Duration::from_secs(20))
             .expect("nats-server did not report ready within 20 s");
         self.child = Some(child);
+    }
+
+    /// A server in network namespace `netns`, listening on `host:port`, with `extra`
+    /// arguments (routes).
+    pub fn start_in_netns(
+        netns: &str,
+        host: &str,
+        port: u16,
+        extra: Vec<String>,
+    ) -> Option<NatsServer> {
+        let bin = nats_server_bin()?;
+        let mut server = NatsServer {
+            child: None,
+            port,
+            url: format!("nats://{host}:{port}"),
+            dir: std::env::temp_dir().join(format!("arbor-nats-{netns}")),
+            bin,
+            extra,
+            host: host.into(),
+            netns: Some(netns.into()),
+        };
+        server.spawn();
+        Some(server)
     }
 
     /// `kill -9` the server.
@@ -216,6 +263,8 @@ pub struct NodeProc {
     stdin: Option<ChildStdin>,
     lines: mpsc::UnboundedReceiver<String>,
     seen: Vec<String>,
+    /// Lines read but not yet matched by an `expect`.
+    backlog: std::collections::VecDeque<String>,
 }
 
 impl NodeProc {
@@ -229,7 +278,29 @@ impl NodeProc {
         down_after_ms: u64,
         extra: &[&str],
     ) -> NodeProc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_arbor-fault-node"))
+        Self::start_in(None, url, cluster, name, heartbeat_ms, down_after_ms, extra).await
+    }
+
+    /// As [`start`](Self::start), in network namespace `netns` when given.
+    pub async fn start_in(
+        netns: Option<&str>,
+        url: &str,
+        cluster: &str,
+        name: &str,
+        heartbeat_ms: u64,
+        down_after_ms: u64,
+        extra: &[&str],
+    ) -> NodeProc {
+        let bin = env!("CARGO_BIN_EXE_arbor-fault-node");
+        let mut command = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, bin]);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let mut child = command
             .args(["--url", url, "--cluster", cluster, "--node", name])
             .args(["--heartbeat-ms", &heartbeat_ms.to_string()])
             .args(["--down-after-ms", &down_after_ms.to_string()])
@@ -256,6 +327,7 @@ impl NodeProc {
             stdin,
             lines,
             seen: Vec::new(),
+            backlog: Default::default(),
         };
         node.expect("ready", Duration::from_secs(20)).await;
         node
@@ -272,14 +344,19 @@ impl NodeProc {
         stdin.flush().expect("flush to node");
     }
 
-    /// Waits for the next line starting with `prefix` (earlier lines are kept in `seen`).
+    /// Waits for the first line starting with `prefix` not matched by an earlier `expect`
+    /// (lines printed before are kept, in order; all lines are in `seen`).
     pub async fn expect(&mut self, prefix: &str, timeout: Duration) -> String {
+        if let Some(i) = self.backlog.iter().position(|l| l.starts_with(prefix)) {
+            return self.backlog.remove(i).expect("present");
+        }
         let wait = async {
             while let Some(line) = self.lines.recv().await {
                 self.seen.push(line.clone());
                 if line.starts_with(prefix) {
                     return Some(line);
                 }
+                self.backlog.push_back(line);
             }
             None
         };
@@ -299,7 +376,8 @@ impl NodeProc {
     /// Whether the node printed `line` so far (lines not yet read are read first).
     pub fn seen_line(&mut self, line: &str) -> bool {
         while let Ok(next) = self.lines.try_recv() {
-            self.seen.push(next);
+            self.seen.push(next.clone());
+            self.backlog.push_back(next);
         }
         self.seen.iter().any(|l| l == line)
     }
@@ -336,5 +414,101 @@ impl Drop for NodeProc {
             .stderr(Stdio::null())
             .status();
         self.kill();
+    }
+}
+
+/// Two network namespaces of our own joined by a veth pair that can be cut: `a` is
+/// `10.77.<n>.1`, `b` is `10.77.<n>.2`. Removed on drop. `None` (with a message) where
+/// namespaces cannot be made (not root, no `ip`).
+pub struct Split {
+    pub a: String,
+    pub b: String,
+    pub a_addr: String,
+    pub b_addr: String,
+    veth_a: String,
+}
+
+fn ip(args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(args)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+impl Split {
+    pub fn new() -> Option<Split> {
+        let n = std::process::id() % 200 + 20;
+        let a = format!("arbor-{}-a", std::process::id());
+        let b = format!("arbor-{}-b", std::process::id());
+        let veth_a = format!("arb{}a", std::process::id() % 100_000);
+        let veth_b = format!("arb{}b", std::process::id() % 100_000);
+        if !ip(&["netns", "add", &a]) {
+            eprintln!("cannot create network namespaces (needs root and `ip`): skipped");
+            return None;
+        }
+        let split = Split {
+            a: a.clone(),
+            b: b.clone(),
+            a_addr: format!("10.77.{n}.1"),
+            b_addr: format!("10.77.{n}.2"),
+            veth_a: veth_a.clone(),
+        };
+        let ok = ip(&["netns", "add", &b])
+            && ip(&[
+                "link", "add", &veth_a, "netns", &a, "type", "veth", "peer", "name", &veth_b,
+                "netns", &b,
+            ])
+            && ip(&[
+                "-n",
+                &a,
+                "addr",
+                "add",
+                &format!("{}/24", split.a_addr),
+                "dev",
+                &veth_a,
+            ])
+            && ip(&[
+                "-n",
+                &b,
+                "addr",
+                "add",
+                &format!("{}/24", split.b_addr),
+                "dev",
+                &veth_b,
+            ])
+            && ip(&["-n", &a, "link", "set", "lo", "up"])
+            && ip(&["-n", &b, "link", "set", "lo", "up"])
+            && ip(&["-n", &a, "link", "set", &veth_a, "up"])
+            && ip(&["-n", &b, "link", "set", &veth_b, "up"]);
+        if !ok {
+            eprintln!("cannot set up the veth pair between namespaces: skipped");
+            return None;
+        }
+        Some(split)
+    }
+
+    /// Cuts the link (both sides stop hearing each other; loopback in each stays).
+    pub fn cut(&self) {
+        assert!(
+            ip(&["-n", &self.a, "link", "set", &self.veth_a, "down"]),
+            "cut the link"
+        );
+    }
+
+    /// Restores the link.
+    pub fn heal(&self) {
+        assert!(
+            ip(&["-n", &self.a, "link", "set", &self.veth_a, "up"]),
+            "heal the link"
+        );
+    }
+}
+
+impl Drop for Split {
+    fn drop(&mut self) {
+        // Deleting a namespace removes its end of the veth pair, and so the pair.
+        ip(&["netns", "del", &self.a]);
+        ip(&["netns", "del", &self.b]);
     }
 }
