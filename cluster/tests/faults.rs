@@ -664,3 +664,141 @@ async fn network_split_and_heal() {
          after the heal, up again after {a_up:?} / {b_up:?} (NATS re-establishes the route)"
     );
 }
+
+/// A short soak: a node named `v` is killed and started again, `ARBOR_CLUSTER_SOAK_CYCLES`
+/// times (default 6), with fast membership timings. Even cycles restart it after its `Down`;
+/// odd cycles restart it at once, so the observer meets the new incarnation first and reports
+/// `Down { Restarted }` then `Up`. Every cycle: 8 callers stream calls through
+/// `remote_on` and `remote`, a remote monitor is set; after the kill every caller ends with
+/// `NodeDown` (or an immediate `noproc`) within the bound + 1 s, the monitor fires once with
+/// `NoConnection`, no reply goes to the wrong caller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_kill_and_restart_a_node() {
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
+    let cycles: usize = std::env::var("ARBOR_CLUSTER_SOAK_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
+    // Faster than the defaults, with room for a loaded machine (5 heartbeats of silence).
+    let options = MembershipOptions {
+        heartbeat: Duration::from_millis(200),
+        down_after: Duration::from_millis(1000),
+    };
+    let mut obs_options = NodeOptions::new("f6", "observer", server.url.clone());
+    obs_options.membership = options;
+    let obs = Node::connect(obs_options).await.expect("observer connects");
+    let bound = options.detection_bound();
+    let (hb, da) = (
+        options.heartbeat.as_millis() as u64,
+        options.down_after.as_millis() as u64,
+    );
+    let mut events = obs.node_events();
+    let mut victim = NodeProc::start(&server.url, "f6", "v", hb, da, &[]).await;
+    let (mut calls, mut node_downs, mut restarted) = (0u64, 0u64, 0u64);
+    let mut detection = Vec::new();
+    for cycle in 0..cycles {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !obs.is_up("v") || obs.exporters("Echo") != vec!["v".to_string()] {
+            assert!(Instant::now() < deadline, "cycle {cycle}: v never came up");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let monitor = obs.monitor("v", "Echo").await.unwrap();
+        let ok = Arc::new(AtomicU64::new(0));
+        let mut callers = Vec::new();
+        for caller in 0..8u64 {
+            let target = if caller % 2 == 0 {
+                obs.remote_on::<Echo>("v", "Echo")
+            } else {
+                obs.remote::<Echo>("Echo")
+            };
+            let ok = ok.clone();
+            callers.push(tokio::spawn(async move {
+                let remote = target.as_remote().unwrap();
+                let mut i = 0u64;
+                loop {
+                    let n = (caller << 40) | i;
+                    i += 1;
+                    let r: Result<u64, CallError> = wire::call_remote(
+                        remote,
+                        "Echo",
+                        "slow",
+                        &(20u64, n),
+                        Duration::from_secs(30),
+                    )
+                    .await;
+                    match r {
+                        Ok(m) => {
+                            assert_eq!(m, n, "a reply went to the wrong caller");
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => return (e, Instant::now()),
+                    }
+                }
+            }));
+        }
+        while ok.load(Ordering::Relaxed) < 40 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        victim.kill();
+        let killed = Instant::now();
+        let immediate = cycle % 2 == 1;
+        if immediate {
+            // The new incarnation announces itself before the old one is declared down.
+            victim = NodeProc::start(&server.url, "f6", "v", hb, da, &[]).await;
+        }
+        let reason = tokio::time::timeout(bound + Duration::from_secs(5), async {
+            loop {
+                if let Ok(NodeEvent::Down { node, reason }) = events.recv().await
+                    && &*node == "v"
+                {
+                    return reason;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("cycle {cycle}: v never declared down"));
+        detection.push(killed.elapsed());
+        if reason == NodeDownReason::Restarted {
+            restarted += 1;
+        } else {
+            assert_eq!(reason, NodeDownReason::Silent, "cycle {cycle}");
+        }
+        for caller in callers {
+            let (err, ended) = tokio::time::timeout(bound + Duration::from_secs(5), caller)
+                .await
+                .unwrap_or_else(|_| panic!("cycle {cycle}: a caller hung"))
+                .unwrap();
+            assert!(
+                ended.duration_since(killed) <= bound + Duration::from_secs(1),
+                "cycle {cycle}: a caller ended {:?} after the kill",
+                ended.duration_since(killed)
+            );
+            match kind(&err).as_str() {
+                "NodeDown" => node_downs += 1,
+                "noproc" => {}
+                other => panic!("cycle {cycle}: a caller ended with {other}: {err:?}"),
+            }
+        }
+        let down = tokio::time::timeout(bound + Duration::from_secs(5), monitor)
+            .await
+            .unwrap_or_else(|_| panic!("cycle {cycle}: the monitor did not fire"));
+        assert_eq!(down.reason, DownReason::NoConnection, "cycle {cycle}");
+        calls += ok.load(Ordering::Relaxed);
+        if !immediate {
+            victim = NodeProc::start(&server.url, "f6", "v", hb, da, &[]).await;
+        }
+    }
+    detection.sort();
+    println!(
+        "soak: {cycles} kill/restart cycles, {calls} calls answered, {node_downs} in-flight calls failed with NodeDown, \
+         {restarted} restarts seen as Down {{ Restarted }}; kill → Down min {:?} max {:?} (bound {bound:?})",
+        detection.first(),
+        detection.last(),
+    );
+    assert!(
+        restarted > 0 || cycles < 2,
+        "no restart was seen as Restarted"
+    );
+}
