@@ -7,6 +7,18 @@
 //! of calls through several nodes fails at once with `CallError::Deadlock`.
 //!
 //! Generated code uses [`wire`]; users use [`Node`] and its options.
+//!
+//! Beyond calls and casts, a node takes part in the cluster as distributed Erlang does:
+//! - **membership**: heartbeats on `<prefix>.<cluster>.nodes.<node>`, the live set
+//!   ([`Node::nodes`]), [`NodeEvent`]s ([`Node::node_events`], [`Node::monitor_node`]), an
+//!   orderly [`Node::leave`]; a silent node is declared down within
+//!   [`MembershipOptions::detection_bound`], and calls in flight to it fail with
+//!   `RemoteErrorKind::NodeDown` at once;
+//! - **remote monitors** ([`Node::monitor`]): the real exit reason, or `NoConnection`;
+//! - **global names** ([`Node::register_global`]) on a JetStream key-value bucket;
+//! - **process groups** ([`Node::join_group`], [`Node::group_broadcast`], [`Node::group_one`]).
+//!
+//! See `docs/cluster.md`.
 
 pub mod wire;
 

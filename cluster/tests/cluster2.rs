@@ -7,7 +7,6 @@ mod support;
 use std::time::{Duration, Instant};
 
 use arbor::prelude::*;
-use arbor::remote::RemoteErrorKind;
 use arbor_cluster::wire;
 use arbor_cluster::{
     ClusterError, DownReason, GlobalError, MembershipOptions, MonitorError, Node, NodeDownReason,
@@ -397,6 +396,5 @@ async fn process_groups_broadcast_one_of_and_lost_members() {
         matches!(&err, CallError::Exited(_) | CallError::Remote(_)),
         "{err:?}"
     );
-    let _ = RemoteErrorKind::NodeDown;
     println!("process groups: joins seen by another node after {seen:?}");
 }
