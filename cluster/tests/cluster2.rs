@@ -398,3 +398,61 @@ async fn process_groups_broadcast_one_of_and_lost_members() {
     );
     println!("process groups: joins seen by another node after {seen:?}");
 }
+
+/// Figures only (no timing assert): a remote call's round trip — which now also races the
+/// serving node's loss — against a raw async-nats request/reply with the same payload, in the
+/// same run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_round_trip_against_raw_request_figures() {
+    use futures::StreamExt;
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&server.url, "m6", "a").await;
+    let b = node(&server.url, "m6", "b").await;
+    assert!(a.wait_for_node("b", Duration::from_secs(10)).await);
+    let e = echo::start_echo().await;
+    let _export = b.export("Echo", EchoServer(e)).await.unwrap();
+    let raw_sub = b.nats().subscribe("raw.echo").await.unwrap();
+    let responder = b.nats().clone();
+    tokio::spawn(async move {
+        let mut sub = raw_sub;
+        while let Some(msg) = sub.next().await {
+            if let Some(reply) = msg.reply {
+                let _ = responder.publish(reply, msg.payload).await;
+            }
+        }
+    });
+    b.nats().flush().await.unwrap();
+    let rounds = 2000u64;
+    let payload = wire::encode(&(7u64,)).unwrap();
+    for target in [a.remote_on::<Echo>("b", "Echo"), a.remote::<Echo>("Echo")] {
+        let remote = target.as_remote().unwrap();
+        // Warm up, then measure.
+        for i in 0..100u64 {
+            let _: u64 = wire::call_remote(remote, "Echo", "echo", &(i,), Duration::from_secs(5))
+                .await
+                .unwrap();
+        }
+        let t = Instant::now();
+        for i in 0..rounds {
+            let n: u64 = wire::call_remote(remote, "Echo", "echo", &(i,), Duration::from_secs(5))
+                .await
+                .unwrap();
+            assert_eq!(n, i);
+        }
+        let arbor = t.elapsed() / rounds as u32;
+        let t = Instant::now();
+        for _ in 0..rounds {
+            a.nats()
+                .request("raw.echo", payload.clone().into())
+                .await
+                .unwrap();
+        }
+        let raw = t.elapsed() / rounds as u32;
+        println!(
+            "call round trip ({remote:?}): arbor {arbor:?}, raw request {raw:?} ({:.2}x)",
+            arbor.as_secs_f64() / raw.as_secs_f64()
+        );
+    }
+}
