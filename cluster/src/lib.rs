@@ -24,12 +24,14 @@ pub mod wire;
 
 mod global;
 mod groups;
+mod links;
 mod membership;
 mod monitor;
 mod node;
 
 pub use global::{GlobalError, GlobalName, LEASE};
 pub use groups::GroupMember;
+pub use links::RemoteLink;
 pub use membership::{MembershipOptions, NodeDownReason, NodeEvent};
 pub use monitor::{DownReason, MonitorError, RemoteDown, RemoteMonitor};
 pub use node::{ClusterError, Export, Node, NodeOptions};

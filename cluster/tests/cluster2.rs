@@ -456,3 +456,91 @@ async fn call_round_trip_against_raw_request_figures() {
         );
     }
 }
+
+/// Traps exits and reports each signal.
+struct TrapperWith(tokio::sync::mpsc::UnboundedSender<ExitSignal>);
+
+impl Actor for TrapperWith {
+    type Args = tokio::sync::mpsc::UnboundedSender<ExitSignal>;
+    type Call = std::convert::Infallible;
+    type Cast = std::convert::Infallible;
+    type Info = std::convert::Infallible;
+    type Continue = std::convert::Infallible;
+
+    async fn init(
+        tx: tokio::sync::mpsc::UnboundedSender<ExitSignal>,
+        ctx: &mut Context<Self>,
+    ) -> Init<Self> {
+        ctx.trap_exit(true);
+        Init::Ok(TrapperWith(tx))
+    }
+
+    async fn handle_exit(&mut self, signal: ExitSignal, _ctx: &mut Context<Self>) -> Handled<Self> {
+        let _ = self.0.send(signal);
+        Handled::Continue
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_links_propagate_exits_to_the_local_actor() {
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&server.url, "m7", "a").await;
+    let b = node(&server.url, "m7", "b").await;
+    assert!(a.wait_for_node("b", Duration::from_secs(10)).await);
+    let (r1, r2, r3) = (
+        echo::start_echo().await,
+        echo::start_echo().await,
+        echo::start_echo().await,
+    );
+    let _x1 = b.export("R1", EchoServer(r1.clone())).await.unwrap();
+    let _x2 = b.export("R2", EchoServer(r2.clone())).await.unwrap();
+    let _x3 = b.export("R3", EchoServer(r3.clone())).await.unwrap();
+
+    // Abnormal remote exit: a non-trapping local actor exits with the same reason.
+    let plain = echo::start_echo().await;
+    let _l1 = a.link_remote(&plain.cell(), "b", "R1").await.unwrap();
+    r1.cell().stop(ExitReason::error("boom")).await;
+    let reason = tokio::time::timeout(Duration::from_secs(10), plain.cell().wait())
+        .await
+        .expect("the linked local actor exited");
+    assert_eq!(reason, ExitReason::error("boom"));
+
+    // Normal remote exit: a non-trapping local actor stays; a trapping one gets the signal.
+    let survivor = echo::start_echo().await;
+    let (tx, mut signals) = tokio::sync::mpsc::unbounded_channel();
+    let trapper = Spawn::<TrapperWith>::new()
+        .start(tx)
+        .await
+        .unwrap()
+        .running()
+        .unwrap();
+    let _l2 = a.link_remote(&survivor.cell(), "b", "R2").await.unwrap();
+    let l3 = a.link_remote(&trapper.cell(), "b", "R2").await.unwrap();
+    r2.cell().stop(ExitReason::Normal).await;
+    let signal = tokio::time::timeout(Duration::from_secs(10), signals.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(signal.reason, ExitReason::Normal);
+    assert_eq!(signal.from, l3.proxy());
+    assert!(survivor.cell().is_alive());
+
+    // The remote node is lost: noconnection.
+    let doomed = echo::start_echo().await;
+    let _l4 = a.link_remote(&doomed.cell(), "b", "R3").await.unwrap();
+    let _l5 = a.link_remote(&trapper.cell(), "b", "R3").await.unwrap();
+    b.leave().await;
+    let reason = tokio::time::timeout(Duration::from_secs(10), doomed.cell().wait())
+        .await
+        .expect("the linked local actor exited");
+    assert_eq!(reason, ExitReason::error("noconnection"));
+    let signal = tokio::time::timeout(Duration::from_secs(10), signals.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(signal.reason, ExitReason::error("noconnection"));
+    assert!(trapper.cell().is_alive());
+    assert!(r3.cell().is_alive(), "the other direction is not linked");
+}
