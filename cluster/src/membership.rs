@@ -718,6 +718,7 @@ pub(crate) async fn start(node: &Node) -> Result<(), ClusterError> {
     });
     m.add_task(task);
     crate::monitor::start(node).await?;
+    crate::links::start(node).await?;
     server_barrier(node.nats()).await;
     Ok(())
 }

@@ -267,6 +267,11 @@ impl Node {
         &self.inner.membership
     }
 
+    /// A handle that does not keep the node alive (for its own background services).
+    pub(crate) fn downgrade(&self) -> WeakNode {
+        WeakNode(Arc::downgrade(&self.inner))
+    }
+
     /// This node's name.
     pub fn name(&self) -> &str {
         &self.inner.node
@@ -455,6 +460,16 @@ impl Node {
             })
             .collect::<Vec<_>>()
             .join(",")
+    }
+}
+
+/// A [`Node`] that is not kept alive by this handle.
+#[derive(Clone)]
+pub(crate) struct WeakNode(std::sync::Weak<Inner>);
+
+impl WeakNode {
+    pub(crate) fn upgrade(&self) -> Option<Node> {
+        self.0.upgrade().map(|inner| Node { inner })
     }
 }
 

@@ -542,5 +542,59 @@ async fn remote_links_propagate_exits_to_the_local_actor() {
         .unwrap();
     assert_eq!(signal.reason, ExitReason::error("noconnection"));
     assert!(trapper.cell().is_alive());
-    assert!(r3.cell().is_alive(), "the other direction is not linked");
+    assert!(
+        r3.cell().is_alive(),
+        "b never saw a go down: its actor keeps running"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_links_propagate_local_exits_to_the_remote_actor() {
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&server.url, "m8", "a").await;
+    let b = node(&server.url, "m8", "b").await;
+    let c = node(&server.url, "m8", "c").await;
+    assert!(a.wait_for_node("b", Duration::from_secs(10)).await);
+    assert!(b.wait_for_node("c", Duration::from_secs(10)).await);
+    let (r1, r2, r3) = (
+        echo::start_echo().await,
+        echo::start_echo().await,
+        echo::start_echo().await,
+    );
+    let _x1 = b.export("R1", EchoServer(r1.clone())).await.unwrap();
+    let _x2 = b.export("R2", EchoServer(r2.clone())).await.unwrap();
+    let _x3 = b.export("R3", EchoServer(r3.clone())).await.unwrap();
+
+    // The local actor exits abnormally: the remote one exits with the same reason.
+    let l1 = echo::start_echo().await;
+    let _link1 = a.link_remote(&l1.cell(), "b", "R1").await.unwrap();
+    l1.cell().stop(ExitReason::error("local-boom")).await;
+    let reason = tokio::time::timeout(Duration::from_secs(10), r1.cell().wait())
+        .await
+        .expect("the remote actor exited");
+    assert_eq!(reason, ExitReason::error("local-boom"));
+
+    // A normal exit does not take the remote actor down; unlink removes the link.
+    let l2 = echo::start_echo().await;
+    let link2 = a.link_remote(&l2.cell(), "b", "R2").await.unwrap();
+    let l2b = echo::start_echo().await;
+    let _link2b = a.link_remote(&l2b.cell(), "b", "R2").await.unwrap();
+    l2b.cell().stop(ExitReason::Normal).await;
+    link2.unlink().await;
+    l2.cell().stop(ExitReason::error("after-unlink")).await;
+
+    // The linking node is lost: the remote actor gets noconnection.
+    let l3 = echo::start_echo().await;
+    let _link3 = c.link_remote(&l3.cell(), "b", "R3").await.unwrap();
+    c.leave().await;
+    let reason = tokio::time::timeout(Duration::from_secs(10), r3.cell().wait())
+        .await
+        .expect("the remote actor exited");
+    assert_eq!(reason, ExitReason::error("noconnection"));
+    assert!(
+        r2.cell().is_alive(),
+        "a normal exit and an exit after unlink leave the remote actor running"
+    );
 }
