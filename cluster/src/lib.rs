@@ -15,6 +15,7 @@
 //!   [`MembershipOptions::detection_bound`], and calls in flight to it fail with
 //!   `RemoteErrorKind::NodeDown` at once;
 //! - **remote monitors** ([`Node::monitor`]): the real exit reason, or `NoConnection`;
+//! - **remote links** ([`Node::link_remote`]), both ways;
 //! - **global names** ([`Node::register_global`]) on a JetStream key-value bucket;
 //! - **process groups** ([`Node::join_group`], [`Node::group_broadcast`], [`Node::group_one`]).
 //!
