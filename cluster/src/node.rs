@@ -30,9 +30,10 @@ use futures::StreamExt;
 use crate::envelope::{self, Envelope, H_PROBE};
 use crate::events::{Link, LinkEvent};
 use crate::failure::Failure;
-use crate::options::valid_name;
+pub(crate) use crate::options::valid_name;
 pub use crate::options::{ClusterError, NodeOptions};
 use crate::remote::NatsRemote;
+use crate::membership::{ExportGuard, Membership, Serving};
 use crate::wire::{self, Serve, Served};
 
 const QUEUE: &str = "arbor";
@@ -51,6 +52,8 @@ struct Inner {
     max_payload: Option<usize>,
     /// The bound on confirming an export's subscriptions.
     confirm_timeout: Duration,
+    /// Heartbeats, the live set, this node's exports (membership.rs).
+    membership: Arc<Membership>,
 }
 
 /// This process's connection to the cluster. Cheap to clone.
@@ -79,6 +82,7 @@ impl Node {
                 name: options.prefix.clone(),
             })?;
         }
+        options.membership.validate()?;
         let urls = options.urls.join(",");
         let connect_error = |reason: String| ClusterError::Connect {
             urls: urls.clone(),
@@ -94,11 +98,33 @@ impl Node {
         let event_node = node_name.clone();
         let mut nats = async_nats::ConnectOptions::new()
             .name(format!("arbor:{}:{}", options.cluster, options.node))
-            .connection_timeout(options.connect_timeout)
+            .connection_timeout(options.connect_timeout);
+        // One event callback (async-nats keeps one): permission violations and connection
+        // losses reach waiting calls through the link (events.rs); membership watches the
+        // connection's state, for calls to fail fast while disconnected. A short reconnect
+        // back-off (at most 250 ms between attempts) rejoins a restarted server within a
+        // second or so.
+        let connected = Arc::new(tokio::sync::watch::channel(true).0);
+        let watched = connected.clone();
+        nats = nats
             .event_callback(move |event| {
+                let now = match &event {
+                    async_nats::Event::Connected => Some(true),
+                    async_nats::Event::Disconnected | async_nats::Event::Closed => Some(false),
+                    _ => None,
+                };
+                if let Some(now) = now {
+                    // Watchers are woken by real changes only.
+                    watched.send_if_modified(|state| std::mem::replace(state, now) != now);
+                }
                 events.on_event(&event_node, event);
                 async {}
-            });
+            })
+            .reconnect_delay_callback(|attempts| {
+                Duration::from_millis(2u64.saturating_pow(attempts.min(8) as u32))
+                    .min(Duration::from_millis(250))
+            })
+            .max_reconnects(None);
         if let Some((user, password)) = &options.user_password {
             nats = nats.user_and_password(user.clone(), password.clone());
         }
@@ -161,22 +187,44 @@ impl Node {
                 }
             }
         };
-        Ok(Node {
+        let base = format!("{}.{}", options.prefix, options.cluster);
+        connected.send_replace(true);
+        let membership = Membership::new(
+            options.node.as_str().into(),
+            base.clone(),
+            options.membership,
+            connected,
+        );
+        let node = Node {
             inner: Arc::new(Inner {
                 client,
                 node: node_name,
-                base: format!("{}.{}", options.prefix, options.cluster),
+                base,
                 names: Mutex::new(HashMap::new()),
                 link,
                 max_payload: options.max_payload,
                 confirm_timeout: options.connect_timeout.max(Duration::from_secs(1)),
+                membership,
             }),
-        })
+        };
+        crate::membership::start(&node).await?;
+        Ok(node)
+    }
+
+    pub(crate) fn membership(&self) -> &Arc<Membership> {
+        &self.inner.membership
+    }
+
+    /// A handle that does not keep the node alive (for its own background services).
+    pub(crate) fn downgrade(&self) -> WeakNode {
+        WeakNode(Arc::downgrade(&self.inner))
     }
 
     /// `true` while the connection to a server is up.
     pub fn is_connected(&self) -> bool {
-        self.inner.link.is_connected() && self.inner.client.connection_state() == State::Connected
+        self.inner.link.is_connected()
+            && self.inner.membership.is_connected()
+            && self.inner.client.connection_state() == State::Connected
     }
 
     pub(crate) fn link(&self) -> &Link {
@@ -211,6 +259,7 @@ impl Node {
             node: self.clone(),
             name: name.into(),
             subject: format!("{}.actor.{name}", self.inner.base).into(),
+            serving: Serving::Any(name.into()),
         })
     }
 
@@ -224,6 +273,22 @@ impl Node {
             node: self.clone(),
             name: format!("{name}@{node}").into(),
             subject: format!("{}.node.{node}.actor.{name}", self.inner.base).into(),
+            serving: Serving::On(node.into()),
+        })
+    }
+
+    /// A target reached on `subject` (process groups), served by `serving`.
+    pub(crate) fn remote_subject<A: Actor>(
+        &self,
+        label: String,
+        subject: String,
+        serving: Serving,
+    ) -> Target<A> {
+        Target::remote(NatsRemote {
+            node: self.clone(),
+            name: label.into(),
+            subject: subject.into(),
+            serving,
         })
     }
 
@@ -236,6 +301,8 @@ impl Node {
     pub async fn export<S: Serve>(&self, name: &str, server: S) -> Result<Export, ClusterError> {
         valid_name(name)?;
         let server = Arc::new(server);
+        let server_for_membership: Arc<dyn Serve> = server.clone();
+        let name_for_membership = name.to_string();
         let subjects = [
             format!("{}.actor.{name}", self.inner.base),
             format!("{}.node.{}.actor.{name}", self.inner.base, self.inner.node),
@@ -279,7 +346,14 @@ impl Node {
                 node.dispatch(&name, &*server, message).await;
             }
         });
-        Ok(Export { tasks: vec![task] })
+        let listed = self
+            .inner
+            .membership
+            .exported(&name_for_membership, server_for_membership);
+        Ok(Export {
+            tasks: vec![task],
+            _listed: Some(listed),
+        })
     }
 
     /// Waits until the server has this connection's subscriptions to `subject` (a probe
@@ -349,7 +423,7 @@ impl Node {
         result
     }
 
-    async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
+    pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
         let reply = message.reply.clone();
         let envelope = match self.check(&message, server) {
             Ok(envelope) => envelope,
@@ -509,10 +583,22 @@ fn probe_token(message: &Message) -> Option<&str> {
         .map(|v| v.as_str())
 }
 
+/// A [`Node`] that is not kept alive by this handle.
+#[derive(Clone)]
+pub(crate) struct WeakNode(std::sync::Weak<Inner>);
+
+impl WeakNode {
+    pub(crate) fn upgrade(&self) -> Option<Node> {
+        self.0.upgrade().map(|inner| Node { inner })
+    }
+}
+
 /// Keeps an exported actor reachable; dropping it stops serving.
 #[derive(Debug)]
 pub struct Export {
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Lists the name in this node's heartbeats and serves monitors of it (membership.rs).
+    _listed: Option<ExportGuard>,
 }
 
 impl Drop for Export {

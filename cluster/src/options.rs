@@ -25,6 +25,8 @@ pub struct NodeOptions {
     /// How long to keep trying to reach a server at start-up before failing (also the bound
     /// on confirming an export's subscriptions).
     pub connect_timeout: Duration,
+    /// Heartbeats and failure detection (membership).
+    pub membership: crate::MembershipOptions,
     /// A token, if the server requires one.
     pub token: Option<String>,
     /// A client certificate and its key (PEM), for servers that verify clients.
@@ -53,6 +55,7 @@ impl NodeOptions {
             nkey: None,
             tls_root: None,
             connect_timeout: Duration::from_secs(5),
+            membership: crate::MembershipOptions::default(),
             token: None,
             tls_client: None,
             max_payload: None,
@@ -140,6 +143,12 @@ pub enum ClusterError {
         /// The servers tried.
         urls: String,
         /// What went wrong.
+        reason: String,
+    },
+    /// Options that do not make sense (membership timings, …).
+    #[error("invalid options: {reason}")]
+    InvalidOptions {
+        /// What is wrong.
         reason: String,
     },
     /// A subscription failed.

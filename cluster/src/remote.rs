@@ -17,6 +17,8 @@ pub(crate) struct NatsRemote {
     pub node: Node,
     pub name: Arc<str>,
     pub subject: async_nats::Subject,
+    /// Who serves it: a call in flight fails with `NodeDown` when that node is lost.
+    pub serving: crate::membership::Serving,
 }
 
 impl fmt::Debug for NatsRemote {
@@ -66,8 +68,10 @@ impl RemoteActor for NatsRemote {
             .headers(headers)
             .payload(Bytes::from(call.payload))
             .timeout(Some(call.timeout));
-        // From here on, a refusal of this publish or a lost connection ends the call.
+        // From here on, a refusal of this publish or a lost connection ends the call, and so
+        // does the loss of the node that serves it (membership).
         let mut events = node.link().watch();
+        let loss = node.membership().watch_loss(&self.serving, true);
         Box::pin(async move {
             use async_nats::RequestErrorKind as K;
             checked.map_err(CallError::Remote)?;
@@ -78,6 +82,7 @@ impl RemoteActor for NatsRemote {
                 refused = events::refusal(&mut events, &subject, "_INBOX.") => {
                     return Err(CallError::Remote(refused));
                 }
+                lost = loss.lost() => return Err(CallError::Remote(lost)),
             };
             let reply = sent.map_err(|e| match e.kind() {
                 K::TimedOut => CallError::Timeout,
