@@ -6,9 +6,13 @@
 //!   group, so exactly one node answers);
 //! - `node.<node>.actor.<Name>`: requests to `Name` on that node only.
 //!
-//! The envelope is in NATS headers (version, protocol, message, timeout, caller chain); the
-//! payload is the encoded arguments. A reply carries `Arbor-Status: ok` and the encoded
-//! value, or `error` and an encoded [`Failure`].
+//! The envelope is in NATS headers (version, protocol, message, timeout, caller chain; see
+//! [`envelope`](crate::envelope)); the payload is the encoded arguments. A reply carries
+//! `Arbor-Status: ok` and the encoded value, or `error` and an encoded failure.
+//!
+//! Everything a node receives is checked before the actor sees it: an envelope of another
+//! version, headers or a payload that do not decode, an unknown protocol or message, a payload
+//! over the limit are answered with an error (and a `tracing` warning), never a panic.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,114 +20,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arbor::codegen::Target;
-use arbor::remote::{
-    BoxFuture, Hop, RemoteActor, RemoteCall, RemoteCast, RemoteError, RemoteErrorKind,
-};
-use arbor::{Actor, CallError, CastError, ExitReason};
+use arbor::remote::{Hop, RemoteError, RemoteErrorKind};
+use arbor::{Actor, CallError};
+use async_nats::connection::State;
 use async_nats::{HeaderMap, Message};
 use bytes::Bytes;
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 
+use crate::envelope::{self, Envelope, H_PROBE};
+use crate::events::{Link, LinkEvent};
+use crate::failure::Failure;
+pub(crate) use crate::options::valid_name;
+pub use crate::options::{ClusterError, NodeOptions};
+use crate::remote::NatsRemote;
+use crate::membership::{ExportGuard, Membership, Serving};
 use crate::wire::{self, Serve, Served};
 
-const H_VERSION: &str = "Arbor-Version";
-const H_PROTOCOL: &str = "Arbor-Protocol";
-const H_MESSAGE: &str = "Arbor-Message";
-const H_TIMEOUT: &str = "Arbor-Timeout-Ms";
-const H_CALLERS: &str = "Arbor-Callers";
-const H_STATUS: &str = "Arbor-Status";
 const QUEUE: &str = "arbor";
-
-/// How a node connects to the cluster.
-#[derive(Clone, Debug)]
-pub struct NodeOptions {
-    /// The cluster's name: every subject lives under `<prefix>.<cluster>`.
-    pub cluster: String,
-    /// This node's name, unique in the cluster while it runs (`billing`, `rooms-2`).
-    pub node: String,
-    /// The NATS servers to connect to (`nats://127.0.0.1:4222`, …).
-    pub urls: Vec<String>,
-    /// The subject prefix (default `arbor`).
-    pub prefix: String,
-    /// User and password, if the server requires them.
-    pub user_password: Option<(String, String)>,
-    /// A credentials file (JWT + nkey seed), if the server requires one.
-    pub credentials: Option<std::path::PathBuf>,
-    /// An nkey seed, if the server requires one.
-    pub nkey: Option<String>,
-    /// Root certificates to trust for TLS (and TLS required when set).
-    pub tls_root: Option<std::path::PathBuf>,
-    /// How long to keep trying to reach a server at start-up before failing.
-    pub connect_timeout: Duration,
-}
-
-impl NodeOptions {
-    /// Options for node `node` of cluster `cluster`, at `url`.
-    pub fn new(
-        cluster: impl Into<String>,
-        node: impl Into<String>,
-        url: impl Into<String>,
-    ) -> Self {
-        NodeOptions {
-            cluster: cluster.into(),
-            node: node.into(),
-            urls: vec![url.into()],
-            prefix: "arbor".into(),
-            user_password: None,
-            credentials: None,
-            nkey: None,
-            tls_root: None,
-            connect_timeout: Duration::from_secs(5),
-        }
-    }
-
-    /// Authenticates with `user` and `password`.
-    pub fn user_password(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.user_password = Some((user.into(), password.into()));
-        self
-    }
-}
-
-/// Why a node could not start or export.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClusterError {
-    /// A name (cluster, node, actor) that cannot be part of a subject.
-    #[error("invalid name `{name}`: use letters, digits, `-` and `_`")]
-    InvalidName {
-        /// The name.
-        name: String,
-    },
-    /// No server could be reached (or it refused the connection) in time.
-    #[error("cannot connect to NATS at {urls}: {reason}")]
-    Connect {
-        /// The servers tried.
-        urls: String,
-        /// What went wrong.
-        reason: String,
-    },
-    /// A subscription failed.
-    #[error("cannot subscribe to `{subject}`: {reason}")]
-    Subscribe {
-        /// The subject.
-        subject: String,
-        /// What went wrong.
-        reason: String,
-    },
-}
-
-fn valid_name(name: &str) -> Result<(), ClusterError> {
-    let ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ClusterError::InvalidName { name: name.into() })
-    }
-}
+const INVALID_REMOTE: &str =
+    "invalid remote name: node and actor names are letters, digits, `-` and `_`";
 
 struct Inner {
     client: async_nats::Client,
@@ -131,6 +46,14 @@ struct Inner {
     base: String,
     /// Local actors of exported names, by id: to name them in caller chains.
     names: Mutex<HashMap<u64, Arc<str>>>,
+    /// Permission violations and connection losses (events.rs).
+    link: Arc<Link>,
+    /// The configured payload limit, if any (else the server's).
+    max_payload: Option<usize>,
+    /// The bound on confirming an export's subscriptions.
+    confirm_timeout: Duration,
+    /// Heartbeats, the live set, this node's exports (membership.rs).
+    membership: Arc<Membership>,
 }
 
 /// This process's connection to the cluster. Cheap to clone.
@@ -154,16 +77,59 @@ impl Node {
     pub async fn connect(options: NodeOptions) -> Result<Node, ClusterError> {
         valid_name(&options.cluster)?;
         valid_name(&options.node)?;
+        for part in options.prefix.split('.') {
+            valid_name(part).map_err(|_| ClusterError::InvalidName {
+                name: options.prefix.clone(),
+            })?;
+        }
+        options.membership.validate()?;
         let urls = options.urls.join(",");
         let connect_error = |reason: String| ClusterError::Connect {
             urls: urls.clone(),
             reason,
         };
+        if options.urls.is_empty() {
+            return Err(connect_error("no server URL given".into()));
+        }
+        // Permission violations and connection losses reach waiting calls through the link.
+        let link = Arc::new(Link::new());
+        let events = link.clone();
+        let node_name: Arc<str> = options.node.as_str().into();
+        let event_node = node_name.clone();
         let mut nats = async_nats::ConnectOptions::new()
             .name(format!("arbor:{}:{}", options.cluster, options.node))
             .connection_timeout(options.connect_timeout);
+        // One event callback (async-nats keeps one): permission violations and connection
+        // losses reach waiting calls through the link (events.rs); membership watches the
+        // connection's state, for calls to fail fast while disconnected. A short reconnect
+        // back-off (at most 250 ms between attempts) rejoins a restarted server within a
+        // second or so.
+        let connected = Arc::new(tokio::sync::watch::channel(true).0);
+        let watched = connected.clone();
+        nats = nats
+            .event_callback(move |event| {
+                let now = match &event {
+                    async_nats::Event::Connected => Some(true),
+                    async_nats::Event::Disconnected | async_nats::Event::Closed => Some(false),
+                    _ => None,
+                };
+                if let Some(now) = now {
+                    // Watchers are woken by real changes only.
+                    watched.send_if_modified(|state| std::mem::replace(state, now) != now);
+                }
+                events.on_event(&event_node, event);
+                async {}
+            })
+            .reconnect_delay_callback(|attempts| {
+                Duration::from_millis(2u64.saturating_pow(attempts.min(8) as u32))
+                    .min(Duration::from_millis(250))
+            })
+            .max_reconnects(None);
         if let Some((user, password)) = &options.user_password {
             nats = nats.user_and_password(user.clone(), password.clone());
+        }
+        if let Some(token) = &options.token {
+            nats = nats.token(token.clone());
         }
         if let Some(seed) = &options.nkey {
             nats = nats.nkey(seed.clone());
@@ -176,6 +142,9 @@ impl Node {
         }
         if let Some(root) = &options.tls_root {
             nats = nats.add_root_certificates(root.clone()).require_tls(true);
+        }
+        if let Some((cert, key)) = &options.tls_client {
+            nats = nats.add_client_certificate(cert.clone(), key.clone());
         }
         let addrs: Vec<async_nats::ServerAddr> = options
             .urls
@@ -192,6 +161,18 @@ impl Node {
                 tokio::time::timeout_at(deadline, nats.clone().connect(addrs.clone())).await;
             match attempt {
                 Ok(Ok(client)) => break client,
+                // Wrong credentials or TLS settings: trying again will not help.
+                Ok(Err(e))
+                    if matches!(
+                        e.kind(),
+                        async_nats::ConnectErrorKind::AuthorizationViolation
+                            | async_nats::ConnectErrorKind::Authentication
+                            | async_nats::ConnectErrorKind::Tls
+                            | async_nats::ConnectErrorKind::ServerParse
+                    ) =>
+                {
+                    return Err(connect_error(e.to_string()));
+                }
                 Ok(Err(e)) if tokio::time::Instant::now() + pause < deadline => {
                     tracing::debug!(%urls, error = %e, "arbor-cluster: connect failed, retrying");
                     tokio::time::sleep(pause).await;
@@ -206,14 +187,55 @@ impl Node {
                 }
             }
         };
-        Ok(Node {
+        let base = format!("{}.{}", options.prefix, options.cluster);
+        connected.send_replace(true);
+        let membership = Membership::new(
+            options.node.as_str().into(),
+            base.clone(),
+            options.membership,
+            connected,
+        );
+        let node = Node {
             inner: Arc::new(Inner {
                 client,
-                node: options.node.as_str().into(),
-                base: format!("{}.{}", options.prefix, options.cluster),
+                node: node_name,
+                base,
                 names: Mutex::new(HashMap::new()),
+                link,
+                max_payload: options.max_payload,
+                confirm_timeout: options.connect_timeout.max(Duration::from_secs(1)),
+                membership,
             }),
-        })
+        };
+        crate::membership::start(&node).await?;
+        Ok(node)
+    }
+
+    pub(crate) fn membership(&self) -> &Arc<Membership> {
+        &self.inner.membership
+    }
+
+    /// A handle that does not keep the node alive (for its own background services).
+    pub(crate) fn downgrade(&self) -> WeakNode {
+        WeakNode(Arc::downgrade(&self.inner))
+    }
+
+    /// `true` while the connection to a server is up.
+    pub fn is_connected(&self) -> bool {
+        self.inner.link.is_connected()
+            && self.inner.membership.is_connected()
+            && self.inner.client.connection_state() == State::Connected
+    }
+
+    pub(crate) fn link(&self) -> &Link {
+        &self.inner.link
+    }
+
+    /// The largest payload this node sends: the server's `max_payload`, or the configured
+    /// limit if smaller.
+    pub fn max_payload(&self) -> usize {
+        let server = self.inner.client.max_payload();
+        self.inner.max_payload.map_or(server, |own| own.min(server))
     }
 
     /// This node's name.
@@ -226,34 +248,69 @@ impl Node {
         &self.inner.client
     }
 
-    /// A target for the actor exported as `name` by whichever node serves it.
+    /// A target for the actor exported as `name` by whichever node serves it. A name that
+    /// cannot be exported (see [`ClusterError::InvalidName`]) gives a missing target, whose
+    /// calls fail at once.
     pub fn remote<A: Actor>(&self, name: &str) -> Target<A> {
+        if valid_name(name).is_err() {
+            return Target::Missing(INVALID_REMOTE);
+        }
         Target::remote(NatsRemote {
             node: self.clone(),
             name: name.into(),
-            subject: format!("{}.actor.{name}", self.inner.base),
+            subject: format!("{}.actor.{name}", self.inner.base).into(),
+            serving: Serving::Any(name.into()),
         })
     }
 
-    /// A target for the actor exported as `name` by node `node` only.
+    /// A target for the actor exported as `name` by node `node` only (missing, as for
+    /// [`remote`](Node::remote), when a name is invalid).
     pub fn remote_on<A: Actor>(&self, node: &str, name: &str) -> Target<A> {
+        if valid_name(node).is_err() || valid_name(name).is_err() {
+            return Target::Missing(INVALID_REMOTE);
+        }
         Target::remote(NatsRemote {
             node: self.clone(),
             name: format!("{name}@{node}").into(),
-            subject: format!("{}.node.{node}.actor.{name}", self.inner.base),
+            subject: format!("{}.node.{node}.actor.{name}", self.inner.base).into(),
+            serving: Serving::On(node.into()),
+        })
+    }
+
+    /// A target reached on `subject` (process groups), served by `serving`.
+    pub(crate) fn remote_subject<A: Actor>(
+        &self,
+        label: String,
+        subject: String,
+        serving: Serving,
+    ) -> Target<A> {
+        Target::remote(NatsRemote {
+            node: self.clone(),
+            name: label.into(),
+            subject: subject.into(),
+            serving,
         })
     }
 
     /// Serves `server` (a generated client of a local actor) to the cluster under `name`, until
     /// the returned [`Export`] is dropped or the node disconnects.
+    ///
+    /// Returns once the server has the subscriptions: a call sent by any node afterwards
+    /// reaches this actor. Fails with [`ClusterError::Denied`] when the server's permissions
+    /// do not let this node serve `name` (subscribe to its subjects).
     pub async fn export<S: Serve>(&self, name: &str, server: S) -> Result<Export, ClusterError> {
         valid_name(name)?;
         let server = Arc::new(server);
-        let mut subscribers = Vec::new();
-        for subject in [
+        let server_for_membership: Arc<dyn Serve> = server.clone();
+        let name_for_membership = name.to_string();
+        let subjects = [
             format!("{}.actor.{name}", self.inner.base),
             format!("{}.node.{}.actor.{name}", self.inner.base, self.inner.node),
-        ] {
+        ];
+        // Watch the server's refusals from before the first subscription on.
+        let mut events = self.inner.link.watch();
+        let mut subscribers = Vec::new();
+        for subject in &subjects {
             let subscriber = self
                 .inner
                 .client
@@ -265,59 +322,128 @@ impl Node {
                 })?;
             subscribers.push(subscriber);
         }
+        for subject in &subjects {
+            self.confirm(subject, &mut events).await?;
+        }
         let node = self.clone();
         let name: Arc<str> = name.into();
         // One task serves both subjects, in arrival order: each message is in the actor's
         // mailbox before the next one is read, so messages from one sender keep their order.
         let task = tokio::spawn(async move {
             let mut requests = futures::stream::select_all(subscribers);
+            let mut named = None;
             while let Some(message) = requests.next().await {
-                node.dispatch(&name, &server, message).await;
+                if let Some(id) = server.actor_id().map(|id| id.as_u64())
+                    && named != Some(id)
+                {
+                    named = Some(id);
+                    node.inner
+                        .names
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(id, name.clone());
+                }
+                node.dispatch(&name, &*server, message).await;
             }
         });
-        // Subscriptions are in place at the server before `export` returns.
-        let _ = self.inner.client.flush().await;
-        Ok(Export { tasks: vec![task] })
+        let listed = self
+            .inner
+            .membership
+            .exported(&name_for_membership, server_for_membership);
+        Ok(Export {
+            tasks: vec![task],
+            _listed: Some(listed),
+        })
     }
 
-    async fn dispatch<S: Serve>(&self, name: &Arc<str>, server: &Arc<S>, message: Message) {
-        if let Some(id) = server.actor_id() {
-            self.inner
-                .names
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(id.as_u64(), name.clone());
-        }
+    /// Waits until the server has this connection's subscriptions to `subject` (a probe
+    /// published there comes back), or refuses them (a permission violation naming it).
+    async fn confirm(
+        &self,
+        subject: &str,
+        events: &mut tokio::sync::broadcast::Receiver<LinkEvent>,
+    ) -> Result<(), ClusterError> {
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let failed = |reason: String| ClusterError::Subscribe {
+            subject: subject.to_string(),
+            reason,
+        };
+        let client = &self.inner.client;
+        let mut probe = client
+            .subscribe(subject.to_string())
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let token = format!(
+            "{}-{}",
+            self.inner.node,
+            PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(H_PROBE, token.as_str());
+        client
+            .publish_with_headers(subject.to_string(), headers, Bytes::new())
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let deadline = tokio::time::sleep(self.inner.confirm_timeout);
+        tokio::pin!(deadline);
+        let result = loop {
+            tokio::select! {
+                message = probe.next() => match message {
+                    Some(m) if probe_token(&m) == Some(token.as_str()) => break Ok(()),
+                    Some(_) => {}
+                    None => break Err(failed("the subscription was closed".into())),
+                },
+                event = events.recv() => match event {
+                    Ok(LinkEvent::Denied { publish: false, subject: refused, reason })
+                        if refused == subject =>
+                    {
+                        break Err(ClusterError::Denied { subject: subject.to_string(), reason });
+                    }
+                    // The probe itself may not be published: any refusal of the subscriptions
+                    // came before this one (the server answers in order), so they stand.
+                    Ok(LinkEvent::Denied { publish: true, subject: refused, .. })
+                        if refused == subject =>
+                    {
+                        break Ok(());
+                    }
+                    Ok(LinkEvent::Disconnected) => {
+                        break Err(failed("the connection was lost".into()));
+                    }
+                    _ => {}
+                },
+                _ = &mut deadline => {
+                    break Err(failed(format!(
+                        "the server did not confirm it within {:?}",
+                        self.inner.confirm_timeout
+                    )));
+                }
+            }
+        };
+        let _ = probe.unsubscribe().await;
+        result
+    }
+
+    pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
         let reply = message.reply.clone();
-        let refuse = |error: RemoteError| {
-            tracing::warn!(actor = %name, %error, "arbor-cluster: refused a request");
-            self.answer(
-                reply.clone(),
-                Err(Failure::from_call(&CallError::Remote(error), self)),
-            );
-        };
-        let envelope = match Envelope::read(&message, &self.inner.node) {
+        let envelope = match self.check(&message, server) {
             Ok(envelope) => envelope,
-            Err(error) => return refuse(error),
+            // An export's probe has no envelope: ignored here, not refused.
+            Err(_) if probe_token(&message).is_some() => return,
+            Err(error) => return self.refuse(name, &message, reply, error).await,
         };
-        if envelope.protocol != server.protocol() {
-            return refuse(wire::unknown_message(&envelope.protocol, &envelope.message));
-        }
         match server.serve(&envelope.message, &message.payload, envelope.timeout) {
-            Err(error) => refuse(error),
+            Err(error) => self.refuse(name, &message, reply, error).await,
             Ok(Served::Call(work)) => {
                 // The first poll puts the call in the mailbox; the wait for the answer goes
                 // on in its own task.
                 let mut work = Box::pin(arbor::remote::with_callers(envelope.callers, work));
                 match futures::poll!(work.as_mut()) {
-                    std::task::Poll::Ready(result) => {
-                        self.answer(reply, result.map_err(|e| Failure::from_call(&e, self)))
-                    }
+                    std::task::Poll::Ready(result) => self.answer(reply, result).await,
                     std::task::Poll::Pending => {
                         let node = self.clone();
                         tokio::spawn(async move {
-                            let result = work.await.map_err(|e| Failure::from_call(&e, &node));
-                            node.answer(reply, result);
+                            let result = work.await;
+                            node.answer(reply, result).await;
                         });
                     }
                 }
@@ -330,48 +456,140 @@ impl Node {
         }
     }
 
-    fn answer(&self, reply: Option<async_nats::Subject>, result: Result<Vec<u8>, Failure>) {
+    /// Everything checked before the actor is touched: size, envelope, protocol.
+    fn check(&self, message: &Message, server: &dyn Serve) -> Result<Envelope, RemoteError> {
+        if let Some(limit) = self.inner.max_payload
+            && message.payload.len() > limit
+        {
+            return Err(RemoteError::new(
+                RemoteErrorKind::TooLarge,
+                format!(
+                    "a payload of {} bytes, over this node's limit of {limit}",
+                    message.payload.len()
+                ),
+            ));
+        }
+        let envelope = Envelope::read(message, &self.inner.node)?;
+        if envelope.protocol != server.protocol() {
+            return Err(RemoteError::new(
+                RemoteErrorKind::UnknownMessage,
+                format!(
+                    "this actor serves protocol `{}`, not `{}`",
+                    server.protocol(),
+                    envelope.protocol
+                ),
+            ));
+        }
+        Ok(envelope)
+    }
+
+    async fn refuse(
+        &self,
+        name: &str,
+        message: &Message,
+        reply: Option<async_nats::Subject>,
+        error: RemoteError,
+    ) {
+        tracing::warn!(
+            actor = %name,
+            subject = %message.subject,
+            kind = ?error.kind(),
+            %error,
+            "arbor-cluster: refused a request",
+        );
+        self.answer(reply, Err(CallError::Remote(error))).await;
+    }
+
+    /// Sends the answer to a call (nothing for a cast). A reply too large for the limit is
+    /// replaced by a `TooLarge` error, so the caller never waits for its timeout.
+    async fn answer(&self, reply: Option<async_nats::Subject>, result: Result<Vec<u8>, CallError>) {
         let Some(reply) = reply else { return };
-        let mut headers = HeaderMap::new();
-        let payload = match result {
-            Ok(bytes) => {
-                headers.insert(H_STATUS, "ok");
-                bytes
-            }
-            Err(failure) => {
-                headers.insert(H_STATUS, "error");
-                wire::encode(&failure).unwrap_or_default()
-            }
+        let limit = self.max_payload();
+        let outcome = match result {
+            Ok(bytes) if bytes.len() > limit => Err(Failure::remote(
+                RemoteErrorKind::TooLarge,
+                format!(
+                    "the reply of {} bytes is over the limit of {limit}",
+                    bytes.len()
+                ),
+            )),
+            Ok(bytes) => Ok(bytes),
+            Err(error) => Err(self.failure(&error)),
         };
-        let client = self.inner.client.clone();
-        tokio::spawn(async move {
-            let _ = client
-                .publish_with_headers(reply, headers, Bytes::from(payload))
-                .await;
-        });
+        let client = &self.inner.client;
+        let sent = match outcome {
+            Ok(bytes) => {
+                let size = bytes.len();
+                let sent = client
+                    .publish_with_headers(
+                        reply.clone(),
+                        envelope::reply_headers(true),
+                        bytes.into(),
+                    )
+                    .await;
+                match sent {
+                    Err(e)
+                        if e.kind() == async_nats::client::PublishErrorKind::MaxPayloadExceeded =>
+                    {
+                        let failure = Failure::remote(
+                            RemoteErrorKind::TooLarge,
+                            format!("the reply of {size} bytes is over the server's max_payload"),
+                        );
+                        self.publish_failure(reply, failure).await
+                    }
+                    other => other,
+                }
+            }
+            Err(failure) => self.publish_failure(reply, failure).await,
+        };
+        if let Err(error) = sent {
+            tracing::warn!(node = %self.inner.node, %error, "arbor-cluster: cannot send a reply");
+        }
+    }
+
+    async fn publish_failure(
+        &self,
+        reply: async_nats::Subject,
+        failure: Failure,
+    ) -> Result<(), async_nats::PublishError> {
+        let bytes = wire::encode(&failure).unwrap_or_default();
+        self.inner
+            .client
+            .publish_with_headers(reply, envelope::reply_headers(false), bytes.into())
+            .await
+    }
+
+    fn failure(&self, error: &CallError) -> Failure {
+        let names = self.inner.names.lock().unwrap_or_else(|e| e.into_inner());
+        Failure::from_call(error, &self.inner.node, |id| names.get(&id).cloned())
     }
 
     /// The callers, as they leave this node: local hops get this node's name (and the
     /// exported name of their actor when known).
-    fn outgoing(&self, callers: Vec<Hop>) -> String {
+    pub(crate) fn outgoing(&self, callers: Vec<Hop>) -> String {
+        if callers.is_empty() {
+            return String::new();
+        }
         let names = self.inner.names.lock().unwrap_or_else(|e| e.into_inner());
-        callers
-            .into_iter()
-            .map(|hop| {
-                let (node, actor) = match hop.node {
-                    Some(node) => (node, hop.actor),
-                    None => (
-                        self.inner.node.clone(),
-                        hop.actor.or_else(|| names.get(&hop.id).cloned()),
-                    ),
-                };
-                match actor {
-                    Some(actor) => format!("{}@{node}/{actor}", hop.id),
-                    None => format!("{}@{node}", hop.id),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(",")
+        envelope::format_chain(callers, &self.inner.node, |id| names.get(&id).cloned())
+    }
+}
+
+fn probe_token(message: &Message) -> Option<&str> {
+    message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(H_PROBE))
+        .map(|v| v.as_str())
+}
+
+/// A [`Node`] that is not kept alive by this handle.
+#[derive(Clone)]
+pub(crate) struct WeakNode(std::sync::Weak<Inner>);
+
+impl WeakNode {
+    pub(crate) fn upgrade(&self) -> Option<Node> {
+        self.0.upgrade().map(|inner| Node { inner })
     }
 }
 
@@ -379,6 +597,8 @@ impl Node {
 #[derive(Debug)]
 pub struct Export {
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Lists the name in this node's heartbeats and serves monitors of it (membership.rs).
+    _listed: Option<ExportGuard>,
 }
 
 impl Drop for Export {
@@ -386,254 +606,5 @@ impl Drop for Export {
         for task in &self.tasks {
             task.abort();
         }
-    }
-}
-
-/// A request's envelope, read from its headers.
-struct Envelope {
-    protocol: String,
-    message: String,
-    timeout: Duration,
-    callers: Vec<Hop>,
-}
-
-impl Envelope {
-    fn read(message: &Message, this_node: &str) -> Result<Envelope, RemoteError> {
-        let bad = |what: &str| RemoteError::new(RemoteErrorKind::Decode, what.to_string());
-        let headers = message
-            .headers
-            .as_ref()
-            .ok_or_else(|| bad("no envelope headers"))?;
-        let get = |name: &str| headers.get(name).map(|v| v.as_str().to_string());
-        let version = get(H_VERSION).ok_or_else(|| bad("no envelope version"))?;
-        if version != wire::VERSION.to_string() {
-            return Err(RemoteError::new(
-                RemoteErrorKind::Version,
-                format!(
-                    "envelope version {version}, this node speaks {}",
-                    wire::VERSION
-                ),
-            ));
-        }
-        let protocol = get(H_PROTOCOL).ok_or_else(|| bad("no protocol"))?;
-        let msg = get(H_MESSAGE).ok_or_else(|| bad("no message name"))?;
-        let timeout = match get(H_TIMEOUT) {
-            Some(ms) => Duration::from_millis(ms.parse().map_err(|_| bad("bad timeout"))?),
-            None => arbor::DEFAULT_CALL_TIMEOUT,
-        };
-        let callers = match get(H_CALLERS) {
-            Some(text) if !text.is_empty() => text
-                .split(',')
-                .map(|hop| parse_hop(hop, this_node))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| bad("bad caller chain"))?,
-            _ => Vec::new(),
-        };
-        Ok(Envelope {
-            protocol,
-            message: msg,
-            timeout,
-            callers,
-        })
-    }
-}
-
-/// `id@node[/actor]`; hops of this node become local ones.
-fn parse_hop(text: &str, this_node: &str) -> Option<Hop> {
-    let (id, rest) = text.split_once('@')?;
-    let (node, actor) = match rest.split_once('/') {
-        Some((node, actor)) => (node, Some(Arc::from(actor))),
-        None => (rest, None),
-    };
-    Some(Hop {
-        id: id.parse().ok()?,
-        actor,
-        node: (node != this_node).then(|| Arc::from(node)),
-    })
-}
-
-/// A failed call as it travels back to the caller.
-#[derive(Debug, Serialize, Deserialize)]
-enum Failure {
-    Timeout,
-    CallingSelf,
-    Deadlock(Vec<(u64, Option<String>, Option<String>)>),
-    Exited(String),
-    MailboxFull,
-    NoReply,
-    Remote(u8, String),
-}
-
-const KINDS: [RemoteErrorKind; 8] = [
-    RemoteErrorKind::Disconnected,
-    RemoteErrorKind::NodeDown,
-    RemoteErrorKind::TooLarge,
-    RemoteErrorKind::Decode,
-    RemoteErrorKind::UnknownMessage,
-    RemoteErrorKind::Version,
-    RemoteErrorKind::Denied,
-    RemoteErrorKind::Transport,
-];
-
-impl Failure {
-    fn from_call(error: &CallError, node: &Node) -> Failure {
-        match error {
-            CallError::Timeout => Failure::Timeout,
-            CallError::CallingSelf => Failure::CallingSelf,
-            CallError::Deadlock { chain } => {
-                let names = node.inner.names.lock().unwrap_or_else(|e| e.into_inner());
-                Failure::Deadlock(
-                    chain
-                        .iter()
-                        .map(|hop| {
-                            let local = hop.node.is_none();
-                            let actor = hop
-                                .actor
-                                .clone()
-                                .or_else(|| local.then(|| names.get(&hop.id).cloned()).flatten());
-                            let node_name =
-                                hop.node.clone().unwrap_or_else(|| node.inner.node.clone());
-                            (
-                                hop.id,
-                                actor.map(|a| a.to_string()),
-                                Some(node_name.to_string()),
-                            )
-                        })
-                        .collect(),
-                )
-            }
-            CallError::Exited(reason) => Failure::Exited(reason.to_string()),
-            CallError::MailboxFull => Failure::MailboxFull,
-            CallError::NoReply => Failure::NoReply,
-            CallError::Remote(e) => Failure::Remote(
-                KINDS.iter().position(|k| *k == e.kind()).unwrap_or(7) as u8,
-                e.detail().to_string(),
-            ),
-        }
-    }
-
-    fn into_call(self, this_node: &str) -> CallError {
-        match self {
-            Failure::Timeout => CallError::Timeout,
-            Failure::CallingSelf => CallError::CallingSelf,
-            Failure::Deadlock(hops) => CallError::Deadlock {
-                chain: hops
-                    .into_iter()
-                    .map(|(id, actor, node)| Hop {
-                        id,
-                        actor: actor.map(Arc::from),
-                        node: node.filter(|n| n != this_node).map(Arc::from),
-                    })
-                    .collect(),
-            },
-            Failure::Exited(reason) => CallError::Exited(ExitReason::error(reason)),
-            Failure::MailboxFull => CallError::MailboxFull,
-            Failure::NoReply => CallError::NoReply,
-            Failure::Remote(kind, detail) => CallError::Remote(RemoteError::new(
-                KINDS
-                    .get(kind as usize)
-                    .copied()
-                    .unwrap_or(RemoteErrorKind::Transport),
-                detail,
-            )),
-        }
-    }
-}
-
-/// An actor exported by some node, reached over NATS.
-struct NatsRemote {
-    node: Node,
-    name: Arc<str>,
-    subject: String,
-}
-
-impl fmt::Debug for NatsRemote {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (via {})", self.name, self.subject)
-    }
-}
-
-impl NatsRemote {
-    fn headers(&self, protocol: &str, message: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(H_VERSION, wire::VERSION.to_string().as_str());
-        headers.insert(H_PROTOCOL, protocol);
-        headers.insert(H_MESSAGE, message);
-        headers
-    }
-}
-
-fn transport(kind: RemoteErrorKind, detail: impl fmt::Display) -> RemoteError {
-    RemoteError::new(kind, detail.to_string())
-}
-
-impl RemoteActor for NatsRemote {
-    fn call(&self, call: RemoteCall) -> BoxFuture<Result<Vec<u8>, CallError>> {
-        let mut headers = self.headers(call.protocol, call.message);
-        headers.insert(H_TIMEOUT, call.timeout.as_millis().to_string().as_str());
-        let callers = self.node.outgoing(call.callers);
-        if !callers.is_empty() {
-            headers.insert(H_CALLERS, callers.as_str());
-        }
-        let client = self.node.inner.client.clone();
-        let subject = self.subject.clone();
-        let this_node = self.node.inner.node.clone();
-        let request = async_nats::Request::new()
-            .headers(headers)
-            .payload(Bytes::from(call.payload))
-            .timeout(Some(call.timeout));
-        Box::pin(async move {
-            use async_nats::RequestErrorKind as K;
-            let reply = match client.send_request(subject, request).await {
-                Ok(reply) => reply,
-                Err(e) => {
-                    return Err(match e.kind() {
-                        K::TimedOut => CallError::Timeout,
-                        K::NoResponders => CallError::Exited(arbor::codegen::not_running()),
-                        K::MaxPayloadExceeded => {
-                            CallError::Remote(transport(RemoteErrorKind::TooLarge, e))
-                        }
-                        _ => CallError::Remote(transport(RemoteErrorKind::Transport, e)),
-                    });
-                }
-            };
-            let status = reply
-                .headers
-                .as_ref()
-                .and_then(|h| h.get(H_STATUS))
-                .map(|v| v.as_str().to_string());
-            match status.as_deref() {
-                Some("ok") => Ok(reply.payload.to_vec()),
-                Some("error") => {
-                    let failure: Failure =
-                        wire::decode(&reply.payload).map_err(CallError::Remote)?;
-                    Err(failure.into_call(&this_node))
-                }
-                _ => Err(CallError::Remote(transport(
-                    RemoteErrorKind::Version,
-                    "the reply has no Arbor status",
-                ))),
-            }
-        })
-    }
-
-    fn cast(&self, cast: RemoteCast) -> BoxFuture<Result<(), CastError>> {
-        let headers = self.headers(cast.protocol, cast.message);
-        let client = self.node.inner.client.clone();
-        let subject = self.subject.clone();
-        Box::pin(async move {
-            client
-                .publish_with_headers(subject, headers, Bytes::from(cast.payload))
-                .await
-                .map_err(|e| {
-                    let kind = match e.kind() {
-                        async_nats::client::PublishErrorKind::MaxPayloadExceeded => {
-                            RemoteErrorKind::TooLarge
-                        }
-                        _ => RemoteErrorKind::Transport,
-                    };
-                    CastError::Remote(transport(kind, e))
-                })
-        })
     }
 }

@@ -155,6 +155,12 @@ pub trait Serve: Send + Sync + 'static {
     fn actor_id(&self) -> Option<arbor::ActorId> {
         None
     }
+
+    /// The local actor that serves now, as a cell: lets other nodes monitor it
+    /// ([`Node::monitor`](crate::Node::monitor)) and global names follow its exit.
+    fn actor_cell(&self) -> Option<arbor::ActorCell> {
+        None
+    }
 }
 
 /// The error a [`Serve`] implementation returns for a message its protocol does not have.

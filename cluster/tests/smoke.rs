@@ -1,5 +1,5 @@
-//! One process, two nodes, a real `nats-server`: a call and a cast through a hand-written
-//! `Serve` (the shape the emitter generates).
+//! One process, two nodes, a real `nats-server` (started by the test harness): a call and a
+//! cast through a hand-written `Serve` (the shape the emitter generates).
 
 use std::time::Duration;
 
@@ -69,16 +69,10 @@ impl Serve for CounterServer {
     }
 }
 
-fn server_url() -> Option<String> {
-    std::env::var("ARBOR_NATS_URL").ok()
-}
-
 #[tokio::test]
 async fn a_call_and_a_cast_cross_nodes() {
-    let Some(url) = server_url() else {
-        eprintln!("ARBOR_NATS_URL not set: skipped");
-        return;
-    };
+    let server = arbor_cluster::testing::NatsServer::start().unwrap_or_else(|e| panic!("{e}"));
+    let url = server.url().to_string();
     let a = Node::connect(NodeOptions::new("smoke", "a", url.clone()))
         .await
         .unwrap();

@@ -17,6 +17,8 @@ use serde_json::Value;
 const METHODOLOGY: &str = include_str!("methodology.md");
 /// Hand-written: where Arbor is behind, and why.
 const FINDINGS: &str = include_str!("findings.md");
+/// The cluster benchmark's section (`benches/cluster.rs`), written by hand from its run.
+const CLUSTER: &str = include_str!("cluster.md");
 
 /// Frameworks in column order. The first is the limit; Arbor is compared with the others.
 const FRAMEWORKS: &[(&str, &str)] = &[
@@ -499,6 +501,8 @@ fn render(
     md.push_str(FINDINGS.trim_end());
     md.push_str("\n\n");
     md.push_str(METHODOLOGY.trim_end());
+    md.push_str("\n\n");
+    md.push_str(CLUSTER.trim_end());
     md.push('\n');
     md
 }

@@ -1,0 +1,120 @@
+//! A remote target: an actor exported by some node, reached over NATS. A call is a request
+//! whose reply comes back on this connection's inbox (late replies, after the caller's
+//! timeout, are dropped there); a cast is a publish.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arbor::remote::{BoxFuture, RemoteActor, RemoteCall, RemoteCast, RemoteError, RemoteErrorKind};
+use arbor::{CallError, CastError};
+use bytes::Bytes;
+
+use crate::node::Node;
+use crate::{envelope, events};
+
+/// An actor exported by some node, reached over NATS.
+pub(crate) struct NatsRemote {
+    pub node: Node,
+    pub name: Arc<str>,
+    pub subject: async_nats::Subject,
+    /// Who serves it: a call in flight fails with `NodeDown` when that node is lost.
+    pub serving: crate::membership::Serving,
+}
+
+impl fmt::Debug for NatsRemote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (via {})", self.name, self.subject)
+    }
+}
+
+fn transport(kind: RemoteErrorKind, detail: impl fmt::Display) -> RemoteError {
+    RemoteError::new(kind, detail.to_string())
+}
+
+impl NatsRemote {
+    /// What fails before anything is sent: a payload over the limit, no connection.
+    fn precheck(&self, payload: &[u8]) -> Result<(), RemoteError> {
+        let node = &self.node;
+        if !node.is_connected() {
+            return Err(transport(
+                RemoteErrorKind::Disconnected,
+                "this node is not connected to the cluster",
+            ));
+        }
+        let limit = node.max_payload();
+        if payload.len() > limit {
+            return Err(transport(
+                RemoteErrorKind::TooLarge,
+                format!(
+                    "a payload of {} bytes for `{}`, over the limit of {limit}",
+                    payload.len(),
+                    self.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl RemoteActor for NatsRemote {
+    fn call(&self, call: RemoteCall) -> BoxFuture<Result<Vec<u8>, CallError>> {
+        let checked = self.precheck(&call.payload);
+        let callers = self.node.outgoing(call.callers);
+        let headers =
+            envelope::request_headers(call.protocol, call.message, Some(call.timeout), &callers);
+        let node = self.node.clone();
+        let subject = self.subject.clone();
+        let request = async_nats::Request::new()
+            .headers(headers)
+            .payload(Bytes::from(call.payload))
+            .timeout(Some(call.timeout));
+        // From here on, a refusal of this publish or a lost connection ends the call, and so
+        // does the loss of the node that serves it (membership).
+        let mut events = node.link().watch();
+        let loss = node.membership().watch_loss(&self.serving, true);
+        Box::pin(async move {
+            use async_nats::RequestErrorKind as K;
+            checked.map_err(CallError::Remote)?;
+            let client = &node.nats();
+            let sent = tokio::select! {
+                biased;
+                sent = client.send_request(subject.clone(), request) => sent,
+                refused = events::refusal(&mut events, &subject, "_INBOX.") => {
+                    return Err(CallError::Remote(refused));
+                }
+                lost = loss.lost() => return Err(CallError::Remote(lost)),
+            };
+            let reply = sent.map_err(|e| match e.kind() {
+                K::TimedOut => CallError::Timeout,
+                K::NoResponders => CallError::Exited(arbor::codegen::not_running()),
+                K::MaxPayloadExceeded => CallError::Remote(transport(RemoteErrorKind::TooLarge, e)),
+                _ => CallError::Remote(transport(RemoteErrorKind::Transport, e)),
+            })?;
+            envelope::reply_result(&reply, node.name())
+        })
+    }
+
+    fn cast(&self, cast: RemoteCast) -> BoxFuture<Result<(), CastError>> {
+        let checked = self
+            .precheck(&cast.payload)
+            .and_then(|()| self.node.link().check_publish(&self.subject));
+        let headers = envelope::request_headers(cast.protocol, cast.message, None, "");
+        let node = self.node.clone();
+        let subject = self.subject.clone();
+        Box::pin(async move {
+            checked.map_err(CastError::Remote)?;
+            node.nats()
+                .publish_with_headers(subject, headers, Bytes::from(cast.payload))
+                .await
+                .map_err(|e| {
+                    let kind = match e.kind() {
+                        async_nats::client::PublishErrorKind::MaxPayloadExceeded => {
+                            RemoteErrorKind::TooLarge
+                        }
+                        _ => RemoteErrorKind::Transport,
+                    };
+                    CastError::Remote(transport(kind, e))
+                })
+        })
+    }
+}
