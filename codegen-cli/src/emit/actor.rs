@@ -71,6 +71,7 @@ pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
         markers.push(quote! {
             #d
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #[allow(dead_code)]
             pub trait #marker {}
         });
         let d = doc(&format!(
@@ -96,10 +97,12 @@ pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
             label = "a call to `{Self}`, which the caller only casts to",
             note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
         )]
+        #[allow(dead_code)]
         pub trait DeclaredCall {}
 
         /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
         /// declaration.
+        #[allow(dead_code)]
         pub trait UndeclaredDependencies {
             /// The actor whose `Ctx` this is.
             type Actor;

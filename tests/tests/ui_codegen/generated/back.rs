@@ -8,6 +8,7 @@
     label = "`Back` is not a declared dependency of `{Self}`",
     note = "add `calls Back` (or `casts Back`) to actor `{Self}` in the spec (with the macros: `calls(Back)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresBack {}
 /// Implemented by no actor: the bound of the calls of a cast-only client.
 #[diagnostic::on_unimplemented(
@@ -15,9 +16,11 @@ pub trait DeclaresBack {}
     label = "a call to `{Self}`, which the caller only casts to",
     note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
 )]
+#[allow(dead_code)]
 pub trait DeclaredCall {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
+#[allow(dead_code)]
 pub trait UndeclaredDependencies {
     /// The actor whose `Ctx` this is.
     type Actor;

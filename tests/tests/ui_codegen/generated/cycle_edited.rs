@@ -8,6 +8,7 @@
     label = "`A` is not a declared dependency of `{Self}`",
     note = "add `calls A` (or `casts A`) to actor `{Self}` in the spec (with the macros: `calls(A)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresA {}
 /// Implemented by no actor: the bound of `ctx.b()` where `B` is not declared.
 #[diagnostic::on_unimplemented(
@@ -15,6 +16,7 @@ pub trait DeclaresA {}
     label = "`B` is not a declared dependency of `{Self}`",
     note = "add `calls B` (or `casts B`) to actor `{Self}` in the spec (with the macros: `calls(B)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresB {}
 /// Implemented by no actor: the bound of the calls of a cast-only client.
 #[diagnostic::on_unimplemented(
@@ -22,9 +24,11 @@ pub trait DeclaresB {}
     label = "a call to `{Self}`, which the caller only casts to",
     note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
 )]
+#[allow(dead_code)]
 pub trait DeclaredCall {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
+#[allow(dead_code)]
 pub trait UndeclaredDependencies {
     /// The actor whose `Ctx` this is.
     type Actor;

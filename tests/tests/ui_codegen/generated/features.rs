@@ -8,6 +8,7 @@
     label = "`Multi` is not a declared dependency of `{Self}`",
     note = "add `calls Multi` (or `casts Multi`) to actor `{Self}` in the spec (with the macros: `calls(Multi)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresMulti {}
 /// Implemented by no actor: the bound of `ctx.worker()` where `Worker` is not declared.
 #[diagnostic::on_unimplemented(
@@ -15,6 +16,7 @@ pub trait DeclaresMulti {}
     label = "`Worker` is not a declared dependency of `{Self}`",
     note = "add `calls Worker` (or `casts Worker`) to actor `{Self}` in the spec (with the macros: `calls(Worker)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresWorker {}
 /// Implemented by no actor: the bound of `ctx.idle()` where `Idle` is not declared.
 #[diagnostic::on_unimplemented(
@@ -22,6 +24,7 @@ pub trait DeclaresWorker {}
     label = "`Idle` is not a declared dependency of `{Self}`",
     note = "add `calls Idle` (or `casts Idle`) to actor `{Self}` in the spec (with the macros: `calls(Idle)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresIdle {}
 /// Implemented by no actor: the bound of the calls of a cast-only client.
 #[diagnostic::on_unimplemented(
@@ -29,9 +32,11 @@ pub trait DeclaresIdle {}
     label = "a call to `{Self}`, which the caller only casts to",
     note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
 )]
+#[allow(dead_code)]
 pub trait DeclaredCall {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
+#[allow(dead_code)]
 pub trait UndeclaredDependencies {
     /// The actor whose `Ctx` this is.
     type Actor;

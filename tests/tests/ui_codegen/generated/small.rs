@@ -8,6 +8,7 @@
     label = "`Pinger` is not a declared dependency of `{Self}`",
     note = "add `calls Pinger` (or `casts Pinger`) to actor `{Self}` in the spec (with the macros: `calls(Pinger)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresPinger {}
 /// Implemented by no actor: the bound of `ctx.logger()` where `Logger` is not declared.
 #[diagnostic::on_unimplemented(
@@ -15,6 +16,7 @@ pub trait DeclaresPinger {}
     label = "`Logger` is not a declared dependency of `{Self}`",
     note = "add `calls Logger` (or `casts Logger`) to actor `{Self}` in the spec (with the macros: `calls(Logger)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresLogger {}
 /// Implemented by no actor: the bound of `ctx.other()` where `Other` is not declared.
 #[diagnostic::on_unimplemented(
@@ -22,6 +24,7 @@ pub trait DeclaresLogger {}
     label = "`Other` is not a declared dependency of `{Self}`",
     note = "add `calls Other` (or `casts Other`) to actor `{Self}` in the spec (with the macros: `calls(Other)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresOther {}
 /// Implemented by no actor: the bound of the calls of a cast-only client.
 #[diagnostic::on_unimplemented(
@@ -29,9 +32,11 @@ pub trait DeclaresOther {}
     label = "a call to `{Self}`, which the caller only casts to",
     note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
 )]
+#[allow(dead_code)]
 pub trait DeclaredCall {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
+#[allow(dead_code)]
 pub trait UndeclaredDependencies {
     /// The actor whose `Ctx` this is.
     type Actor;

@@ -14,6 +14,7 @@ const _: ::core::marker::PhantomData<KvState> = ::core::marker::PhantomData; // 
     label = "`KvStore` is not a declared dependency of `{Self}`",
     note = "add `calls KvStore` (or `casts KvStore`) to actor `{Self}` in the spec (with the macros: `calls(KvStore)` in its `#[actor(…)]`)"
 )]
+#[allow(dead_code)]
 pub trait DeclaresKvStore {}
 /// Implemented by no actor: the bound of the calls of a cast-only client.
 #[diagnostic::on_unimplemented(
@@ -21,9 +22,11 @@ pub trait DeclaresKvStore {}
     label = "a call to `{Self}`, which the caller only casts to",
     note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
 )]
+#[allow(dead_code)]
 pub trait DeclaredCall {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
+#[allow(dead_code)]
 pub trait UndeclaredDependencies {
     /// The actor whose `Ctx` this is.
     type Actor;
