@@ -47,13 +47,14 @@ fn add_cycle(code: String) -> String {
 fn generated_code_is_fresh() {
     let bless = std::env::var_os("ARBOR_BLESS").is_some();
     type Edit = fn(String) -> String;
-    let cases: [(&str, &str, Edit); 6] = [
+    let cases: [(&str, &str, Edit); 7] = [
         ("small", "small.rs", |c| c),
         ("features", "features.rs", |c| c),
         ("cycle", "cycle_edited.rs", add_cycle),
         ("billing", "billing.rs", |c| c),
         ("back", "back.rs", |c| c),
         ("wrong_path", "wrong_path.rs", |c| c),
+        ("remote", "remote.rs", |c| c),
     ];
     for (spec, file, edit) in cases {
         let path = dir().join("generated").join(file);

@@ -76,6 +76,11 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
          at compile time, across systems through extern actors."
     ));
 
+    let exported = a
+        .export
+        .as_ref()
+        .map(|e| super::remote::actor_items(name, &e.value));
+
     // Mailbox.
     let mailbox = match &a.mailbox.kind {
         MailboxKind::Unbounded => quote!(::arbor::MailboxConfig::unbounded()),
@@ -510,6 +515,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
             #mailbox_doc
             pub const MAILBOX: ::arbor::MailboxConfig = #mailbox;
 
+            #exported
+
             impl ::arbor::Actor for #glue {
                 type Args = Start;
                 type Call = Call;
@@ -564,27 +571,41 @@ fn extern_dependency(
     } else {
         quote!(#path::Caster)
     };
+    let source = if e.remote.is_some() {
+        quote!(remotes)
+    } else {
+        quote!(externs)
+    };
     let init = if !has_home {
         let why = format!(
             "extern actor `{target}`: `{name}` is not started by a supervisor of this system"
         );
         quote!(#field: #cap_ty::from(::arbor::codegen::Target::Missing(#why)))
     } else if called {
-        quote!(#field: ::std::clone::Clone::clone(&tree.externs.#field))
+        quote!(#field: ::std::clone::Clone::clone(&tree.#source.#field))
     } else {
-        quote!(#field: #cap_ty::from(::std::clone::Clone::clone(&tree.externs.#field)))
+        quote!(#field: #cap_ty::from(::std::clone::Clone::clone(&tree.#source.#field)))
     };
     let what = if called { "calls" } else { "casts to" };
     let msg = format!(
         "`{name}` {what} extern actor `{target}` but the static call graph has no such edge: \
          regenerate the code from the spec"
     );
-    let d = doc(&format!(
-        "The {} of extern actor `{target}` (`{}`, in another system): `{name}` {what} it. It \
-         reaches whatever the client given to the tree's `start` reaches.",
-        if called { "client" } else { "cast-only client" },
-        e.path.tokens(),
-    ));
+    let d = if e.remote.is_some() {
+        doc(&format!(
+            "The {} of remote actor `{target}` (`{}`, on another node): `{name}` {what} it over \
+             the network once the tree is started with `start_on`.",
+            if called { "client" } else { "cast-only client" },
+            e.path.tokens(),
+        ))
+    } else {
+        doc(&format!(
+            "The {} of extern actor `{target}` (`{}`, in another system): `{name}` {what} it. It \
+             reaches whatever the client given to the tree's `start` reaches.",
+            if called { "client" } else { "cast-only client" },
+            e.path.tokens(),
+        ))
+    };
     let accessor = quote! {
         #d
         pub fn #field(&self) -> &#cap_ty {

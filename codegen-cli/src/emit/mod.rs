@@ -30,6 +30,7 @@ mod graph_check;
 pub mod names;
 mod plan;
 mod protocol;
+mod remote;
 pub mod scaffold;
 mod supervisor;
 mod validate;
@@ -203,10 +204,15 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
         }
     }
     let none = HashSet::new();
-    let protocols = spec
-        .protocols
-        .iter()
-        .map(|p| protocol::protocol(p, deferred.get(p.name.as_str()).unwrap_or(&none)));
+    let crossing = remote::crossing(spec);
+    let protocols = spec.protocols.iter().map(|p| {
+        protocol::protocol(
+            p,
+            deferred.get(p.name.as_str()).unwrap_or(&none),
+            crossing.contains(p.name.as_str()),
+            None,
+        )
+    });
     let actors = spec.actors.iter().map(|a| actor::actor(plan, a));
     let statics = plan
         .static_supervisors()
@@ -221,7 +227,11 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
             .supervisors
             .iter()
             .position(|s| s.name.as_str() == a.root.as_str());
-        app::app(a, tree.is_some_and(|t| !plan.externs_of_tree(t).is_empty()))
+        app::app(
+            a,
+            tree.is_some_and(|t| !plan.externs_of_tree(t).is_empty()),
+            tree.is_some_and(|t| remote::root(plan, t, false).is_some()),
+        )
     });
     let check = graph_check::graph_check(spec, plan);
     quote! {
