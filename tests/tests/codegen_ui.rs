@@ -12,6 +12,8 @@
 //! - `cross_system_cycle.rs`: a KDL-generated system and a `#[system]` module whose extern
 //!   actors call each other: the compile-time walk follows the edges across and names the cycle;
 //! - `extern_wrong_path.rs`: a spec's extern actor whose path leads nowhere;
+//! - `remote_not_serde.rs`: an exported actor's protocol with a type that is not serde: the
+//!   error names the protocol, the type and the spec's line;
 //! - `pass/features.rs`: features the example specs do not use, compiled and run.
 
 use std::path::{Path, PathBuf};
@@ -22,11 +24,12 @@ fn dir() -> PathBuf {
 
 /// The generated code of `specs/<name>.kdl`, after `edit`.
 fn generate(name: &str, edit: impl Fn(String) -> String) -> String {
-    let spec = dir().join("specs").join(format!("{name}.kdl"));
-    let (model, _) = arbor_codegen::load(&[spec]).expect("the spec loads");
-    let code =
-        arbor_codegen::emit::generate_file(&model, &format!("tests/ui_codegen/specs/{name}.kdl"))
-            .expect("the spec generates");
+    // Relative to the package (the tests' working directory), so that locations the generated
+    // code quotes (`tests/ui_codegen/specs/remote.kdl:5`) do not depend on the checkout.
+    let spec = format!("tests/ui_codegen/specs/{name}.kdl");
+    let (model, sources) = arbor_codegen::load(&[&spec]).expect("the spec loads");
+    let code = arbor_codegen::emit::generate_file_in(&model, &spec, Some(&sources))
+        .expect("the spec generates");
     edit(code)
 }
 
@@ -47,7 +50,7 @@ fn add_cycle(code: String) -> String {
 fn generated_code_is_fresh() {
     let bless = std::env::var_os("ARBOR_BLESS").is_some();
     type Edit = fn(String) -> String;
-    let cases: [(&str, &str, Edit); 7] = [
+    let cases: [(&str, &str, Edit); 8] = [
         ("small", "small.rs", |c| c),
         ("features", "features.rs", |c| c),
         ("cycle", "cycle_edited.rs", add_cycle),
@@ -55,6 +58,7 @@ fn generated_code_is_fresh() {
         ("back", "back.rs", |c| c),
         ("wrong_path", "wrong_path.rs", |c| c),
         ("remote", "remote.rs", |c| c),
+        ("not_serde", "not_serde.rs", |c| c),
     ];
     for (spec, file, edit) in cases {
         let path = dir().join("generated").join(file);

@@ -56,10 +56,24 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let id = int(plan.actor_ids[name] as u64);
 
     // The static graph node.
-    let node_ref = |t: &crate::model::Ident| match spec.extern_actor(t.as_str()) {
+    // An edge to a remote actor of a named cluster node goes through a copy of its node that
+    // carries the node's name (for the cycle message).
+    let mut on_node_statics = Vec::new();
+    let mut node_ref = |t: &crate::model::Ident| match spec.extern_actor(t.as_str()) {
         Some(e) => {
             let path = extern_path(e);
-            quote!(&#path::NODE)
+            match e.remote.as_ref().and_then(|r| r.node.as_ref()) {
+                Some(on) => {
+                    let proxy = format_ident!("ARBOR_{}_ON_NODE", super::names::upper(t.as_str()));
+                    let on = on.value.as_str();
+                    on_node_statics.push(quote! {
+                        static #proxy: ::arbor::static_graph::Node =
+                            ::arbor::static_graph::Node::on_node(&#path::NODE, #on);
+                    });
+                    quote!(&#proxy)
+                }
+                None => quote!(&#path::NODE),
+            }
         }
         None => {
             let m = snake_ident(t.as_str());
@@ -67,8 +81,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
         }
     };
     let (call_edges, cast_edges) = plan.node_edges(a);
-    let call_edges: Vec<TokenStream> = call_edges.into_iter().map(node_ref).collect();
-    let cast_edges: Vec<TokenStream> = cast_edges.into_iter().map(node_ref).collect();
+    let call_edges: Vec<TokenStream> = call_edges.into_iter().map(&mut node_ref).collect();
+    let cast_edges: Vec<TokenStream> = cast_edges.into_iter().map(&mut node_ref).collect();
     let blocking = a.mailbox.blocks_sender();
     let node_doc = doc(&format!(
         "`{name}` in the static call graph: the actors it calls and casts to (a cast waits \
@@ -501,6 +515,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
 
             #kinds
             #clients
+
+            #(#on_node_statics)*
 
             #node_doc
             pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(

@@ -160,7 +160,7 @@ impl Builder {
             })
             .collect::<Vec<_>>()
             .join(", ");
-        match crate::emit::generate_file(&spec, &source) {
+        match crate::emit::generate_file_in(&spec, &source, Some(&sources)) {
             Ok(code) => {
                 let warnings = crate::check(&spec);
                 if !warnings.is_empty() {
