@@ -78,24 +78,30 @@ pub(crate) fn cast_branch(p: &Protocol, m: &Message) -> TokenStream {
 /// implementation of its client. `location` names where the protocol is declared, if known.
 pub(crate) fn protocol_items(p: &Protocol, location: Option<&str>) -> TokenStream {
     let name = p.name.as_str();
-    let at = location.map_or(String::new(), |l| format!(" (declared at {l})"));
+    let at = location.map_or(String::new(), |l| {
+        format!(" (protocol `{name}` is declared at {l})")
+    });
     let message = format!(
         "protocol `{name}` crosses nodes (an exported actor serves it), but `{{Self}}`, one of \
          its argument or reply types, is not a serde type"
     );
-    let label = format!("`{{Self}}` does not implement `Serialize` and `Deserialize`{at}");
+    let label = format!("not `Serialize` + `Deserialize`{at}");
     let note = "every argument and reply type of a protocol that crosses nodes travels over \
                 the network: derive `serde::Serialize` and `serde::Deserialize` for it (an \
                 owned type: `String`, not `&str`)";
+    // Each type once, in order of first use.
+    let mut seen = HashSet::new();
     let mut types = Vec::new();
     for m in p.messages.iter().filter(|m| m.kind != MessageKind::Info) {
-        for a in &m.args {
-            let ty = a.ty.syn();
-            types.push(quote!(wire::<#ty>();));
-        }
-        if let MessageKind::Call { reply, .. } = &m.kind {
-            let ty = reply.syn();
-            types.push(quote!(wire::<#ty>();));
+        let replies = match &m.kind {
+            MessageKind::Call { reply, .. } => Some(reply),
+            _ => None,
+        };
+        for ty in m.args.iter().map(|a| &a.ty).chain(replies) {
+            if seen.insert(ty.tokens()) {
+                let ty = ty.syn();
+                types.push(quote!(#ty: ArborWire));
+            }
         }
     }
     let arms = p
@@ -133,15 +139,14 @@ pub(crate) fn protocol_items(p: &Protocol, location: Option<&str>) -> TokenStrea
     ));
     quote! {
         /// Every argument and reply type of this protocol crosses nodes: each must be a serde
-        /// type (checked here, with a message naming the protocol).
+        /// type. Checked here with a message naming the protocol; as bounds of an impl, so that
+        /// rustc reports them before the bounds of the remote path below.
         const _: () = {
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
             trait ArborWire {}
             impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
-            fn wire<T: ArborWire>() {}
-            fn check() {
-                #(#types)*
-            }
+            struct Check;
+            impl Check where #(#types),* {}
         };
 
         #serve_doc

@@ -130,25 +130,23 @@ pub mod counter {
         }
     }
     /// Every argument and reply type of this protocol crosses nodes: each must be a serde
-    /// type (checked here, with a message naming the protocol).
+    /// type. Checked here with a message naming the protocol; as bounds of an impl, so that
+    /// rustc reports them before the bounds of the remote path below.
     const _: () = {
         #[diagnostic::on_unimplemented(
             message = "protocol `Counter` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
-            label = "`{Self}` does not implement `Serialize` and `Deserialize`",
+            label = "not `Serialize` + `Deserialize` (protocol `Counter` is declared at tests/ui_codegen/specs/remote.kdl:5)",
             note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
         )]
         trait ArborWire {}
         impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
-        fn wire<T: ArborWire>() {}
-        fn check() {
-            wire::<u64>();
-            wire::<u64>();
-            wire::<u64>();
-            wire::<Result<u64, Overflow>>();
-            wire::<()>();
-            wire::<u64>();
-            wire::<u64>();
-        }
+        struct Check;
+        impl Check
+        where
+            u64: ArborWire,
+            Result<u64, Overflow>: ArborWire,
+            (): ArborWire,
+        {}
     };
     /// Serves protocol `Counter` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
     impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
@@ -520,20 +518,22 @@ pub mod loop_ {
         }
     }
     /// Every argument and reply type of this protocol crosses nodes: each must be a serde
-    /// type (checked here, with a message naming the protocol).
+    /// type. Checked here with a message naming the protocol; as bounds of an impl, so that
+    /// rustc reports them before the bounds of the remote path below.
     const _: () = {
         #[diagnostic::on_unimplemented(
             message = "protocol `Loop` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
-            label = "`{Self}` does not implement `Serialize` and `Deserialize`",
+            label = "not `Serialize` + `Deserialize` (protocol `Loop` is declared at tests/ui_codegen/specs/remote.kdl:19)",
             note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
         )]
         trait ArborWire {}
         impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
-        fn wire<T: ArborWire>() {}
-        fn check() {
-            wire::<u32>();
-            wire::<Result<u32, String>>();
-        }
+        struct Check;
+        impl Check
+        where
+            u32: ArborWire,
+            Result<u32, String>: ArborWire,
+        {}
     };
     /// Serves protocol `Loop` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
     impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
