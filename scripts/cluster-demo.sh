@@ -24,17 +24,26 @@ step "build the node binary (cargo build -p arbor-specs --example cluster_node)"
 cargo build --locked --quiet -p arbor-specs --example cluster_node
 node_bin=$target/debug/examples/cluster_node
 
-# A NATS server on a free loopback port (scripts/nats.sh does this too once it exists).
+# A NATS server on a free loopback port, spawned directly (scripts/nats.sh will do this, and
+# install the server when it is absent, once it exists).
 nats_server=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export ARBOR_NATS_URL="nats://127.0.0.1:$port"
-step "start nats-server on $ARBOR_NATS_URL"
-"$nats_server" -a 127.0.0.1 -p "$port" >"$work/nats.log" 2>&1 &
+if [ ! -x "$nats_server" ]; then
+    echo "nats-server not found (looked on PATH and at /usr/sbin/nats-server; set NATS_SERVER):"
+    echo "skipping the two-node demo. Install it (apt-get install nats-server) and run scripts/cluster-demo.sh."
+    exit 0
+fi
+# `-p -1`: the server picks a free port and logs it.
+"$nats_server" -a 127.0.0.1 -p -1 >"$work/nats.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+port=
+for _ in $(seq 200); do
+    port=$(sed -n 's/.*Listening for client connections on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/nats.log")
+    [ -n "$port" ] && break
     sleep 0.05
 done
+if [ -z "$port" ]; then echo "nats-server did not start:"; cat "$work/nats.log"; exit 1; fi
+export ARBOR_NATS_URL="nats://127.0.0.1:$port"
+step "nats-server listening on $ARBOR_NATS_URL"
 echo "nats-server pid ${pids[0]}"
 
 # Starts node $1 in the background and waits for its "up" line.

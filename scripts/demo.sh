@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on a bundled spec (specs/chat.kdl): check it, generate its code,
 # build the crate that includes it, start the system, call it, crash a part of it and watch
-# it restart, and show the supervision tree. See README.md.
+# it restart, and show the supervision tree; then the same chat across two nodes on NATS
+# (scripts/cluster-demo.sh). See README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
@@ -25,3 +26,6 @@ sed -n '1,60p' "$out/chat.rs"
 
 step "run: start, call, crash, restart, tree   (cargo run -p arbor-specs --example demo)"
 ./target/debug/examples/demo
+
+step "across nodes: the two-node chat of specs/cluster/, each node its own OS process"
+bash scripts/cluster-demo.sh

@@ -275,9 +275,26 @@ impl Node {
                 node.dispatch(&name, &server, message).await;
             }
         });
-        // Subscriptions are in place at the server before `export` returns.
-        let _ = self.inner.client.flush().await;
+        // Subscriptions are in place at the server before `export` returns: `flush` only
+        // writes them to the socket, and a request from another connection can reach the
+        // server first (no responders). A message to ourselves comes back only once the
+        // server has read everything this connection sent before it, the subscriptions too.
+        self.round_trip().await;
         Ok(Export { tasks: vec![task] })
+    }
+
+    /// Waits (at most a second) until the server has processed what this connection sent so
+    /// far: a message to a fresh inbox of ours, received back.
+    async fn round_trip(&self) {
+        let client = &self.inner.client;
+        let inbox = client.new_inbox();
+        let Ok(mut echo) = client.subscribe(inbox.clone()).await else {
+            return;
+        };
+        if client.publish(inbox, Bytes::new()).await.is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), echo.next()).await;
+        }
+        let _ = echo.unsubscribe().await;
     }
 
     async fn dispatch<S: Serve>(&self, name: &Arc<str>, server: &Arc<S>, message: Message) {

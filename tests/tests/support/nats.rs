@@ -1,7 +1,8 @@
 //! A `nats-server` for one test: spawned on a free loopback port, killed on drop. (A small
 //! stand-in for the cluster crate's process harness: swap it for that once it exists.)
 
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,13 +14,10 @@ pub struct NatsServer {
 }
 
 impl NatsServer {
-    /// Starts `nats-server` (from `$NATS_SERVER`, `PATH` or `/usr/sbin`) on a free port and
-    /// waits until it accepts connections.
+    /// Starts `nats-server` (from `$NATS_SERVER`, `PATH` or `/usr/sbin`) on a port it picks
+    /// itself (`-p -1`: no race with another test's server for a port found free), read from
+    /// its log, and waits until it accepts connections.
     pub fn start() -> NatsServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         let binary = std::env::var("NATS_SERVER").unwrap_or_else(|_| {
             if Command::new("nats-server")
                 .arg("--version")
@@ -31,12 +29,36 @@ impl NatsServer {
                 "/usr/sbin/nats-server".into()
             }
         });
-        let child = Command::new(&binary)
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        let mut child = Command::new(&binary)
+            .args(["-a", "127.0.0.1", "-p", "-1"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start `{binary}` (install nats-server): {e}"));
+        let stderr = child.stderr.take().expect("piped");
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        // Reads the log until the client port shows, then drains it (a full pipe would block
+        // the server).
+        std::thread::spawn(move || {
+            let mut port_tx = Some(port_tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("Listening for client connections on ")
+                    && let Some(tx) = port_tx.take()
+                {
+                    let addr = &line[at + "Listening for client connections on ".len()..];
+                    let port = addr
+                        .rsplit(':')
+                        .next()
+                        .and_then(|p| p.trim().parse::<u16>().ok());
+                    let _ = tx.send(port);
+                }
+            }
+        });
+        let port = port_rx.recv_timeout(Duration::from_secs(10)).ok().flatten();
+        let Some(port) = port else {
+            let _ = child.kill();
+            panic!("nats-server did not say which port it listens on");
+        };
         let server = NatsServer {
             child,
             url: format!("nats://127.0.0.1:{port}"),
