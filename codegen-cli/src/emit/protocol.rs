@@ -108,6 +108,8 @@ pub(crate) fn protocol(
         pub mod #module {
             use super::*;
 
+            #cluster
+
             #(#timeouts)*
 
             #call_enum
@@ -147,8 +149,6 @@ pub(crate) fn protocol(
                     self.timeout
                 }
             }
-
-            #cluster
 
             impl<A: ::arbor::Actor> Client<A>
             where

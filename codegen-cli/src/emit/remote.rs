@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! pub mod room {                        // a protocol an exported actor serves ("crosses nodes")
-//!     const _: () = { trait ArborWire; … };  // every argument and reply type is a serde type
+//!     trait ArborWire; impl ArborWireCheck where T: ArborWire, …  // every type is a serde type
 //!     impl Client<A> { async fn join(..) { if remote { wire::call_remote(..) } else { local } } }
 //!     impl arbor_cluster::wire::Serve for Client<A>;   // decodes, calls through the client
 //! }
@@ -138,16 +138,18 @@ pub(crate) fn protocol_items(p: &Protocol, location: Option<&str>) -> TokenStrea
          caller's timeout; a restarted actor is reached again when the client follows restarts."
     ));
     quote! {
+        /// A type that can cross nodes (a serde type), with the message a missing one gets.
+        #[doc(hidden)]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        trait ArborWire {}
+        impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
+
         /// Every argument and reply type of this protocol crosses nodes: each must be a serde
-        /// type. Checked here with a message naming the protocol; as bounds of an impl, so that
-        /// rustc reports them before the bounds of the remote path below.
-        const _: () = {
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            trait ArborWire {}
-            impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
-            struct Check;
-            impl Check where #(#types),* {}
-        };
+        /// type. Checked here with a message naming the protocol; as bounds of an impl, first
+        /// in the module, so that rustc reports them before the bounds of the remote path.
+        #[doc(hidden)]
+        struct ArborWireCheck;
+        impl ArborWireCheck where #(#types),* {}
 
         #serve_doc
         impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>

@@ -15,6 +15,64 @@
 )]
 pub mod vault {
     use super::*;
+    /// A type that can cross nodes (a serde type), with the message a missing one gets.
+    #[doc(hidden)]
+    #[diagnostic::on_unimplemented(
+        message = "protocol `Vault` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
+        label = "not `Serialize` + `Deserialize` (protocol `Vault` is declared at tests/ui_codegen/specs/not_serde.kdl:3)",
+        note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
+    )]
+    trait ArborWire {}
+    impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
+    /// Every argument and reply type of this protocol crosses nodes: each must be a serde
+    /// type. Checked here with a message naming the protocol; as bounds of an impl, first
+    /// in the module, so that rustc reports them before the bounds of the remote path.
+    #[doc(hidden)]
+    struct ArborWireCheck;
+    impl ArborWireCheck
+    where
+        Secret: ArborWire,
+        bool: ArborWire,
+    {}
+    /// Serves protocol `Vault` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
+    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn protocol(&self) -> &'static str {
+            "Vault"
+        }
+        fn serve(
+            &self,
+            message: &str,
+            payload: &[u8],
+            timeout: ::std::time::Duration,
+        ) -> ::std::result::Result<
+            ::arbor_cluster::wire::Served,
+            ::arbor::remote::RemoteError,
+        > {
+            let client = self.with_timeout(timeout);
+            match message {
+                "open" => {
+                    let (key,): (Secret,) = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::reply(async move {
+                            client.open(key).await
+                        }),
+                    )
+                }
+                other => {
+                    ::std::result::Result::Err(
+                        ::arbor_cluster::wire::unknown_message("Vault", other),
+                    )
+                }
+            }
+        }
+        fn actor_id(&self) -> ::std::option::Option<::arbor::ActorId> {
+            self.caster.target.get().map(|actor| actor.id())
+        }
+    }
     /// How long a `open` call waits for its reply by default (5s).
     pub const OPEN_TIMEOUT: ::std::time::Duration = ::std::time::Duration::from_secs(5);
     /// The calls of protocol `Vault`: each carries the channel its reply goes to.
@@ -70,63 +128,6 @@ pub mod vault {
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
-        }
-    }
-    /// Every argument and reply type of this protocol crosses nodes: each must be a serde
-    /// type. Checked here with a message naming the protocol; as bounds of an impl, so that
-    /// rustc reports them before the bounds of the remote path below.
-    const _: () = {
-        #[diagnostic::on_unimplemented(
-            message = "protocol `Vault` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
-            label = "not `Serialize` + `Deserialize` (protocol `Vault` is declared at tests/ui_codegen/specs/not_serde.kdl:3)",
-            note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
-        )]
-        trait ArborWire {}
-        impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
-        struct Check;
-        impl Check
-        where
-            Secret: ArborWire,
-            bool: ArborWire,
-        {}
-    };
-    /// Serves protocol `Vault` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
-    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn protocol(&self) -> &'static str {
-            "Vault"
-        }
-        fn serve(
-            &self,
-            message: &str,
-            payload: &[u8],
-            timeout: ::std::time::Duration,
-        ) -> ::std::result::Result<
-            ::arbor_cluster::wire::Served,
-            ::arbor::remote::RemoteError,
-        > {
-            let client = self.with_timeout(timeout);
-            match message {
-                "open" => {
-                    let (key,): (Secret,) = ::arbor_cluster::wire::decode(payload)?;
-                    ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::reply(async move {
-                            client.open(key).await
-                        }),
-                    )
-                }
-                other => {
-                    ::std::result::Result::Err(
-                        ::arbor_cluster::wire::unknown_message("Vault", other),
-                    )
-                }
-            }
-        }
-        fn actor_id(&self) -> ::std::option::Option<::arbor::ActorId> {
-            self.caster.target.get().map(|actor| actor.id())
         }
     }
     impl<A: ::arbor::Actor> Client<A>

@@ -15,6 +15,97 @@
 )]
 pub mod counter {
     use super::*;
+    /// A type that can cross nodes (a serde type), with the message a missing one gets.
+    #[doc(hidden)]
+    #[diagnostic::on_unimplemented(
+        message = "protocol `Counter` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
+        label = "not `Serialize` + `Deserialize` (protocol `Counter` is declared at tests/ui_codegen/specs/remote.kdl:5)",
+        note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
+    )]
+    trait ArborWire {}
+    impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
+    /// Every argument and reply type of this protocol crosses nodes: each must be a serde
+    /// type. Checked here with a message naming the protocol; as bounds of an impl, first
+    /// in the module, so that rustc reports them before the bounds of the remote path.
+    #[doc(hidden)]
+    struct ArborWireCheck;
+    impl ArborWireCheck
+    where
+        u64: ArborWire,
+        Result<u64, Overflow>: ArborWire,
+        (): ArborWire,
+    {}
+    /// Serves protocol `Counter` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
+    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn protocol(&self) -> &'static str {
+            "Counter"
+        }
+        fn serve(
+            &self,
+            message: &str,
+            payload: &[u8],
+            timeout: ::std::time::Duration,
+        ) -> ::std::result::Result<
+            ::arbor_cluster::wire::Served,
+            ::arbor::remote::RemoteError,
+        > {
+            let client = self.with_timeout(timeout);
+            match message {
+                "add" => {
+                    let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::reply(async move {
+                            client.add(n).await
+                        }),
+                    )
+                }
+                "checked_add" => {
+                    let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::reply(async move {
+                            client.checked_add(n).await
+                        }),
+                    )
+                }
+                "reset" => {
+                    let (): () = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::reply(async move {
+                            client.reset().await
+                        }),
+                    )
+                }
+                "slow_total" => {
+                    let (): () = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::reply(async move {
+                            client.slow_total().await
+                        }),
+                    )
+                }
+                "bump" => {
+                    let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::cast(async move {
+                            client.bump(n).await
+                        }),
+                    )
+                }
+                other => {
+                    ::std::result::Result::Err(
+                        ::arbor_cluster::wire::unknown_message("Counter", other),
+                    )
+                }
+            }
+        }
+        fn actor_id(&self) -> ::std::option::Option<::arbor::ActorId> {
+            self.caster.target.get().map(|actor| actor.id())
+        }
+    }
     /// How long a `add` call waits for its reply by default (5s).
     pub const ADD_TIMEOUT: ::std::time::Duration = ::std::time::Duration::from_secs(5);
     /// How long a `checked_add` call waits for its reply by default (5s).
@@ -127,96 +218,6 @@ pub mod counter {
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
-        }
-    }
-    /// Every argument and reply type of this protocol crosses nodes: each must be a serde
-    /// type. Checked here with a message naming the protocol; as bounds of an impl, so that
-    /// rustc reports them before the bounds of the remote path below.
-    const _: () = {
-        #[diagnostic::on_unimplemented(
-            message = "protocol `Counter` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
-            label = "not `Serialize` + `Deserialize` (protocol `Counter` is declared at tests/ui_codegen/specs/remote.kdl:5)",
-            note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
-        )]
-        trait ArborWire {}
-        impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
-        struct Check;
-        impl Check
-        where
-            u64: ArborWire,
-            Result<u64, Overflow>: ArborWire,
-            (): ArborWire,
-        {}
-    };
-    /// Serves protocol `Counter` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
-    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn protocol(&self) -> &'static str {
-            "Counter"
-        }
-        fn serve(
-            &self,
-            message: &str,
-            payload: &[u8],
-            timeout: ::std::time::Duration,
-        ) -> ::std::result::Result<
-            ::arbor_cluster::wire::Served,
-            ::arbor::remote::RemoteError,
-        > {
-            let client = self.with_timeout(timeout);
-            match message {
-                "add" => {
-                    let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
-                    ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::reply(async move {
-                            client.add(n).await
-                        }),
-                    )
-                }
-                "checked_add" => {
-                    let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
-                    ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::reply(async move {
-                            client.checked_add(n).await
-                        }),
-                    )
-                }
-                "reset" => {
-                    let (): () = ::arbor_cluster::wire::decode(payload)?;
-                    ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::reply(async move {
-                            client.reset().await
-                        }),
-                    )
-                }
-                "slow_total" => {
-                    let (): () = ::arbor_cluster::wire::decode(payload)?;
-                    ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::reply(async move {
-                            client.slow_total().await
-                        }),
-                    )
-                }
-                "bump" => {
-                    let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
-                    ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::cast(async move {
-                            client.bump(n).await
-                        }),
-                    )
-                }
-                other => {
-                    ::std::result::Result::Err(
-                        ::arbor_cluster::wire::unknown_message("Counter", other),
-                    )
-                }
-            }
-        }
-        fn actor_id(&self) -> ::std::option::Option<::arbor::ActorId> {
-            self.caster.target.get().map(|actor| actor.id())
         }
     }
     impl<A: ::arbor::Actor> Client<A>
@@ -458,6 +459,64 @@ pub mod counter {
 )]
 pub mod loop_ {
     use super::*;
+    /// A type that can cross nodes (a serde type), with the message a missing one gets.
+    #[doc(hidden)]
+    #[diagnostic::on_unimplemented(
+        message = "protocol `Loop` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
+        label = "not `Serialize` + `Deserialize` (protocol `Loop` is declared at tests/ui_codegen/specs/remote.kdl:19)",
+        note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
+    )]
+    trait ArborWire {}
+    impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
+    /// Every argument and reply type of this protocol crosses nodes: each must be a serde
+    /// type. Checked here with a message naming the protocol; as bounds of an impl, first
+    /// in the module, so that rustc reports them before the bounds of the remote path.
+    #[doc(hidden)]
+    struct ArborWireCheck;
+    impl ArborWireCheck
+    where
+        u32: ArborWire,
+        Result<u32, String>: ArborWire,
+    {}
+    /// Serves protocol `Loop` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
+    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn protocol(&self) -> &'static str {
+            "Loop"
+        }
+        fn serve(
+            &self,
+            message: &str,
+            payload: &[u8],
+            timeout: ::std::time::Duration,
+        ) -> ::std::result::Result<
+            ::arbor_cluster::wire::Served,
+            ::arbor::remote::RemoteError,
+        > {
+            let client = self.with_timeout(timeout);
+            match message {
+                "ping" => {
+                    let (hops,): (u32,) = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::reply(async move {
+                            client.ping(hops).await
+                        }),
+                    )
+                }
+                other => {
+                    ::std::result::Result::Err(
+                        ::arbor_cluster::wire::unknown_message("Loop", other),
+                    )
+                }
+            }
+        }
+        fn actor_id(&self) -> ::std::option::Option<::arbor::ActorId> {
+            self.caster.target.get().map(|actor| actor.id())
+        }
+    }
     /// How long a `ping` call waits for its reply by default (5s).
     pub const PING_TIMEOUT: ::std::time::Duration = ::std::time::Duration::from_secs(5);
     /// The calls of protocol `Loop`: each carries the channel its reply goes to.
@@ -515,63 +574,6 @@ pub mod loop_ {
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
-        }
-    }
-    /// Every argument and reply type of this protocol crosses nodes: each must be a serde
-    /// type. Checked here with a message naming the protocol; as bounds of an impl, so that
-    /// rustc reports them before the bounds of the remote path below.
-    const _: () = {
-        #[diagnostic::on_unimplemented(
-            message = "protocol `Loop` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
-            label = "not `Serialize` + `Deserialize` (protocol `Loop` is declared at tests/ui_codegen/specs/remote.kdl:19)",
-            note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
-        )]
-        trait ArborWire {}
-        impl<T: ::arbor_cluster::wire::WireType> ArborWire for T {}
-        struct Check;
-        impl Check
-        where
-            u32: ArborWire,
-            Result<u32, String>: ArborWire,
-        {}
-    };
-    /// Serves protocol `Loop` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
-    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn protocol(&self) -> &'static str {
-            "Loop"
-        }
-        fn serve(
-            &self,
-            message: &str,
-            payload: &[u8],
-            timeout: ::std::time::Duration,
-        ) -> ::std::result::Result<
-            ::arbor_cluster::wire::Served,
-            ::arbor::remote::RemoteError,
-        > {
-            let client = self.with_timeout(timeout);
-            match message {
-                "ping" => {
-                    let (hops,): (u32,) = ::arbor_cluster::wire::decode(payload)?;
-                    ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::reply(async move {
-                            client.ping(hops).await
-                        }),
-                    )
-                }
-                other => {
-                    ::std::result::Result::Err(
-                        ::arbor_cluster::wire::unknown_message("Loop", other),
-                    )
-                }
-            }
-        }
-        fn actor_id(&self) -> ::std::option::Option<::arbor::ActorId> {
-            self.caster.target.get().map(|actor| actor.id())
         }
     }
     impl<A: ::arbor::Actor> Client<A>
