@@ -96,7 +96,12 @@ async fn client(node: &Node, command: &[String]) {
             Err(e) => fail(&format!("join {user}: {e}")),
         },
         [cmd, user, text] if cmd == "post" => match lobby.post(user.clone(), text.clone()).await {
-            Ok(()) => println!("[client] post {user}: {text:?} cast (fire-and-forget)"),
+            Ok(()) => {
+                // A cast is handed to the connection; this process exits right after, so
+                // push it to the server first (a node that keeps running need not).
+                let _ = node.nats().flush().await;
+                println!("[client] post {user}: {text:?} cast (fire-and-forget)")
+            }
             Err(e) => fail(&format!("post: {e}")),
         },
         [cmd] if cmd == "history" => {
