@@ -154,7 +154,9 @@ fn server_config(peer: Option<server::looper::Client>) -> server::server_sup::Co
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_message_crosses_nodes() {
-    let nats = nats::NatsServer::start();
+    let Some(nats) = nats::NatsServer::start() else {
+        return;
+    };
     let a = node(&nats, "kinds", "a").await;
     let b = node(&nats, "kinds", "b").await;
     let running = server::server_sup::start_on(&a, server_config(None))
@@ -207,7 +209,9 @@ async fn every_kind_of_message_crosses_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_extern_actor_is_called_through_start_on() {
-    let nats = nats::NatsServer::start();
+    let Some(nats) = nats::NatsServer::start() else {
+        return;
+    };
     let a = node(&nats, "externs", "a").await;
     let b = node(&nats, "externs", "b").await;
     let c = node(&nats, "externs", "c").await;
@@ -227,7 +231,9 @@ async fn a_remote_extern_actor_is_called_through_start_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cycle_across_nodes_fails_at_once_naming_the_hops() {
-    let nats = nats::NatsServer::start();
+    let Some(nats) = nats::NatsServer::start() else {
+        return;
+    };
     let a = node(&nats, "cycle", "a").await;
     let b = node(&nats, "cycle", "b").await;
     let c = node(&nats, "cycle", "c").await;
