@@ -79,6 +79,10 @@ mod server {
         async fn bump(&mut self, n: u64, _ctx: &mut counter_server::Ctx) {
             self.total += n;
         }
+
+        async fn crash(&mut self, _ctx: &mut counter_server::Ctx) {
+            panic!("asked to crash");
+        }
     }
 
     /// Calls its peer (on another node) with one hop less.
@@ -200,6 +204,25 @@ async fn every_kind_of_message_crosses_nodes() {
     let err = nobody.add(1).await.unwrap_err();
     assert!(matches!(err, CallError::Exited(_)), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(1), "failed at once");
+
+    // The actor crashes; its supervisor restarts it with a fresh state, and the export, which
+    // serves whatever incarnation the tree's directory holds, reaches the new one.
+    counter.reset().await.unwrap();
+    assert_eq!(counter.add(7).await, Ok(7));
+    counter.crash().await.expect("a cast is handed over");
+    let mut after = Err(CallError::Timeout);
+    for _ in 0..200 {
+        after = counter.add(0).await;
+        if after == Ok(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        after,
+        Ok(0),
+        "the restarted counter answers, from its fresh state"
+    );
 
     // Once the system stops, its actor is gone: callers get an error, never a hang.
     running.shutdown().await;

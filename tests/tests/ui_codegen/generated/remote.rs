@@ -95,6 +95,14 @@ pub mod counter {
                         }),
                     )
                 }
+                "crash" => {
+                    let (): () = ::arbor_cluster::wire::decode(payload)?;
+                    ::std::result::Result::Ok(
+                        ::arbor_cluster::wire::Served::cast(async move {
+                            client.crash().await
+                        }),
+                    )
+                }
                 other => {
                     ::std::result::Result::Err(
                         ::arbor_cluster::wire::unknown_message("Counter", other),
@@ -152,6 +160,8 @@ pub mod counter {
             /// Argument `n`.
             n: u64,
         },
+        /// `cast crash()`
+        Crash,
     }
     /// The info messages of protocol `Counter` (messages an actor sends itself, e.g. timers).
     pub enum Info {}
@@ -187,6 +197,11 @@ pub mod counter {
         fn bump(
             &mut self,
             n: u64,
+            ctx: &mut C,
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
+        /// Handles `cast crash()`.
+        fn crash(
+            &mut self,
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
@@ -414,6 +429,20 @@ pub mod counter {
                 .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Bump { n }))
                 .await
         }
+        /// Casts `cast crash()`: queues it (waiting for room if the actor's mailbox blocks when full).
+        pub async fn crash(&self) -> ::std::result::Result<(), ::arbor::CastError> {
+            if let ::std::option::Option::Some(remote) = self.target.as_remote() {
+                return ::arbor_cluster::wire::cast_remote(
+                        remote,
+                        "Counter",
+                        "crash",
+                        &(),
+                    )
+                    .await;
+            }
+            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
+            actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Crash)).await
+        }
     }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
@@ -463,7 +492,7 @@ pub mod loop_ {
     #[doc(hidden)]
     #[diagnostic::on_unimplemented(
         message = "protocol `Loop` crosses nodes (an exported actor serves it), but `{Self}`, one of its argument or reply types, is not a serde type",
-        label = "not `Serialize` + `Deserialize` (protocol `Loop` is declared at tests/ui_codegen/specs/remote.kdl:19)",
+        label = "not `Serialize` + `Deserialize` (protocol `Loop` is declared at tests/ui_codegen/specs/remote.kdl:20)",
         note = "every argument and reply type of a protocol that crosses nodes travels over the network: derive `serde::Serialize` and `serde::Deserialize` for it (an owned type: `String`, not `&str`)"
     )]
     trait ArborWire {}
@@ -915,6 +944,12 @@ pub mod counter_server {
                     <CounterState as super::counter::Handler<
                         Ctx,
                     >>::bump(&mut self.state, n, &mut self.ctx)
+                        .await;
+                }
+                super::counter::Cast::Crash => {
+                    <CounterState as super::counter::Handler<
+                        Ctx,
+                    >>::crash(&mut self.state, &mut self.ctx)
                         .await;
                 }
             }
