@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The main job end to end on a bundled spec (specs/chat.kdl): check it, generate its code,
 # build the crate that includes it, start the system, call it, crash a part of it and watch
-# it restart, and show the supervision tree. See README.md.
+# it restart, and show the supervision tree; then the same chat across two nodes on NATS
+# (scripts/cluster-demo.sh). See README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
-STEPS=4
+STEPS=5
 source scripts/progress.sh
 
 spec=specs/chat.kdl
@@ -28,4 +29,7 @@ sed -n '1,60p' "$out/chat.rs"
 
 step "run: start, call, crash, restart, tree   (cargo run -p arbor-specs --example demo)"
 "$target"/debug/examples/demo
+
+step "across nodes: the two-node chat of specs/cluster/, each node its own OS process"
+bash scripts/cluster-demo.sh
 finish

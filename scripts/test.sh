@@ -25,6 +25,8 @@ tests=(--workspace --exclude arbor-bench --locked)
 step "tools: nats-server and headless chromium (installed on first use)"
 ARBOR_NATS_SERVER=$(bash scripts/nats.sh path)
 export ARBOR_NATS_SERVER
+# The cluster tests fail, rather than skip, when they cannot start a server.
+export ARBOR_REQUIRE_NATS=1
 echo "nats-server: $ARBOR_NATS_SERVER ($("$ARBOR_NATS_SERVER" --version 2>&1))"
 bash scripts/chromium.sh
 

@@ -42,3 +42,16 @@ pub use links::RemoteLink;
 pub use membership::{MembershipOptions, NodeDownReason, NodeEvent};
 pub use monitor::{DownReason, MonitorError, RemoteDown, RemoteMonitor};
 pub use node::{ClusterError, Export, Node, NodeOptions};
+
+/// Why a generated tree's `start_on` failed: the tree did not start, or (once it ran, and
+/// then was stopped again) an actor could not be exported.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartOnError {
+    /// The tree failed to start.
+    #[error(transparent)]
+    Start(#[from] arbor::supervisor::StartError),
+    /// An exported actor could not be served on the cluster.
+    #[error("cannot export: {0}")]
+    Export(#[from] ClusterError),
+}

@@ -30,10 +30,10 @@ use futures::StreamExt;
 use crate::envelope::{self, Envelope, H_PROBE};
 use crate::events::{Link, LinkEvent};
 use crate::failure::Failure;
+use crate::membership::{ExportGuard, Membership, Serving};
 pub(crate) use crate::options::valid_name;
 pub use crate::options::{ClusterError, NodeOptions};
 use crate::remote::NatsRemote;
-use crate::membership::{ExportGuard, Membership, Serving};
 use crate::wire::{self, Serve, Served};
 
 const QUEUE: &str = "arbor";

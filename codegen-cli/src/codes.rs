@@ -58,6 +58,9 @@ pub const UNKNOWN_LINT: &str = "arbor::unknown_lint";
 pub const CALL_CYCLE: &str = "arbor::call_cycle";
 /// A call during start-up to an actor not started before the caller.
 pub const BOOT_ORDER: &str = "arbor::boot_order";
+/// An `export` the cluster cannot serve: an actor of several protocols, of no or several
+/// instances, or a name exported twice.
+pub const INVALID_EXPORT: &str = "arbor::invalid_export";
 
 /// Every error code, for documentation tests.
 pub const ERRORS: &[&str] = &[
@@ -85,6 +88,7 @@ pub const ERRORS: &[&str] = &[
     UNKNOWN_LINT,
     CALL_CYCLE,
     BOOT_ORDER,
+    INVALID_EXPORT,
 ];
 
 /// What each error code reports, in one line (SARIF rule descriptions).

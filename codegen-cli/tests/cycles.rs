@@ -143,6 +143,7 @@ fn a_long_ring_does_not_overflow_the_stack() {
                     deferred: vec![],
                     terminate: Spanned::new(false, d),
                     allows: vec![],
+                    export: None,
                     span: d,
                 })
                 .collect(),

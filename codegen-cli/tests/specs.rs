@@ -98,6 +98,7 @@ fn chat_by_hand() -> Spec {
         deferred: vec![],
         terminate: Spanned::new(false, d),
         allows: vec![],
+        export: None,
         span: d,
     };
     let two_seconds = Timeout::After(std::time::Duration::from_secs(2));

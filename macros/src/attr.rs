@@ -24,6 +24,8 @@ pub struct ActorOpts {
     /// Lints silenced on this actor.
     #[darling(multiple)]
     pub allow: Vec<AllowOpt>,
+    /// `export` (under the actor's name) or `export = "Name"`: reachable from other nodes.
+    pub export: Option<darling::util::SpannedValue<darling::util::Override<syn::LitStr>>>,
 }
 
 /// `mailbox(...)`.

@@ -20,10 +20,12 @@ use syn::spanned::Spanned as _;
 
 use crate::valid::Spans;
 
-/// One entry of `externs(...)`.
+/// One entry of `externs(...)` or `remote(...)`.
 struct Entry {
     name: Option<syn::Ident>,
     path: syn::Path,
+    /// `Name(path = …, node = "…")` (remote entries only).
+    node: Option<syn::LitStr>,
 }
 
 impl Parse for Entry {
@@ -35,14 +37,51 @@ impl Parse for Entry {
             return Ok(Entry {
                 name: Some(name),
                 path,
+                node: None,
+            });
+        }
+        if input.peek(syn::Ident) && input.peek2(syn::token::Paren) {
+            // `Name(path = crate::x::y, node = "billing")`.
+            let name: syn::Ident = input.parse()?;
+            let inner;
+            syn::parenthesized!(inner in input);
+            let mut path = None;
+            let mut node = None;
+            while !inner.is_empty() {
+                let key: syn::Ident = inner.parse()?;
+                inner.parse::<syn::Token![=]>()?;
+                if key == "path" {
+                    path = Some(inner.call(syn::Path::parse_mod_style)?);
+                } else if key == "node" {
+                    node = Some(inner.parse::<syn::LitStr>()?);
+                } else {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown option `{key}`: expected `path` or `node`"),
+                    ));
+                }
+                if !inner.is_empty() {
+                    inner.parse::<syn::Token![,]>()?;
+                }
+            }
+            let path = path.ok_or_else(|| syn::Error::new(name.span(), "missing `path = …`"))?;
+            return Ok(Entry {
+                name: Some(name),
+                path,
+                node,
             });
         }
         let path = input.call(syn::Path::parse_mod_style)?;
-        Ok(Entry { name: None, path })
+        Ok(Entry {
+            name: None,
+            path,
+            node: None,
+        })
     }
 }
 
-/// The options of `#[system(...)]`: only `externs(...)`, which may be repeated.
+/// The options of `#[system(...)]`: `externs(...)` (actors of other systems of this process)
+/// and `remote(...)` (actors of other systems on other nodes), each may be repeated.
 pub fn parse(args: TokenStream, spans: &mut Spans) -> syn::Result<Vec<ExternActor>> {
     if args.is_empty() {
         return Ok(Vec::new());
@@ -59,7 +98,11 @@ pub fn parse(args: TokenStream, spans: &mut Spans) -> syn::Result<Vec<ExternActo
     };
     for meta in metas {
         let list = match meta {
-            syn::Meta::List(list) if list.path.is_ident("externs") => list,
+            syn::Meta::List(list)
+                if list.path.is_ident("externs") || list.path.is_ident("remote") =>
+            {
+                list
+            }
             other => {
                 let name = other
                     .path()
@@ -75,7 +118,8 @@ pub fn parse(args: TokenStream, spans: &mut Spans) -> syn::Result<Vec<ExternActo
                     other.path().span(),
                     format!(
                         "unknown option {name}{hint}: `#[system]` takes \
-                         `externs(Name = crate::other_system::actor_module, …)`"
+                         `externs(Name = crate::other_system::actor_module, …)` and \
+                         `remote(Name = crate::other_system::actor_module, …)`"
                     ),
                 ));
                 continue;
@@ -96,8 +140,16 @@ pub fn parse(args: TokenStream, spans: &mut Spans) -> syn::Result<Vec<ExternActo
                 continue;
             }
         };
+        let remote = list.path.is_ident("remote");
         for entry in entries {
-            match extern_actor(entry, spans) {
+            if !remote && let Some(node) = &entry.node {
+                push(syn::Error::new(
+                    node.span(),
+                    "`node` names where a remote actor runs: declare it in `remote(..)`, not `externs(..)`",
+                ));
+                continue;
+            }
+            match extern_actor(entry, remote, spans) {
                 Ok(e) => out.push(e),
                 Err(e) => push(e),
             }
@@ -109,8 +161,8 @@ pub fn parse(args: TokenStream, spans: &mut Spans) -> syn::Result<Vec<ExternActo
     }
 }
 
-fn extern_actor(entry: Entry, spans: &mut Spans) -> syn::Result<ExternActor> {
-    let Entry { name, path } = entry;
+fn extern_actor(entry: Entry, remote: bool, spans: &mut Spans) -> syn::Result<ExternActor> {
+    let Entry { name, path, node } = entry;
     let (text, name_span) = match &name {
         Some(n) => (n.to_string(), n.span()),
         None => {
@@ -128,9 +180,29 @@ fn extern_actor(entry: Entry, spans: &mut Spans) -> syn::Result<ExternActor> {
     let path_at = spans.at_span(path.span());
     let path = RustPath::from_syn(path.clone(), path_at)
         .map_err(|e| syn::Error::new(path.span(), e.message))?;
+    let node = match node {
+        Some(lit) if m::valid_export_name(&lit.value()) => {
+            Some(m::Spanned::new(lit.value(), spans.at(&lit)))
+        }
+        Some(lit) => {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "`{}` cannot be a node name: use letters, digits, `-` and `_` only",
+                    lit.value()
+                ),
+            ));
+        }
+        None => None,
+    };
+    let remote = remote.then(|| m::Remote {
+        node,
+        span: name_at,
+    });
     Ok(ExternActor {
         name,
         path,
+        remote,
         span: name_at,
     })
 }
@@ -174,6 +246,36 @@ mod tests {
         )])
         .expect("loads");
         assert_eq!(from_macro, from_kdl.externs);
+    }
+
+    #[test]
+    fn remote_entries_give_the_kdl_model() {
+        let mut spans = Spans::default();
+        let from_macro = parse(
+            quote!(
+                remote(Journal = crate::journal::journal_writer),
+                remote(Ledger(path = crate::billing::ledger, node = "billing"))
+            ),
+            &mut spans,
+        )
+        .expect("parses");
+        let (from_kdl, _) = arbor_codegen::load_str(&[(
+            "x.kdl",
+            "extern-actor Journal path=\"crate::journal::journal_writer\" remote=#true\n\
+             extern-actor Ledger path=\"crate::billing::ledger\" remote=#true node=\"billing\"\n",
+        )])
+        .expect("loads");
+        assert_eq!(from_macro, from_kdl.externs);
+        assert!(from_macro.iter().all(|e| e.remote.is_some()));
+        let err = parse(
+            quote!(externs(Ledger(path = crate::a::b, node = "x"))),
+            &mut spans,
+        )
+        .expect_err("refused");
+        assert!(
+            err.to_string().contains("declare it in `remote(..)`"),
+            "{err}"
+        );
     }
 
     #[test]

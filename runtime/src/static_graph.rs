@@ -140,6 +140,9 @@ pub struct Node {
     pub calls: &'static [&'static Node],
     /// The actors it casts to (synchronous edges only into blocking mailboxes).
     pub casts: &'static [&'static Node],
+    /// The cluster node it runs on, when an edge reaches it as a remote actor of a named node
+    /// ([`Node::on_node`]): cycle messages name it (`journal::JournalWriter@journal`).
+    pub node: Option<&'static str>,
 }
 
 impl Node {
@@ -153,6 +156,7 @@ impl Node {
             blocking: true,
             calls: edges,
             casts: &[],
+            node: None,
         }
     }
 
@@ -172,6 +176,22 @@ impl Node {
             blocking,
             calls,
             casts,
+            node: None,
+        }
+    }
+
+    /// `target` as an edge reaches it when it is a remote actor run by cluster node `node`
+    /// (generated for `extern-actor … remote=#true node="…"`): the same node for the walk (its
+    /// system and id, its edges), named `system::Name@node` in a cycle's message.
+    pub const fn on_node(target: &'static Node, node: &'static str) -> Node {
+        Node {
+            system: target.system,
+            id: target.id,
+            name: target.name,
+            blocking: target.blocking,
+            calls: target.calls,
+            casts: target.casts,
+            node: Some(node),
         }
     }
 
@@ -522,6 +542,10 @@ const fn push_name(msg: &mut Message, node: &Node, qualify: u8) {
         }
     }
     msg.push(node.name);
+    if let Some(on) = node.node {
+        msg.push("@");
+        msg.push(on);
+    }
 }
 
 /// A message built during const evaluation (names are ASCII identifiers; a long one is cut).
@@ -715,6 +739,27 @@ mod tests {
         let msg = failure(|| assert_acyclic_in::<1, 8>(&SB, &[&NB]));
         assert!(
             msg.starts_with("synchronous call cycle: b::B -> c::C -> a::A -> b::B"),
+            "{msg}"
+        );
+    }
+
+    // Across cluster nodes: rooms::Lobby calls journal::Writer (a remote actor of node
+    // `journal`), which calls rooms::Lobby back (a remote actor of node `rooms`).
+    static ROOMS: System = System::new("x::rooms", 1);
+    static JOURNAL: System = System::new("x::journal", 1);
+    static LOBBY: Node = Node::in_system(&ROOMS, 0, "Lobby", true, &[&WRITER_ON_JOURNAL], &[]);
+    static WRITER_ON_JOURNAL: Node = Node::on_node(&WRITER, "journal");
+    static WRITER: Node = Node::in_system(&JOURNAL, 0, "Writer", true, &[&LOBBY_ON_ROOMS], &[]);
+    static LOBBY_ON_ROOMS: Node = Node::on_node(&LOBBY, "rooms");
+
+    #[test]
+    fn a_cycle_across_cluster_nodes_names_the_nodes() {
+        assert!(WRITER_ON_JOURNAL.same(&WRITER) && has_edge(&LOBBY, &WRITER));
+        let msg = failure(|| assert_acyclic_in::<1, 8>(&ROOMS, &[&LOBBY]));
+        assert!(
+            msg.starts_with(
+                "synchronous call cycle: rooms::Lobby -> journal::Writer@journal -> rooms::Lobby@rooms"
+            ),
             "{msg}"
         );
     }

@@ -11,6 +11,7 @@
 pub mod batch;
 pub mod cache;
 pub mod chat;
+pub mod cluster;
 pub mod payment_router;
 pub mod pipeline;
 

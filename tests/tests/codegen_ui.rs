@@ -16,6 +16,8 @@
 //!   and the impl to write;
 //! - `unknown_type.rs`: a type the spec names that the crate lacks (generated as build.rs does):
 //!   the first error shows the spec's file:line;
+//! - `remote_not_serde.rs`: an exported actor's protocol with a type that is not serde: the
+//!   error names the protocol, the type and the spec's line;
 //! - `pass/features.rs`: features the example specs do not use, compiled and run.
 
 use std::path::{Path, PathBuf};
@@ -26,11 +28,12 @@ fn dir() -> PathBuf {
 
 /// The generated code of `specs/<name>.kdl`, after `edit`.
 fn generate(name: &str, edit: impl Fn(String) -> String) -> String {
-    let spec = dir().join("specs").join(format!("{name}.kdl"));
-    let (model, _) = arbor_codegen::load(&[spec]).expect("the spec loads");
-    let code =
-        arbor_codegen::emit::generate_file(&model, &format!("tests/ui_codegen/specs/{name}.kdl"))
-            .expect("the spec generates");
+    // Relative to the package (the tests' working directory), so that locations the generated
+    // code quotes (`tests/ui_codegen/specs/remote.kdl:5`) do not depend on the checkout.
+    let spec = format!("tests/ui_codegen/specs/{name}.kdl");
+    let (model, sources) = arbor_codegen::load(&[&spec]).expect("the spec loads");
+    let code = arbor_codegen::emit::generate_file_in(&model, &spec, Some(&sources))
+        .expect("the spec generates");
     edit(code)
 }
 
@@ -51,13 +54,15 @@ fn add_cycle(code: String) -> String {
 fn generated_code_is_fresh() {
     let bless = std::env::var_os("ARBOR_BLESS").is_some();
     type Edit = fn(String) -> String;
-    let cases: [(&str, &str, Edit); 6] = [
+    let cases: [(&str, &str, Edit); 8] = [
         ("small", "small.rs", |c| c),
         ("features", "features.rs", |c| c),
         ("cycle", "cycle_edited.rs", add_cycle),
         ("billing", "billing.rs", |c| c),
         ("back", "back.rs", |c| c),
         ("wrong_path", "wrong_path.rs", |c| c),
+        ("remote", "remote.rs", |c| c),
+        ("not_serde", "not_serde.rs", |c| c),
     ];
     // As build.rs writes it (the spec's types, with their locations, first).
     let built = arbor_codegen::configure()

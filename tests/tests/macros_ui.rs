@@ -298,3 +298,13 @@ fn app_on_nested_supervisor() {
 fn calls_during_init_dynamic() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/calls_during_init_dynamic.rs");
 }
+
+#[test]
+fn cross_node_cycle() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/cross_node_cycle.rs");
+}
+
+#[test]
+fn remote_not_serde() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/remote_not_serde.rs");
+}

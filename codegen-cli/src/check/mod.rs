@@ -15,6 +15,7 @@ pub mod cycles;
 pub(crate) mod fx;
 mod index;
 pub mod lints;
+mod remote;
 mod validate;
 
 use fx::FxSet;
@@ -61,6 +62,7 @@ pub fn check_for(spec: &Spec, frontend: Frontend) -> Vec<Diagnostic> {
     validate::run(&index, &mut sink);
     cycles::run(&index, &mut sink);
     boot::run(&index, &mut sink);
+    remote::run(&index, &mut sink);
     lints::run(&index, &mut sink);
     let mut out = sink.diagnostics;
     diagnostics::sort(&mut out);

@@ -129,10 +129,24 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
     let id = int(plan.actor_ids[name] as u64);
 
     // The static graph node.
-    let node_ref = |t: &crate::model::Ident| match spec.extern_actor(t.as_str()) {
+    // An edge to a remote actor of a named cluster node goes through a copy of its node that
+    // carries the node's name (for the cycle message).
+    let mut on_node_statics = Vec::new();
+    let mut node_ref = |t: &crate::model::Ident| match spec.extern_actor(t.as_str()) {
         Some(e) => {
             let path = extern_path(e);
-            quote!(&#path::NODE)
+            match e.remote.as_ref().and_then(|r| r.node.as_ref()) {
+                Some(on) => {
+                    let proxy = format_ident!("ARBOR_{}_ON_NODE", super::names::upper(t.as_str()));
+                    let on = on.value.as_str();
+                    on_node_statics.push(quote! {
+                        static #proxy: ::arbor::static_graph::Node =
+                            ::arbor::static_graph::Node::on_node(&#path::NODE, #on);
+                    });
+                    quote!(&#proxy)
+                }
+                None => quote!(&#path::NODE),
+            }
         }
         None => {
             let m = snake_ident(t.as_str());
@@ -140,14 +154,19 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
         }
     };
     let (call_edges, cast_edges) = plan.node_edges(a);
-    let call_edges: Vec<TokenStream> = call_edges.into_iter().map(node_ref).collect();
-    let cast_edges: Vec<TokenStream> = cast_edges.into_iter().map(node_ref).collect();
+    let call_edges: Vec<TokenStream> = call_edges.into_iter().map(&mut node_ref).collect();
+    let cast_edges: Vec<TokenStream> = cast_edges.into_iter().map(&mut node_ref).collect();
     let blocking = a.mailbox.blocks_sender();
     let node_doc = doc(&format!(
         "`{name}` in the static call graph: the actors it calls and casts to (a cast waits \
          only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles \
          at compile time, across systems through extern actors."
     ));
+
+    let exported = a
+        .export
+        .as_ref()
+        .map(|e| super::remote::actor_items(name, &e.value));
 
     // Mailbox.
     let mailbox = match &a.mailbox.kind {
@@ -586,6 +605,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
             #kinds
             #clients
 
+            #(#on_node_statics)*
+
             #node_doc
             pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
                 &super::ARBOR_SYSTEM,
@@ -598,6 +619,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
 
             #mailbox_doc
             pub const MAILBOX: ::arbor::MailboxConfig = #mailbox;
+
+            #exported
 
             impl ::arbor::Actor for #glue {
                 type Args = Start;
@@ -653,27 +676,41 @@ fn extern_dependency(
     } else {
         quote!(#path::Caster)
     };
+    let source = if e.remote.is_some() {
+        quote!(remotes)
+    } else {
+        quote!(externs)
+    };
     let init = if !has_home {
         let why = format!(
             "extern actor `{target}`: `{name}` is not started by a supervisor of this system"
         );
         quote!(#field: #cap_ty::from(::arbor::codegen::Target::Missing(#why)))
     } else if called {
-        quote!(#field: ::std::clone::Clone::clone(&tree.externs.#field))
+        quote!(#field: ::std::clone::Clone::clone(&tree.#source.#field))
     } else {
-        quote!(#field: #cap_ty::from(::std::clone::Clone::clone(&tree.externs.#field)))
+        quote!(#field: #cap_ty::from(::std::clone::Clone::clone(&tree.#source.#field)))
     };
     let what = if called { "calls" } else { "casts to" };
     let msg = format!(
         "`{name}` {what} extern actor `{target}` but the static call graph has no such edge: \
          regenerate the code from the spec"
     );
-    let d = doc(&format!(
-        "The {} of extern actor `{target}` (`{}`, in another system): `{name}` {what} it. It \
-         reaches whatever the client given to the tree's `start` reaches.",
-        if called { "client" } else { "cast-only client" },
-        e.path.tokens(),
-    ));
+    let d = if e.remote.is_some() {
+        doc(&format!(
+            "The {} of remote actor `{target}` (`{}`, on another node): `{name}` {what} it over \
+             the network once the tree is started with `start_on`.",
+            if called { "client" } else { "cast-only client" },
+            e.path.tokens(),
+        ))
+    } else {
+        doc(&format!(
+            "The {} of extern actor `{target}` (`{}`, in another system): `{name}` {what} it. It \
+             reaches whatever the client given to the tree's `start` reaches.",
+            if called { "client" } else { "cast-only client" },
+            e.path.tokens(),
+        ))
+    };
     let accessor = quote! {
         #d
         pub fn #field(&self) -> &#cap_ty {

@@ -8,7 +8,7 @@ use super::names::snake_ident;
 use crate::model::App;
 
 /// The module of an app.
-pub(crate) fn app(app: &App, has_externs: bool) -> TokenStream {
+pub(crate) fn app(app: &App, has_externs: bool, cluster: bool) -> TokenStream {
     let name = app.name.as_str();
     let module = snake_ident(name);
     let root = snake_ident(app.root.as_str());
@@ -33,6 +33,23 @@ pub(crate) fn app(app: &App, has_externs: bool) -> TokenStream {
     } else {
         (quote!(), quote!(), quote!())
     };
+    let start_on = cluster.then(|| {
+        let d = doc(&format!(
+            "Starts app `{name}` on cluster node `node`: remote actors are reached through it, \
+             exported actors served on it (see `{}::start_on`).",
+            app.root
+        ));
+        let param = has_externs.then(|| quote!(externs: Externs,));
+        let arg = has_externs.then(|| quote!(externs,));
+        quote! {
+            #d
+            pub async fn start_on(node: &::arbor_cluster::Node, config: Config, #param)
+                -> ::std::result::Result<Handle, ::arbor_cluster::StartOnError>
+            {
+                super::#root::start_on(node, config, #arg).await
+            }
+        }
+    });
     let allows = super::allows();
     quote! {
         #module_doc
@@ -52,6 +69,8 @@ pub(crate) fn app(app: &App, has_externs: bool) -> TokenStream {
             {
                 super::#root::start(config, #externs_arg).await
             }
+
+            #start_on
         }
     }
 }

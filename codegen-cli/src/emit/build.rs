@@ -168,7 +168,7 @@ impl Builder {
             })
             .collect::<Vec<_>>()
             .join(", ");
-        match crate::emit::generate_file(&spec, &source) {
+        match crate::emit::generate_file_in(&spec, &source, Some(&sources)) {
             Ok(code) => {
                 let code = with_spec_types(code, &spec, &sources);
                 let warnings = crate::check(&spec);

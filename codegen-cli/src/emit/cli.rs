@@ -31,7 +31,7 @@ pub fn gen_files(
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    match crate::emit::generate_file(&spec, &source) {
+    match crate::emit::generate_file_in(&spec, &source, Some(&sources)) {
         Ok(code) => {
             let warnings = crate::check(&spec);
             err.write_all(diagnostics::render_human(&warnings, &sources, options).as_bytes())?;

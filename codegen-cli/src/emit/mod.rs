@@ -30,6 +30,7 @@ mod graph_check;
 pub mod names;
 mod plan;
 mod protocol;
+mod remote;
 pub mod scaffold;
 mod supervisor;
 mod validate;
@@ -172,6 +173,16 @@ pub fn generate_with_warnings(
     spec: &Spec,
     frontend: crate::check::Frontend,
 ) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
+    generate_located(spec, frontend, None)
+}
+
+/// [`generate_with_warnings`]; with `sources`, messages of the generated code name where
+/// items were declared (a protocol that crosses nodes: its spec file and line).
+fn generate_located(
+    spec: &Spec,
+    frontend: crate::check::Frontend,
+    sources: Option<&crate::source::SourceMap>,
+) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
     let mut diagnostics = crate::check::check_for(spec, frontend);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(EmitError { diagnostics });
@@ -183,10 +194,13 @@ pub fn generate_with_warnings(
         crate::diagnostics::sort(&mut diagnostics);
         return Err(EmitError { diagnostics });
     }
-    Ok((generate_unchecked(&plan), diagnostics))
+    Ok((generate_unchecked(&plan, sources), diagnostics))
 }
 
-fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
+fn generate_unchecked(
+    plan: &plan::Plan<'_>,
+    sources: Option<&crate::source::SourceMap>,
+) -> TokenStream {
     let spec = plan.spec;
     // The calls some actor defers, by protocol.
     let mut deferred: HashMap<&str, HashSet<&str>> = HashMap::new();
@@ -203,10 +217,18 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
         }
     }
     let none = HashSet::new();
-    let protocols = spec
-        .protocols
-        .iter()
-        .map(|p| protocol::protocol(p, deferred.get(p.name.as_str()).unwrap_or(&none)));
+    let crossing = remote::crossing(spec);
+    let protocols = spec.protocols.iter().map(|p| {
+        let location = sources
+            .and_then(|s| s.location(p.span))
+            .map(|l| format!("{}:{}", l.file, l.line));
+        protocol::protocol(
+            p,
+            deferred.get(p.name.as_str()).unwrap_or(&none),
+            crossing.contains(p.name.as_str()),
+            location.as_deref(),
+        )
+    });
     let actors = spec.actors.iter().map(|a| actor::actor(plan, a));
     let statics = plan
         .static_supervisors()
@@ -221,7 +243,11 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
             .supervisors
             .iter()
             .position(|s| s.name.as_str() == a.root.as_str());
-        app::app(a, tree.is_some_and(|t| !plan.externs_of_tree(t).is_empty()))
+        app::app(
+            a,
+            tree.is_some_and(|t| !plan.externs_of_tree(t).is_empty()),
+            tree.is_some_and(|t| remote::root(plan, t, false).is_some()),
+        )
     });
     let check = graph_check::graph_check(spec, plan);
     let undeclared = actor::undeclared_dependencies(spec);
@@ -239,7 +265,17 @@ fn generate_unchecked(plan: &plan::Plan<'_>) -> TokenStream {
 /// [`generate`], formatted as a file with the `@generated` header; `source`
 /// names the spec files in the header.
 pub fn generate_file(spec: &Spec, source: &str) -> Result<String, EmitError> {
-    let tokens = generate(spec)?;
+    generate_file_in(spec, source, None)
+}
+
+/// [`generate_file`] for a spec read from `sources`: messages of the generated code name
+/// where items were declared (`specs/rooms.kdl:12`).
+pub fn generate_file_in(
+    spec: &Spec,
+    source: &str,
+    sources: Option<&crate::source::SourceMap>,
+) -> Result<String, EmitError> {
+    let tokens = generate_located(spec, crate::check::Frontend::Kdl, sources)?.0;
     format::format(tokens, source).map_err(|e| EmitError {
         diagnostics: vec![Diagnostic::error(
             codes::UNSUPPORTED,

@@ -174,11 +174,12 @@ impl<'a> Plan<'a> {
         (calls, casts)
     }
 
-    /// The extern actors the actors living in tree `t` depend on, each once, in declaration
-    /// order: what that tree's `start` takes.
+    /// The extern actors of this process the actors living in tree `t` depend on, each once,
+    /// in declaration order: what that tree's `start` takes. (Remote ones are reached through
+    /// a node: see `remote::remotes_of_tree`.)
     pub fn externs_of_tree(&self, t: usize) -> Vec<&'a ExternActor> {
         let mut out: Vec<&'a ExternActor> = Vec::new();
-        for e in &self.spec.externs {
+        for e in self.spec.externs.iter().filter(|e| e.remote.is_none()) {
             let used = self.spec.actors.iter().any(|a| {
                 self.home(a.name.as_str()) == Some(t)
                     && a.calls

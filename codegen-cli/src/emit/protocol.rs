@@ -23,7 +23,14 @@ use crate::model::{Message, MessageKind, Protocol, Timeout};
 
 /// The module of one protocol. `deferred` names the calls that are answered
 /// later (their handlers return a `'static` future run off the actor).
-pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
+/// A protocol that `crosses` nodes (an exported actor serves it) gets clients that send over
+/// the network when their target is remote, and a `Serve` implementation (see `remote`).
+pub(crate) fn protocol(
+    p: &Protocol,
+    deferred: &HashSet<&str>,
+    crosses: bool,
+    location: Option<&str>,
+) -> TokenStream {
     let module = snake_ident(p.name.as_str());
     let name = p.name.as_str();
     let calls: Vec<&Message> = p.messages.iter().filter(|m| m.is_call()).collect();
@@ -85,9 +92,10 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
          supervisor while the actor goes on serving."
     ));
 
-    let client_calls = calls.iter().map(|m| client_call(m));
-    let client_casts: Vec<TokenStream> = casts.iter().map(|m| client_cast(m)).collect();
+    let client_calls = calls.iter().map(|m| client_call(p, m, crosses));
+    let client_casts: Vec<TokenStream> = casts.iter().map(|m| client_cast(p, m, crosses)).collect();
     let caster_calls = calls.iter().map(|m| caster_call(m));
+    let cluster = crosses.then(|| super::remote::protocol_items(p, location));
 
     let client_name = format!("{name}::Client");
     let caster_name = format!("{name}::Caster");
@@ -100,6 +108,8 @@ pub(crate) fn protocol(p: &Protocol, deferred: &HashSet<&str>) -> TokenStream {
         #allows
         pub mod #module {
             use super::*;
+
+            #cluster
 
             #(#timeouts)*
 
@@ -382,11 +392,12 @@ fn reply_type(m: &Message) -> TokenStream {
     }
 }
 
-fn client_call(m: &Message) -> TokenStream {
+fn client_call(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
     let method = snake_ident(m.name.as_str());
     let (decls, names) = params(m);
     let reply = reply_type(m);
     let c = timeout_const(m);
+    let remote = crosses.then(|| super::remote::call_branch(p, m, &c));
     let msg = construct(m, "Call", &names, true);
     let docs = doc(&format!(
         "Calls `{}` and waits for the reply at most [`{c}`] (or the client's timeout).",
@@ -397,6 +408,7 @@ fn client_call(m: &Message) -> TokenStream {
         pub async fn #method(&self, #(#decls),*)
             -> ::std::result::Result<#reply, ::arbor::CallError>
         {
+            #remote
             let actor = self.caster.target.resolve().map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(#c);
             actor
@@ -430,9 +442,10 @@ fn caster_call(m: &Message) -> TokenStream {
     }
 }
 
-fn client_cast(m: &Message) -> TokenStream {
+fn client_cast(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
     let method = snake_ident(m.name.as_str());
     let (decls, names) = params(m);
+    let remote = crosses.then(|| super::remote::cast_branch(p, m));
     let msg = construct(m, "Cast", &names, false);
     let docs = doc(&format!(
         "Casts `{}`: queues it (waiting for room if the actor's mailbox blocks when full).",
@@ -441,6 +454,7 @@ fn client_cast(m: &Message) -> TokenStream {
     quote! {
         #docs
         pub async fn #method(&self, #(#decls),*) -> ::std::result::Result<(), ::arbor::CastError> {
+            #remote
             let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
             actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(#msg)).await
         }

@@ -346,6 +346,42 @@ pub(crate) fn static_supervisor(
         } else {
             (quote!(), quote!(), quote!(), quote!())
         };
+        let cluster = super::remote::root(plan, t, has_externs);
+        let has_remotes = cluster.as_ref().is_some_and(|c| c.has_remotes);
+        let has_exports = cluster.as_ref().is_some_and(|c| c.has_exports);
+        let cluster_items = cluster.map(|c| c.items);
+        let (remotes_field, remotes_param, remotes_init, remotes_missing) = if has_remotes {
+            (
+                quote! {
+                    /// The clients of the remote actors its actors use.
+                    pub remotes: Remotes,
+                },
+                quote!(remotes: Remotes),
+                quote!(remotes,),
+                quote!(Remotes::missing()),
+            )
+        } else {
+            (quote!(), quote!(), quote!(), quote!())
+        };
+        let (exports_field, exports_none) = if has_exports {
+            (
+                quote! {
+                    /// What the tree exports to other nodes (empty when started without one).
+                    exports: ::std::sync::Arc<::std::vec::Vec<::arbor_cluster::Export>>,
+                },
+                quote!(exports: ::std::sync::Arc::new(::std::vec::Vec::new()),),
+            )
+        } else {
+            (quote!(), quote!())
+        };
+        let new_params: Vec<&TokenStream> = [&externs_param, &remotes_param]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect();
+        let new_args: Vec<&TokenStream> = [&externs_arg, &remotes_missing]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect();
         let externs_field = has_externs.then(|| {
             quote! {
                 /// The clients of the extern actors its actors use.
@@ -369,15 +405,17 @@ pub(crate) fn static_supervisor(
                 /// The tree's children by path (each registers at every start).
                 pub dir: ::arbor::codegen::Directory,
                 #externs_field
+                #remotes_field
                 #(#reg_fields,)*
             }
 
             impl Tree {
                 /// A fresh tree: an empty directory and empty registries.
-                pub async fn new(#externs_param) -> Tree {
+                pub async fn new(#(#new_params),*) -> Tree {
                     Tree {
                         dir: ::arbor::codegen::Directory::new().await,
                         #externs_init
+                        #remotes_init
                         #(#reg_inits,)*
                     }
                 }
@@ -387,16 +425,19 @@ pub(crate) fn static_supervisor(
             pub async fn start(config: Config, #externs_param)
                 -> ::std::result::Result<Handle, ::arbor::supervisor::StartError>
             {
-                let tree = Tree::new(#externs_arg).await;
+                let tree = Tree::new(#(#new_args),*).await;
                 let sup = spec(config, &tree).start().await?;
-                ::std::result::Result::Ok(Handle { tree, sup })
+                ::std::result::Result::Ok(Handle { tree, sup, #exports_none })
             }
+
+            #cluster_items
 
             #handle_doc
             #[derive(Clone, Debug)]
             pub struct Handle {
                 tree: Tree,
                 sup: ::arbor::supervisor::SupervisorRef,
+                #exports_field
             }
 
             impl Handle {

@@ -13,7 +13,16 @@ use crate::model::{Actor, Ident, RustType};
 use crate::source::Span;
 
 /// Names the protocol modules define.
-const PROTOCOL_ITEMS: &[&str] = &["Call", "Cast", "Info", "Handler", "Client", "Caster"];
+const PROTOCOL_ITEMS: &[&str] = &[
+    "Call",
+    "Cast",
+    "Info",
+    "Handler",
+    "Client",
+    "Caster",
+    "ArborWire",
+    "ArborWireCheck",
+];
 /// Names the actor modules define (besides the actor itself and `…Instances`).
 const ACTOR_ITEMS: &[&str] = &[
     "State", "Args", "Start", "Deps", "Ctx", "Call", "Cast", "Info", "Client", "Caster", "NODE",

@@ -17,6 +17,7 @@ const ACTOR_NODES: &[&str] = &[
     "deferred",
     "terminate",
     "allow",
+    "export",
 ];
 
 const OVERFLOW: &[(&str, Overflow)] = &[
@@ -40,12 +41,13 @@ pub(super) fn read(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Actor> {
     let mut deferred = Vec::new();
     let mut terminate_decl = Spanned::new(false, head);
     let mut allows = Vec::new();
+    let mut export_decl = None;
     // Singular nodes: where each was first given, to report repeats.
     let mut seen: Vec<(&str, Span)> = Vec::new();
     if let Some(block) = n.children() {
         for child in block.nodes() {
             let kind = child.name().value();
-            if matches!(kind, "state" | "mailbox" | "terminate") {
+            if matches!(kind, "state" | "mailbox" | "terminate" | "export") {
                 let here = ctx.span(child.name().span());
                 if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
                     ctx.report(
@@ -77,6 +79,7 @@ pub(super) fn read(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Actor> {
                     }
                 }
                 "allow" => allows.extend(super::allow(ctx, child)),
+                "export" => export_decl = export(ctx, child, name.as_ref()),
                 _ => ctx.unknown_node(child, ACTOR_NODES, "in an actor"),
             }
         }
@@ -92,8 +95,40 @@ pub(super) fn read(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<Actor> {
         deferred,
         terminate: terminate_decl,
         allows,
+        export: export_decl,
         span: head,
     })
+}
+
+/// `export` or `export name="…"`: the actor is reachable from other nodes, under its own name
+/// or the one given (letters, digits, `-` and `_`: it becomes part of a NATS subject).
+fn export(ctx: &mut Ctx<'_>, node: &KdlNode, actor: Option<&Ident>) -> Option<Spanned<String>> {
+    let mut n = Node::new(ctx, node);
+    let head = n.head();
+    let name = match n.prop("name") {
+        Some(e) => {
+            let span = ctx.span(e.span());
+            let text = ctx.string(e, "an export name")?.to_owned();
+            if !crate::model::valid_export_name(&text) {
+                ctx.report(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        format!("`{text}` cannot be an export name"),
+                    )
+                    .with_label(span, "not a valid export name")
+                    .with_help(
+                        "use letters, digits, `-` and `_` only: the name is part of the cluster's subjects",
+                    ),
+                );
+                n.finish(ctx, false);
+                return None;
+            }
+            text
+        }
+        None => actor?.as_str().to_owned(),
+    };
+    n.finish(ctx, false);
+    Some(Spanned::new(name, head))
 }
 
 /// `serves A B …` / `deferred x y …`: one or more names.

@@ -321,21 +321,81 @@ fn app(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<App> {
     })
 }
 
-/// `extern-actor NAME path="crate::billing::ledger"`: an actor of another generated system.
+/// `extern-actor NAME path="crate::billing::ledger" [remote=#true [node="billing"]]`: an
+/// actor of another generated system, in this process or (remote) on another node.
 fn extern_actor(ctx: &mut Ctx<'_>, node: &KdlNode) -> Option<ExternActor> {
     let mut n = Node::new(ctx, node);
-    let form = "extern-actor NAME path=\"crate::other_system::actor_module\"";
+    let form =
+        "extern-actor NAME path=\"crate::other_system::actor_module\" [remote=#true [node=\"…\"]]";
     let name = n
         .required_arg(ctx, 0, "a name", form)
         .and_then(|e| ctx.ident(e, "an actor name"));
     let path = n
         .required_prop(ctx, "path", form)
         .and_then(|e| ctx.rust_path(e, "the path of the actor's generated module"));
+    let remote = n
+        .prop("remote")
+        .map(|e| (ctx.span(e.span()), ctx.bool(e, "`remote`")));
+    let on = n.prop("node").map(|e| {
+        let span = ctx.span(e.span());
+        (span, ctx.string(e, "a node name").map(str::to_owned))
+    });
     let span = n.head();
     n.finish(ctx, false);
+    let mut ok = true;
+    let node_name = match on {
+        Some((span, Some(text))) if crate::model::valid_export_name(&text) => {
+            Some(Spanned::new(text, span))
+        }
+        Some((span, Some(text))) => {
+            ctx.report(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    format!("`{text}` cannot be a node name"),
+                )
+                .with_label(span, "not a valid node name")
+                .with_help("use letters, digits, `-` and `_` only"),
+            );
+            ok = false;
+            None
+        }
+        Some((_, None)) => {
+            ok = false;
+            None
+        }
+        None => None,
+    };
+    let remote = match remote {
+        Some((span, Some(flag))) if flag.value => Some(crate::model::Remote {
+            node: node_name,
+            span,
+        }),
+        Some((_, None)) => {
+            ok = false;
+            None
+        }
+        _ => {
+            if let Some(node) = &node_name {
+                ctx.report(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        "`node` names where a remote actor runs, but this extern actor is not remote",
+                    )
+                    .with_label(node.span, "`node` without `remote=#true`")
+                    .with_help("add `remote=#true`, or remove `node`"),
+                );
+                ok = false;
+            }
+            None
+        }
+    };
+    if !ok {
+        return None;
+    }
     Some(ExternActor {
         name: name?,
         path: path?,
+        remote,
         span,
     })
 }

@@ -24,7 +24,7 @@ eq_ignoring_span! {
     Protocol { name, messages }
     Message { name, kind, args }
     Arg { name, ty }
-    Actor { name, serves, state, mailbox, calls, casts, deferred, terminate, allows }
+    Actor { name, serves, state, mailbox, calls, casts, deferred, terminate, allows, export }
     Dependency { target, during }
     Mailbox { kind }
     Supervisor { name, strategy, intensity, auto_shutdown, children, allows }
@@ -34,7 +34,8 @@ eq_ignoring_span! {
     TaskSupervisor { name, max_children }
     Registry { name, keys, partitions }
     App { name, root }
-    ExternActor { name, path }
+    ExternActor { name, path, remote }
+    Remote { node }
 }
 
 impl PartialEq for Allow {

@@ -174,6 +174,9 @@ pub struct Actor {
     pub terminate: Spanned<bool>,
     /// Lints silenced on this actor.
     pub allows: Vec<Allow>,
+    /// `export [name="…"]`: reachable from other nodes of a cluster under this name (the
+    /// actor's own name by default); the span is the `export` node's.
+    pub export: Option<Spanned<String>>,
     /// Where it is declared: the node itself, without its block.
     pub span: Span,
 }
@@ -191,7 +194,28 @@ pub struct ExternActor {
     /// The path of the actor's generated module in its own system, as written where the spec
     /// is included (`crate::billing::ledger`, `super::billing::ledger`).
     pub path: RustPath,
+    /// `remote=#true [node="…"]`: the actor runs on another node of a cluster, reached over
+    /// the network; `None` for an actor of this process.
+    pub remote: Option<Remote>,
     /// Where it is declared: the node itself, without its block.
+    pub span: Span,
+}
+
+/// Whether `name` can be an export name or a node name: non-empty, letters, digits, `-` and
+/// `_` only (it becomes part of a NATS subject).
+pub fn valid_export_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Where a remote extern actor runs: on whichever node exports it, or on one named node.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    /// `node="billing"`: only that node's export is called (`None`: any node exporting it).
+    pub node: Option<Spanned<String>>,
+    /// The `remote` property (or the macro's `remote(..)` entry).
     pub span: Span,
 }
 

@@ -81,6 +81,25 @@ pub fn build(
     let state = RustType::from_syn(ty, span)
         .map_err(|e| darling::Error::custom(e.message).with_span(&s.ident));
     let state = errors.handle(state);
+    let export = o.export.as_ref().and_then(|e| {
+        let at = spans.at_span(e.span());
+        let text = match &**e {
+            darling::util::Override::Explicit(lit) => lit.value(),
+            darling::util::Override::Inherit => name.as_ref()?.as_str().to_owned(),
+        };
+        if arbor_codegen::model::valid_export_name(&text) {
+            Some(Spanned::new(text, at))
+        } else {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{text}` cannot be an export name: use letters, digits, `-` and `_` only \
+                     (the name is part of the cluster's subjects)"
+                ))
+                .with_span(&e.span()),
+            );
+            None
+        }
+    });
     Some(Actor {
         name: name?,
         serves: Vec::new(),
@@ -91,6 +110,7 @@ pub fn build(
         deferred: Vec::new(),
         terminate: Spanned::new(false, span),
         allows: allows(&o.allow, spans),
+        export,
         span,
     })
 }
