@@ -159,6 +159,10 @@ const ERROR_SUMMARIES: &[(&str, &str)] = &[
     ),
     (CALL_CYCLE, "a cycle of synchronous calls"),
     (
+        INVALID_EXPORT,
+        "an exported actor that cannot be served across nodes (not one protocol, not one static instance, a name used twice)",
+    ),
+    (
         BOOT_ORDER,
         "a call during start-up to an actor not started before the caller",
     ),
