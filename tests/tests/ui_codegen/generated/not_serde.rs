@@ -2,6 +2,37 @@
 // Generated from tests/ui_codegen/specs/not_serde.kdl; regenerate with `arbor gen` or from build.rs.
 // Include it with `arbor::include_spec!`, next to the types the spec names.
 
+/// Implemented by no actor: the bound of `ctx.vault_server()` where `VaultServer` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls VaultServer` or `casts VaultServer`: its `ctx` cannot reach `VaultServer`",
+    label = "`VaultServer` is not a declared dependency of `{Self}`",
+    note = "add `calls VaultServer` (or `casts VaultServer`) to actor `{Self}` in the spec (with the macros: `calls(VaultServer)` in its `#[actor(…)]`)"
+)]
+#[allow(dead_code)]
+pub trait DeclaresVaultServer {}
+/// Implemented by no actor: the bound of the calls of a cast-only client.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+    label = "a call to `{Self}`, which the caller only casts to",
+    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+)]
+#[allow(dead_code)]
+pub trait DeclaredCall {}
+/// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+/// declaration.
+#[allow(dead_code)]
+pub trait UndeclaredDependencies {
+    /// The actor whose `Ctx` this is.
+    type Actor;
+    /// Not a dependency of this actor: an error naming the missing `calls VaultServer`.
+    #[doc(hidden)]
+    fn vault_server<'a>(&'a self) -> &'a vault_server::Client
+    where
+        Self::Actor: DeclaresVaultServer,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+}
 /// Protocol `Vault`: its messages, the handler trait its actors implement, and typed clients.
 #[allow(
     dead_code,
@@ -219,6 +250,21 @@ pub mod vault {
     where
         A::Cast: ::std::convert::From<Cast>,
     {}
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `open` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn open(
+            &self,
+            key: Secret,
+        ) -> ::std::future::Ready<::std::result::Result<bool, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (key,);
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -263,10 +309,14 @@ pub mod vault {
 )]
 pub mod vault_server {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = VaultServer;
+    }
     /// How the state of `VaultServer` (`VaultState`) starts and stops. `Args` is what `init` receives: every `VaultServer` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `VaultServer` but does not implement `vault_server::State`",
+        label = "actor `VaultServer` needs `impl vault_server::State for {Self}`",
+        note = "write `impl vault_server::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut vault_server::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -576,7 +626,8 @@ pub mod vault_sup {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
@@ -605,7 +656,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     1,
     1,
->(&ARBOR_SYSTEM, &[&vault_server::NODE]);
+>(&ARBOR_SYSTEM, &[&vault_server::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};

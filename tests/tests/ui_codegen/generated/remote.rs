@@ -2,6 +2,53 @@
 // Generated from tests/ui_codegen/specs/remote.kdl; regenerate with `arbor gen` or from build.rs.
 // Include it with `arbor::include_spec!`, next to the types the spec names.
 
+/// Implemented by no actor: the bound of `ctx.counter_server()` where `CounterServer` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls CounterServer` or `casts CounterServer`: its `ctx` cannot reach `CounterServer`",
+    label = "`CounterServer` is not a declared dependency of `{Self}`",
+    note = "add `calls CounterServer` (or `casts CounterServer`) to actor `{Self}` in the spec (with the macros: `calls(CounterServer)` in its `#[actor(…)]`)"
+)]
+#[allow(dead_code)]
+pub trait DeclaresCounterServer {}
+/// Implemented by no actor: the bound of `ctx.looper()` where `Looper` is not declared.
+#[diagnostic::on_unimplemented(
+    message = "actor `{Self}` does not declare `calls Looper` or `casts Looper`: its `ctx` cannot reach `Looper`",
+    label = "`Looper` is not a declared dependency of `{Self}`",
+    note = "add `calls Looper` (or `casts Looper`) to actor `{Self}` in the spec (with the macros: `calls(Looper)` in its `#[actor(…)]`)"
+)]
+#[allow(dead_code)]
+pub trait DeclaresLooper {}
+/// Implemented by no actor: the bound of the calls of a cast-only client.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
+    label = "a call to `{Self}`, which the caller only casts to",
+    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+)]
+#[allow(dead_code)]
+pub trait DeclaredCall {}
+/// The actors a `Ctx` does not declare: each accessor is an error naming the missing
+/// declaration.
+#[allow(dead_code)]
+pub trait UndeclaredDependencies {
+    /// The actor whose `Ctx` this is.
+    type Actor;
+    /// Not a dependency of this actor: an error naming the missing `calls CounterServer`.
+    #[doc(hidden)]
+    fn counter_server<'a>(&'a self) -> &'a counter_server::Client
+    where
+        Self::Actor: DeclaresCounterServer,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+    /// Not a dependency of this actor: an error naming the missing `calls Looper`.
+    #[doc(hidden)]
+    fn looper<'a>(&'a self) -> &'a looper::Client
+    where
+        Self::Actor: DeclaresLooper,
+    {
+        ::std::unreachable!("no actor implements this bound")
+    }
+}
 /// Protocol `Counter`: its messages, the handler trait its actors implement, and typed clients.
 #[allow(
     dead_code,
@@ -444,6 +491,57 @@ pub mod counter {
             actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Crash)).await
         }
     }
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `add` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn add(
+            &self,
+            n: u64,
+        ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (n,);
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+        /// Not available: `checked_add` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn checked_add(
+            &self,
+            n: u64,
+        ) -> ::std::future::Ready<
+            ::std::result::Result<Result<u64, Overflow>, ::arbor::CallError>,
+        >
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (n,);
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+        /// Not available: `reset` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn reset(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<(), ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+        /// Not available: `slow_total` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn slow_total(
+            &self,
+        ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = ();
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -694,6 +792,23 @@ pub mod loop_ {
     where
         A::Cast: ::std::convert::From<Cast>,
     {}
+    /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
+    impl<A: ::arbor::Actor> Caster<A> {
+        /// Not available: `ping` is a call, and this client may only cast.
+        #[doc(hidden)]
+        pub fn ping(
+            &self,
+            hops: u32,
+        ) -> ::std::future::Ready<
+            ::std::result::Result<Result<u32, String>, ::arbor::CallError>,
+        >
+        where
+            A: super::DeclaredCall,
+        {
+            let _ = (hops,);
+            ::std::unreachable!("no actor implements DeclaredCall")
+        }
+    }
     impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
         fn clone(&self) -> Self {
             Caster {
@@ -738,10 +853,14 @@ pub mod loop_ {
 )]
 pub mod counter_server {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = CounterServer;
+    }
     /// How the state of `CounterServer` (`CounterState`) starts and stops. `Args` is what `init` receives: every `CounterServer` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `CounterServer` but does not implement `counter_server::State`",
+        label = "actor `CounterServer` needs `impl counter_server::State for {Self}`",
+        note = "write `impl counter_server::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut counter_server::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -981,10 +1100,14 @@ pub mod counter_server {
 )]
 pub mod looper {
     use super::*;
+    impl super::UndeclaredDependencies for Ctx {
+        type Actor = Looper;
+    }
     /// How the state of `Looper` (`LooperState`) starts and stops. `Args` is what `init` receives: every `Looper` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of an actor but does not implement its `State` trait",
-        note = "write `impl <actor module>::State for {Self} {{ type Args = …; async fn init(args, ctx) -> … }}`"
+        message = "`{Self}` is the state of actor `Looper` but does not implement `looper::State`",
+        label = "actor `Looper` needs `impl looper::State for {Self}`",
+        note = "write `impl looper::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut looper::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
     pub trait State: ::std::marker::Sized + ::std::marker::Send + 'static {
         /// What `init` receives (from the supervisor's configuration, or `start_child`).
@@ -1344,7 +1467,8 @@ pub mod server_sup {
         pub fn tree(&self) -> &Tree {
             &self.tree
         }
-        /// A snapshot of the whole tree (children, restarts, mailboxes).
+        /// A snapshot of the whole tree (children, restarts, mailboxes), registries
+        /// included where the spec has them.
         pub async fn snapshot(&self) -> ::arbor::introspect::TreeNode {
             self.sup.snapshot().await
         }
@@ -1383,7 +1507,9 @@ pub static ARBOR_SYSTEM: ::arbor::static_graph::System = ::arbor::static_graph::
 /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
 /// thousands of actors runs long enough for rustc's guard against endless loops.
 #[allow(long_running_const_eval)]
-const _: () = ::arbor::static_graph::assert_acyclic_in::<
+const _: () = if let ::std::option::Option::Some(cycle) = ::arbor::static_graph::cycle_in::<
     2,
     2,
->(&ARBOR_SYSTEM, &[&counter_server::NODE, &looper::NODE]);
+>(&ARBOR_SYSTEM, &[&counter_server::NODE, &looper::NODE]) {
+    ::std::panic!("{}", cycle.as_str())
+};
