@@ -22,12 +22,18 @@ pub struct Module {
     pub passthrough: Vec<syn::Item>,
 }
 
+/// Where an item sits: the inline modules between the `#[system]` module and it (empty at the
+/// top).
+pub type ModPath = Vec<syn::Ident>;
+
 /// A `#[derive(Actor)]` state struct.
 pub struct ActorItem {
     /// The struct (still emitted: it is the user's state type).
     pub item: syn::ItemStruct,
     /// Its `#[actor(...)]`.
     pub opts: ActorOpts,
+    /// The nested module it is declared in.
+    pub at: ModPath,
 }
 
 /// A `#[handlers]` impl block.
@@ -40,6 +46,9 @@ pub struct HandlersItem {
     pub methods: Vec<Method>,
     /// Items of the block that are not methods (consts, types): kept inherent.
     pub other: Vec<syn::ImplItem>,
+    /// The nested module it is written in (its impls are emitted there, so the methods'
+    /// bodies see that module's names).
+    pub at: ModPath,
 }
 
 /// A method of a handlers block: the role attribute is removed from `f`.
@@ -74,6 +83,8 @@ pub struct ProtocolItem {
     /// Each method with its role (`#[call]`, `#[cast]` or `#[info]`; anything else is an
     /// error of validation).
     pub messages: Vec<(syn::TraitItemFn, Role)>,
+    /// The nested module it is declared in.
+    pub at: ModPath,
 }
 
 /// A `#[derive(Supervisor)]` struct.
@@ -87,7 +98,8 @@ pub struct SupervisorItem {
 }
 
 /// Sorts a module's items; option errors go to `errors`, the item is still read (with default
-/// options) so later errors are found too.
+/// options) so later errors are found too. Inline modules nested in it are read too: a system
+/// spans them, and its names (actors, protocols, supervisors) are one namespace.
 pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> Module {
     let mut module = Module {
         actors: Vec::new(),
@@ -96,13 +108,57 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
         protocols: Vec::new(),
         passthrough: Vec::new(),
     };
+    module.passthrough = read_in(items, &[], &mut module, errors);
+    module
+}
+
+/// Sorts the items of the module at `at` into `module`; gives back what passes through there.
+fn read_in(
+    items: Vec<syn::Item>,
+    at: &[syn::Ident],
+    module: &mut Module,
+    errors: &mut darling::error::Accumulator,
+) -> Vec<syn::Item> {
+    let mut passthrough = Vec::new();
     for item in items {
         match item {
+            syn::Item::Mod(mut m) if m.content.is_some() => {
+                let (brace, inner) = m.content.take().expect("inline");
+                let mut path = at.to_vec();
+                path.push(m.ident.clone());
+                let actors_before = module.actors.len();
+                m.content = Some((brace, read_in(inner, &path, module, errors)));
+                // Generated code names the states from the `#[system]` module: a module two
+                // levels down is only reachable from there when it is visible to its parent's
+                // parent.
+                if !at.is_empty()
+                    && matches!(m.vis, syn::Visibility::Inherited)
+                    && module.actors.len() > actors_before
+                {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "module `{}` holds actor states but is private to `{}`, and the \
+                             system's generated code names them from the `#[system]` module: \
+                             write `{} mod {}`",
+                            m.ident,
+                            at.last().expect("nested"),
+                            if at.len() == 1 { "pub(super)" } else { "pub(crate)" },
+                            m.ident
+                        ))
+                        .with_span(&m.ident),
+                    );
+                }
+                passthrough.push(syn::Item::Mod(m));
+            }
             syn::Item::Struct(mut s) if has_derive(&s.attrs, "Actor") => {
                 s.attrs.push(syn::parse_quote!(#[arbor_in_system]));
                 let opts = take_opts::<ActorOpts>(&mut s.attrs, "actor", errors);
-                module.passthrough.push(syn::Item::Struct(s.clone()));
-                module.actors.push(ActorItem { item: s, opts });
+                passthrough.push(syn::Item::Struct(s.clone()));
+                module.actors.push(ActorItem {
+                    item: s,
+                    opts,
+                    at: at.to_vec(),
+                });
             }
             syn::Item::Struct(mut s) if has_derive(&s.attrs, "Supervisor") => {
                 let opts = take_opts::<SupervisorOpts>(&mut s.attrs, "supervisor", errors);
@@ -116,8 +172,7 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
                 let syn::ItemStruct {
                     attrs, vis, ident, ..
                 } = &s;
-                module
-                    .passthrough
+                passthrough
                     .push(syn::parse_quote!(#(#attrs)* #[arbor_in_system] #vis struct #ident;));
                 module.supervisors.push(SupervisorItem {
                     item: s,
@@ -140,6 +195,7 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
                     opts,
                     methods,
                     other,
+                    at: at.to_vec(),
                 });
             }
             syn::Item::Trait(mut t) if has_attr(&t.attrs, "protocol") => {
@@ -159,21 +215,29 @@ pub fn read(items: Vec<syn::Item>, errors: &mut darling::error::Accumulator) -> 
                         ),
                     }
                 }
-                module.protocols.push(ProtocolItem { item: t, messages });
+                module.protocols.push(ProtocolItem {
+                    item: t,
+                    messages,
+                    at: at.to_vec(),
+                });
             }
             syn::Item::Enum(mut e) if has_attr(&e.attrs, "protocol") => {
                 let _: ProtocolOpts = take_opts(&mut e.attrs, "protocol", errors);
-                module.protocols.push(enum_protocol(e, errors));
+                module.protocols.push(enum_protocol(e, at, errors));
             }
-            other => module.passthrough.push(other),
+            other => passthrough.push(other),
         }
     }
-    module
+    passthrough
 }
 
 /// A `#[protocol]` enum, read as the trait it spells: variant `Get { key: String }` with
 /// `#[call(reply = "Option<String>")]` is `fn get(&self, key: String) -> Option<String>;`.
-fn enum_protocol(e: syn::ItemEnum, errors: &mut darling::error::Accumulator) -> ProtocolItem {
+fn enum_protocol(
+    e: syn::ItemEnum,
+    at: &[syn::Ident],
+    errors: &mut darling::error::Accumulator,
+) -> ProtocolItem {
     let syn::ItemEnum {
         attrs,
         vis,
@@ -230,7 +294,11 @@ fn enum_protocol(e: syn::ItemEnum, errors: &mut darling::error::Accumulator) -> 
             syn::parse_quote_spanned!(v.ident.span()=> fn #name(&self, #(#args),*) #output;);
         messages.push((f, role));
     }
-    ProtocolItem { item, messages }
+    ProtocolItem {
+        item,
+        messages,
+        at: at.to_vec(),
+    }
 }
 
 /// A handlers block's method: its role, from the first marker attribute.

@@ -22,6 +22,12 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     };
     let mut errors = darling::Error::accumulator();
     let sorted = ast::read(items, &mut errors);
+    let protocol_modules: Vec<ast::ModPath> = sorted
+        .protocols
+        .iter()
+        .map(|p| p.at.clone())
+        .chain(sorted.handlers.iter().map(|h| h.at.clone()))
+        .collect();
     let passthrough = sorted.passthrough.clone();
     let extern_names: Vec<String> = externs.iter().map(|e| e.name.as_str().to_owned()).collect();
     let mut validated = valid::validate_with(sorted, &extern_names, &mut spans, &mut errors);
@@ -55,7 +61,22 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
         }
         Err(e) => analysis_errors(&e.diagnostics, &spans),
     };
-    let impls = validated.states.iter().map(state_impls);
+    // A state's impls go where its struct and handlers are, so the methods' bodies see the
+    // names of that module.
+    let mut passthrough = passthrough;
+    let mut impls = Vec::new();
+    for state in &validated.states {
+        let tokens = state_impls(state);
+        if state.at.is_empty() {
+            impls.push(tokens);
+        } else {
+            insert_into(&mut passthrough, &state.at, tokens);
+        }
+    }
+    // Message and reply types are named in the generated modules, which see the `#[system]`
+    // module's names: the nested modules that declare protocols are glob-imported there, so a
+    // handler's signature means what it means where it is written.
+    let scopes = nested_scopes(&validated.states, &protocol_modules);
     let syn::ItemMod {
         attrs, vis, ident, ..
     } = module;
@@ -63,6 +84,7 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
         #(#attrs)*
         #vis mod #ident {
             #(#passthrough)*
+            #scopes
             #(#impls)*
             #generated
         }
@@ -115,21 +137,67 @@ fn located(d: &arbor_codegen::Diagnostic, spans: &Spans) -> (proc_macro2::Span, 
     (span, msg)
 }
 
+/// `use self::nested::*;` for each nested module (once) whose handlers or protocols name
+/// message types.
+fn nested_scopes(states: &[StateImpl], protocol_modules: &[ast::ModPath]) -> TokenStream {
+    let mut seen: Vec<&ast::ModPath> = Vec::new();
+    for at in protocol_modules.iter().chain(states.iter().map(|s| &s.at)) {
+        if !at.is_empty() && !seen.contains(&at) {
+            seen.push(at);
+        }
+    }
+    seen.iter()
+        .map(|at| {
+            quote! {
+                #[allow(unused_imports)]
+                use self::#(#at)::*::*;
+            }
+        })
+        .collect()
+}
+
+/// Appends `tokens` to the inline module at `path` among `items`.
+fn insert_into(items: &mut [syn::Item], path: &[syn::Ident], tokens: TokenStream) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    for item in items {
+        if let syn::Item::Mod(syn::ItemMod {
+            ident,
+            content: Some((_, inner)),
+            ..
+        }) = item
+            && ident == first
+        {
+            if rest.is_empty() {
+                inner.push(syn::Item::Verbatim(tokens));
+            } else {
+                insert_into(inner, rest, tokens);
+            }
+            return;
+        }
+    }
+}
+
 /// `impl <protocol>::Handler<Ctx>`, `impl <actor>::State` (default `Args = ()` and
-/// `init = Default::default()`) and the inherent rest.
+/// `init = Default::default()`) and the inherent rest, written in the state's module (the
+/// generated modules are up as many levels as it is nested).
 fn state_impls(s: &StateImpl) -> TokenStream {
     let StateImpl {
         self_ty,
-        actor_module: module,
+        at,
+        actor_module,
         handlers,
         init,
         terminate,
         inherent,
     } = s;
+    let up: TokenStream = at.iter().map(|_| quote!(super::)).collect();
+    let module = quote!(#up #actor_module);
     // One `Handler` impl per handlers block (an actor may serve several protocols).
     let handler_impl = handlers
         .iter()
-        .map(|(pmod, fns)| quote!(impl #pmod::Handler<#module::Ctx> for #self_ty { #(#fns)* }));
+        .map(|(pmod, fns)| quote!(impl #up #pmod::Handler<#module::Ctx> for #self_ty { #(#fns)* }));
     let init = match init {
         Some((args, f)) => quote!(type Args = #args; #f),
         None => quote! {

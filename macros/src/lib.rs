@@ -88,7 +88,11 @@ pub fn handlers(_args: TokenStream, input: TokenStream) -> TokenStream {
     let item: proc_macro2::TokenStream = input.into();
     let err = syn::Error::new(
         proc_macro2::Span::call_site(),
-        "`#[handlers]` is read by `#[arbor_macros::system]`: put this impl block in a module with that attribute",
+        format!(
+            "`#[handlers]` is read by `#[arbor_macros::system]`: put this impl block in a module \
+             with that attribute, or in an inline module (`mod name {{ … }}`) inside one; \
+             {FILE_MODULES}"
+        ),
     )
     .to_compile_error();
     quote::quote!(#err #item).into()
@@ -102,11 +106,19 @@ pub fn protocol(_args: TokenStream, input: TokenStream) -> TokenStream {
     let item: proc_macro2::TokenStream = input.into();
     let err = syn::Error::new(
         proc_macro2::Span::call_site(),
-        "`#[protocol]` is read by `#[arbor_macros::system]`: put this trait or enum in a module with that attribute",
+        format!(
+            "`#[protocol]` is read by `#[arbor_macros::system]`: put this trait or enum in a \
+             module with that attribute, or in an inline module (`mod name {{ … }}`) inside one; \
+             {FILE_MODULES}"
+        ),
     )
     .to_compile_error();
     quote::quote!(#err #item).into()
 }
+
+/// Why an item in a file module of a system is not part of it.
+const FILE_MODULES: &str = "a file module (`mod name;`) is not: an attribute sees only the \
+     tokens of its own item, and a file module's items are read after it";
 
 fn outside(input: TokenStream, what: &str) -> TokenStream {
     let parsed = syn::parse::<syn::DeriveInput>(input.clone());
@@ -121,7 +133,10 @@ fn outside(input: TokenStream, what: &str) -> TokenStream {
         .unwrap_or_else(|_| proc_macro2::Span::call_site());
     syn::Error::new(
         span,
-        format!("{what} is read by `#[arbor_macros::system]`: put this item in a module with that attribute"),
+        format!(
+            "{what} is read by `#[arbor_macros::system]`: put this item in a module with that \
+             attribute, or in an inline module (`mod name {{ … }}`) inside one; {FILE_MODULES}"
+        ),
     )
     .to_compile_error()
     .into()

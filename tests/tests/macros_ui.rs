@@ -308,3 +308,8 @@ fn cross_node_cycle() {
 fn remote_not_serde() {
     trybuild::TestCases::new().compile_fail("tests/ui_macros/remote_not_serde.rs");
 }
+
+#[test]
+fn nested_module_rules() {
+    trybuild::TestCases::new().compile_fail("tests/ui_macros/nested_module_rules.rs");
+}

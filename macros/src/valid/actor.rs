@@ -16,6 +16,7 @@ use crate::attr::{ActorOpts, MailboxOpts};
 pub fn build(
     s: &syn::ItemStruct,
     o: &ActorOpts,
+    at: &[syn::Ident],
     names: &DepNames,
     spans: &mut Spans,
     errors: &mut darling::error::Accumulator,
@@ -74,9 +75,22 @@ pub fn build(
     let mut calls = deps(&o.calls_during_init, During::Init, errors);
     calls.extend(deps(&o.calls, During::Run, errors));
     let casts = deps(&o.casts, During::Run, errors);
+    // Generated code names the state from the `#[system]` module, through the nested modules
+    // it sits in; they and the struct must be visible there.
+    if !at.is_empty() && matches!(s.vis, syn::Visibility::Inherited) {
+        errors.push(
+            darling::Error::custom(format!(
+                "`{struct_name}` is private to module `{}`, but the system's generated code names \
+                 it from the `#[system]` module: write `{} struct {struct_name}`",
+                at.last().expect("nested"),
+                if at.len() == 1 { "pub(super)" } else { "pub(crate)" },
+            ))
+            .with_span(&s.ident),
+        );
+    }
     let ty: syn::Type = {
         let i = &s.ident;
-        syn::parse_quote!(#i)
+        syn::parse_quote!(#(#at::)* #i)
     };
     let state = RustType::from_syn(ty, span)
         .map_err(|e| darling::Error::custom(e.message).with_span(&s.ident));

@@ -57,8 +57,10 @@ pub struct Validated {
 /// The impls generated for an actor's state: `impl <protocol>::Handler<<actor>::Ctx>`,
 /// `impl <actor>::State` and the inherent rest of its handlers block.
 pub struct StateImpl {
-    /// The state type.
+    /// The state type, as named where its struct is.
     pub self_ty: syn::Type,
+    /// The nested module of the struct and its handlers blocks: the impls go there.
+    pub at: crate::ast::ModPath,
     /// The actor's generated module.
     pub actor_module: syn::Ident,
     /// Per handlers block: the served protocol's generated module and the handlers.
@@ -107,7 +109,7 @@ pub fn validate_with(
     // Actors whose errors left them out: their handlers blocks are not stray.
     let mut failed: Vec<String> = Vec::new();
     for a in &module.actors {
-        let Some(actor) = actor::build(&a.item, &a.opts, &dep_names, spans, errors) else {
+        let Some(actor) = actor::build(&a.item, &a.opts, &a.at, &dep_names, spans, errors) else {
             failed.push(a.item.ident.to_string());
             continue;
         };
@@ -115,6 +117,7 @@ pub fn validate_with(
         let ident = &a.item.ident;
         states.push(StateImpl {
             self_ty: syn::parse_quote!(#ident),
+            at: a.at.clone(),
             actor_module: snake_ident(actor.name.as_str()),
             handlers: Vec::new(),
             init: None,
@@ -161,6 +164,26 @@ pub fn validate_with(
             .as_ref()
             .is_some_and(|p| broken.contains(&p.name()))
         {
+            continue;
+        }
+        if block.at != states[idx].at {
+            let place = |at: &[syn::Ident]| match at {
+                [] => "the `#[system]` module itself".to_owned(),
+                _ => format!(
+                    "module `{}`",
+                    at.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("::")
+                ),
+            };
+            errors.push(
+                darling::Error::custom(format!(
+                    "the `#[handlers]` of `{}` are in {}, its struct in {}: write them in the \
+                     struct's module (its generated impls go there)",
+                    self_name.as_deref().unwrap_or_default(),
+                    place(&block.at),
+                    place(&states[idx].at),
+                ))
+                .with_span(&block.block.self_ty),
+            );
             continue;
         }
         errors.handle(handlers::build(
@@ -236,12 +259,22 @@ impl DepNames {
             names.actors.insert(name);
         }
         names.actors.extend(externs.iter().cloned());
-        for item in &module.passthrough {
-            if let syn::Item::Use(u) = item {
-                renames(&u.tree, &mut names.aliases);
-            }
-        }
+        uses(&module.passthrough, &mut names.aliases);
         names
+    }
+}
+
+/// The renames of the `use` items of a module and of the inline modules nested in it.
+fn uses(items: &[syn::Item], out: &mut HashMap<String, String>) {
+    for item in items {
+        match item {
+            syn::Item::Use(u) => renames(&u.tree, out),
+            syn::Item::Mod(syn::ItemMod {
+                content: Some((_, inner)),
+                ..
+            }) => uses(inner, out),
+            _ => {}
+        }
     }
 }
 
