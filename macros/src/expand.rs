@@ -51,9 +51,10 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
         }
         return Err(all);
     }
-    let generated = match arbor_codegen::emit::generate_with_warnings(
+    let generated = match arbor_codegen::emit::generate_spanned(
         &validated.spec,
         arbor_codegen::check::Frontend::Macros,
+        leaving_edge(&validated.spec, &spans),
     ) {
         Ok((code, warnings)) => {
             let warnings = analysis_warnings(&warnings, &spans);
@@ -89,6 +90,22 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             #generated
         }
     })
+}
+
+/// Where a cycle through other systems is reported: the one `calls(..)` / `casts(..)` entry
+/// that leaves this system (every such cycle takes it), else the attribute.
+fn leaving_edge(spec: &arbor_codegen::model::Spec, spans: &Spans) -> proc_macro2::Span {
+    let mut leaving = spec.actors.iter().flat_map(|a| {
+        a.calls.iter().chain(&a.casts).filter(|d| {
+            spec.externs
+                .iter()
+                .any(|e| e.name.as_str() == d.target.as_str())
+        })
+    });
+    match (leaving.next(), leaving.next()) {
+        (Some(only), None) => spans.get(only.span),
+        _ => proc_macro2::Span::call_site(),
+    }
 }
 
 /// The analysis' errors, each on its first label's token, message + `[code]` + help.

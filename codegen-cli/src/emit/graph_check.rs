@@ -4,17 +4,18 @@
 //! A hand edit that brings a cycle of synchronous calls back, or a cycle
 //! through another system, fails the build with the cycle named.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
 
 use super::names::snake_ident;
 use super::{FOREIGN_NODE_CAPACITY, doc, int};
 use crate::model::Spec;
 
 /// The system static and the check over every actor of the spec (node ids are
-/// the actors' indices).
-pub(crate) fn graph_check(spec: &Spec, plan: &super::plan::Plan<'_>) -> TokenStream {
-    let _ = plan;
+/// the actors' indices); a cycle it finds is reported at `at` (default: where the
+/// code is generated).
+pub(crate) fn graph_check(spec: &Spec, at: Option<Span>) -> TokenStream {
+    let at = at.unwrap_or_else(Span::call_site);
     let nodes = spec.actors.iter().map(|a| {
         let m = snake_ident(a.name.as_str());
         quote!(&#m::NODE)
@@ -35,7 +36,9 @@ pub(crate) fn graph_check(spec: &Spec, plan: &super::plan::Plan<'_>) -> TokenStr
         #system_doc
         pub static ARBOR_SYSTEM: ::arbor::static_graph::System =
             ::arbor::static_graph::System::new(::std::module_path!(), #n_lit);
-
+    }
+    .into_iter()
+    .chain(quote_spanned! {at=>
         /// No cycle of synchronous calls, here or through extern actors: checked while compiling
         /// (see `arbor::static_graph`). Linear in the nodes reached, but a system of many
         /// thousands of actors runs long enough for rustc's guard against endless loops.
@@ -45,5 +48,6 @@ pub(crate) fn graph_check(spec: &Spec, plan: &super::plan::Plan<'_>) -> TokenStr
         {
             ::std::panic!("{}", cycle.as_str())
         };
-    }
+    })
+    .collect()
 }

@@ -173,7 +173,18 @@ pub fn generate_with_warnings(
     spec: &Spec,
     frontend: crate::check::Frontend,
 ) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
-    generate_located(spec, frontend, None)
+    generate_located(spec, frontend, None, None)
+}
+
+/// [`generate_with_warnings`] for a front-end with token spans: a cycle the compile-time check
+/// finds through another system is reported at `cycle_check_at` (the macros: the `calls(..)`
+/// entry that leaves the system, when only one does).
+pub fn generate_spanned(
+    spec: &Spec,
+    frontend: crate::check::Frontend,
+    cycle_check_at: proc_macro2::Span,
+) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
+    generate_located(spec, frontend, None, Some(cycle_check_at))
 }
 
 /// [`generate_with_warnings`]; with `sources`, messages of the generated code name where
@@ -182,6 +193,7 @@ fn generate_located(
     spec: &Spec,
     frontend: crate::check::Frontend,
     sources: Option<&crate::source::SourceMap>,
+    cycle_check_at: Option<proc_macro2::Span>,
 ) -> Result<(TokenStream, Vec<Diagnostic>), EmitError> {
     let mut diagnostics = crate::check::check_for(spec, frontend);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -194,12 +206,16 @@ fn generate_located(
         crate::diagnostics::sort(&mut diagnostics);
         return Err(EmitError { diagnostics });
     }
-    Ok((generate_unchecked(&plan, sources), diagnostics))
+    Ok((
+        generate_unchecked(&plan, sources, cycle_check_at),
+        diagnostics,
+    ))
 }
 
 fn generate_unchecked(
     plan: &plan::Plan<'_>,
     sources: Option<&crate::source::SourceMap>,
+    cycle_check_at: Option<proc_macro2::Span>,
 ) -> TokenStream {
     let spec = plan.spec;
     // The calls some actor defers, by protocol.
@@ -249,7 +265,7 @@ fn generate_unchecked(
             tree.is_some_and(|t| remote::root(plan, t, false).is_some()),
         )
     });
-    let check = graph_check::graph_check(spec, plan);
+    let check = graph_check::graph_check(spec, cycle_check_at);
     let undeclared = actor::undeclared_dependencies(spec);
     quote! {
         #undeclared
@@ -275,7 +291,7 @@ pub fn generate_file_in(
     source: &str,
     sources: Option<&crate::source::SourceMap>,
 ) -> Result<String, EmitError> {
-    let tokens = generate_located(spec, crate::check::Frontend::Kdl, sources)?.0;
+    let tokens = generate_located(spec, crate::check::Frontend::Kdl, sources, None)?.0;
     format::format(tokens, source).map_err(|e| EmitError {
         diagnostics: vec![Diagnostic::error(
             codes::UNSUPPORTED,
