@@ -111,7 +111,9 @@ pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
     }
 }
 
-pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
+/// `location`: where the spec declares the actor (`specs/kv.kdl:12`), quoted by the errors
+/// a missing impl of the user's gives.
+pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> TokenStream {
     let spec = plan.spec;
     let name = a.name.as_str();
     let module = snake_ident(name);
@@ -481,8 +483,10 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor) -> TokenStream {
 
     // Every use of the state needs `State`: the first error a user reads says which actor,
     // and the impl to write.
+    let declared = location.map_or(String::new(), |l| format!(" ({l})"));
     let state_message = format!(
-        "`{{Self}}` is the state of actor `{name}` but does not implement `{module}::State`"
+        "`{{Self}}` is the state of actor `{name}`{declared} but does not implement \
+         `{module}::State`"
     );
     let state_label = format!("actor `{name}` needs `impl {module}::State for {{Self}}`");
     let state_note = format!(

@@ -245,7 +245,12 @@ fn generate_unchecked(
             location.as_deref(),
         )
     });
-    let actors = spec.actors.iter().map(|a| actor::actor(plan, a));
+    let actors = spec.actors.iter().map(|a| {
+        let location = sources
+            .and_then(|s| s.location(a.span))
+            .map(|l| format!("{}:{}", l.file, l.line));
+        actor::actor(plan, a, location.as_deref())
+    });
     let statics = plan
         .static_supervisors()
         .into_iter()

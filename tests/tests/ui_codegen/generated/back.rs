@@ -239,7 +239,7 @@ pub mod back {
     }
     /// How the state of `Back` (`BackState`) starts and stops. `Args` is what `init` receives: every `Back` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Back` but does not implement `back::State`",
+        message = "`{Self}` is the state of actor `Back` (tests/ui_codegen/specs/back.kdl:10) but does not implement `back::State`",
         label = "actor `Back` needs `impl back::State for {Self}`",
         note = "write `impl back::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut back::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

@@ -302,7 +302,7 @@ pub mod ledger {
     }
     /// How the state of `Ledger` (`LedgerState`) starts and stops. `Args` is what `init` receives: every `Ledger` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Ledger` but does not implement `ledger::State`",
+        message = "`{Self}` is the state of actor `Ledger` (tests/ui_codegen/specs/billing.kdl:17) but does not implement `ledger::State`",
         label = "actor `Ledger` needs `impl ledger::State for {Self}`",
         note = "write `impl ledger::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut ledger::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

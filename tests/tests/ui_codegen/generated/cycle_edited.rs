@@ -255,7 +255,7 @@ pub mod a {
     }
     /// How the state of `A` (`AState`) starts and stops. `Args` is what `init` receives: every `A` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `A` but does not implement `a::State`",
+        message = "`{Self}` is the state of actor `A` (tests/ui_codegen/specs/cycle.kdl:8) but does not implement `a::State`",
         label = "actor `A` needs `impl a::State for {Self}`",
         note = "write `impl a::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut a::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
@@ -455,7 +455,7 @@ pub mod b {
     }
     /// How the state of `B` (`BState`) starts and stops. `Args` is what `init` receives: every `B` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `B` but does not implement `b::State`",
+        message = "`{Self}` is the state of actor `B` (tests/ui_codegen/specs/cycle.kdl:14) but does not implement `b::State`",
         label = "actor `B` needs `impl b::State for {Self}`",
         note = "write `impl b::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut b::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

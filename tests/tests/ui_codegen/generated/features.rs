@@ -708,7 +708,7 @@ pub mod multi {
     }
     /// How the state of `Multi` (`MultiState`) starts and stops. `Args` is what `init` receives: every `Multi` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Multi` but does not implement `multi::State`",
+        message = "`{Self}` is the state of actor `Multi` (tests/ui_codegen/specs/features.kdl:27) but does not implement `multi::State`",
         label = "actor `Multi` needs `impl multi::State for {Self}`",
         note = "write `impl multi::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut multi::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
@@ -1129,7 +1129,7 @@ pub mod worker {
     }
     /// How the state of `Worker` (`WorkerState`) starts and stops. `Args` is what `init` receives: every `Worker` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Worker` but does not implement `worker::State`",
+        message = "`{Self}` is the state of actor `Worker` (tests/ui_codegen/specs/features.kdl:36) but does not implement `worker::State`",
         label = "actor `Worker` needs `impl worker::State for {Self}`",
         note = "write `impl worker::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut worker::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
@@ -1328,7 +1328,7 @@ pub mod idle {
     }
     /// How the state of `Idle` (`()`) starts and stops. `Args` is what `init` receives: every `Idle` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Idle` but does not implement `idle::State`",
+        message = "`{Self}` is the state of actor `Idle` (tests/ui_codegen/specs/features.kdl:42) but does not implement `idle::State`",
         label = "actor `Idle` needs `impl idle::State for {Self}`",
         note = "write `impl idle::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut idle::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

@@ -314,7 +314,7 @@ pub mod vault_server {
     }
     /// How the state of `VaultServer` (`VaultState`) starts and stops. `Args` is what `init` receives: every `VaultServer` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `VaultServer` but does not implement `vault_server::State`",
+        message = "`{Self}` is the state of actor `VaultServer` (tests/ui_codegen/specs/not_serde.kdl:9) but does not implement `vault_server::State`",
         label = "actor `VaultServer` needs `impl vault_server::State for {Self}`",
         note = "write `impl vault_server::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut vault_server::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

@@ -858,7 +858,7 @@ pub mod counter_server {
     }
     /// How the state of `CounterServer` (`CounterState`) starts and stops. `Args` is what `init` receives: every `CounterServer` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `CounterServer` but does not implement `counter_server::State`",
+        message = "`{Self}` is the state of actor `CounterServer` (tests/ui_codegen/specs/remote.kdl:26) but does not implement `counter_server::State`",
         label = "actor `CounterServer` needs `impl counter_server::State for {Self}`",
         note = "write `impl counter_server::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut counter_server::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
@@ -1105,7 +1105,7 @@ pub mod looper {
     }
     /// How the state of `Looper` (`LooperState`) starts and stops. `Args` is what `init` receives: every `Looper` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Looper` but does not implement `looper::State`",
+        message = "`{Self}` is the state of actor `Looper` (tests/ui_codegen/specs/remote.kdl:33) but does not implement `looper::State`",
         label = "actor `Looper` needs `impl looper::State for {Self}`",
         note = "write `impl looper::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut looper::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

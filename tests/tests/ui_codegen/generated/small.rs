@@ -489,7 +489,7 @@ pub mod pinger {
     }
     /// How the state of `Pinger` (`PingState`) starts and stops. `Args` is what `init` receives: every `Pinger` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Pinger` but does not implement `pinger::State`",
+        message = "`{Self}` is the state of actor `Pinger` (tests/ui_codegen/specs/small.kdl:17) but does not implement `pinger::State`",
         label = "actor `Pinger` needs `impl pinger::State for {Self}`",
         note = "write `impl pinger::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut pinger::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
@@ -691,7 +691,7 @@ pub mod logger {
     }
     /// How the state of `Logger` (`LogState`) starts and stops. `Args` is what `init` receives: every `Logger` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Logger` but does not implement `logger::State`",
+        message = "`{Self}` is the state of actor `Logger` (tests/ui_codegen/specs/small.kdl:23) but does not implement `logger::State`",
         label = "actor `Logger` needs `impl logger::State for {Self}`",
         note = "write `impl logger::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut logger::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
@@ -892,7 +892,7 @@ pub mod other {
     }
     /// How the state of `Other` (`OtherState`) starts and stops. `Args` is what `init` receives: every `Other` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Other` but does not implement `other::State`",
+        message = "`{Self}` is the state of actor `Other` (tests/ui_codegen/specs/small.kdl:29) but does not implement `other::State`",
         label = "actor `Other` needs `impl other::State for {Self}`",
         note = "write `impl other::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut other::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

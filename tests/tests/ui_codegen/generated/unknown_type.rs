@@ -254,7 +254,7 @@ pub mod kv_store {
     }
     /// How the state of `KvStore` (`KvState`) starts and stops. `Args` is what `init` receives: every `KvStore` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `KvStore` but does not implement `kv_store::State`",
+        message = "`{Self}` is the state of actor `KvStore` (tests/ui_codegen/specs/unknown_type.kdl:8) but does not implement `kv_store::State`",
         label = "actor `KvStore` needs `impl kv_store::State for {Self}`",
         note = "write `impl kv_store::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut kv_store::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]

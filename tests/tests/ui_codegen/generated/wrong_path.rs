@@ -241,7 +241,7 @@ pub mod cart {
     }
     /// How the state of `Cart` (`CartState`) starts and stops. `Args` is what `init` receives: every `Cart` child takes one in the configuration of its supervisor (dynamic children when they are started).
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is the state of actor `Cart` but does not implement `cart::State`",
+        message = "`{Self}` is the state of actor `Cart` (tests/ui_codegen/specs/wrong_path.kdl:10) but does not implement `cart::State`",
         label = "actor `Cart` needs `impl cart::State for {Self}`",
         note = "write `impl cart::State for {Self} {{ type Args = (); async fn init(_args: (), _ctx: &mut cart::Ctx) -> Result<Self, arbor::ExitReason> {{ … }} }}` (`Args` is what the supervisor's `Config` or `start_child` passes)"
     )]
