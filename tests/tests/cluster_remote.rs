@@ -12,8 +12,7 @@
 //! cluster name of its own; the two-node example (`scripts/cluster-demo.sh`) runs them as
 //! separate processes.
 
-#[path = "support/nats.rs"]
-mod nats;
+use arbor_cluster::testing::NatsServer;
 
 use std::time::{Duration, Instant};
 
@@ -143,8 +142,8 @@ mod edge {
     }
 }
 
-async fn node(server: &nats::NatsServer, cluster: &str, name: &str) -> Node {
-    Node::connect(NodeOptions::new(cluster, name, server.url.clone()))
+async fn node(server: &NatsServer, cluster: &str, name: &str) -> Node {
+    Node::connect(NodeOptions::new(cluster, name, server.url()))
         .await
         .expect("connects")
 }
@@ -158,9 +157,7 @@ fn server_config(peer: Option<server::looper::Client>) -> server::server_sup::Co
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_message_crosses_nodes() {
-    let Some(nats) = nats::NatsServer::start() else {
-        return;
-    };
+    let nats = NatsServer::start().expect("a nats-server (scripts/nats.sh installs one)");
     let a = node(&nats, "kinds", "a").await;
     let b = node(&nats, "kinds", "b").await;
     let running = server::server_sup::start_on(&a, server_config(None))
@@ -232,9 +229,7 @@ async fn every_kind_of_message_crosses_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_extern_actor_is_called_through_start_on() {
-    let Some(nats) = nats::NatsServer::start() else {
-        return;
-    };
+    let nats = NatsServer::start().expect("a nats-server (scripts/nats.sh installs one)");
     let a = node(&nats, "externs", "a").await;
     let b = node(&nats, "externs", "b").await;
     let c = node(&nats, "externs", "c").await;
@@ -254,9 +249,7 @@ async fn a_remote_extern_actor_is_called_through_start_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cycle_across_nodes_fails_at_once_naming_the_hops() {
-    let Some(nats) = nats::NatsServer::start() else {
-        return;
-    };
+    let nats = NatsServer::start().expect("a nats-server (scripts/nats.sh installs one)");
     let a = node(&nats, "cycle", "a").await;
     let b = node(&nats, "cycle", "b").await;
     let c = node(&nats, "cycle", "c").await;

@@ -53,13 +53,30 @@ pub fn installed_nats_server() -> Option<PathBuf> {
     search_path()
 }
 
+/// The newest `nats-server` among `PATH`, `/usr/sbin`, `/usr/local/sbin` and the installs of
+/// `scripts/nats.sh` (global names need JetStream's key-value API as async-nats speaks it:
+/// Debian's 2.9 answers bucket creation in a form the client cannot read, 2.10+ works).
 fn search_path() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"));
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from))
-        .chain(["venv", "pip"].map(|dir| workspace().join("target/nats").join(dir).join("bin")))
+        .chain(["venv", "pip"].map(|dir| target.join("nats").join(dir).join("bin")))
         .map(|dir| dir.join("nats-server"))
-        .find(|candidate| candidate.is_file())
+        .filter(|candidate| candidate.is_file())
+        .filter_map(|candidate| Some((server_version(&candidate)?, candidate)))
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// `nats-server --version` as numbers (`v2.15.1` → `[2, 15, 1]`).
+pub fn server_version(binary: &Path) -> Option<Vec<u32>> {
+    let out = Command::new(binary).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text.split_whitespace().last()?.trim_start_matches('v');
+    version.split('.').map(|part| part.parse().ok()).collect()
 }
 
 fn find_nats_server() -> Result<PathBuf, HarnessError> {

