@@ -444,6 +444,7 @@ fn deadlock(
     out.extend(cycle);
     out.extend(caller);
     out.push(target);
+    crate::introspect::deadlock_detected(&out);
     CallError::Deadlock { chain: out }
 }
 

@@ -1,0 +1,165 @@
+//! The cluster panel (feature `cluster`): a real `nats-server` (started by arbor-cluster's
+//! test harness), two nodes in this process, an observer of the first. The second node shows
+//! up (with its incarnation and its export) in the snapshot and the event stream, then down
+//! once it leaves. Every wait is a bounded poll, never a fixed sleep.
+
+mod common;
+
+use std::time::Duration;
+
+use arbor::remote::RemoteError;
+use arbor_cluster::wire::{self, Serve, Served};
+use arbor_cluster::{MembershipOptions, Node, NodeOptions};
+use arbor_observer::Observer;
+use common::{eventually, shop_with_observer};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// An exported name that answers nothing (the panel lists exports; nobody calls it).
+struct Nothing;
+
+impl Serve for Nothing {
+    fn protocol(&self) -> &'static str {
+        "Nothing"
+    }
+
+    fn serve(&self, message: &str, _: &[u8], _: Duration) -> Result<Served, RemoteError> {
+        Err(wire::unknown_message("Nothing", message))
+    }
+}
+
+fn options(node: &str, url: &str) -> NodeOptions {
+    let mut options = NodeOptions::new("observed", node, url.to_string());
+    // Quicker heartbeats than the default: the test waits less (no timing is asserted).
+    options.membership = MembershipOptions {
+        heartbeat: Duration::from_millis(100),
+        down_after: Duration::from_millis(1000),
+    };
+    options
+}
+
+/// The node named `name` in a snapshot's cluster panel.
+fn member<'a>(snapshot: &'a Value, name: &str) -> Option<&'a Value> {
+    snapshot["cluster"]["nodes"]
+        .as_array()?
+        .iter()
+        .find(|n| n["name"] == name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
+    let server = arbor_cluster::testing::NatsServer::start().unwrap_or_else(|e| panic!("{e}"));
+    let a = Node::connect(options("a", server.url()))
+        .await
+        .expect("node a connects");
+    let _ledger = a.export("ledger", Nothing).await.expect("a exports");
+
+    // The shop's tree, observed from node a.
+    let (shop, plain) = shop_with_observer(Duration::from_millis(50)).await;
+    let without = common::get_json(plain.local_addr(), "/api/snapshot").await;
+    assert!(without["cluster"].is_null(), "no cluster without the builder call");
+    plain.shutdown().await;
+    let observer = Observer::new(shop.app.cell())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .token("test-token")
+        .interval(Duration::from_millis(100))
+        .cluster(a.clone())
+        .start()
+        .await
+        .expect("the observer starts");
+    let addr = observer.local_addr();
+
+    let first = common::get_json(addr, "/api/snapshot").await;
+    assert_eq!(first["cluster"]["node"], "a");
+    let me = member(&first, "a").expect("this node listed");
+    assert_eq!(me["this_node"], true);
+    assert_eq!(me["status"], "up");
+    assert_eq!(me["exports"], serde_json::json!(["ledger"]));
+    assert_eq!(first["cluster"]["nodes"][0]["name"], "a", "this node first");
+
+    // An event stream open before node b joins.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head =
+        format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+
+    let b = Node::connect(options("b", server.url()))
+        .await
+        .expect("node b connects");
+    let _echo = b.export("echo", Nothing).await.expect("b exports");
+
+    let up = eventually(addr, "node b up with its export", |s| {
+        member(s, "b").is_some_and(|b| {
+            b["status"] == "up" && b["exports"] == serde_json::json!(["echo"])
+        })
+    })
+    .await;
+    let b_view = member(&up, "b").unwrap();
+    assert_eq!(b_view["this_node"], false);
+    assert_eq!(b_view["incarnation"].as_str().unwrap().len(), 16);
+    assert!(b_view["changed_ms"].as_u64().is_some());
+    assert!(b_view["down_reason"].is_null());
+    assert!(
+        up["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "node" && e["path"] == "b" && e["text"] == "up"),
+        "{}",
+        up["events"]
+    );
+    let incarnation = b_view["incarnation"].clone();
+
+    // b leaves: down, with the reason, in the snapshot and in the stream.
+    b.leave().await;
+    let down = eventually(addr, "node b down after it left", |s| {
+        member(s, "b").is_some_and(|b| b["status"] == "down")
+    })
+    .await;
+    let b_view = member(&down, "b").unwrap();
+    assert_eq!(b_view["down_reason"], "left the cluster");
+    assert_eq!(b_view["incarnation"], incarnation);
+    assert!(
+        down["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "node" && e["path"] == "b" && e["text"] == "down: left the cluster"),
+        "{}",
+        down["events"]
+    );
+    let mut seen = String::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut saw_up, mut saw_down) = (false, false);
+    for _ in 0..2000 {
+        if saw_up && saw_down {
+            break;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buf))
+            .await
+            .expect("an event within 30 s")
+            .unwrap();
+        assert!(n > 0, "the stream ended");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        while let Some(end) = seen.find("\n\n") {
+            let event: String = seen.drain(..end + 2).collect();
+            let data: String = event
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .collect();
+            if let Ok(snapshot) = serde_json::from_str::<Value>(&data)
+                && let Some(b) = member(&snapshot, "b")
+            {
+                saw_up |= b["status"] == "up";
+                saw_down |= saw_up && b["status"] == "down";
+            }
+        }
+    }
+    assert!(saw_up && saw_down, "the stream showed b up, then down");
+
+    drop(stream);
+    observer.shutdown().await;
+    shop.app.shutdown().await;
+    drop(b);
+    drop(a);
+}
