@@ -6,8 +6,10 @@
 //! messages it handles per second and the share of time its task runs, a detail page per
 //! actor (its state when registered with [`Observer::debug_state`], like `:sys.get_state`,
 //! and its recent exits), the static call graph of generated systems
-//! ([`Observer::call_graph`]) with each actor's live load, and buttons to kill, restart or
-//! terminate a child (guarded by the token, with a confirmation).
+//! ([`Observer::call_graph`]) with each actor's live load, the deadlocks the runtime detected
+//! and refused (the last 32, each cycle listed and highlighted on the call graph), with the
+//! `cluster` feature the cluster's nodes and their liveness (`Observer::cluster`), and buttons
+//! to kill, restart or terminate a child (guarded by the token, with a confirmation).
 //!
 //! ```no_run
 //! # async fn run(app: arbor::supervisor::SupervisorRef) -> Result<(), arbor_observer::ObserverError> {
