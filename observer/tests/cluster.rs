@@ -1,32 +1,19 @@
 //! The cluster panel (feature `cluster`): a real `nats-server` (started by arbor-cluster's
 //! test harness), two nodes in this process, an observer of the first. The second node shows
 //! up (with its incarnation and its export) in the snapshot and the event stream, then down
-//! once it leaves. Every wait is a bounded poll, never a fixed sleep.
+//! once it leaves; on the way, a deadlock through both nodes shows with the other node's hop.
+//! Every wait is a bounded poll, never a fixed sleep.
 
 mod common;
 
 use std::time::Duration;
 
-use arbor::remote::RemoteError;
-use arbor_cluster::wire::{self, Serve, Served};
+use arbor_cluster::testing::probe::{ProbeCall, Relayed, export_probe};
 use arbor_cluster::{MembershipOptions, Node, NodeOptions};
 use arbor_observer::Observer;
 use common::{eventually, shop_with_observer};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// An exported name that answers nothing (the panel lists exports; nobody calls it).
-struct Nothing;
-
-impl Serve for Nothing {
-    fn protocol(&self) -> &'static str {
-        "Nothing"
-    }
-
-    fn serve(&self, message: &str, _: &[u8], _: Duration) -> Result<Served, RemoteError> {
-        Err(wire::unknown_message("Nothing", message))
-    }
-}
 
 fn options(node: &str, url: &str) -> NodeOptions {
     let mut options = NodeOptions::new("observed", node, url.to_string());
@@ -52,7 +39,8 @@ async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
     let a = Node::connect(options("a", server.url()))
         .await
         .expect("node a connects");
-    let _ledger = a.export("ledger", Nothing).await.expect("a exports");
+    // arbor-cluster's test actor, exported as `A` (its `relay` calls along a path of nodes).
+    let (probe_a, _export_a) = export_probe(&a, "A").await.expect("a exports A");
 
     // The shop's tree, observed from node a.
     let (shop, plain) = shop_with_observer(Duration::from_millis(50)).await;
@@ -74,7 +62,7 @@ async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
     let me = member(&first, "a").expect("this node listed");
     assert_eq!(me["this_node"], true);
     assert_eq!(me["status"], "up");
-    assert_eq!(me["exports"], serde_json::json!(["ledger"]));
+    assert_eq!(me["exports"], serde_json::json!(["A"]));
     assert_eq!(first["cluster"]["nodes"][0]["name"], "a", "this node first");
 
     // An event stream open before node b joins.
@@ -86,11 +74,11 @@ async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
     let b = Node::connect(options("b", server.url()))
         .await
         .expect("node b connects");
-    let _echo = b.export("echo", Nothing).await.expect("b exports");
+    let (_probe_b, _export_b) = export_probe(&b, "B").await.expect("b exports B");
 
     let up = eventually(addr, "node b up with its export", |s| {
         member(s, "b").is_some_and(|b| {
-            b["status"] == "up" && b["exports"] == serde_json::json!(["echo"])
+            b["status"] == "up" && b["exports"] == serde_json::json!(["B"])
         })
     })
     .await;
@@ -109,6 +97,38 @@ async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
         up["events"]
     );
     let incarnation = b_view["incarnation"].clone();
+
+    // A deadlock through both nodes: A (on a) calls B on b, which calls A back on a. Node a
+    // refuses the last call (A is waiting in the chain it inherited) and the page shows the
+    // cycle with node b's hop: `#1 -> B#10@b -> #1`.
+    let relayed = probe_a
+        .call(|r| ProbeCall::Relay(vec!["B@b".into(), "A@a".into()], r))
+        .await
+        .expect("A answers");
+    assert!(matches!(relayed, Relayed::Deadlock(_)), "{relayed:?}");
+    let probe_a_id = probe_a.id().as_u64();
+    let crosses = |d: &Value| {
+        let hops = d["chain"].as_array().unwrap();
+        hops.iter().any(|h| h["node"] == "b")
+            && hops
+                .iter()
+                .any(|h| h["node"].is_null() && h["actor"] == probe_a_id)
+    };
+    let seen = eventually(addr, "the cross-node deadlock", |s| {
+        s["deadlocks"].as_array().unwrap().iter().any(crosses)
+    })
+    .await;
+    let deadlock = seen["deadlocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| crosses(d))
+        .unwrap();
+    let text = deadlock["text"].as_str().unwrap();
+    assert!(
+        text.starts_with(&format!("#{probe_a_id} -> ")) && text.contains("@b -> "),
+        "{deadlock}"
+    );
 
     // b leaves: down, with the reason, in the snapshot and in the stream.
     b.leave().await;
