@@ -223,8 +223,16 @@ async fn the_page_follows_restarts_live_and_opens_details() {
         &format!("#deadlocks li.deadlock tr[data-actor='{frontend_id}']"),
     )
     .await;
-    wait_for(&client, "#graph path.edge.deadlock[data-edge$='::Inventory']").await;
-    wait_for(&client, "#graph path.edge.deadlock.undeclared[data-edge$='::Frontend']").await;
+    wait_for(
+        &client,
+        "#graph path.edge.deadlock[data-edge$='::Inventory']",
+    )
+    .await;
+    wait_for(
+        &client,
+        "#graph path.edge.deadlock.undeclared[data-edge$='::Frontend']",
+    )
+    .await;
     wait_for(&client, "tr.deadlocked[data-path='shop/frontend']").await;
     wait_for(&client, "#events li.deadlock").await;
     screenshot(&client, "deadlock.png").await;

@@ -45,7 +45,10 @@ async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
     // The shop's tree, observed from node a.
     let (shop, plain) = shop_with_observer(Duration::from_millis(50)).await;
     let without = common::get_json(plain.local_addr(), "/api/snapshot").await;
-    assert!(without["cluster"].is_null(), "no cluster without the builder call");
+    assert!(
+        without["cluster"].is_null(),
+        "no cluster without the builder call"
+    );
     plain.shutdown().await;
     let observer = Observer::new(shop.app.cell())
         .bind("127.0.0.1:0".parse().unwrap())
@@ -77,9 +80,8 @@ async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
     let (_probe_b, _export_b) = export_probe(&b, "B").await.expect("b exports B");
 
     let up = eventually(addr, "node b up with its export", |s| {
-        member(s, "b").is_some_and(|b| {
-            b["status"] == "up" && b["exports"] == serde_json::json!(["B"])
-        })
+        member(s, "b")
+            .is_some_and(|b| b["status"] == "up" && b["exports"] == serde_json::json!(["B"]))
     })
     .await;
     let b_view = member(&up, "b").unwrap();
@@ -144,7 +146,9 @@ async fn the_page_lists_the_nodes_up_then_down_after_one_leaves() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["kind"] == "node" && e["path"] == "b" && e["text"] == "down: left the cluster"),
+            .any(|e| e["kind"] == "node"
+                && e["path"] == "b"
+                && e["text"] == "down: left the cluster"),
         "{}",
         down["events"]
     );

@@ -458,7 +458,10 @@ async fn a_real_deadlock_shows_with_its_chain_in_the_snapshot_and_the_stream() {
     let head =
         format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
     stream.write_all(head.as_bytes()).await.unwrap();
-    let first = stream_until(&mut stream, "a first snapshot", |s| s["tree"]["label"] == "shop").await;
+    let first = stream_until(&mut stream, "a first snapshot", |s| {
+        s["tree"]["label"] == "shop"
+    })
+    .await;
     let frontend_id = node(&first["tree"], "shop/frontend").unwrap()["actor"]
         .as_u64()
         .unwrap();
@@ -499,8 +502,18 @@ async fn a_real_deadlock_shows_with_its_chain_in_the_snapshot_and_the_stream() {
     for hop in hops {
         assert!(hop["node"].is_null(), "a local hop: {hop}");
     }
-    assert!(hops[0]["graph_node"].as_str().unwrap().ends_with("::Frontend"));
-    assert!(hops[1]["graph_node"].as_str().unwrap().ends_with("::Inventory"));
+    assert!(
+        hops[0]["graph_node"]
+            .as_str()
+            .unwrap()
+            .ends_with("::Frontend")
+    );
+    assert!(
+        hops[1]["graph_node"]
+            .as_str()
+            .unwrap()
+            .ends_with("::Inventory")
+    );
     assert_eq!(
         deadlock["text"],
         format!("frontend#{frontend_id} -> inventory#{inventory_id} -> frontend#{frontend_id}")
@@ -530,7 +543,10 @@ async fn a_real_deadlock_shows_with_its_chain_in_the_snapshot_and_the_stream() {
             .unwrap()
             .iter()
             .any(|e| e["kind"] == "deadlock"
-                && e["text"].as_str().unwrap().contains(&format!("frontend#{frontend_id}"))),
+                && e["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("frontend#{frontend_id}"))),
         "{}",
         snapshot["events"]
     );

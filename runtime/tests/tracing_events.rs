@@ -177,7 +177,10 @@ fn a_subscriber_sees_message_spans_restarts_and_overflows() {
             assert_eq!(kept[0].chain, cycle);
             assert!(arbor::introspect::deadlocks_after(kept[0].seq).is_empty());
             drop(recording);
-            relay(vec![peer.clone(), worker.clone()]).await.unwrap().unwrap_err();
+            relay(vec![peer.clone(), worker.clone()])
+                .await
+                .unwrap()
+                .unwrap_err();
             assert_eq!(arbor::introspect::deadlocks_after(0).len(), 1);
             app.shutdown().await;
         });
@@ -219,7 +222,11 @@ fn a_subscriber_sees_message_spans_restarts_and_overflows() {
         .iter()
         .filter(|e| e.contains("deadlock detected"))
         .collect::<Vec<_>>();
-    assert_eq!(deadlocks.len(), 3, "one warning per refusal, recorded or not: {events:?}");
+    assert_eq!(
+        deadlocks.len(),
+        3,
+        "one warning per refusal, recorded or not: {events:?}"
+    );
     assert!(
         deadlocks[0].contains("cycle=#") && deadlocks[0].matches(" -> #").count() == 2,
         "{deadlocks:?}"

@@ -191,16 +191,19 @@ pub mod frontend {
             })
         }
 
-        async fn handle_call(&mut self, msg: FrontendCall, ctx: &mut Context<Self>) -> Handled<Self> {
+        async fn handle_call(
+            &mut self,
+            msg: FrontendCall,
+            ctx: &mut Context<Self>,
+        ) -> Handled<Self> {
             match msg {
                 FrontendCall::Placed(reply_to) => {
                     let _ = reply_to.send(self.placed);
                 }
                 FrontendCall::Checkout(reply_to) => {
-                    let inventory = self
-                        .app
-                        .get()
-                        .and_then(|app| app.child::<ActorRef<super::inventory::Inventory>>("inventory"));
+                    let inventory = self.app.get().and_then(|app| {
+                        app.child::<ActorRef<super::inventory::Inventory>>("inventory")
+                    });
                     let answer = match inventory {
                         Some(inventory) => {
                             let me = ctx.myself();
