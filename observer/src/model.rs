@@ -191,7 +191,7 @@ pub struct SnapshotView {
     pub edges: Vec<LiveEdge>,
     /// The last deadlocks the runtime detected (at most 32), newest last.
     pub deadlocks: Vec<DeadlockView>,
-    /// The cluster's nodes (with [`Observer::cluster`](crate::Observer::cluster), feature
+    /// The cluster's nodes (with `Observer::cluster`, feature
     /// `cluster`); `None` otherwise.
     pub cluster: Option<ClusterView>,
 }
