@@ -581,9 +581,11 @@ impl History {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
                 .unwrap_or_default();
+            // The log names the target by its path, else as the cycle does.
             let path = chain
                 .first()
                 .and_then(|hop| hop.path.clone())
+                .or_else(|| text.split(" -> ").next().map(str::to_owned))
                 .unwrap_or_default();
             self.event(
                 "deadlock",

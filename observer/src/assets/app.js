@@ -261,7 +261,7 @@ function renderDeadlocks(deadlocks) {
     d.chain.forEach((h, i) => {
       hops.append(el("tr", { "data-actor": h.actor },
         el("td", { class: "muted" }, i === 0 ? "" : "→ calls"),
-        el("td", { class: "tree-label" }, h.name ?? h.path ?? "?"),
+        el("td", { class: "tree-label" }, h.name ?? h.path ?? "(unnamed)"),
         el("td", {}, "#" + h.actor),
         el("td", {}, h.node ?? "this node"),
         el("td", { class: "tree-label muted" }, h.path ?? "")));
