@@ -30,6 +30,9 @@ export ARBOR_REQUIRE_NATS=1
 echo "nats-server: $ARBOR_NATS_SERVER ($("$ARBOR_NATS_SERVER" --version 2>&1))"
 bash scripts/chromium.sh
 
+# The observer's `cluster` feature needs no step of its own: arbor-specs' dev-dependency on
+# the observer turns it on, so this build unifies it in (on the arbor-cluster it builds
+# anyway) and observer/tests/cluster.rs runs with the others (a real nats-server, two nodes).
 step "build the workspace's tests (everything but the benchmarks)"
 cargo test "${tests[@]}" --all-targets --no-run
 
@@ -39,7 +42,8 @@ cargo test "${tests[@]}" --all-targets
 step "doc tests (the README's examples among them)"
 cargo test "${tests[@]}" --doc
 
-step "the observer's metrics (its optional feature)"
+# Built for the observer alone: also the one build of the observer without `cluster`.
+step "the observer's metrics (its optional feature; the observer without cluster)"
 cargo test -p arbor-observer --features metrics --test metrics --locked
 
 step "benchmarks: build the suite and its peers"

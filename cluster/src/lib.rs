@@ -39,7 +39,7 @@ mod remote;
 pub use global::{GlobalError, GlobalName, LEASE};
 pub use groups::GroupMember;
 pub use links::RemoteLink;
-pub use membership::{MembershipOptions, NodeDownReason, NodeEvent};
+pub use membership::{Member, MembershipOptions, NodeDownReason, NodeEvent};
 pub use monitor::{DownReason, MonitorError, RemoteDown, RemoteMonitor};
 pub use node::{ClusterError, Export, Node, NodeOptions};
 

@@ -124,6 +124,28 @@ pub enum NodeEvent {
     },
 }
 
+/// A node as [`Node::members`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Member {
+    /// Its name.
+    pub name: String,
+    /// Whether it is the node asked ([`Node::members`] lists it first).
+    pub this_node: bool,
+    /// Up in this node's view (this node: connected and not left).
+    pub up: bool,
+    /// Its incarnation: a new one when it restarts under the same name.
+    pub incarnation: u64,
+    /// The names it exports, sorted (as its last heartbeat listed them).
+    pub exports: Vec<String>,
+    /// When it last went up or down in this node's view (`None` for this node).
+    pub changed: Option<std::time::SystemTime>,
+    /// Why it went down, while it is down.
+    pub down_reason: Option<NodeDownReason>,
+    /// Time since its last heartbeat (`None` for this node).
+    pub last_heard: Option<Duration>,
+}
+
 /// One node's view of one other node.
 struct Peer {
     up: bool,
@@ -133,6 +155,18 @@ struct Peer {
     groups: Vec<(String, Vec<String>)>,
     /// Bumped every time the peer is declared down.
     downs: watch::Sender<u64>,
+    /// When it last went up or down, and why it went down (for [`Node::members`]).
+    changed: Option<std::time::SystemTime>,
+    down_reason: Option<NodeDownReason>,
+}
+
+impl Peer {
+    fn went_down(&mut self, reason: NodeDownReason) {
+        self.up = false;
+        self.downs.send_modify(|n| *n += 1);
+        self.changed = Some(std::time::SystemTime::now());
+        self.down_reason = Some(reason);
+    }
 }
 
 impl Peer {
@@ -144,6 +178,8 @@ impl Peer {
             exports: BTreeSet::new(),
             groups: Vec::new(),
             downs: watch::channel(0).0,
+            changed: None,
+            down_reason: None,
         }
     }
 }
@@ -319,8 +355,7 @@ impl Membership {
             } => {
                 let mut events = Vec::new();
                 if peer.up && peer.incarnation != incarnation {
-                    peer.up = false;
-                    peer.downs.send_modify(|n| *n += 1);
+                    peer.went_down(NodeDownReason::Restarted);
                     events.push(NodeEvent::Down {
                         node: name.clone(),
                         reason: NodeDownReason::Restarted,
@@ -328,6 +363,10 @@ impl Membership {
                 }
                 let new = !peer.up;
                 peer.up = true;
+                if new {
+                    peer.changed = Some(std::time::SystemTime::now());
+                    peer.down_reason = None;
+                }
                 peer.incarnation = incarnation;
                 peer.last_seen = now;
                 peer.exports = exports.into_iter().collect();
@@ -346,8 +385,7 @@ impl Membership {
             }
             NodeMsg::Leave { incarnation } => {
                 if peer.up && peer.incarnation == incarnation {
-                    peer.up = false;
-                    peer.downs.send_modify(|n| *n += 1);
+                    peer.went_down(NodeDownReason::Left);
                     drop(st);
                     self.emit(NodeEvent::Down {
                         node: name,
@@ -378,20 +416,19 @@ impl Membership {
             }
             return;
         }
-        let mut down = Vec::new();
-        for (name, peer) in st.peers.iter_mut() {
-            if peer.up && now.duration_since(peer.last_seen) > self.options.down_after {
-                peer.up = false;
-                peer.downs.send_modify(|n| *n += 1);
-                down.push(name.clone());
-            }
-        }
-        drop(st);
         let reason = if connected {
             NodeDownReason::Silent
         } else {
             NodeDownReason::Disconnected
         };
+        let mut down = Vec::new();
+        for (name, peer) in st.peers.iter_mut() {
+            if peer.up && now.duration_since(peer.last_seen) > self.options.down_after {
+                peer.went_down(reason);
+                down.push(name.clone());
+            }
+        }
+        drop(st);
         for node in down {
             self.emit(NodeEvent::Down { node, reason });
         }
@@ -407,6 +444,39 @@ impl Membership {
             .collect();
         nodes.sort();
         nodes
+    }
+
+    /// This node, then every node it has heard from, by name.
+    pub(crate) fn members(&self) -> Vec<Member> {
+        let st = lock(&self.state);
+        let now = Instant::now();
+        let mut others: Vec<Member> = st
+            .peers
+            .iter()
+            .filter(|(_, p)| p.changed.is_some())
+            .map(|(name, p)| Member {
+                name: name.to_string(),
+                this_node: false,
+                up: p.up,
+                incarnation: p.incarnation,
+                exports: p.exports.iter().cloned().collect(),
+                changed: p.changed,
+                down_reason: p.down_reason,
+                last_heard: Some(now.saturating_duration_since(p.last_seen)),
+            })
+            .collect();
+        others.sort_by(|a, b| a.name.cmp(&b.name));
+        let me = Member {
+            name: self.me.to_string(),
+            this_node: true,
+            up: self.is_connected() && !self.left.load(Ordering::Relaxed),
+            incarnation: self.incarnation,
+            exports: st.exports.keys().map(|k| k.to_string()).collect(),
+            changed: None,
+            down_reason: None,
+            last_heard: None,
+        };
+        std::iter::once(me).chain(others).collect()
     }
 
     pub(crate) fn is_up(&self, node: &str) -> bool {
@@ -727,6 +797,13 @@ impl Node {
     /// The other nodes this node knows to be up (sorted; Erlang's `nodes()`).
     pub fn nodes(&self) -> Vec<String> {
         self.membership().live()
+    }
+
+    /// This node, then every other node it has heard from (up or down), by name: its
+    /// status, incarnation, exports and last change, as this node sees them (what a tool such
+    /// as the observer shows).
+    pub fn members(&self) -> Vec<Member> {
+        self.membership().members()
     }
 
     /// Whether `node` is up in this node's view (this node always is).

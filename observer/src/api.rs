@@ -31,8 +31,14 @@ pub(crate) struct Inner {
     pub(crate) history: parking_lot::Mutex<History>,
     /// The latest snapshot as JSON; each event stream holds a receiver.
     pub(crate) updates: watch::Sender<Arc<str>>,
-    /// Notified when an event stream opens (the sampler then samples at the page's pace).
+    /// Notified when an event stream opens (the sampler then samples at the page's pace),
+    /// and when a node of the cluster goes up or down (a new sample at once).
     pub(crate) connected: tokio::sync::Notify,
+    /// Detected deadlocks are kept by the runtime while the observer runs.
+    pub(crate) _deadlocks: introspect::DeadlockRecording,
+    /// The node whose cluster the page shows.
+    #[cfg(feature = "cluster")]
+    pub(crate) cluster: Option<arbor_cluster::Node>,
 }
 
 type Shared = Arc<Inner>;
@@ -153,10 +159,18 @@ pub(crate) async fn sample(inner: &Inner) -> (SnapshotView, TreeNode) {
         .map(|((_, _, path), id)| (id, path.clone()))
         .collect();
     let edges = history.edges(introspect::take_edges(), &names);
+    history.know(
+        cells
+            .iter()
+            .zip(actor_ids(&tree))
+            .map(|((ty, _, path), id)| (id, (path.clone(), ty.clone())))
+            .collect(),
+    );
+    let deadlocks = history.deadlocks(&inner.graph);
     let graph = if inner.graph.is_empty() {
         Default::default()
     } else {
-        inner.graph.view(&cells, &edges)
+        inner.graph.view(&cells, &edges, &deadlocks)
     };
     let view = SnapshotView {
         at_ms: now_ms(),
@@ -165,9 +179,21 @@ pub(crate) async fn sample(inner: &Inner) -> (SnapshotView, TreeNode) {
         events: history.events(),
         graph,
         edges,
+        deadlocks,
+        cluster: cluster_view(inner),
     };
     drop(history);
     (view, tree)
+}
+
+#[cfg(feature = "cluster")]
+fn cluster_view(inner: &Inner) -> Option<crate::ClusterView> {
+    inner.cluster.as_ref().map(crate::cluster::view)
+}
+
+#[cfg(not(feature = "cluster"))]
+fn cluster_view(_: &Inner) -> Option<crate::ClusterView> {
+    None
 }
 
 /// The full type, rate and path of every running actor shown, depth first.

@@ -6,8 +6,10 @@
 //! messages it handles per second and the share of time its task runs, a detail page per
 //! actor (its state when registered with [`Observer::debug_state`], like `:sys.get_state`,
 //! and its recent exits), the static call graph of generated systems
-//! ([`Observer::call_graph`]) with each actor's live load, and buttons to kill, restart or
-//! terminate a child (guarded by the token, with a confirmation).
+//! ([`Observer::call_graph`]) with each actor's live load, the deadlocks the runtime detected
+//! and refused (the last 32, each cycle listed and highlighted on the call graph), with the
+//! `cluster` feature the cluster's nodes and their liveness (`Observer::cluster`), and buttons
+//! to kill, restart or terminate a child (guarded by the token, with a confirmation).
 //!
 //! ```no_run
 //! # async fn run(app: arbor::supervisor::SupervisorRef) -> Result<(), arbor_observer::ObserverError> {
@@ -27,6 +29,8 @@
 //! /api/actors/{id}/{kill|restart|terminate}`.
 
 mod api;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod model;
 
 use std::net::SocketAddr;
@@ -39,8 +43,8 @@ use futures::future::BoxFuture;
 use tokio::sync::{oneshot, watch};
 
 pub use model::{
-    ActorDetail, EventView, ExitView, GraphEdge, GraphNode, GraphView, LiveEdge, NodeView,
-    SnapshotView,
+    ActorDetail, ClusterNodeView, ClusterView, DeadlockView, EventView, ExitView, GraphEdge,
+    GraphNode, GraphView, HopView, LiveEdge, NodeView, SnapshotView,
 };
 
 /// The default address: loopback only.
@@ -76,6 +80,8 @@ pub struct Observer {
     interval: Duration,
     inspectors: Vec<Inspector>,
     graph: Vec<&'static Node>,
+    #[cfg(feature = "cluster")]
+    cluster: Option<arbor_cluster::Node>,
 }
 
 impl Observer {
@@ -89,6 +95,8 @@ impl Observer {
             interval: Duration::from_millis(500),
             inspectors: Vec::new(),
             graph: Vec::new(),
+            #[cfg(feature = "cluster")]
+            cluster: None,
         }
     }
 
@@ -134,6 +142,16 @@ impl Observer {
         self
     }
 
+    /// Shows the cluster `node` belongs to (feature `cluster`): this node and the others it
+    /// has heard from, each up or down, with its incarnation, its exported names and its last
+    /// change; an `Up` or `Down` reaches an open page at once, and the event log. The observer
+    /// keeps a clone of the node while it runs.
+    #[cfg(feature = "cluster")]
+    pub fn cluster(mut self, node: arbor_cluster::Node) -> Observer {
+        self.cluster = Some(node);
+        self
+    }
+
     /// Binds and serves in a background task. The observer runs until
     /// [`ObserverHandle::shutdown`] (dropping the handle leaves it running).
     pub async fn start(self) -> Result<ObserverHandle, ObserverError> {
@@ -166,8 +184,17 @@ impl Observer {
             history: parking_lot::Mutex::new(model::History::default()),
             updates,
             connected: tokio::sync::Notify::new(),
+            _deadlocks: arbor::introspect::record_deadlocks(),
+            #[cfg(feature = "cluster")]
+            cluster: self.cluster.clone(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
+        #[cfg(feature = "cluster")]
+        let follower = self
+            .cluster
+            .map(|node| tokio::spawn(cluster::follow(inner.clone(), node)));
+        #[cfg(not(feature = "cluster"))]
+        let follower = None;
         let sampler = tokio::spawn(api::sampler(inner.clone()));
         let app = api::router(inner);
         let server = tokio::spawn(async move {
@@ -192,6 +219,7 @@ impl Observer {
             stop: Some(stop),
             server,
             sampler,
+            follower,
         })
     }
 }
@@ -203,6 +231,8 @@ pub struct ObserverHandle {
     stop: Option<oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
     sampler: tokio::task::JoinHandle<()>,
+    /// Follows the cluster's membership events (feature `cluster`).
+    follower: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl ObserverHandle {
@@ -228,6 +258,10 @@ impl ObserverHandle {
         }
         self.sampler.abort();
         let _ = (&mut self.sampler).await;
+        if let Some(follower) = self.follower.take() {
+            follower.abort();
+            let _ = follower.await;
+        }
         let _ = (&mut self.server).await;
     }
 }

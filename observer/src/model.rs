@@ -124,6 +124,39 @@ pub struct GraphEdge {
     pub count: u64,
     /// Messages per second since the previous sample.
     pub rate: f64,
+    /// Whether the spec declares it (`false`: an edge only a detected deadlock crossed).
+    pub declared: bool,
+    /// Kept deadlocks ([`SnapshotView::deadlocks`]) whose chain crosses it.
+    pub deadlocks: usize,
+}
+
+/// A deadlock the runtime detected and refused (`CallError::Deadlock`).
+#[derive(Clone, Debug, Serialize)]
+pub struct DeadlockView {
+    /// Its number in the process (from 1).
+    pub seq: u64,
+    /// When it was detected (Unix milliseconds).
+    pub at_ms: u64,
+    /// The cycle in one line: `frontend#5 -> inventory#3 -> frontend#5`.
+    pub text: String,
+    /// The cycle: first and last hop the actor the refused call was for, each hop calling
+    /// the next.
+    pub chain: Vec<HopView>,
+}
+
+/// One actor of a deadlock's chain.
+#[derive(Clone, Debug, Serialize)]
+pub struct HopView {
+    /// Its actor id (on its own node).
+    pub actor: u64,
+    /// Its name, when known.
+    pub name: Option<String>,
+    /// Its node; `None` for this process.
+    pub node: Option<String>,
+    /// Its path in the tree (local actors the observer saw in the tree).
+    pub path: Option<String>,
+    /// Its node of the call graph, `system::Name` (local actors of a drawn graph).
+    pub graph_node: Option<String>,
 }
 
 /// Messages between two running actors while a page was connected.
@@ -156,6 +189,43 @@ pub struct SnapshotView {
     pub graph: GraphView,
     /// Messages between actors, busiest first (counted while a page is connected).
     pub edges: Vec<LiveEdge>,
+    /// The last deadlocks the runtime detected (at most 32), newest last.
+    pub deadlocks: Vec<DeadlockView>,
+    /// The cluster's nodes (with `Observer::cluster`, feature
+    /// `cluster`); `None` otherwise.
+    pub cluster: Option<ClusterView>,
+}
+
+/// This node and the others it knows, as its membership sees them.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterView {
+    /// This node's name.
+    pub node: String,
+    /// Whether this node is connected to the cluster.
+    pub connected: bool,
+    /// This node first, then the others by name.
+    pub nodes: Vec<ClusterNodeView>,
+}
+
+/// One node of the cluster.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterNodeView {
+    /// Its name.
+    pub name: String,
+    /// Whether it is the observed node.
+    pub this_node: bool,
+    /// `up` or `down`.
+    pub status: &'static str,
+    /// Its incarnation (changes when it restarts under the same name), in hex.
+    pub incarnation: String,
+    /// The names its actors export.
+    pub exports: Vec<String>,
+    /// When it last went up or down in this node's view (Unix milliseconds).
+    pub changed_ms: Option<u64>,
+    /// Why it went down, when it is down.
+    pub down_reason: Option<String>,
+    /// Milliseconds since its last heartbeat (other nodes).
+    pub heard_ms_ago: Option<u64>,
 }
 
 /// One actor's detail page.
@@ -191,6 +261,13 @@ pub(crate) struct History {
     edges: HashMap<(String, String, &'static str), (u64, f64)>,
     /// When edges were last drained.
     edges_at: Option<Instant>,
+    /// The last deadlocks, newest last, and the number of the last one read.
+    deadlocks: VecDeque<DeadlockView>,
+    deadlock_seq: u64,
+    /// Actor id → (path, full type) of the actors of the last two samples: a deadlock's
+    /// actors are named by the tree even when they exited since.
+    known: HashMap<u64, (String, String)>,
+    known_before: HashMap<u64, (String, String)>,
 }
 
 impl History {
@@ -449,6 +526,86 @@ impl History {
     }
 }
 
+/// Deadlocks kept (as the runtime keeps them).
+pub(crate) const DEADLOCKS_KEPT: usize = arbor::introspect::DEADLOCKS_KEPT;
+
+impl History {
+    /// Remembers the actors of this sample: id → (path, full type).
+    pub(crate) fn know(&mut self, actors: HashMap<u64, (String, String)>) {
+        self.known_before = std::mem::replace(&mut self.known, actors);
+    }
+
+    /// Reads the deadlocks detected since the last read, names their actors by the tree and
+    /// the graph, logs them as events; returns the kept ones.
+    pub(crate) fn deadlocks(&mut self, graph: &StaticGraph) -> Vec<DeadlockView> {
+        for found in arbor::introspect::deadlocks_after(self.deadlock_seq) {
+            self.deadlock_seq = self.deadlock_seq.max(found.seq);
+            let chain: Vec<HopView> = found
+                .chain
+                .iter()
+                .map(|hop| {
+                    let local = if hop.node.is_none() {
+                        self.known
+                            .get(&hop.id)
+                            .or_else(|| self.known_before.get(&hop.id))
+                    } else {
+                        None
+                    };
+                    HopView {
+                        actor: hop.id,
+                        name: hop.actor.as_deref().map(str::to_owned),
+                        node: hop.node.as_deref().map(str::to_owned),
+                        path: local.map(|(path, _)| path.clone()),
+                        graph_node: local.and_then(|(_, ty)| graph.node_of_type(ty)),
+                    }
+                })
+                .collect();
+            let text = chain
+                .iter()
+                .map(|hop| {
+                    let mut s = hop
+                        .name
+                        .clone()
+                        .or_else(|| hop.path.clone())
+                        .unwrap_or_default();
+                    s.push_str(&format!("#{}", hop.actor));
+                    if let Some(node) = &hop.node {
+                        s.push_str(&format!("@{node}"));
+                    }
+                    s
+                })
+                .collect::<Vec<_>>()
+                .join(" -> ");
+            let at_ms = found
+                .at
+                .duration_since(UNIX_EPOCH)
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+                .unwrap_or_default();
+            // The log names the target by its path, else as the cycle does.
+            let path = chain
+                .first()
+                .and_then(|hop| hop.path.clone())
+                .or_else(|| text.split(" -> ").next().map(str::to_owned))
+                .unwrap_or_default();
+            self.event(
+                "deadlock",
+                path,
+                format!("deadlock detected, call refused: {text}"),
+            );
+            if self.deadlocks.len() == DEADLOCKS_KEPT {
+                self.deadlocks.pop_front();
+            }
+            self.deadlocks.push_back(DeadlockView {
+                seq: found.seq,
+                at_ms,
+                text,
+                chain,
+            });
+        }
+        self.deadlocks.iter().cloned().collect()
+    }
+}
+
 /// `a::b::Counter<x::Y>` → `Counter<Y>`.
 pub(crate) fn short_type(full: &str) -> String {
     let mut out = String::new();
@@ -501,7 +658,20 @@ impl StaticGraph {
     /// The graph with the load of the running actors of each node. An actor belongs to a
     /// node when its Rust type lives in the node's module (`system::snake_name::…`), as
     /// generated code's glue types do.
-    pub(crate) fn view(&self, cells: &[(String, f64, String)], live: &[LiveEdge]) -> GraphView {
+    /// The graph node (`system::Name`) of an actor of Rust type `ty`.
+    pub(crate) fn node_of_type(&self, ty: &str) -> Option<String> {
+        self.nodes
+            .iter()
+            .find(|n| ty.starts_with(&format!("{}::{}::", n.system.name, snake(n.name))))
+            .map(|n| node_key(n))
+    }
+
+    pub(crate) fn view(
+        &self,
+        cells: &[(String, f64, String)],
+        live: &[LiveEdge],
+        deadlocks: &[DeadlockView],
+    ) -> GraphView {
         let module = |n: &Node| format!("{}::{}::", n.system.name, snake(n.name));
         let nodes = self
             .nodes
@@ -541,7 +711,38 @@ impl StaticGraph {
                         kind,
                         count,
                         rate,
+                        declared: true,
+                        deadlocks: 0,
                     });
+                }
+            }
+        }
+        // The calls of each kept deadlock: highlighted on their edge, added when undeclared.
+        for deadlock in deadlocks {
+            let mut crossed: Vec<(String, String)> = Vec::new();
+            for pair in deadlock.chain.windows(2) {
+                if let [a, b] = pair
+                    && let (Some(from), Some(to)) = (&a.graph_node, &b.graph_node)
+                    && !crossed.iter().any(|(f, t)| f == from && t == to)
+                {
+                    crossed.push((from.clone(), to.clone()));
+                }
+            }
+            for (from, to) in crossed {
+                match edges
+                    .iter_mut()
+                    .find(|e| e.kind == "call" && e.from == from && e.to == to)
+                {
+                    Some(edge) => edge.deadlocks += 1,
+                    None => edges.push(GraphEdge {
+                        from,
+                        to,
+                        kind: "call",
+                        count: 0,
+                        rate: 0.0,
+                        declared: false,
+                        deadlocks: 1,
+                    }),
                 }
             }
         }

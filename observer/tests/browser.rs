@@ -2,7 +2,8 @@
 //! installed by `scripts/chromium.sh` when missing), driven over WebDriver: open the page of
 //! a running shop, find the tree, crash a child through the observer's API and see its
 //! restart count go up on the page without a reload, kill another from the page (with the
-//! confirmation), open an actor's detail page. Screenshots go to
+//! confirmation), provoke a real deadlock and see it highlighted with its chain, open an
+//! actor's detail page. Screenshots go to
 //! `$CARGO_TARGET_TMPDIR/observer/` (under the target directory).
 //!
 //! Every wait is a bounded poll for something on the page, never a fixed sleep.
@@ -190,6 +191,51 @@ async fn the_page_follows_restarts_live_and_opens_details() {
     )
     .await;
     wait_for(&client, "#confirm[hidden]").await;
+
+    // A real deadlock (the front end's checkout calls the inventory, which calls the front end
+    // back; the runtime refuses that call): on the page without a reload, in the recent
+    // deadlocks with its chain, its edges highlighted on the call graph (the undeclared call
+    // back added), the front end's row marked.
+    let frontend = shop
+        .app
+        .child::<arbor::ActorRef<common::system::frontend::Frontend>>("frontend")
+        .expect("the front end runs");
+    let frontend_id = frontend.id().as_u64();
+    let answer = frontend
+        .call(common::system::frontend::FrontendCall::Checkout)
+        .await
+        .expect("the front end answers");
+    assert!(
+        matches!(answer, Err(arbor::CallError::Deadlock { .. })),
+        "{answer:?}"
+    );
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .every(Duration::from_millis(50))
+        .for_element(Locator::XPath(&format!(
+            "//ol[@id='deadlocks']/li[contains(., 'frontend#{frontend_id} -> inventory#')]"
+        )))
+        .await
+        .expect("the deadlock's chain in the recent deadlocks");
+    wait_for(
+        &client,
+        &format!("#deadlocks li.deadlock tr[data-actor='{frontend_id}']"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "#graph path.edge.deadlock[data-edge$='::Inventory']",
+    )
+    .await;
+    wait_for(
+        &client,
+        "#graph path.edge.deadlock.undeclared[data-edge$='::Frontend']",
+    )
+    .await;
+    wait_for(&client, "tr.deadlocked[data-path='shop/frontend']").await;
+    wait_for(&client, "#events li.deadlock").await;
+    screenshot(&client, "deadlock.png").await;
 
     // The inventory's detail page: its state (registered with debug_state) and its exit.
     let link = wait_for(&client, "tr[data-path='shop/inventory'] a.actor-link").await;

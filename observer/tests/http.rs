@@ -1,11 +1,14 @@
 //! The observer's HTTP API: the JSON snapshot, the event stream, actor details, control with
-//! the token, the non-local bind rule, and bad requests answered with 4xx.
+//! the token, the non-local bind rule, bad requests answered with 4xx, and a real deadlock
+//! (refused by the runtime) in the snapshot and the stream with its chain.
 
 mod common;
 
 use std::time::Duration;
 
+use arbor::{ActorRef, CallError};
 use arbor_observer::{Observer, ObserverError};
+use common::system::frontend::{Frontend, FrontendCall};
 use common::{eventually, get_json, node, request, request_as, shop_with_observer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -398,5 +401,167 @@ async fn a_non_local_bind_needs_a_token_and_then_every_read_does() {
     assert_eq!(request(addr, "POST", &path, &[]).await.status, 401);
     assert_eq!(request(addr, "POST", &path, &[TOKEN]).await.status, 403);
     local.shutdown().await;
+    shop.app.shutdown().await;
+}
+
+/// Reads `text/event-stream` events from `stream` until a `snapshot` event satisfies `check`
+/// (bounded: each read waits at most 30 s, at most 2000 events are read).
+async fn stream_until(
+    stream: &mut tokio::net::TcpStream,
+    what: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut pending = String::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut events = 0;
+    while events < 2000 {
+        let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("no event within 30 s while waiting for: {what}"))
+            .unwrap();
+        assert!(n > 0, "the stream ended before: {what}");
+        pending.push_str(&String::from_utf8_lossy(&buf[..n]));
+        // Complete events end with a blank line; the rest waits for the next read.
+        while let Some(end) = pending.find("\n\n") {
+            let event: String = pending.drain(..end + 2).collect();
+            if !event.contains("event: snapshot") {
+                continue;
+            }
+            events += 1;
+            let data: String = event
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .collect();
+            if let Ok(snapshot) = serde_json::from_str::<serde_json::Value>(&data)
+                && check(&snapshot)
+            {
+                return snapshot;
+            }
+        }
+    }
+    panic!("never in the stream: {what}");
+}
+
+/// The deadlock of `snapshot` whose chain starts with actor `first`, if any.
+fn deadlock_of(snapshot: &serde_json::Value, first: u64) -> Option<&serde_json::Value> {
+    snapshot["deadlocks"]
+        .as_array()?
+        .iter()
+        .find(|d| d["chain"][0]["actor"].as_u64() == Some(first))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_deadlock_shows_with_its_chain_in_the_snapshot_and_the_stream() {
+    let (shop, observer) = shop_with_observer(Duration::from_millis(10)).await;
+    let addr = observer.local_addr();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head =
+        format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let first = stream_until(&mut stream, "a first snapshot", |s| {
+        s["tree"]["label"] == "shop"
+    })
+    .await;
+    let frontend_id = node(&first["tree"], "shop/frontend").unwrap()["actor"]
+        .as_u64()
+        .unwrap();
+    let inventory_id = node(&first["tree"], "shop/inventory").unwrap()["actor"]
+        .as_u64()
+        .unwrap();
+    assert!(deadlock_of(&first, frontend_id).is_none());
+
+    // Checkout: the front end calls the inventory, which calls the front end back. The runtime
+    // refuses that call at once; the front end answers with the inventory's error.
+    let frontend = shop
+        .app
+        .child::<ActorRef<Frontend>>("frontend")
+        .expect("the front end runs");
+    let answer = frontend
+        .call(FrontendCall::Checkout)
+        .await
+        .expect("the front end answers");
+    let Err(CallError::Deadlock { chain }) = answer else {
+        panic!("expected a deadlock, got {answer:?}");
+    };
+    let ids: Vec<u64> = chain.iter().map(|h| h.id).collect();
+    assert_eq!(ids, [frontend_id, inventory_id, frontend_id]);
+
+    // In the JSON snapshot: the chain (names, ids, paths, graph nodes), the graph's edges of the
+    // cycle highlighted (the call back is not declared: added), an event in the log.
+    let snapshot = eventually(addr, "the deadlock in the snapshot", |s| {
+        deadlock_of(s, frontend_id).is_some()
+    })
+    .await;
+    let deadlock = deadlock_of(&snapshot, frontend_id).unwrap();
+    let hops = deadlock["chain"].as_array().unwrap();
+    assert_eq!(hops.len(), 3, "{deadlock}");
+    let paths: Vec<&str> = hops.iter().map(|h| h["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["shop/frontend", "shop/inventory", "shop/frontend"]);
+    let names: Vec<&str> = hops.iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["frontend", "inventory", "frontend"]);
+    for hop in hops {
+        assert!(hop["node"].is_null(), "a local hop: {hop}");
+    }
+    assert!(
+        hops[0]["graph_node"]
+            .as_str()
+            .unwrap()
+            .ends_with("::Frontend")
+    );
+    assert!(
+        hops[1]["graph_node"]
+            .as_str()
+            .unwrap()
+            .ends_with("::Inventory")
+    );
+    assert_eq!(
+        deadlock["text"],
+        format!("frontend#{frontend_id} -> inventory#{inventory_id} -> frontend#{frontend_id}")
+    );
+    let edge = |from: &str, to: &str| {
+        snapshot["graph"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["from"].as_str().unwrap().ends_with(from)
+                    && e["to"].as_str().unwrap().ends_with(to)
+                    && e["kind"] == "call"
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no edge {from} -> {to}: {}", snapshot["graph"]))
+    };
+    let declared = edge("::Frontend", "::Inventory");
+    assert_eq!(declared["declared"], true);
+    assert!(declared["deadlocks"].as_u64().unwrap() >= 1);
+    let back = edge("::Inventory", "::Frontend");
+    assert_eq!(back["declared"], false);
+    assert!(back["deadlocks"].as_u64().unwrap() >= 1);
+    assert!(
+        snapshot["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "deadlock"
+                && e["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("frontend#{frontend_id}"))),
+        "{}",
+        snapshot["events"]
+    );
+
+    // And in the event stream that was open all along.
+    let streamed = stream_until(&mut stream, "the deadlock in the stream", |s| {
+        deadlock_of(s, frontend_id).is_some()
+    })
+    .await;
+    assert_eq!(
+        deadlock_of(&streamed, frontend_id).unwrap()["chain"],
+        deadlock["chain"]
+    );
+
+    drop(stream);
+    observer.shutdown().await;
     shop.app.shutdown().await;
 }

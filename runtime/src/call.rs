@@ -95,7 +95,7 @@ pub enum CallError {
 }
 
 /// `A#1 -> B#2@n2 -> A#1`.
-struct DisplayCycle<'a>(&'a [Hop]);
+pub(crate) struct DisplayCycle<'a>(pub(crate) &'a [Hop]);
 
 impl std::fmt::Display for DisplayCycle<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -25,17 +25,18 @@
 //! # }
 //! ```
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 
 use crate::call::CallError;
 use crate::cell::ActorCell;
 use crate::exit::ExitReason;
-use crate::lineage::ActorId;
+use crate::lineage::{ActorId, Hop};
 use crate::mailbox::MailboxConfig;
 use crate::supervisor::{
     ChildError, ChildKind, ChildStatus, DynamicCall, DynamicSupervisor, DynamicSupervisorRef,
@@ -98,6 +99,89 @@ pub fn take_edges() -> Vec<(ActorId, ActorId, EdgeKind, u64)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Detected deadlocks kept for tools ([`deadlocks_after`]), oldest dropped first.
+pub const DEADLOCKS_KEPT: usize = 32;
+
+/// Tools recording detected deadlocks ([`record_deadlocks`]). While it is 0 the runtime keeps
+/// none: a detected deadlock costs one relaxed load more than it did (and its `tracing`
+/// event).
+static DEADLOCK_RECORDERS: AtomicUsize = AtomicUsize::new(0);
+
+/// The last [`DEADLOCKS_KEPT`] deadlocks detected while a tool recorded them, and the number
+/// of the last one.
+static DEADLOCKS: parking_lot::Mutex<(u64, VecDeque<DetectedDeadlock>)> =
+    parking_lot::Mutex::new((0, VecDeque::new()));
+
+/// A call the runtime refused with [`CallError::Deadlock`]: it would have closed a cycle of
+/// callers waiting on each other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetectedDeadlock {
+    /// Its number in this process (from 1, in the order detected): tools ask for those after
+    /// the last they saw ([`deadlocks_after`]).
+    pub seq: u64,
+    /// When it was detected.
+    pub at: SystemTime,
+    /// The cycle, as [`CallError::Deadlock`] lists it: first and last element the target,
+    /// each hop calling the next (actors of other nodes carry their node).
+    pub chain: Vec<Hop>,
+}
+
+/// Keeps detected deadlocks for [`deadlocks_after`] while the returned guard lives (the
+/// observer holds one while it runs). Several tools may hold guards at once.
+pub fn record_deadlocks() -> DeadlockRecording {
+    DEADLOCK_RECORDERS.fetch_add(1, Ordering::Relaxed);
+    DeadlockRecording(())
+}
+
+/// Detected deadlocks are kept while one of these lives ([`record_deadlocks`]).
+#[derive(Debug)]
+pub struct DeadlockRecording(());
+
+impl Drop for DeadlockRecording {
+    fn drop(&mut self) {
+        DEADLOCK_RECORDERS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The kept deadlocks numbered after `seq` (0: all kept), oldest first. Reading does not
+/// drain them: every tool keeps its own last `seq`.
+pub fn deadlocks_after(seq: u64) -> Vec<DetectedDeadlock> {
+    DEADLOCKS
+        .lock()
+        .1
+        .iter()
+        .filter(|d| d.seq > seq)
+        .cloned()
+        .collect()
+}
+
+/// Called by the deadlock check with the cycle it refused: a `tracing` warning always, a
+/// record only while a tool records them.
+pub(crate) fn deadlock_detected(chain: &[Hop]) {
+    tracing::warn!(
+        cycle = %crate::call::DisplayCycle(chain),
+        "arbor: deadlock detected, the call was refused"
+    );
+    if DEADLOCK_RECORDERS.load(Ordering::Relaxed) > 0 {
+        record_deadlock(chain);
+    }
+}
+
+#[cold]
+fn record_deadlock(chain: &[Hop]) {
+    let mut log = DEADLOCKS.lock();
+    log.0 += 1;
+    let seq = log.0;
+    if log.1.len() == DEADLOCKS_KEPT {
+        log.1.pop_front();
+    }
+    log.1.push_back(DetectedDeadlock {
+        seq,
+        at: SystemTime::now(),
+        chain: chain.to_vec(),
+    });
 }
 
 /// Counters of one actor's work ([`ActorCell::stats`]). They only grow; a tool computes rates

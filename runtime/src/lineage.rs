@@ -12,8 +12,9 @@
 //! thread-local records its id and the chain of the request being handled, so
 //! [`ActorRef::call`](crate::ActorRef::call) made from inside the handler extends that chain
 //! without any change to its signature. A call whose target already appears in the chain fails
-//! at once with [`CallError::Deadlock`]. Calls made from outside any
-//! actor carry an empty chain, which costs nothing.
+//! at once with [`CallError::Deadlock`]; each such refusal is a `tracing` warning, and is kept
+//! for tools while one records them ([`record_deadlocks`](crate::introspect::record_deadlocks)).
+//! Calls made from outside any actor carry an empty chain, which costs nothing.
 
 use std::cell::Cell;
 use std::fmt;
@@ -444,6 +445,7 @@ fn deadlock(
     out.extend(cycle);
     out.extend(caller);
     out.push(target);
+    crate::introspect::deadlock_detected(&out);
     CallError::Deadlock { chain: out }
 }
 

@@ -1,6 +1,6 @@
 //! The tracing a subscriber gets: a span per handled message (`arbor.actor`, with the kind,
-//! the protocol, the actor's type and the caller chain) and events for restarts, crashes and
-//! mailbox overflows. One test in its own process: tracing caches each call site's interest
+//! the protocol, the actor's type and the caller chain) and events for restarts, crashes,
+//! mailbox overflows and detected deadlocks (which tools also get, while they record them). One test in its own process: tracing caches each call site's interest
 //! process-wide, so call sites first hit by a test without a subscriber would stay silent.
 
 use std::convert::Infallible;
@@ -17,6 +17,8 @@ struct Worker {
 
 enum WorkerCall {
     Hold(ReplyTo<()>),
+    /// Calls the first actor of the path with the rest of it.
+    Relay(Vec<ActorRef<Worker>>, ReplyTo<Result<(), CallError>>),
 }
 
 enum WorkerCast {
@@ -40,9 +42,24 @@ impl Actor for Worker {
     }
 
     async fn handle_call(&mut self, msg: WorkerCall, _ctx: &mut Context<Self>) -> Handled<Self> {
-        let WorkerCall::Hold(reply_to) = msg;
-        self.gate.notified().await;
-        let _ = reply_to.send(());
+        match msg {
+            WorkerCall::Hold(reply_to) => {
+                self.gate.notified().await;
+                let _ = reply_to.send(());
+            }
+            WorkerCall::Relay(mut path, reply_to) => {
+                let result = if path.is_empty() {
+                    Ok(())
+                } else {
+                    let next = path.remove(0);
+                    match next.call(|r| WorkerCall::Relay(path, r)).await {
+                        Ok(inner) => inner,
+                        Err(e) => Err(e),
+                    }
+                };
+                let _ = reply_to.send(result);
+            }
+        }
         Handled::Continue
     }
 
@@ -112,6 +129,7 @@ fn a_subscriber_sees_message_spans_restarts_and_overflows() {
             let gate = Arc::new(Notify::new());
             let app = SupervisorSpec::new(Strategy::OneForOne)
                 .child(ChildSpec::actor::<Worker>("worker", gate.clone()))
+                .child(ChildSpec::actor::<Worker>("peer", gate.clone()))
                 .start()
                 .await
                 .unwrap();
@@ -134,6 +152,36 @@ fn a_subscriber_sees_message_spans_restarts_and_overflows() {
                 .wait_restart(&worker)
                 .await
                 .unwrap();
+            let worker = app.child::<ActorRef<Worker>>("worker").unwrap();
+            let peer = app.child::<ActorRef<Worker>>("peer").unwrap();
+            // worker -> peer -> worker: refused; kept only while a tool records deadlocks.
+            let cycle: Vec<arbor::Hop> =
+                vec![worker.id().into(), peer.id().into(), worker.id().into()];
+            let relay = |path: Vec<ActorRef<Worker>>| {
+                let worker = worker.clone();
+                async move { worker.call(|r| WorkerCall::Relay(path, r)).await }
+            };
+            let refused = relay(vec![peer.clone(), worker.clone()]).await;
+            assert_eq!(
+                refused,
+                Ok(Err(CallError::Deadlock {
+                    chain: cycle.clone()
+                }))
+            );
+            assert!(arbor::introspect::deadlocks_after(0).is_empty());
+            let recording = arbor::introspect::record_deadlocks();
+            let again = relay(vec![peer.clone(), worker.clone()]).await;
+            assert!(matches!(again, Ok(Err(CallError::Deadlock { .. }))));
+            let kept = arbor::introspect::deadlocks_after(0);
+            assert_eq!(kept.len(), 1, "{kept:?}");
+            assert_eq!(kept[0].chain, cycle);
+            assert!(arbor::introspect::deadlocks_after(kept[0].seq).is_empty());
+            drop(recording);
+            relay(vec![peer.clone(), worker.clone()])
+                .await
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(arbor::introspect::deadlocks_after(0).len(), 1);
             app.shutdown().await;
         });
     });
@@ -169,5 +217,18 @@ fn a_subscriber_sees_message_spans_restarts_and_overflows() {
     assert!(
         events.iter().any(|e| e.contains("actor crashed")),
         "{events:?}"
+    );
+    let deadlocks = events
+        .iter()
+        .filter(|e| e.contains("deadlock detected"))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        deadlocks.len(),
+        3,
+        "one warning per refusal, recorded or not: {events:?}"
+    );
+    assert!(
+        deadlocks[0].contains("cycle=#") && deadlocks[0].matches(" -> #").count() == 2,
+        "{deadlocks:?}"
     );
 }

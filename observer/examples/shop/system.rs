@@ -4,6 +4,10 @@
 //! declared as generated code declares it (one `NODE` per actor module, pointing at the
 //! system's `ARBOR_SYSTEM`), so the observer can draw it.
 //!
+//! It also has a deadlock on purpose: a `Checkout` call to the front end calls the inventory,
+//! whose `Reconcile` calls the front end back (an edge the graph does not declare). The
+//! runtime refuses that call with `CallError::Deadlock` at once; the observer shows it.
+//!
 //! Shared by the `shop` example and the observer's tests.
 
 #![allow(dead_code)]
@@ -44,6 +48,12 @@ pub mod inventory {
         Take(String, ReplyTo<bool>),
         /// A bug on purpose: panics.
         Crash(ReplyTo<()>),
+        /// Another bug on purpose: asks the front end (which is waiting on this call) how many
+        /// orders it placed. The runtime refuses the call back (a deadlock).
+        Reconcile(
+            ActorRef<super::frontend::Frontend>,
+            ReplyTo<Result<u64, CallError>>,
+        ),
     }
 
     impl Actor for Inventory {
@@ -75,6 +85,10 @@ pub mod inventory {
                     let _ = reply_to.send(taken);
                 }
                 InventoryCall::Crash(_) => panic!("inventory corrupted (asked to crash)"),
+                InventoryCall::Reconcile(frontend, reply_to) => {
+                    let placed = frontend.call(super::frontend::FrontendCall::Placed).await;
+                    let _ = reply_to.send(placed);
+                }
             }
             Handled::Continue
         }
@@ -152,9 +166,18 @@ pub mod frontend {
     #[derive(Debug)]
     pub struct Tick;
 
+    /// What the front end answers.
+    pub enum FrontendCall {
+        /// Reconciles with the inventory, which calls back ([`FrontendCall::Placed`]): a
+        /// deadlock the runtime refuses. Answers the inventory's result.
+        Checkout(ReplyTo<Result<u64, CallError>>),
+        /// Orders placed so far.
+        Placed(ReplyTo<u64>),
+    }
+
     impl Actor for Frontend {
         type Args = (AppSlot, Duration);
-        type Call = Infallible;
+        type Call = FrontendCall;
         type Cast = Infallible;
         type Info = Tick;
         type Continue = Infallible;
@@ -166,6 +189,38 @@ pub mod frontend {
                 tick,
                 app,
             })
+        }
+
+        async fn handle_call(
+            &mut self,
+            msg: FrontendCall,
+            ctx: &mut Context<Self>,
+        ) -> Handled<Self> {
+            match msg {
+                FrontendCall::Placed(reply_to) => {
+                    let _ = reply_to.send(self.placed);
+                }
+                FrontendCall::Checkout(reply_to) => {
+                    let inventory = self.app.get().and_then(|app| {
+                        app.child::<ActorRef<super::inventory::Inventory>>("inventory")
+                    });
+                    let answer = match inventory {
+                        Some(inventory) => {
+                            let me = ctx.myself();
+                            match inventory
+                                .call(|r| super::inventory::InventoryCall::Reconcile(me, r))
+                                .await
+                            {
+                                Ok(answer) => answer,
+                                Err(e) => Err(e),
+                            }
+                        }
+                        None => Ok(self.placed),
+                    };
+                    let _ = reply_to.send(answer);
+                }
+            }
+            Handled::Continue
         }
 
         async fn handle_info(&mut self, _: Tick, ctx: &mut Context<Self>) -> Handled<Self> {

@@ -45,8 +45,10 @@ function render() {
   $("#timing").textContent = last.timing ? "handler time measured while this page is open" : "";
   renderTree(last.tree);
   renderEvents(last.events || []);
-  renderGraph(last.graph);
+  renderGraph(last.graph, last.deadlocks || []);
   renderEdges(last.edges || []);
+  renderDeadlocks(last.deadlocks || []);
+  renderCluster(last.cluster);
   if (currentActor() !== null) loadDetail(currentActor());
 }
 
@@ -64,6 +66,11 @@ function renderTree(root) {
     if (node.hidden > 0) order.push(moreRow(node, depth + 1));
   };
   walk(root, 0);
+  // Actors of the latest deadlock.
+  const stuck = new Set();
+  const latest = (last.deadlocks || []).slice(-1)[0];
+  if (latest) for (const h of latest.chain) if (h.node === null) stuck.add(String(h.actor));
+  for (const tr of order) tr.classList.toggle("deadlocked", !!tr.dataset.actor && stuck.has(tr.dataset.actor));
   const keep = new Set(order);
   for (const [path, r] of rows) if (!keep.has(r.tr)) { r.tr.remove(); rows.delete(path); }
   order.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
@@ -170,7 +177,7 @@ function renderEvents(events) {
 }
 
 // --- the call graph (layered: each actor one column right of its callers) -----------------
-function renderGraph(graph) {
+function renderGraph(graph, deadlocks) {
   const panel = $("#graph-panel");
   if (!graph || graph.nodes.length === 0) { panel.hidden = true; return; }
   panel.hidden = false;
@@ -178,6 +185,7 @@ function renderGraph(graph) {
   for (const n of graph.nodes) level[n.id] = 0;
   for (let i = 0; i < graph.nodes.length; i++) {
     for (const e of graph.edges) {
+      if (!e.declared) continue;
       if (level[e.to] <= level[e.from] && level[e.from] < graph.nodes.length) level[e.to] = level[e.from] + 1;
     }
   }
@@ -191,6 +199,10 @@ function renderGraph(graph) {
     width = Math.max(width, (+col + 1) * W + 10);
   }
   const ns = "http://www.w3.org/2000/svg";
+  const stuckNodes = new Set();
+  for (const d of deadlocks) for (const h of d.chain) if (h.graph_node) stuckNodes.add(h.graph_node);
+  // Room below the columns for calls drawn back to an earlier column.
+  if (graph.edges.some((e) => !e.declared)) height += 40;
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("width", width); svg.setAttribute("height", height);
   svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#94a3b8"/></marker></defs>';
@@ -199,9 +211,23 @@ function renderGraph(graph) {
     if (!a || !b) continue;
     const line = document.createElementNS(ns, "path");
     line.setAttribute("d", `M${a.x + 130},${a.y + 18} C${a.x + 150},${a.y + 18} ${b.x - 20},${b.y + 18} ${b.x},${b.y + 18}`);
-    line.setAttribute("class", "edge " + e.kind);
+    if (a === b) {
+      line.setAttribute("d", `M${a.x + 100},${a.y + 36} C${a.x + 100},${a.y + 60} ${a.x + 30},${a.y + 60} ${a.x + 30},${a.y + 36}`);
+    } else if (b.x <= a.x) {
+      // Back to an earlier column (only a deadlock's undeclared call goes there): below.
+      line.setAttribute("d", `M${a.x + 65},${a.y + 36} C${a.x + 65},${a.y + 70} ${b.x + 65},${b.y + 70} ${b.x + 65},${b.y + 36}`);
+    }
+    let cls = "edge " + e.kind + (e.rate > 0 ? " active" : "");
+    if (e.deadlocks > 0) cls += " deadlock" + (e.declared ? "" : " undeclared");
+    line.setAttribute("class", cls);
     line.setAttribute("marker-end", "url(#arrow)");
-    if (e.rate > 0) line.setAttribute("class", "edge active " + e.kind);
+    line.setAttribute("data-edge", `${e.from}->${e.to}`);
+    line.setAttribute("data-deadlocks", e.deadlocks);
+    if (e.deadlocks > 0) {
+      const title = document.createElementNS(ns, "title");
+      title.textContent = `in ${e.deadlocks} recent deadlock(s)` + (e.declared ? "" : " (a call the spec does not declare)");
+      line.append(title);
+    }
     svg.append(line);
     if (e.count > 0) {
       const label = document.createElementNS(ns, "text");
@@ -216,7 +242,8 @@ function renderGraph(graph) {
   for (const n of graph.nodes) {
     const p = pos[n.id];
     const g = document.createElementNS(ns, "g");
-    g.setAttribute("class", "node" + (n.rate > 0 ? " hot" : ""));
+    g.setAttribute("class", "node" + (n.rate > 0 ? " hot" : "") + (stuckNodes.has(n.id) ? " deadlocked" : ""));
+    g.setAttribute("data-node", n.id);
     g.setAttribute("transform", `translate(${p.x},${p.y})`);
     g.innerHTML = `<rect width="130" height="36" rx="5"/><text x="8" y="15"></text><text x="8" y="30" fill="#6b7280"></text>`;
     g.querySelectorAll("text")[0].textContent = n.name;
@@ -224,6 +251,47 @@ function renderGraph(graph) {
     svg.append(g);
   }
   $("#graph").replaceChildren(svg);
+}
+
+// --- deadlocks the runtime detected (newest first) -----------------------------------------
+function renderDeadlocks(deadlocks) {
+  const list = el("ol", { id: "deadlocks", class: "deadlocks" });
+  for (const d of deadlocks.slice().reverse()) {
+    const hops = el("tbody");
+    d.chain.forEach((h, i) => {
+      hops.append(el("tr", { "data-actor": h.actor },
+        el("td", { class: "muted" }, i === 0 ? "" : "→ calls"),
+        el("td", { class: "tree-label" }, h.name ?? h.path ?? "(unnamed)"),
+        el("td", {}, "#" + h.actor),
+        el("td", {}, h.node ?? "this node"),
+        el("td", { class: "tree-label muted" }, h.path ?? "")));
+    });
+    list.append(el("li", { class: "deadlock", "data-seq": d.seq },
+      el("div", {}, el("span", { class: "muted" }, fmtTime(d.at_ms) + " "), el("span", { class: "cycle" }, d.text)),
+      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, "actor"), el("th", {}, "id"), el("th", {}, "node"), el("th", {}, "path"))), hops)));
+  }
+  $("#deadlocks").replaceWith(list);
+  $("#deadlocks-empty").hidden = deadlocks.length > 0;
+}
+
+// --- the cluster (with Observer::cluster) --------------------------------------------------
+function renderCluster(cluster) {
+  const panel = $("#cluster-panel");
+  if (!cluster) { panel.hidden = true; return; }
+  panel.hidden = false;
+  $("#cluster-note").textContent = `(as ${cluster.node} sees it${cluster.connected ? "" : "; disconnected"})`;
+  const body = el("tbody");
+  for (const n of cluster.nodes) {
+    body.append(el("tr", { "data-node": n.name, "data-status": n.status },
+      el("td", { class: "tree-label" }, n.name + (n.this_node ? " (this node)" : "")),
+      el("td", { class: "status status-" + n.status }, n.status),
+      el("td", { class: "tree-label muted" }, n.incarnation),
+      el("td", {}, n.exports.join(", ") || "—"),
+      el("td", {}, n.changed_ms === null ? "—" : fmtTime(n.changed_ms)),
+      el("td", { class: "num" }, n.heard_ms_ago === null ? "" : (n.heard_ms_ago / 1000).toFixed(1) + " s ago"),
+      el("td", {}, n.down_reason ?? "")));
+  }
+  $("#cluster tbody").replaceWith(body);
 }
 
 // --- messages between actors (counted while a page is connected) -------------------------
