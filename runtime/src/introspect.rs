@@ -38,8 +38,8 @@ use crate::exit::ExitReason;
 use crate::lineage::ActorId;
 use crate::mailbox::MailboxConfig;
 use crate::supervisor::{
-    ChildError, ChildKind, ChildStatus, DynamicCall, DynamicSupervisor, DynamicSupervisorRef,
-    Restart, Supervisor, SupervisorCall, SupervisorRef,
+    ChildError, ChildKind, ChildSelector, ChildStatus, DynamicCall, DynamicSupervisor,
+    DynamicSupervisorRef, Restart, Supervisor, SupervisorCall, SupervisorRef,
 };
 
 /// Whether actor tasks measure the time they run (see [`set_timing`]).
@@ -468,13 +468,17 @@ pub enum ControlError {
 pub async fn terminate_child(parent: &ActorCell, child: &TreeNode) -> Result<(), ControlError> {
     if let Some(sup) = parent.downcast::<Supervisor>() {
         let id = child.id.clone().ok_or(ControlError::NotSupervised)?;
-        sup.call_timeout(ADMIN_TIMEOUT, |r| SupervisorCall::TerminateChild(id, r))
-            .await??;
+        sup.call_timeout(ADMIN_TIMEOUT, |r| {
+            SupervisorCall::TerminateChild(ChildSelector::Id(id), r)
+        })
+        .await??;
         Ok(())
     } else if let Some(sup) = parent.downcast::<DynamicSupervisor>() {
         let actor = child.actor.ok_or(ControlError::NotSupervised)?;
-        sup.call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::TerminateChild(actor, r))
-            .await??;
+        sup.call_timeout(ADMIN_TIMEOUT, |r| {
+            DynamicCall::TerminateChild(ChildSelector::Actor(actor), r)
+        })
+        .await??;
         Ok(())
     } else {
         Err(ControlError::NotSupervised)
@@ -497,8 +501,10 @@ pub async fn restart_child(
     };
     let id = child.id.clone().ok_or(ControlError::NotSupervised)?;
     let again = id.clone();
-    sup.call_timeout(ADMIN_TIMEOUT, |r| SupervisorCall::TerminateChild(id, r))
-        .await??;
+    sup.call_timeout(ADMIN_TIMEOUT, |r| {
+        SupervisorCall::TerminateChild(ChildSelector::Id(id), r)
+    })
+    .await??;
     Ok(sup
         .call_timeout(ADMIN_TIMEOUT, |r| SupervisorCall::RestartChild(again, r))
         .await??)
