@@ -2,7 +2,7 @@
 //!
 //! - [`Target`]: how a generated client finds its actor: a fixed [`ActorRef`], a supervisor
 //!   child that may be restarted, or a registry name. A client whose actor is not running
-//!   gets a [`CallError::Exited`] / [`CastError::Exited`], never a panic.
+//!   gets a [`CallError::Exited`] / [`CastError::Exited`](crate::CastError::Exited), never a panic.
 //! - [`Directory`]: the names of one running tree's children (a unique [`Registry`] keyed by
 //!   the child's path, e.g. `"Providers/StripeSup/limiter"`); every child registers itself
 //!   there at each (re)start, so a dependency resolves to the current incarnation, during

@@ -46,7 +46,6 @@ use crate::cell::ActorCell;
 use crate::context::Context;
 use crate::exit::{ExitReason, ShutdownMode};
 use crate::handle::ActorRef;
-use crate::introspect::ChildEntry;
 use crate::lineage::ActorId;
 use crate::mailbox::MailboxConfig;
 use crate::reply::ReplyTo;
@@ -56,8 +55,9 @@ use super::intensity::{Intensity, RestartWindow};
 use super::server::Directory;
 use super::spec::{AutoShutdown, ChildSpec, RunningChild, StartFuture, SupervisorStart};
 use super::{
-    ADMIN_TIMEOUT, ChildCounts, ChildError, ChildInfo, ChildRef, ChildSelector, ChildStatus,
-    DynamicChild, FromChild, HasCell, SpecError, StartChildError, StartError, SupervisorAdmin,
+    ADMIN_TIMEOUT, ChildCounts, ChildEntry, ChildError, ChildInfo, ChildRef, ChildSelector,
+    ChildStatus, DynamicChild, FromChild, HasCell, SpecError, StartChildError, StartError,
+    SupervisorAdmin,
 };
 
 /// A dynamic supervisor's flags.

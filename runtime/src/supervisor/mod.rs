@@ -328,6 +328,18 @@ pub struct ChildCounts {
     pub workers: usize,
 }
 
+/// One child as a supervisor reports it for a snapshot ([`crate::introspect`]).
+#[derive(Clone, Debug)]
+pub struct ChildEntry {
+    pub(crate) id: Option<Arc<str>>,
+    pub(crate) kind: ChildKind,
+    pub(crate) restart: Restart,
+    pub(crate) restarts: u32,
+    pub(crate) status: ChildStatus,
+    pub(crate) cell: Option<ActorCell>,
+    pub(crate) last_exit: Option<ExitReason>,
+}
+
 /// Recovers a typed handle from a running child: implemented for [`ActorRef`],
 /// [`ActorCell`] and every supervisor handle.
 pub trait FromChild: Sized {

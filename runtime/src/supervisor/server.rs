@@ -24,10 +24,9 @@ use crate::reply::ReplyTo;
 use super::intensity::RestartWindow;
 use super::spec::{AutoShutdown, ChildSpec, Restart, RunningChild, validate_all};
 use super::{
-    ChildCounts, ChildError, ChildInfo, ChildSelector, ChildStatus, StartChildError, StartError,
-    Strategy, SupervisorSpec,
+    ChildCounts, ChildEntry, ChildError, ChildInfo, ChildSelector, ChildStatus, StartChildError,
+    StartError, Strategy, SupervisorSpec,
 };
-use crate::introspect::ChildEntry;
 
 /// The running children of one supervisor, by id (a static supervisor) or by a serial number
 /// kept across restarts (a dynamic supervisor): read by typed lookups from any thread.
