@@ -297,9 +297,9 @@ async fn dynamic_child_handle_waits_for_its_restart() {
     // The other child's handle still points at its own, untouched incarnation.
     assert_eq!(other.current().as_ref(), Some(other.cell()));
     // Typed, from the supervisor: a handle for a running child.
-    let typed = sup.child_ref::<ActorRef<Probe>>(&fresh).unwrap();
+    let typed = sup.child_ref::<ActorRef<Probe>>(&fresh).await.unwrap();
     assert_eq!(typed.get().unwrap().call(ProbeCall::Ping).await, Ok("a"));
-    assert!(sup.child_ref::<ActorCell>(child.cell()).is_none());
+    assert!(sup.child_ref::<ActorCell>(child.cell()).await.is_none());
 }
 
 #[tokio::test(start_paused = true)]
@@ -467,4 +467,20 @@ async fn an_exit_from_the_parent_stops_the_supervisor() {
         ev.take(1).await,
         [Event::Terminated("a", ExitReason::Shutdown)]
     );
+}
+
+/// Generated code finds a dynamic supervisor by its cell (in a registry) and recovers the
+/// handle from it: that handle's children follow their restarts too.
+#[tokio::test(start_paused = true)]
+async fn a_dynamic_supervisor_found_by_its_cell_gives_the_same_handles() {
+    use arbor::supervisor::{FromChild, RunningChild};
+    let mut ev = Events::new();
+    let original = dynamic_sup().await;
+    let sup = DynamicSupervisorRef::from_child(&RunningChild::new(original.cell())).unwrap();
+    let (a, handle) = sup.add(&ev, "a").await;
+    assert_eq!(ev.take(1).await, [started("a")]);
+    crash(&a).await;
+    let fresh = handle.wait_restart(&a).await.expect("restarted");
+    let again = original.child_ref::<ActorCell>(&fresh).await.unwrap();
+    assert_eq!(again.get(), Some(fresh));
 }

@@ -112,16 +112,15 @@ impl DynamicSupervisorSpec {
         if let Some(parent) = parent {
             spawn = spawn.child_of(parent);
         }
-        let directory = Arc::new(Directory::default());
         let args = DynamicArgs {
             spec: self.clone(),
-            directory: directory.clone(),
+            directory: Arc::new(Directory::default()),
         };
         let started = spawn.start(args).await.map_err(StartError::Exited)?;
         let actor = started
             .running()
             .ok_or(StartError::Exited(ExitReason::Normal))?;
-        Ok(DynamicSupervisorRef { actor, directory })
+        Ok(DynamicSupervisorRef { actor })
     }
 }
 
@@ -134,7 +133,7 @@ impl SupervisorStart for DynamicSupervisorSpec {
                 .start_linked(parent.as_ref())
                 .await
                 .map_err(StartError::into_exit_reason)?;
-            Ok(Some(RunningChild::with_handle(sup.cell(), sup)))
+            Ok(Some(RunningChild::new(sup.cell())))
         })
     }
 }
@@ -176,6 +175,8 @@ pub enum DynamicCall {
     ),
     /// `terminate_child`.
     TerminateChild(ChildSelector, ReplyTo<Result<(), ChildError>>),
+    /// A [`ChildRef`] following the running child with this actor id.
+    ChildRef(ActorId, ReplyTo<Option<ChildRef<ActorCell>>>),
     /// `which_children`.
     WhichChildren(ReplyTo<Vec<ChildInfo>>),
     /// `count_children`.
@@ -231,6 +232,13 @@ impl Actor for DynamicSupervisor {
                     None => Err(ChildError::NotFound),
                 };
                 let _ = reply.send(result);
+            }
+            DynamicCall::ChildRef(id, reply) => {
+                let found = self
+                    .running
+                    .get(&id)
+                    .map(|r| ChildRef::dynamic(r.serial, self.directory.clone(), self.me.clone()));
+                let _ = reply.send(found);
             }
             DynamicCall::WhichChildren(reply) => {
                 let infos = self
@@ -410,19 +418,10 @@ impl DynamicSupervisor {
 }
 
 /// The handle to a running [`DynamicSupervisor`].
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct DynamicSupervisorRef {
     actor: ActorRef<DynamicSupervisor>,
-    directory: Arc<Directory<u64>>,
 }
-
-impl PartialEq for DynamicSupervisorRef {
-    fn eq(&self, other: &Self) -> bool {
-        self.actor == other.actor
-    }
-}
-
-impl Eq for DynamicSupervisorRef {}
 
 impl DynamicSupervisorRef {
     /// The supervisor's untyped handle.
@@ -462,15 +461,15 @@ impl DynamicSupervisorRef {
     }
 
     /// A handle following the running child `child` across its restarts; `None` if it is
-    /// not a running child of this supervisor.
-    pub fn child_ref<H: FromChild>(&self, child: &impl HasCell) -> Option<ChildRef<H>> {
+    /// not a running child of this supervisor (or the supervisor could not be reached).
+    /// [`start_child`](Self::start_child)'s [`DynamicChild`] has one without a round trip.
+    pub async fn child_ref<H: FromChild>(&self, child: &impl HasCell) -> Option<ChildRef<H>> {
         let id = child.cell_id();
-        let serial = self.directory.find(|c| c.cell.id() == id)?;
-        Some(ChildRef::dynamic(
-            serial,
-            self.directory.clone(),
-            self.cell(),
-        ))
+        let found = self
+            .actor
+            .call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::ChildRef(id, r))
+            .await;
+        found.ok().flatten().map(|c| c.retyped())
     }
 
     /// Stops the selected child (by reference: dynamic children have no ids) with its
@@ -526,7 +525,10 @@ impl SupervisorAdmin for DynamicSupervisorRef {
 
 impl FromChild for DynamicSupervisorRef {
     fn from_child(child: &RunningChild) -> Option<Self> {
-        child.handle::<DynamicSupervisorRef>().cloned()
+        child
+            .cell
+            .downcast()
+            .map(|actor| DynamicSupervisorRef { actor })
     }
 }
 

@@ -70,17 +70,6 @@ impl<K: Eq + Hash> Directory<K> {
             .cloned()
     }
 
-    /// The key of the first running child that satisfies `pred`.
-    pub(crate) fn find(&self, pred: impl Fn(&RunningChild) -> bool) -> Option<K>
-    where
-        K: Clone,
-    {
-        let map = self.map.read();
-        map.iter()
-            .find(|(_, c)| c.cell.is_alive() && pred(c))
-            .map(|(k, _)| k.clone())
-    }
-
     /// A future that completes on the next change, registered before the caller checks.
     pub(crate) fn next_change(&self) -> tokio::sync::futures::Notified<'_> {
         self.changed.notified()
