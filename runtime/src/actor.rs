@@ -60,9 +60,9 @@ use std::future::Future;
 use crate::context::Context;
 use crate::exit::ExitReason;
 use crate::handle::ActorRef;
-use crate::lineage::ActorId;
-use crate::link::MonitorRef;
 use crate::mailbox::MailboxConfig;
+
+pub use crate::cell::{Down, ExitSignal};
 use crate::spawn::{Spawn, Started};
 
 /// What `init` decided (OTP's `{ok, State}`, `{ok, State, {continue, C}}`, `ignore`,
@@ -86,28 +86,6 @@ pub enum Handled<A: Actor> {
     ContinueWith(A::Continue),
     /// Stop: `terminate` runs with this reason, then the actor exits.
     Stop(ExitReason),
-}
-
-/// An exit signal from a linked actor, delivered to [`Actor::handle_exit`] when the receiver
-/// traps exits (OTP's `{'EXIT', Pid, Reason}`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExitSignal {
-    /// The linked actor that exited.
-    pub from: ActorId,
-    /// Why it exited.
-    pub reason: ExitReason,
-}
-
-/// A monitor notification, delivered to [`Actor::handle_down`] (OTP's
-/// `{'DOWN', Ref, process, Pid, Reason}`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Down {
-    /// The monitor that fired.
-    pub monitor: MonitorRef,
-    /// The monitored actor.
-    pub id: ActorId,
-    /// Why it exited.
-    pub reason: ExitReason,
 }
 
 /// An actor: the implementing type is its state, the associated types its protocol.

@@ -45,69 +45,89 @@
 //! # }
 //! ```
 
+use std::any::Any;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use crate::actor::Actor;
+use crate::cell::Signal;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope};
-use crate::lineage::{self, Hop};
+use crate::lineage::{self, ActorId, CallChain, Hop};
 use crate::mailbox::{Overflow, PushError};
-use crate::remote::RemoteError;
 use crate::reply::{ReplyReceiver, ReplyResult, ReplyTo, Undelivered, drop_with_cause};
 
 /// How long [`ActorRef::call`] waits for an answer: 5 seconds, as `gen_server:call/2`.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Why a call failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum CallError {
-    /// No answer within the call's timeout. A late answer is discarded.
-    #[error("call timed out")]
-    Timeout,
-    /// An actor called itself (it would wait on itself forever).
-    #[error("an actor called itself")]
-    CallingSelf,
-    /// The target is already waiting, directly or through nested calls, on the caller. The
-    /// chain lists the cycle, ending with the target again (`[A, B, A]`).
-    #[error("deadlock: call cycle {}", DisplayCycle(chain))]
-    Deadlock {
-        /// The cycle of calls, first and last element the target; actors of other nodes
-        /// carry their node and name.
-        chain: Vec<Hop>,
-    },
-    /// The target had exited, or exited before answering.
-    #[error("the actor exited: {0}")]
-    Exited(ExitReason),
-    /// The target's mailbox was full and its policy refused or dropped the call.
-    #[error("the actor's mailbox is full")]
-    MailboxFull,
-    /// The handler dropped the call's `ReplyTo` without answering.
-    #[error("the actor dropped the call without answering")]
-    NoReply,
-    /// A call to an actor of another node failed on the way (see [`RemoteError`]'s kinds).
-    #[error(transparent)]
-    Remote(RemoteError),
-}
-
-/// `A#1 -> B#2@n2 -> A#1`.
-pub(crate) struct DisplayCycle<'a>(pub(crate) &'a [Hop]);
-
-impl std::fmt::Display for DisplayCycle<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, hop) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" -> ")?;
+/// The call chain a call to `target` (named `target_name`) made from the current callback
+/// carries, or the error that makes the call fail at once. Outside actors: the empty chain,
+/// without allocating.
+pub(crate) fn outgoing_chain(
+    target: ActorId,
+    target_name: &Option<Arc<str>>,
+) -> Result<CallChain, CallError> {
+    lineage::peek(|caller| match caller {
+        None => Ok(CallChain::empty()),
+        Some(lineage::Caller::Actor(id, _)) if id == target => Err(CallError::CallingSelf),
+        Some(_) if !lineage::call_tracking() => Ok(CallChain::empty()),
+        Some(lineage::Caller::Actor(id, chain)) => {
+            if chain.contains(target) {
+                let caller = Hop {
+                    actor: chain.callee(),
+                    ..Hop::local(id)
+                };
+                return Err(deadlock(target, target_name, chain, Some(caller)));
             }
-            std::fmt::Display::fmt(hop, f)?;
+            Ok(chain.push(Hop::local(id), target_name.clone()))
         }
-        Ok(())
-    }
+        Some(lineage::Caller::Inherited(chain)) => {
+            if chain.contains(target) {
+                return Err(deadlock(target, target_name, chain, None));
+            }
+            Ok(chain.clone())
+        }
+    })
 }
+
+/// The cycle a call from `caller` (or from the chain's head, for an inherited chain) to
+/// `target` would close: from the target's first wait to the call that closes it.
+fn deadlock(
+    target: ActorId,
+    target_name: &Option<Arc<str>>,
+    chain: &CallChain,
+    caller: Option<Hop>,
+) -> CallError {
+    let mut cycle: Vec<Hop> = chain
+        .hops()
+        .take_while(|hop| !hop.is_local(target))
+        .collect();
+    cycle.reverse();
+    let target = Hop {
+        actor: target_name.clone(),
+        ..Hop::local(target)
+    };
+    let mut out = Vec::with_capacity(cycle.len() + 3);
+    out.push(target.clone());
+    out.extend(cycle);
+    out.extend(caller);
+    out.push(target);
+    // A refused call is worth a warning every time; tools keep it while they record.
+    tracing::warn!(
+        cycle = %crate::error::DisplayCycle(&out),
+        "arbor: deadlock detected, the call was refused"
+    );
+    crate::stats::deadlock_detected(&out);
+    CallError::Deadlock { chain: out }
+}
+
+pub use crate::error::CallError;
 
 /// A call's deadline, armed lazily: a tokio timer costs about as much as a whole local round
 /// trip, so it is only created once the call has to wait for real (and boxed, to keep the
@@ -193,7 +213,7 @@ where
         let actor: &'a ActorRef<A> = this.actor;
         if let Some(msg) = this.msg.take() {
             // The caller chain is read when polled, in the task that awaits the answer.
-            let chain = lineage::outgoing_chain(actor.id(), &actor.shared.core.name)?;
+            let chain = outgoing_chain(actor.id(), &actor.shared.core.name)?;
             let mailbox = &actor.shared.mailbox;
             let slow = match mailbox.try_push(Envelope::Call(msg, chain)) {
                 Ok(evicted) => {
@@ -422,6 +442,36 @@ impl<A: Actor> ActorRef<A> {
                 let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
                 Err(CallError::Exited(reason))
             }
+        }
+    }
+}
+
+impl<A: Actor> ActorRef<A> {
+    /// Runs `f` on the actor's state inside the actor, between two messages, and returns its
+    /// result (a typed `:sys.get_state`). Travels as a system signal: not delayed by a full
+    /// mailbox. Waits at most [`DEFAULT_CALL_TIMEOUT`].
+    pub async fn inspect<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&A) -> R + Send + 'static,
+    ) -> Result<R, CallError> {
+        if lineage::current_actor() == Some(self.id()) {
+            return Err(CallError::CallingSelf);
+        }
+        let (tx, rx) = oneshot::channel();
+        let job = Box::new(move |state: &mut dyn Any| {
+            if let Some(state) = state.downcast_ref::<A>() {
+                let _ = tx.send(f(state));
+            }
+        });
+        let core = &self.shared.core;
+        if !core.push_signal(Signal::Inspect(job)) {
+            return Err(CallError::Exited(self.exit_reason_soon().await));
+        }
+        match tokio::time::timeout(DEFAULT_CALL_TIMEOUT, rx).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) if core.exiting_reason().is_none() => Err(CallError::NoReply),
+            Ok(Err(_)) => Err(CallError::Exited(core.wait().await)),
+            Err(_elapsed) => Err(CallError::Timeout),
         }
     }
 }

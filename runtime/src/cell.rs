@@ -12,19 +12,156 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::pin::pin;
-use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use futures::task::AtomicWaker;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use crate::actor::{Actor, Down, ExitSignal};
 use crate::exit::{ExitReason, ShutdownMode};
-use crate::handle::{ActorRef, Shared};
 use crate::lineage::{ActorId, Ancestors};
-use crate::link::Links;
 use crate::mailbox::MailboxConfig;
+
+/// An exit signal from a linked actor, delivered to [`Actor::handle_exit`](crate::Actor::handle_exit) when the receiver
+/// traps exits (OTP's `{'EXIT', Pid, Reason}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExitSignal {
+    /// The linked actor that exited.
+    pub from: ActorId,
+    /// Why it exited.
+    pub reason: ExitReason,
+}
+
+/// A monitor notification, delivered to [`Actor::handle_down`](crate::Actor::handle_down) (OTP's
+/// `{'DOWN', Ref, process, Pid, Reason}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Down {
+    /// The monitor that fired.
+    pub monitor: MonitorRef,
+    /// The monitored actor.
+    pub id: ActorId,
+    /// Why it exited.
+    pub reason: ExitReason,
+}
+
+/// Identifies one monitor (OTP's monitor reference). Equality and hashing go by the monitor
+/// only.
+#[derive(Clone)]
+pub struct MonitorRef {
+    pub(crate) id: u64,
+    target: ActorId,
+    pub(crate) target_cell: Option<Weak<dyn CellApi>>,
+}
+
+impl MonitorRef {
+    pub(crate) fn next(target: &ActorCell) -> MonitorRef {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        MonitorRef {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            target: target.id(),
+            target_cell: Some(std::sync::Arc::downgrade(&target.0)),
+        }
+    }
+
+    /// The reference carried by a DOWN (the target is gone, no need to reach it).
+    pub(crate) fn fired(id: u64, target: ActorId) -> MonitorRef {
+        MonitorRef {
+            id,
+            target,
+            target_cell: None,
+        }
+    }
+
+    /// The monitored actor.
+    pub fn target(&self) -> ActorId {
+        self.target
+    }
+}
+
+impl fmt::Debug for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MonitorRef({} on {})", self.id, self.target)
+    }
+}
+
+impl PartialEq for MonitorRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for MonitorRef {}
+
+impl Hash for MonitorRef {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+/// An actor's links, sorted by id (a supervisor linked to 100 000 children finds one in
+/// O(log n); ids grow over time, so a new child's link is usually appended). Most actors have
+/// no link or one (their supervisor): those take no allocation.
+#[derive(Default)]
+pub(crate) enum Links {
+    #[default]
+    None,
+    One(ActorCell),
+    Many(Vec<ActorCell>),
+}
+
+impl Links {
+    /// Adds `cell` unless it is already there.
+    pub(crate) fn insert(&mut self, cell: &ActorCell) {
+        match self {
+            Links::None => *self = Links::One(cell.clone()),
+            Links::One(one) if one.id() == cell.id() => {}
+            Links::One(_) => {
+                let Links::One(one) = std::mem::take(self) else {
+                    unreachable!("matched One above")
+                };
+                let mut many = vec![one, cell.clone()];
+                many.sort_by_key(ActorCell::id);
+                *self = Links::Many(many);
+            }
+            Links::Many(many) => {
+                if let Err(i) = many.binary_search_by_key(&cell.id(), ActorCell::id) {
+                    many.insert(i, cell.clone());
+                }
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: ActorId) {
+        match self {
+            Links::One(one) if one.id() == id => *self = Links::None,
+            Links::Many(many) => {
+                if let Ok(i) = many.binary_search_by_key(&id, ActorCell::id) {
+                    many.remove(i);
+                }
+            }
+            Links::None | Links::One(_) => {}
+        }
+    }
+
+    pub(crate) fn ids(&self) -> Vec<ActorId> {
+        match self {
+            Links::None => Vec::new(),
+            Links::One(one) => vec![one.id()],
+            Links::Many(many) => many.iter().map(ActorCell::id).collect(),
+        }
+    }
+
+    /// The linked actors, emptying the set.
+    pub(crate) fn take(&mut self) -> impl Iterator<Item = ActorCell> + use<> {
+        let (one, many) = match std::mem::take(self) {
+            Links::None => (None, Vec::new()),
+            Links::One(one) => (Some(one), Vec::new()),
+            Links::Many(many) => (None, many),
+        };
+        one.into_iter().chain(many)
+    }
+}
 
 /// A system signal: never dropped, handled before the next mailbox message.
 pub(crate) enum Signal {
@@ -57,7 +194,7 @@ pub(crate) struct CoreState {
     pub(crate) phase: Phase,
     pub(crate) links: Links,
     /// What most actors never need, allocated on first use (and freed at exit).
-    rare: Option<Box<Rare>>,
+    pub(crate) rare: Option<Box<Rare>>,
 }
 
 /// The rarely used part of an actor's core: system signals waiting to be handled, monitors
@@ -67,13 +204,13 @@ pub(crate) struct Rare {
     pub(crate) signals: VecDeque<Signal>,
     pub(crate) watchers: Vec<Watcher>,
     /// Woken when the actor exits; created by the first waiter, shared with every waiter.
-    exited: Option<Arc<Notify>>,
+    pub(crate) exited: Option<Arc<Notify>>,
     /// The lineage of this actor's children, shared by all of them.
-    children: Option<Ancestors>,
+    pub(crate) children: Option<Ancestors>,
     /// The actor's registered name ([`crate::names`]), freed at exit.
-    registered: Option<Arc<str>>,
+    pub(crate) registered: Option<Arc<str>>,
     /// Time its task ran while timing was on (`crate::introspect::set_timing`), in ns.
-    busy_ns: u64,
+    pub(crate) busy_ns: u64,
 }
 
 impl CoreState {
@@ -86,9 +223,9 @@ impl CoreState {
     }
 }
 
-const SIGNALS: u8 = 1;
+pub(crate) const SIGNALS: u8 = 1;
 const KILL: u8 = 2;
-const DEAD: u8 = 4;
+pub(crate) const DEAD: u8 = 4;
 const TRAP: u8 = 8;
 
 /// What every actor shares with its handles, whatever its type.
@@ -96,7 +233,7 @@ pub(crate) struct Core {
     pub(crate) id: ActorId,
     pub(crate) name: Option<Arc<str>>,
     pub(crate) ancestors: Ancestors,
-    flags: AtomicU8,
+    pub(crate) flags: AtomicU8,
     /// Mailbox messages handled, wrapping at 2^32; written by the actor's task only (see
     /// [`Core::count_handled`]). Beside `flags`, in what would otherwise be padding: the
     /// shared block stays at 216 bytes (a 240-byte malloc chunk, which lines up with the
@@ -243,76 +380,6 @@ impl Core {
         }
     }
 
-    /// Records the exit, wakes waiters, and sends exit signals to links and DOWN to monitors.
-    pub(crate) fn announce_exit(&self, reason: ExitReason) {
-        let (links, rare) = {
-            let mut st = self.state.lock();
-            if matches!(st.phase, Phase::Exited(_)) {
-                return;
-            }
-            st.phase = Phase::Exited(reason.clone());
-            (st.links.take(), st.rare.take().map(|rare| *rare))
-        };
-        self.flags.fetch_or(DEAD, Ordering::Release);
-        self.flags.fetch_and(!SIGNALS, Ordering::Release);
-        let Rare {
-            signals,
-            watchers,
-            exited,
-            children: _,
-            registered,
-            busy_ns: _,
-        } = rare.unwrap_or_default();
-        if let Some(name) = registered {
-            crate::names::released(&name, self.id);
-        }
-        crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signals);
-        if let Some(exited) = exited {
-            exited.notify_waiters();
-        }
-        for link in links {
-            link.deliver_exit(ExitSignal {
-                from: self.id,
-                reason: reason.clone(),
-            });
-        }
-        for watcher in watchers {
-            if let Some(cell) = watcher.cell.upgrade() {
-                cell.push_ordered(Signal::Down(Box::new(Down {
-                    monitor: crate::link::MonitorRef::fired(watcher.monitor, self.id),
-                    id: self.id,
-                    reason: reason.clone(),
-                })));
-            }
-        }
-    }
-
-    /// Records the actor's registered name (called with the name table locked).
-    pub(crate) fn set_registered_name(
-        &self,
-        name: Arc<str>,
-    ) -> Result<(), crate::names::RegisterError> {
-        let mut st = self.state.lock();
-        if matches!(st.phase, Phase::Exited(_)) {
-            return Err(crate::names::RegisterError::Exited(self.id));
-        }
-        let rare = st.rare();
-        if let Some(existing) = &rare.registered {
-            return Err(crate::names::RegisterError::HasName {
-                id: self.id,
-                name: existing.clone(),
-            });
-        }
-        rare.registered = Some(name);
-        Ok(())
-    }
-
-    pub(crate) fn clear_registered_name(&self) {
-        if let Some(rare) = self.state.lock().rare_mut() {
-            rare.registered = None;
-        }
-    }
-
     /// The ancestors of a child of this actor: this actor, then its own ancestors. One shared
     /// node for all its children (a supervisor may have 100 000).
     pub(crate) fn child_ancestors(&self) -> Ancestors {
@@ -425,19 +492,13 @@ impl ActorCell {
 
     /// Counters of the actor's work: messages handled, mailbox overflows, and the time its
     /// task spent running while timing is on ([`set_timing`](crate::introspect::set_timing)).
-    pub fn stats(&self) -> crate::introspect::ActorStats {
+    pub fn stats(&self) -> crate::stats::ActorStats {
         let core = self.core();
-        crate::introspect::ActorStats {
+        crate::stats::ActorStats {
             handled: u64::from(core.handled.load(Ordering::Relaxed)),
             busy: std::time::Duration::from_nanos(core.busy_ns()),
             overflowed: u64::from(self.0.mailbox_overflows()),
         }
-    }
-
-    /// The typed handle, if the actor is an `A`.
-    pub fn downcast<A: Actor>(&self) -> Option<ActorRef<A>> {
-        let any: Arc<dyn Any + Send + Sync> = self.0.clone();
-        any.downcast::<Shared<A>>().ok().map(ActorRef::from_shared)
     }
 
     /// Kills the actor at once (`exit(Pid, kill)`): its current callback is abandoned,

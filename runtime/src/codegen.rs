@@ -2,7 +2,7 @@
 //!
 //! - [`Target`]: how a generated client finds its actor: a fixed [`ActorRef`], a supervisor
 //!   child that may be restarted, or a registry name. A client whose actor is not running
-//!   gets a [`CallError::Exited`] / [`CastError::Exited`], never a panic.
+//!   gets a [`CallError::Exited`] / [`CastError::Exited`](crate::CastError::Exited), never a panic.
 //! - [`Directory`]: the names of one running tree's children (a unique [`Registry`] keyed by
 //!   the child's path, e.g. `"Providers/StripeSup/limiter"`); every child registers itself
 //!   there at each (re)start, so a dependency resolves to the current incarnation, during
@@ -34,8 +34,8 @@ use crate::registry::{Keys, Registry, Via};
 use crate::remote::RemoteActor;
 use crate::reply::ReplyTo;
 use crate::supervisor::{
-    ChildCounts, ChildError, ChildRef, ChildSpec, DynamicSupervisorRef, FromChild, RunningChild,
-    StartChildError,
+    ChildCounts, ChildError, ChildRef, ChildSpec, ChildStatus, DynamicSupervisorRef, FromChild,
+    RunningChild, StartChildError,
 };
 use crate::task::TaskSupervisorRef;
 
@@ -404,7 +404,7 @@ where
         let sup = (self.find)(partition)
             .ok_or_else(|| StartChildError::Supervisor(CallError::Exited(not_running())))?;
         match sup.start_child(spec).await? {
-            Some(cell) => match cell.downcast::<A>() {
+            Some(child) => match child.downcast::<A>() {
                 Some(actor) => Ok(C::from(Target::Fixed(actor))),
                 None => Err(StartChildError::Failed(ExitReason::error(
                     "the started child is not of the expected actor type",
@@ -461,8 +461,10 @@ where
         let mut out = Vec::new();
         for i in 0..self.partitions {
             let sup = (self.find)(i).ok_or_else(|| CallError::Exited(not_running()))?;
-            for cell in sup.which_children().await? {
-                if let Some(actor) = cell.downcast::<A>() {
+            for info in sup.which_children().await? {
+                if let ChildStatus::Running(cell) = info.status
+                    && let Some(actor) = cell.downcast::<A>()
+                {
                     out.push(C::from(Target::Fixed(actor)));
                 }
             }

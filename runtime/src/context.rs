@@ -13,8 +13,6 @@ use crate::exit::ExitReason;
 use crate::handle::ActorRef;
 use crate::lineage::{self, ActorId, Ancestors, CallChain};
 use crate::link::MonitorRef;
-use crate::spawn::{Spawn, Started};
-use crate::timer::TimerRef;
 
 /// The actor's view of itself, passed to every callback.
 pub struct Context<A: Actor> {
@@ -124,11 +122,6 @@ impl<A: Actor> Context<A> {
         self.cell().demonitor(monitor)
     }
 
-    /// Sends this actor an info message after `delay`.
-    pub fn send_after(&self, delay: Duration, msg: A::Info) -> TimerRef {
-        self.myself.send_after(delay, msg)
-    }
-
     /// Calls [`Actor::handle_timeout`] when no message or signal arrives for `timeout`
     /// (once per idle period); `None` turns it off. Setting it re-arms it.
     pub fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
@@ -149,18 +142,5 @@ impl<A: Actor> Context<A> {
     /// whatever the callback returns.
     pub fn stop(&mut self, reason: ExitReason) {
         self.rare().stop = Some(reason);
-    }
-
-    /// A builder for a child actor linked to this one, with this actor as its parent (first
-    /// ancestor). If this actor exits, the child receives its exit signal and stops with the
-    /// same reason, even when trapping exits.
-    pub fn spawn_child<B: Actor>(&self) -> Spawn<B> {
-        Spawn::new().child_of(&self.cell())
-    }
-
-    /// Starts a linked child with default options (see [`spawn_child`](Self::spawn_child)) and
-    /// waits for its `init`.
-    pub async fn spawn_link<B: Actor>(&self, args: B::Args) -> Result<Started<B>, ExitReason> {
-        self.spawn_child::<B>().start(args).await
     }
 }

@@ -11,33 +11,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
-use tokio::sync::oneshot;
-
 use crate::actor::Actor;
-use crate::call::{CallError, DEFAULT_CALL_TIMEOUT};
 use crate::cell::{ActorCell, CellApi, Core, Signal};
 use crate::exit::ExitReason;
 use crate::lineage::{self, ActorId, Ancestors, CallChain};
 use crate::mailbox::{Accepted, Mailbox, MailboxConfig, Overflow, PushError, Queued};
 use crate::reply::{Undelivered, drop_with_cause};
 
-/// Why a cast or info message was not delivered.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum CastError {
-    /// The target has exited.
-    #[error("the actor exited: {0}")]
-    Exited(ExitReason),
-    /// The target's mailbox is full and refuses messages (`Reject`, or `Block` for a
-    /// non-waiting send).
-    #[error("the actor's mailbox is full")]
-    MailboxFull,
-    /// The target's mailbox is full and dropped the message (`DropNewest`).
-    #[error("the actor's mailbox is full; the message was dropped")]
-    Dropped,
-    /// A cast to an actor of another node could not be sent (see [`RemoteError`]'s kinds).
-    #[error(transparent)]
-    Remote(crate::remote::RemoteError),
-}
+pub use crate::error::CastError;
 
 type SlowSend<'a> = Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 'a>>;
 
@@ -254,10 +235,10 @@ impl<A: Actor> ActorRef<A> {
     /// sent from an actor's callback to this actor.
     #[inline]
     fn note_send(&self) {
-        if crate::introspect::timing()
+        if crate::stats::timing()
             && let Some(sender) = lineage::current_actor()
         {
-            crate::introspect::count_edge(sender, self.id(), crate::introspect::EdgeKind::Cast);
+            crate::stats::count_edge(sender, self.id(), crate::stats::EdgeKind::Cast);
         }
     }
 
@@ -330,33 +311,13 @@ impl<A: Actor> ActorRef<A> {
         let result = self.shared.mailbox.try_push(Envelope::Info(msg));
         self.delivered(result)
     }
+}
 
-    /// Runs `f` on the actor's state inside the actor, between two messages, and returns its
-    /// result (a typed `:sys.get_state`). Travels as a system signal: not delayed by a full
-    /// mailbox. Waits at most [`DEFAULT_CALL_TIMEOUT`].
-    pub async fn inspect<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&A) -> R + Send + 'static,
-    ) -> Result<R, CallError> {
-        if lineage::current_actor() == Some(self.id()) {
-            return Err(CallError::CallingSelf);
-        }
-        let (tx, rx) = oneshot::channel();
-        let job = Box::new(move |state: &mut dyn Any| {
-            if let Some(state) = state.downcast_ref::<A>() {
-                let _ = tx.send(f(state));
-            }
-        });
-        let core = &self.shared.core;
-        if !core.push_signal(Signal::Inspect(job)) {
-            return Err(CallError::Exited(self.exit_reason_soon().await));
-        }
-        match tokio::time::timeout(DEFAULT_CALL_TIMEOUT, rx).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) if core.exiting_reason().is_none() => Err(CallError::NoReply),
-            Ok(Err(_)) => Err(CallError::Exited(core.wait().await)),
-            Err(_elapsed) => Err(CallError::Timeout),
-        }
+impl ActorCell {
+    /// The typed handle, if the actor is an `A`.
+    pub fn downcast<A: Actor>(&self) -> Option<ActorRef<A>> {
+        let any: Arc<dyn Any + Send + Sync> = self.0.clone();
+        any.downcast::<Shared<A>>().ok().map(ActorRef::from_shared)
     }
 }
 

@@ -12,9 +12,8 @@
 //! thread-local records its id and the chain of the request being handled, so
 //! [`ActorRef::call`](crate::ActorRef::call) made from inside the handler extends that chain
 //! without any change to its signature. A call whose target already appears in the chain fails
-//! at once with [`CallError::Deadlock`]; each such refusal is a `tracing` warning, and is kept
-//! for tools while one records them ([`record_deadlocks`](crate::introspect::record_deadlocks)).
-//! Calls made from outside any actor carry an empty chain, which costs nothing.
+//! at once with [`CallError::Deadlock`](crate::CallError::Deadlock). Calls made from outside any
+//! actor carry an empty chain, which costs nothing.
 
 use std::cell::Cell;
 use std::fmt;
@@ -24,8 +23,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::Poll;
-
-use crate::call::CallError;
 
 /// A process-unique actor identifier, like an Erlang pid (never reused).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -224,7 +221,7 @@ impl CallChain {
         CallChain(None)
     }
 
-    fn push(&self, hop: Hop, callee: Option<Arc<str>>) -> CallChain {
+    pub(crate) fn push(&self, hop: Hop, callee: Option<Arc<str>>) -> CallChain {
         CallChain(Some(Arc::new(ChainNode {
             hop,
             callee,
@@ -233,7 +230,7 @@ impl CallChain {
     }
 
     /// The name of the actor handling the request this chain belongs to, if known.
-    fn callee(&self) -> Option<Arc<str>> {
+    pub(crate) fn callee(&self) -> Option<Arc<str>> {
         self.0.as_ref().and_then(|node| node.callee.clone())
     }
 
@@ -347,13 +344,13 @@ const INHERITED: u64 = u64::MAX;
 
 /// Who is calling from this thread: an actor (with the chain of the request it handles), a
 /// future run [`with_callers`] (no actor, an inherited chain), or nobody.
-enum Caller<'a> {
+pub(crate) enum Caller<'a> {
     Actor(ActorId, &'a CallChain),
     Inherited(&'a CallChain),
 }
 
 /// Reads the current caller, if any, without disturbing it.
-fn peek<R>(f: impl FnOnce(Option<Caller<'_>>) -> R) -> R {
+pub(crate) fn peek<R>(f: impl FnOnce(Option<Caller<'_>>) -> R) -> R {
     let id = CURRENT_ID.get();
     let Some(nonzero) = NonZeroU64::new(id) else {
         return f(None);
@@ -374,7 +371,7 @@ fn peek<R>(f: impl FnOnce(Option<Caller<'_>>) -> R) -> R {
 static TRACKING: AtomicBool = AtomicBool::new(true);
 
 /// Turns caller-chain tracking (and with it runtime deadlock detection) on or off for the
-/// whole process. On by default; [`CallError::CallingSelf`] is
+/// whole process. On by default; [`CallError::CallingSelf`](crate::CallError::CallingSelf) is
 /// detected either way. Mostly useful to measure what tracking costs.
 pub fn set_call_tracking(enabled: bool) {
     TRACKING.store(enabled, Ordering::Relaxed);
@@ -391,62 +388,6 @@ pub fn current_actor() -> Option<ActorId> {
         INHERITED => None,
         id => NonZeroU64::new(id).map(ActorId),
     }
-}
-
-/// The call chain a call to `target` (named `target_name`) made from the current callback
-/// carries, or the error that makes the call fail at once. Outside actors: the empty chain,
-/// without allocating.
-pub(crate) fn outgoing_chain(
-    target: ActorId,
-    target_name: &Option<Arc<str>>,
-) -> Result<CallChain, CallError> {
-    peek(|caller| match caller {
-        None => Ok(CallChain::empty()),
-        Some(Caller::Actor(id, _)) if id == target => Err(CallError::CallingSelf),
-        Some(_) if !call_tracking() => Ok(CallChain::empty()),
-        Some(Caller::Actor(id, chain)) => {
-            if chain.contains(target) {
-                let caller = Hop {
-                    actor: chain.callee(),
-                    ..Hop::local(id)
-                };
-                return Err(deadlock(target, target_name, chain, Some(caller)));
-            }
-            Ok(chain.push(Hop::local(id), target_name.clone()))
-        }
-        Some(Caller::Inherited(chain)) => {
-            if chain.contains(target) {
-                return Err(deadlock(target, target_name, chain, None));
-            }
-            Ok(chain.clone())
-        }
-    })
-}
-
-/// The cycle a call from `caller` (or from the chain's head, for an inherited chain) to
-/// `target` would close: from the target's first wait to the call that closes it.
-fn deadlock(
-    target: ActorId,
-    target_name: &Option<Arc<str>>,
-    chain: &CallChain,
-    caller: Option<Hop>,
-) -> CallError {
-    let mut cycle: Vec<Hop> = chain
-        .hops()
-        .take_while(|hop| !hop.is_local(target))
-        .collect();
-    cycle.reverse();
-    let target = Hop {
-        actor: target_name.clone(),
-        ..Hop::local(target)
-    };
-    let mut out = Vec::with_capacity(cycle.len() + 3);
-    out.push(target.clone());
-    out.extend(cycle);
-    out.extend(caller);
-    out.push(target);
-    crate::introspect::deadlock_detected(&out);
-    CallError::Deadlock { chain: out }
 }
 
 /// The callers a call to another node carries, immediate caller first: the current actor and
@@ -478,7 +419,7 @@ pin_project_lite::pin_project! {
 
 /// Runs `future` as if the callers in `callers` (immediate caller first) were waiting on it:
 /// calls it makes to local actors carry that chain, so a cycle through other nodes fails at
-/// once with [`CallError::Deadlock`] as a local one does. This is how a node serves a call
+/// once with [`CallError::Deadlock`](crate::CallError::Deadlock) as a local one does. This is how a node serves a call
 /// that came over the network; hops of this node must have `node: None`.
 pub fn with_callers<F: Future>(callers: Vec<Hop>, future: F) -> WithCallers<F> {
     WithCallers {

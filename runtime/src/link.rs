@@ -11,133 +11,13 @@
 //! [`Actor::handle_exit`]: crate::Actor::handle_exit
 //! [`Actor::handle_down`]: crate::Actor::handle_down
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Weak;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::actor::{Down, ExitSignal};
-use crate::cell::{ActorCell, CellApi, Core, Phase, Signal, Watcher};
+use crate::cell::{ActorCell, CellApi, Core, Down, ExitSignal, Phase, Signal, Watcher};
+
+pub use crate::cell::MonitorRef;
 use crate::exit::ExitReason;
 use crate::lineage::ActorId;
-
-/// Identifies one monitor (OTP's monitor reference). Equality and hashing go by the monitor
-/// only.
-#[derive(Clone)]
-pub struct MonitorRef {
-    pub(crate) id: u64,
-    target: ActorId,
-    target_cell: Option<Weak<dyn CellApi>>,
-}
-
-impl MonitorRef {
-    fn next(target: &ActorCell) -> MonitorRef {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        MonitorRef {
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
-            target: target.id(),
-            target_cell: Some(std::sync::Arc::downgrade(&target.0)),
-        }
-    }
-
-    /// The reference carried by a DOWN (the target is gone, no need to reach it).
-    pub(crate) fn fired(id: u64, target: ActorId) -> MonitorRef {
-        MonitorRef {
-            id,
-            target,
-            target_cell: None,
-        }
-    }
-
-    /// The monitored actor.
-    pub fn target(&self) -> ActorId {
-        self.target
-    }
-}
-
-impl fmt::Debug for MonitorRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MonitorRef({} on {})", self.id, self.target)
-    }
-}
-
-impl PartialEq for MonitorRef {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
-}
-
-impl Eq for MonitorRef {}
-
-impl Hash for MonitorRef {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.id.hash(state);
-    }
-}
-
-/// An actor's links, sorted by id (a supervisor linked to 100 000 children finds one in
-/// O(log n); ids grow over time, so a new child's link is usually appended). Most actors have
-/// no link or one (their supervisor): those take no allocation.
-#[derive(Default)]
-pub(crate) enum Links {
-    #[default]
-    None,
-    One(ActorCell),
-    Many(Vec<ActorCell>),
-}
-
-impl Links {
-    /// Adds `cell` unless it is already there.
-    fn insert(&mut self, cell: &ActorCell) {
-        match self {
-            Links::None => *self = Links::One(cell.clone()),
-            Links::One(one) if one.id() == cell.id() => {}
-            Links::One(_) => {
-                let Links::One(one) = std::mem::take(self) else {
-                    unreachable!("matched One above")
-                };
-                let mut many = vec![one, cell.clone()];
-                many.sort_by_key(ActorCell::id);
-                *self = Links::Many(many);
-            }
-            Links::Many(many) => {
-                if let Err(i) = many.binary_search_by_key(&cell.id(), ActorCell::id) {
-                    many.insert(i, cell.clone());
-                }
-            }
-        }
-    }
-
-    fn remove(&mut self, id: ActorId) {
-        match self {
-            Links::One(one) if one.id() == id => *self = Links::None,
-            Links::Many(many) => {
-                if let Ok(i) = many.binary_search_by_key(&id, ActorCell::id) {
-                    many.remove(i);
-                }
-            }
-            Links::None | Links::One(_) => {}
-        }
-    }
-
-    fn ids(&self) -> Vec<ActorId> {
-        match self {
-            Links::None => Vec::new(),
-            Links::One(one) => vec![one.id()],
-            Links::Many(many) => many.iter().map(ActorCell::id).collect(),
-        }
-    }
-
-    /// The linked actors, emptying the set.
-    pub(crate) fn take(&mut self) -> impl Iterator<Item = ActorCell> + use<> {
-        let (one, many) = match std::mem::take(self) {
-            Links::None => (None, Vec::new()),
-            Links::One(one) => (Some(one), Vec::new()),
-            Links::Many(many) => (None, many),
-        };
-        one.into_iter().chain(many)
-    }
-}
 
 impl Core {
     /// Adds a link to `other`; the exit reason if this actor has already exited.
@@ -240,7 +120,7 @@ impl ActorCell {
 mod tests {
     use std::sync::Arc;
 
-    use super::Links;
+    use crate::cell::Links;
     use crate::cell::{ActorCell, CellApi};
     use crate::test_support::{Idle, unstarted};
 

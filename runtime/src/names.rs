@@ -48,7 +48,7 @@ use std::sync::{Arc, LazyLock};
 use parking_lot::Mutex;
 
 use crate::actor::Actor;
-use crate::cell::ActorCell;
+use crate::cell::{ActorCell, Core, Phase};
 use crate::handle::ActorRef;
 use crate::lineage::ActorId;
 
@@ -158,6 +158,31 @@ pub fn registered() -> Vec<Arc<str>> {
         .collect();
     all.sort();
     all
+}
+
+impl Core {
+    /// Records the actor's registered name (called with the name table locked).
+    pub(crate) fn set_registered_name(&self, name: Arc<str>) -> Result<(), RegisterError> {
+        let mut st = self.state.lock();
+        if matches!(st.phase, Phase::Exited(_)) {
+            return Err(RegisterError::Exited(self.id));
+        }
+        let rare = st.rare();
+        if let Some(existing) = &rare.registered {
+            return Err(RegisterError::HasName {
+                id: self.id,
+                name: existing.clone(),
+            });
+        }
+        rare.registered = Some(name);
+        Ok(())
+    }
+
+    pub(crate) fn clear_registered_name(&self) {
+        if let Some(rare) = self.state.lock().rare_mut() {
+            rare.registered = None;
+        }
+    }
 }
 
 /// Frees the name of an exiting actor (if it still holds it).

@@ -14,11 +14,12 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::call::CallError;
 use crate::handle::CastError;
+
+pub use crate::error::{RemoteError, RemoteErrorKind};
 
 pub use crate::lineage::{Hop, WithCallers, outgoing_callers, with_callers};
 
@@ -63,69 +64,4 @@ pub trait RemoteActor: Send + Sync + fmt::Debug + 'static {
 
     /// Sends a cast; completes once the message is handed to the transport.
     fn cast(&self, cast: RemoteCast) -> BoxFuture<Result<(), CastError>>;
-}
-
-/// What went wrong on the way to (or back from) an actor of another node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RemoteErrorKind {
-    /// This node is not connected to the cluster (the call was not sent).
-    Disconnected,
-    /// The node that runs the actor was lost while the call was in flight.
-    NodeDown,
-    /// The message did not fit the transport's payload limit.
-    TooLarge,
-    /// The other side could not decode the message, or this side the reply.
-    Decode,
-    /// The other side does not know the protocol or the message.
-    UnknownMessage,
-    /// The other side speaks another version of the envelope.
-    Version,
-    /// The cluster's permissions refused the message.
-    Denied,
-    /// Any other failure of the transport.
-    Transport,
-}
-
-impl fmt::Display for RemoteErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            RemoteErrorKind::Disconnected => "not connected to the cluster",
-            RemoteErrorKind::NodeDown => "the actor's node is down",
-            RemoteErrorKind::TooLarge => "message too large",
-            RemoteErrorKind::Decode => "message does not decode",
-            RemoteErrorKind::UnknownMessage => "unknown protocol or message",
-            RemoteErrorKind::Version => "envelope version mismatch",
-            RemoteErrorKind::Denied => "refused by the cluster's permissions",
-            RemoteErrorKind::Transport => "transport error",
-        })
-    }
-}
-
-/// A failure of the transport to another node: a kind to match on and a detail to read.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("remote: {kind}: {detail}")]
-pub struct RemoteError {
-    kind: RemoteErrorKind,
-    detail: Arc<str>,
-}
-
-impl RemoteError {
-    /// A failure of `kind`, explained by `detail`.
-    pub fn new(kind: RemoteErrorKind, detail: impl Into<Arc<str>>) -> RemoteError {
-        RemoteError {
-            kind,
-            detail: detail.into(),
-        }
-    }
-
-    /// What kind of failure this is.
-    pub fn kind(&self) -> RemoteErrorKind {
-        self.kind
-    }
-
-    /// What happened, for people.
-    pub fn detail(&self) -> &str {
-        &self.detail
-    }
 }

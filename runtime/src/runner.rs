@@ -10,12 +10,13 @@ use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::Poll;
 
 use tokio::sync::oneshot;
 
 use crate::actor::{Actor, ExitSignal, Handled, Init};
-use crate::cell::{Core, Signal};
+use crate::cell::{Core, DEAD, Down, MonitorRef, Phase, Rare, SIGNALS, Signal};
 use crate::context::Context;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope, Shared};
@@ -166,7 +167,7 @@ where
             // check) while its task is polled.
             let (stage, start) = (this.stage.as_mut(), &*this.start);
             // Handler time, only while a tool asked for it (one relaxed load otherwise).
-            let timed = crate::introspect::timing().then(std::time::Instant::now);
+            let timed = crate::stats::timing().then(std::time::Instant::now);
             let polled = with_current(core.id, this.chain, || poll_stage(stage, start, cx));
             if let Some(started) = timed {
                 core.add_busy(started.elapsed());
@@ -372,16 +373,16 @@ fn lifecycle<A: Actor>(
                         core.count_handled();
                     }
                     #[cfg(feature = "metrics")]
-                    let metered = crate::introspect::Metered::start(&msg);
+                    let metered = Metered::start(&msg);
                     let handled = match msg {
                         Envelope::Call(msg, callers) => {
-                            if crate::introspect::timing()
+                            if crate::stats::timing()
                                 && let Some(caller) = callers.iter().next()
                             {
-                                crate::introspect::count_edge(
+                                crate::stats::count_edge(
                                     caller,
                                     core.id,
-                                    crate::introspect::EdgeKind::Call,
+                                    crate::stats::EdgeKind::Call,
                                 );
                             }
                             let span = message_span::<A, A::Call>(core, "call", &callers);
@@ -540,6 +541,52 @@ async fn idle_or_timeout<A: Actor>(shared: &Shared<A>, limit: std::time::Duratio
     .await
 }
 
+impl Core {
+    /// Records the exit, wakes waiters, and sends exit signals to links and DOWN to monitors.
+    pub(crate) fn announce_exit(&self, reason: ExitReason) {
+        let (links, rare) = {
+            let mut st = self.state.lock();
+            if matches!(st.phase, Phase::Exited(_)) {
+                return;
+            }
+            st.phase = Phase::Exited(reason.clone());
+            (st.links.take(), st.rare.take().map(|rare| *rare))
+        };
+        self.flags.fetch_or(DEAD, Ordering::Release);
+        self.flags.fetch_and(!SIGNALS, Ordering::Release);
+        let Rare {
+            signals,
+            watchers,
+            exited,
+            children: _,
+            registered,
+            busy_ns: _,
+        } = rare.unwrap_or_default();
+        if let Some(name) = registered {
+            crate::names::released(&name, self.id);
+        }
+        crate::reply::drop_with_cause(crate::reply::Undelivered::Exited(self.id), signals);
+        if let Some(exited) = exited {
+            exited.notify_waiters();
+        }
+        for link in links {
+            link.deliver_exit(ExitSignal {
+                from: self.id,
+                reason: reason.clone(),
+            });
+        }
+        for watcher in watchers {
+            if let Some(cell) = watcher.cell.upgrade() {
+                cell.push_ordered(Signal::Down(Box::new(Down {
+                    monitor: MonitorRef::fired(watcher.monitor, self.id),
+                    id: self.id,
+                    reason: reason.clone(),
+                })));
+            }
+        }
+    }
+}
+
 /// How a system signal ends.
 enum SignalOutcome<A: Actor> {
     Handled(Result<Handled<A>, ExitReason>),
@@ -582,6 +629,47 @@ async fn handle_signal<A: Actor>(
             let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(state)));
             SignalOutcome::Ignored
         }
+    }
+}
+
+/// Per-message metrics through the `metrics` facade (feature `metrics`): the counter
+/// `arbor_messages_handled_total` and the histogram `arbor_handler_seconds`, labelled with
+/// the actor (its name, or its type when unnamed) and the message kind (call, cast, info).
+#[cfg(feature = "metrics")]
+pub(crate) struct Metered {
+    kind: &'static str,
+    type_name: &'static str,
+    started: std::time::Instant,
+}
+
+#[cfg(feature = "metrics")]
+impl Metered {
+    pub(crate) fn start<A: crate::Actor>(msg: &Envelope<A>) -> Metered {
+        let kind = match msg {
+            Envelope::Call(..) => "call",
+            Envelope::Cast(_) => "cast",
+            Envelope::Info(_) => "info",
+            Envelope::Signal(_) => "signal",
+        };
+        Metered {
+            kind,
+            type_name: std::any::type_name::<A>(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn finish(self, core: &Core) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        let actor: metrics::SharedString = match &core.name {
+            Some(name) => metrics::SharedString::from_shared(name.clone()),
+            None => metrics::SharedString::from(self.type_name),
+        };
+        let labels = [
+            metrics::Label::new("actor", actor),
+            metrics::Label::from_static_parts("kind", self.kind),
+        ];
+        metrics::counter!("arbor_messages_handled_total", labels.iter()).increment(1);
+        metrics::histogram!("arbor_handler_seconds", labels.iter()).record(seconds);
     }
 }
 

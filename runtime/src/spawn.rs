@@ -46,6 +46,7 @@ use tokio::sync::oneshot;
 
 use crate::actor::Actor;
 use crate::cell::{ActorCell, Core};
+use crate::context::Context;
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Shared};
 use crate::lineage::Ancestors;
@@ -194,5 +195,20 @@ impl<A: Actor> Spawn<A> {
             // Killed (or the runtime shut down) during init.
             Err(_) => Err(myself.wait().await),
         }
+    }
+}
+
+impl<A: Actor> Context<A> {
+    /// A builder for a child actor linked to this one, with this actor as its parent (first
+    /// ancestor). If this actor exits, the child receives its exit signal and stops with the
+    /// same reason, even when trapping exits.
+    pub fn spawn_child<B: Actor>(&self) -> Spawn<B> {
+        Spawn::new().child_of(&self.cell())
+    }
+
+    /// Starts a linked child with default options (see [`spawn_child`](Self::spawn_child)) and
+    /// waits for its `init`.
+    pub async fn spawn_link<B: Actor>(&self, args: B::Args) -> Result<Started<B>, ExitReason> {
+        self.spawn_child::<B>().start(args).await
     }
 }

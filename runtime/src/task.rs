@@ -45,14 +45,16 @@ use futures::stream::{self, BoxStream, StreamExt};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
+use crate::CallError;
 use crate::actor::{Actor, Handled, Init};
 use crate::cell::ActorCell;
 use crate::context::Context;
 use crate::exit::{ExitReason, ShutdownMode};
 use crate::spawn::{Spawn, Started};
 use crate::supervisor::{
-    ChildKind, ChildSpec, DynamicSupervisorRef, DynamicSupervisorSpec, FromChild, Partition,
-    Restart, RunningChild, StartChildError, StartError, StartFuture, SupervisorStart,
+    ChildCounts, ChildError, ChildInfo, ChildKind, ChildSelector, ChildSpec, DynamicChild,
+    DynamicSupervisorRef, DynamicSupervisorSpec, FromChild, Partition, Restart, RunningChild,
+    StartChildError, StartError, StartFuture, SupervisorAdmin, SupervisorStart,
 };
 
 type Body = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -208,8 +210,10 @@ impl TaskSupervisorRef {
         &self,
         fut: impl Future<Output = ()> + Send + 'static,
     ) -> Result<ActorCell, StartChildError> {
-        let cell = self.sup.start_child(once_spec(Box::pin(fut))).await?;
-        cell.ok_or(StartChildError::Failed(ExitReason::Normal))
+        let child = self.sup.start_child(once_spec(Box::pin(fut))).await?;
+        child
+            .map(DynamicChild::into_cell)
+            .ok_or(StartChildError::Failed(ExitReason::Normal))
     }
 
     /// Runs a task made by `make` with the given restart type: a transient task is made and
@@ -227,8 +231,10 @@ impl TaskSupervisorRef {
             start_task(Spawn::<TaskActor>::new().child_of(sup), Box::pin(make()))
         })
         .restart(restart);
-        let cell = self.sup.start_child(spec).await?;
-        cell.ok_or(StartChildError::Failed(ExitReason::Normal))
+        let child = self.sup.start_child(spec).await?;
+        child
+            .map(DynamicChild::into_cell)
+            .ok_or(StartChildError::Failed(ExitReason::Normal))
     }
 
     async fn spawn_with_result<T: Send + 'static>(
@@ -301,6 +307,28 @@ impl TaskSupervisorRef {
     /// Stops the supervisor and its tasks.
     pub async fn shutdown(&self) -> ExitReason {
         self.sup.shutdown().await
+    }
+}
+
+/// The tasks are the children (those of its dynamic supervisor).
+impl SupervisorAdmin for TaskSupervisorRef {
+    fn cell(&self) -> ActorCell {
+        self.sup.cell()
+    }
+
+    fn which_children(&self) -> impl Future<Output = Result<Vec<ChildInfo>, CallError>> + Send {
+        self.sup.which_children()
+    }
+
+    fn count_children(&self) -> impl Future<Output = Result<ChildCounts, CallError>> + Send {
+        self.sup.count_children()
+    }
+
+    fn terminate_child(
+        &self,
+        child: impl Into<ChildSelector>,
+    ) -> impl Future<Output = Result<(), ChildError>> + Send {
+        self.sup.terminate_child(child.into())
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
+use crate::context::Context;
 use crate::handle::ActorRef;
 
 const PENDING: u8 = 0;
@@ -64,5 +65,12 @@ impl<A: Actor> ActorRef<A> {
             state,
             task: task.abort_handle(),
         }
+    }
+}
+
+impl<A: Actor> Context<A> {
+    /// Sends this actor an info message after `delay`.
+    pub fn send_after(&self, delay: Duration, msg: A::Info) -> TimerRef {
+        self.myself.send_after(delay, msg)
     }
 }

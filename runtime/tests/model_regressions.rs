@@ -54,7 +54,7 @@ async fn all_significant_counts_a_child_waiting_for_restart() {
     assert!(sup.cell().is_alive(), "{:?}", sup.cell().exit_reason());
     let children = sup.which_children().await.unwrap();
     assert_eq!(children.len(), 1);
-    assert_eq!(children[0].id.as_ref(), "a");
+    assert_eq!(children[0].id.as_deref(), Some("a"));
     assert!(matches!(children[0].status, ChildStatus::Running(_)));
     sup.shutdown().await;
 }

@@ -1223,7 +1223,7 @@ async fn compare(
                     ChildStatus::Restarting => St::Restarting,
                     ChildStatus::Undefined => St::Stopped,
                 };
-                (c.id, st)
+                (c.id.unwrap_or_default(), st)
             })
             .collect();
         let want: Vec<(Arc<str>, St)> = ms

@@ -202,10 +202,11 @@ async fn control_helpers_terminate_and_restart_children() {
         .child::<arbor::supervisor::DynamicSupervisorRef>("pool")
         .unwrap();
     let child = pool
-        .start_child(ChildSpec::actor::<Worker>("", Arc::new(Notify::new())))
+        .start_child(ChildSpec::anonymous::<Worker>(Arc::new(Notify::new())))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .into_cell();
     let tree = app.snapshot().await;
     let (node, parent) = tree.find_actor(child.id()).unwrap();
     let parent = parent.unwrap().cell.clone().unwrap();

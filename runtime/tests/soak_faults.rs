@@ -446,6 +446,8 @@ async fn watcher(
 ) {
     while !stop.load(Ordering::Relaxed) {
         if let Ok(children) = dynamic.which_children().await {
+            let children: Vec<ActorCell> =
+                children.iter().filter_map(|c| c.cell().cloned()).collect();
             let refs: Vec<ActorRef<Worker>> =
                 children.iter().filter_map(ActorCell::downcast).collect();
             for cell in &children {
@@ -515,7 +517,7 @@ async fn soak_faults() {
     for _ in 0..DYNAMIC_CHILDREN {
         // A start may fail (an injected init panic): that is fine.
         let _ = dynamic
-            .start_child(ChildSpec::actor::<Worker>("", worker.clone()))
+            .start_child(ChildSpec::anonymous::<Worker>(worker.clone()))
             .await;
     }
 

@@ -266,7 +266,12 @@ async fn round(round: u64, stats: &Arc<Stats>, within: Duration) {
         };
         let spec = ChildSpec::actor::<Worker>("", args)
             .shutdown(ShutdownMode::Timeout(Duration::from_secs(30)));
-        let cell = dynamic.start_child(spec).await.unwrap().unwrap();
+        let cell = dynamic
+            .start_child(spec)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_cell();
         dyn_workers.push(cell.downcast::<Worker>().unwrap());
     }
     let dyn_workers = Arc::new(dyn_workers);

@@ -44,7 +44,7 @@ async fn sup_start_normal() {
         .await
         .unwrap()
         .into_iter()
-        .map(|c| c.id.to_string())
+        .map(|c| c.id.as_deref().unwrap_or_default().to_string())
         .collect();
     assert_eq!(ids, ["a", "b", "c"]);
     let counts = sup.count_children().await.unwrap();
@@ -71,7 +71,7 @@ async fn sup_start_ignore_child() {
         .await
         .unwrap();
     let children = sup.which_children().await.unwrap();
-    assert_eq!(children[1].id.as_ref(), "b");
+    assert_eq!(children[1].id.as_deref(), Some("b"));
     assert_eq!(children[1].status, ChildStatus::Undefined);
     let counts = sup.count_children().await.unwrap();
     assert_eq!((counts.specs, counts.active), (2, 1));
@@ -97,7 +97,7 @@ async fn sup_start_ignore_temporary_child() {
         .into_iter()
         .map(|c| c.id)
         .collect();
-    assert_eq!(ids, ["a".into()] as [std::sync::Arc<str>; 1]);
+    assert_eq!(ids, [Some("a".into())] as [Option<std::sync::Arc<str>>; 1]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -284,7 +284,7 @@ async fn child_adm() {
     assert_eq!(
         sup.which_children().await.unwrap(),
         [ChildInfo {
-            id: "a".into(),
+            id: Some("a".into()),
             status: ChildStatus::Undefined,
             kind: ChildKind::Worker,
             restart: Restart::Permanent
@@ -388,7 +388,7 @@ async fn exit_child(restart: Restart, reason: ExitReason) -> (bool, bool) {
     assert_eq!(ev.next().await, Event::Terminated("c", reason));
     // which_children is answered after the exit signal is handled (signals come first).
     let children = sup.which_children().await.unwrap();
-    let restarted = match children.iter().find(|c| &*c.id == "c") {
+    let restarted = match children.iter().find(|c| c.id.as_deref() == Some("c")) {
         Some(ChildInfo {
             status: ChildStatus::Running(_),
             ..
@@ -398,7 +398,7 @@ async fn exit_child(restart: Restart, reason: ExitReason) -> (bool, bool) {
         }
         _ => false,
     };
-    let kept = children.iter().any(|c| &*c.id == "c");
+    let kept = children.iter().any(|c| c.id.as_deref() == Some("c"));
     // The bystander is never touched.
     assert_eq!(cell(&sup, "bystander"), bystander);
     ev.assert_quiet().await;
@@ -519,7 +519,7 @@ async fn temporary_bystander() {
         .await
         .unwrap()
         .into_iter()
-        .map(|c| c.id.to_string())
+        .map(|c| c.id.as_deref().unwrap_or_default().to_string())
         .collect();
     assert_eq!(ids, ["p"]);
     ev.assert_quiet().await;

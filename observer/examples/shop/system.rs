@@ -300,7 +300,7 @@ pub async fn start(tick: Duration) -> Shop {
     let _ = slot.set(app.clone());
     if let Some(sessions) = app.child::<DynamicSupervisorRef>("sessions") {
         for user in ["ada", "grace", "barbara"] {
-            let spec = ChildSpec::actor::<session::Session>("", user.to_string());
+            let spec = ChildSpec::anonymous::<session::Session>(user.to_string());
             sessions.start_child(spec).await.expect("a session starts");
         }
     }

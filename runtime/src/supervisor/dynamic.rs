@@ -29,13 +29,14 @@
 //! let a = sessions.start_actor::<Session>(1).await.unwrap().unwrap();
 //! sessions.start_actor::<Session>(2).await.unwrap();
 //! assert!(sessions.start_actor::<Session>(3).await.is_err()); // max_children
-//! sessions.terminate_child(&a.cell()).await.unwrap();
+//! sessions.terminate_child(&a).await.unwrap();
 //! assert_eq!(sessions.count_children().await.unwrap().active, 1);
 //! # }
 //! ```
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,17 +46,18 @@ use crate::cell::ActorCell;
 use crate::context::Context;
 use crate::exit::{ExitReason, ShutdownMode};
 use crate::handle::ActorRef;
-use crate::introspect::ChildEntry;
 use crate::lineage::ActorId;
 use crate::mailbox::MailboxConfig;
 use crate::reply::ReplyTo;
 use crate::spawn::Spawn;
 
 use super::intensity::{Intensity, RestartWindow};
+use super::server::Directory;
 use super::spec::{AutoShutdown, ChildSpec, RunningChild, StartFuture, SupervisorStart};
 use super::{
-    ADMIN_TIMEOUT, ChildCounts, ChildError, ChildStatus, FromChild, SpecError, StartChildError,
-    StartError,
+    ADMIN_TIMEOUT, ChildCounts, ChildEntry, ChildError, ChildInfo, ChildRef, ChildSelector,
+    ChildStatus, DynamicChild, FromChild, HasCell, SpecError, StartChildError, StartError,
+    SupervisorAdmin,
 };
 
 /// A dynamic supervisor's flags.
@@ -110,10 +112,11 @@ impl DynamicSupervisorSpec {
         if let Some(parent) = parent {
             spawn = spawn.child_of(parent);
         }
-        let started = spawn
-            .start(self.clone())
-            .await
-            .map_err(StartError::Exited)?;
+        let args = DynamicArgs {
+            spec: self.clone(),
+            directory: Arc::new(Directory::default()),
+        };
+        let started = spawn.start(args).await.map_err(StartError::Exited)?;
         let actor = started
             .running()
             .ok_or(StartError::Exited(ExitReason::Normal))?;
@@ -135,14 +138,31 @@ impl SupervisorStart for DynamicSupervisorSpec {
     }
 }
 
+/// Start-up arguments of a [`DynamicSupervisor`] actor.
+pub struct DynamicArgs {
+    spec: DynamicSupervisorSpec,
+    directory: Arc<Directory<u64>>,
+}
+
+/// A running child: its incarnation, spec, restart count and serial number (its place in the
+/// supervisor, kept across restarts).
+struct Running {
+    child: RunningChild,
+    spec: ChildSpec,
+    restarts: u32,
+    serial: u64,
+}
+
 /// The dynamic supervisor actor.
 pub struct DynamicSupervisor {
     window: RestartWindow,
     max_children: Option<usize>,
-    running: HashMap<ActorId, (ActorCell, ChildSpec, u32)>,
-    /// Children whose restart failed, waiting for another attempt, by retry key.
+    running: HashMap<ActorId, Running>,
+    /// Children whose restart failed, waiting for another attempt, by serial number.
     restarting: HashMap<u64, (ChildSpec, u32)>,
-    next_retry: u64,
+    next_serial: u64,
+    /// The running children by serial number, for [`ChildRef`]s.
+    directory: Arc<Directory<u64>>,
     me: ActorCell,
 }
 
@@ -151,12 +171,14 @@ pub enum DynamicCall {
     /// `start_child`.
     StartChild(
         ChildSpec,
-        ReplyTo<Result<Option<ActorCell>, StartChildError>>,
+        ReplyTo<Result<Option<DynamicChild>, StartChildError>>,
     ),
     /// `terminate_child`.
-    TerminateChild(ActorId, ReplyTo<Result<(), ChildError>>),
+    TerminateChild(ChildSelector, ReplyTo<Result<(), ChildError>>),
+    /// A [`ChildRef`] following the running child with this actor id.
+    ChildRef(ActorId, ReplyTo<Option<ChildRef<ActorCell>>>),
     /// `which_children`.
-    WhichChildren(ReplyTo<Vec<ActorCell>>),
+    WhichChildren(ReplyTo<Vec<ChildInfo>>),
     /// `count_children`.
     CountChildren(ReplyTo<ChildCounts>),
     /// Introspection entries.
@@ -165,24 +187,26 @@ pub enum DynamicCall {
 
 /// Messages a [`DynamicSupervisor`] sends itself.
 pub enum DynamicInfo {
-    /// Retry a failed restart.
+    /// Retry a failed restart (by serial number).
     TryAgain(u64),
 }
 
 impl Actor for DynamicSupervisor {
-    type Args = DynamicSupervisorSpec;
+    type Args = DynamicArgs;
     type Call = DynamicCall;
     type Cast = std::convert::Infallible;
     type Info = DynamicInfo;
     type Continue = std::convert::Infallible;
 
-    async fn init(spec: DynamicSupervisorSpec, ctx: &mut Context<Self>) -> Init<Self> {
+    async fn init(args: DynamicArgs, ctx: &mut Context<Self>) -> Init<Self> {
+        let DynamicArgs { spec, directory } = args;
         Init::Ok(DynamicSupervisor {
             window: RestartWindow::new(spec.intensity),
             max_children: spec.max_children,
             running: HashMap::new(),
             restarting: HashMap::new(),
-            next_retry: 0,
+            next_serial: 0,
+            directory,
             me: ctx.cell(),
         })
     }
@@ -192,23 +216,46 @@ impl Actor for DynamicSupervisor {
             DynamicCall::StartChild(spec, reply) => {
                 let _ = reply.send(self.start_new(spec).await);
             }
-            DynamicCall::TerminateChild(id, reply) => {
-                let result = match self.running.remove(&id) {
-                    Some((cell, spec, _)) => {
-                        self.me.unlink(&cell);
-                        cell.shutdown(spec.shutdown).await;
+            DynamicCall::TerminateChild(child, reply) => {
+                let found = match &child {
+                    ChildSelector::Actor(id) => self.running.remove(id),
+                    // Dynamic children have no ids.
+                    ChildSelector::Id(_) => None,
+                };
+                let result = match found {
+                    Some(r) => {
+                        self.directory.remove(&r.serial);
+                        self.me.unlink(&r.child.cell);
+                        r.child.cell.shutdown(r.spec.shutdown).await;
                         Ok(())
                     }
                     None => Err(ChildError::NotFound),
                 };
                 let _ = reply.send(result);
             }
+            DynamicCall::ChildRef(id, reply) => {
+                let found = self
+                    .running
+                    .get(&id)
+                    .map(|r| ChildRef::dynamic(r.serial, self.directory.clone(), self.me.clone()));
+                let _ = reply.send(found);
+            }
             DynamicCall::WhichChildren(reply) => {
-                let _ = reply.send(self.running.values().map(|(c, _, _)| c.clone()).collect());
+                let infos = self
+                    .entries()
+                    .into_iter()
+                    .map(|e| ChildInfo {
+                        id: None,
+                        status: e.status,
+                        kind: e.kind,
+                        restart: e.restart,
+                    })
+                    .collect();
+                let _ = reply.send(infos);
             }
             DynamicCall::CountChildren(reply) => {
                 let mut counts = ChildCounts::default();
-                let specs = self.running.values().map(|(_, s, _)| s);
+                let specs = self.running.values().map(|r| &r.spec);
                 for spec in specs.chain(self.restarting.values().map(|(s, _)| s)) {
                     counts.specs += 1;
                     match spec.kind {
@@ -220,49 +267,29 @@ impl Actor for DynamicSupervisor {
                 let _ = reply.send(counts);
             }
             DynamicCall::Entries(reply) => {
-                let running = self
-                    .running
-                    .values()
-                    .map(|(cell, spec, restarts)| ChildEntry {
-                        id: None,
-                        kind: spec.kind,
-                        restart: spec.restart,
-                        restarts: *restarts,
-                        last_exit: None,
-                        status: ChildStatus::Running(cell.clone()),
-                        cell: Some(cell.clone()),
-                    });
-                let waiting = self.restarting.values().map(|(spec, restarts)| ChildEntry {
-                    id: None,
-                    kind: spec.kind,
-                    restart: spec.restart,
-                    restarts: *restarts,
-                    last_exit: None,
-                    status: ChildStatus::Restarting,
-                    cell: None,
-                });
-                let mut entries: Vec<ChildEntry> = running.chain(waiting).collect();
-                entries.sort_by_key(|e| e.cell.as_ref().map(ActorCell::id));
-                let _ = reply.send(entries);
+                let _ = reply.send(self.entries());
             }
         }
         Handled::Continue
     }
 
     async fn handle_info(&mut self, msg: DynamicInfo, _ctx: &mut Context<Self>) -> Handled<Self> {
-        let DynamicInfo::TryAgain(key) = msg;
-        match self.restarting.remove(&key) {
-            Some((spec, restarts)) => self.restart(spec, restarts).await,
+        let DynamicInfo::TryAgain(serial) = msg;
+        match self.restarting.remove(&serial) {
+            Some((spec, restarts)) => self.restart(serial, spec, restarts).await,
             None => Handled::Continue,
         }
     }
 
     async fn handle_exit(&mut self, signal: ExitSignal, _ctx: &mut Context<Self>) -> Handled<Self> {
-        let Some((_, spec, restarts)) = self.running.remove(&signal.from) else {
+        // The exit of an actor that is not (or no longer) a child is ignored, as OTP's
+        // supervisor ignores an 'EXIT' from a pid it does not know.
+        let Some(r) = self.running.remove(&signal.from) else {
             return Handled::Continue;
         };
-        if spec.restart.restarts_after(&signal.reason) {
-            self.restart(spec, restarts).await
+        self.directory.remove(&r.serial);
+        if r.spec.restart.restarts_after(&signal.reason) {
+            self.restart(r.serial, r.spec, r.restarts).await
         } else {
             Handled::Continue
         }
@@ -274,7 +301,7 @@ impl Actor for DynamicSupervisor {
         let stopping = self
             .running
             .drain()
-            .map(|(_, (cell, spec, _))| async move { cell.shutdown(spec.shutdown).await });
+            .map(|(_, r)| async move { r.child.cell.shutdown(r.spec.shutdown).await });
         futures::future::join_all(stopping).await;
         self.restarting.clear();
     }
@@ -285,7 +312,10 @@ impl Actor for DynamicSupervisor {
 }
 
 impl DynamicSupervisor {
-    async fn start_new(&mut self, spec: ChildSpec) -> Result<Option<ActorCell>, StartChildError> {
+    async fn start_new(
+        &mut self,
+        spec: ChildSpec,
+    ) -> Result<Option<DynamicChild>, StartChildError> {
         spec.validate(AutoShutdown::Never)
             .map_err(StartChildError::Invalid)?;
         if self
@@ -295,10 +325,24 @@ impl DynamicSupervisor {
             return Err(StartChildError::MaxChildren);
         }
         match (spec.start)(&self.me).await {
-            Ok(Some(rc)) => {
-                let cell = rc.cell;
-                self.running.insert(cell.id(), (cell.clone(), spec, 0));
-                Ok(Some(cell))
+            Ok(Some(child)) => {
+                let serial = self.next_serial;
+                self.next_serial += 1;
+                let cell = child.cell.clone();
+                self.directory.insert(serial, child.clone());
+                self.running.insert(
+                    cell.id(),
+                    Running {
+                        child,
+                        spec,
+                        restarts: 0,
+                        serial,
+                    },
+                );
+                Ok(Some(DynamicChild {
+                    cell,
+                    child: ChildRef::dynamic(serial, self.directory.clone(), self.me.clone()),
+                }))
             }
             // An ignored child is not kept, whatever its restart type.
             Ok(None) => Ok(None),
@@ -306,28 +350,70 @@ impl DynamicSupervisor {
         }
     }
 
-    async fn restart(&mut self, spec: ChildSpec, restarts: u32) -> Handled<Self> {
+    async fn restart(&mut self, serial: u64, spec: ChildSpec, restarts: u32) -> Handled<Self> {
         if !self.window.add_restart() {
             tracing::error!(supervisor = %self.me.id(), "reached maximum restart intensity; shutting down");
             return Handled::Stop(ExitReason::Shutdown);
         }
         match (spec.start)(&self.me).await {
-            Ok(Some(rc)) => {
-                self.running
-                    .insert(rc.cell.id(), (rc.cell, spec, restarts + 1));
+            Ok(Some(child)) => {
+                self.directory.insert(serial, child.clone());
+                self.running.insert(
+                    child.cell.id(),
+                    Running {
+                        child,
+                        spec,
+                        restarts: restarts + 1,
+                        serial,
+                    },
+                );
             }
             Ok(None) => {}
             Err(reason) => {
                 tracing::warn!(supervisor = %self.me.id(), %reason, "restart failed; retrying");
-                let key = self.next_retry;
-                self.next_retry += 1;
-                self.restarting.insert(key, (spec, restarts + 1));
+                self.restarting.insert(serial, (spec, restarts + 1));
                 if let Some(me) = self.me.downcast::<DynamicSupervisor>() {
-                    let _ = me.try_send(DynamicInfo::TryAgain(key));
+                    let _ = me.try_send(DynamicInfo::TryAgain(serial));
                 }
             }
         }
         Handled::Continue
+    }
+
+    /// Introspection entries of every child (running or waiting for a restart), in start
+    /// order.
+    fn entries(&self) -> Vec<ChildEntry> {
+        let running = self.running.values().map(|r| {
+            (
+                r.serial,
+                ChildEntry {
+                    id: None,
+                    kind: r.spec.kind,
+                    restart: r.spec.restart,
+                    restarts: r.restarts,
+                    last_exit: None,
+                    status: ChildStatus::Running(r.child.cell.clone()),
+                    cell: Some(r.child.cell.clone()),
+                },
+            )
+        });
+        let waiting = self.restarting.iter().map(|(serial, (spec, restarts))| {
+            (
+                *serial,
+                ChildEntry {
+                    id: None,
+                    kind: spec.kind,
+                    restart: spec.restart,
+                    restarts: *restarts,
+                    last_exit: None,
+                    status: ChildStatus::Restarting,
+                    cell: None,
+                },
+            )
+        });
+        let mut entries: Vec<(u64, ChildEntry)> = running.chain(waiting).collect();
+        entries.sort_by_key(|(serial, _)| *serial);
+        entries.into_iter().map(|(_, e)| e).collect()
     }
 }
 
@@ -348,8 +434,13 @@ impl DynamicSupervisorRef {
         &self.actor
     }
 
-    /// Starts a child from `spec` (its id is ignored). `Ok(None)` if it ignored the start.
-    pub async fn start_child(&self, spec: ChildSpec) -> Result<Option<ActorCell>, StartChildError> {
+    /// Starts a child from `spec` (its id, if any, is ignored: see [`ChildSpec::anonymous`]).
+    /// `Ok(None)` if it ignored the start; otherwise the child, whose
+    /// [`wait_restart`](DynamicChild::wait_restart) follows it across restarts.
+    pub async fn start_child(
+        &self,
+        spec: ChildSpec,
+    ) -> Result<Option<DynamicChild>, StartChildError> {
         self.actor
             .call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::StartChild(spec, r))
             .await
@@ -365,21 +456,34 @@ impl DynamicSupervisorRef {
     where
         A::Args: Clone,
     {
-        let cell = self.start_child(ChildSpec::actor::<A>("", args)).await?;
-        Ok(cell.and_then(|c| c.downcast()))
+        let child = self.start_child(ChildSpec::anonymous::<A>(args)).await?;
+        Ok(child.and_then(|c| c.downcast()))
     }
 
-    /// Stops a child with its shutdown mode; it is not restarted.
-    pub async fn terminate_child(&self, child: &ActorCell) -> Result<(), ChildError> {
-        let id = child.id();
+    /// A handle following the running child `child` across its restarts; `None` if it is
+    /// not a running child of this supervisor (or the supervisor could not be reached).
+    /// [`start_child`](Self::start_child)'s [`DynamicChild`] has one without a round trip.
+    pub async fn child_ref<H: FromChild>(&self, child: &impl HasCell) -> Option<ChildRef<H>> {
+        let id = child.cell_id();
+        let found = self
+            .actor
+            .call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::ChildRef(id, r))
+            .await;
+        found.ok().flatten().map(|c| c.retyped())
+    }
+
+    /// Stops the selected child (by reference: dynamic children have no ids) with its
+    /// shutdown mode; it is not restarted.
+    pub async fn terminate_child(&self, child: impl Into<ChildSelector>) -> Result<(), ChildError> {
+        let child = child.into();
         self.actor
-            .call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::TerminateChild(id, r))
+            .call_timeout(ADMIN_TIMEOUT, |r| DynamicCall::TerminateChild(child, r))
             .await
             .map_err(ChildError::Supervisor)?
     }
 
-    /// The running children.
-    pub async fn which_children(&self) -> Result<Vec<ActorCell>, CallError> {
+    /// The children (running or waiting for a restart) in start order; their ids are `None`.
+    pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
         self.actor
             .call_timeout(ADMIN_TIMEOUT, DynamicCall::WhichChildren)
             .await
@@ -395,6 +499,27 @@ impl DynamicSupervisorRef {
     /// Stops the supervisor, its children concurrently first.
     pub async fn shutdown(&self) -> ExitReason {
         self.cell().shutdown(ShutdownMode::Infinity).await
+    }
+}
+
+impl SupervisorAdmin for DynamicSupervisorRef {
+    fn cell(&self) -> ActorCell {
+        DynamicSupervisorRef::cell(self)
+    }
+
+    fn which_children(&self) -> impl Future<Output = Result<Vec<ChildInfo>, CallError>> + Send {
+        DynamicSupervisorRef::which_children(self)
+    }
+
+    fn count_children(&self) -> impl Future<Output = Result<ChildCounts, CallError>> + Send {
+        DynamicSupervisorRef::count_children(self)
+    }
+
+    fn terminate_child(
+        &self,
+        child: impl Into<ChildSelector>,
+    ) -> impl Future<Output = Result<(), ChildError>> + Send {
+        DynamicSupervisorRef::terminate_child(self, child.into())
     }
 }
 

@@ -57,6 +57,7 @@
 //! # }
 //! ```
 
+mod admin;
 mod dynamic;
 mod intensity;
 mod partition;
@@ -65,6 +66,7 @@ mod spec;
 mod strategy;
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,6 +80,7 @@ use crate::exit::{ExitReason, ShutdownMode};
 use crate::handle::ActorRef;
 use crate::spawn::Spawn;
 
+pub use admin::{ChildSelector, DynamicChild, SupervisorAdmin};
 pub use dynamic::{DynamicSupervisor, DynamicSupervisorRef, DynamicSupervisorSpec};
 pub use intensity::Intensity;
 pub use partition::{Partition, PartitionSupervisorRef, PartitionSupervisorSpec};
@@ -288,11 +291,11 @@ pub enum ChildStatus {
     Undefined,
 }
 
-/// One line of [`SupervisorRef::which_children`].
+/// One line of `which_children`, whatever the kind of supervisor ([`SupervisorAdmin`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildInfo {
-    /// The child's id.
-    pub id: Arc<str>,
+    /// The child's id; `None` for a dynamic supervisor's child (OTP's `undefined`).
+    pub id: Option<Arc<str>>,
     /// Running, restarting or not running.
     pub status: ChildStatus,
     /// Worker or supervisor.
@@ -301,7 +304,17 @@ pub struct ChildInfo {
     pub restart: Restart,
 }
 
-/// [`SupervisorRef::count_children`]'s answer (OTP's `specs`, `active`, `supervisors`,
+impl ChildInfo {
+    /// The running incarnation, if the child runs.
+    pub fn cell(&self) -> Option<&ActorCell> {
+        match &self.status {
+            ChildStatus::Running(cell) => Some(cell),
+            _ => None,
+        }
+    }
+}
+
+/// `count_children`'s answer, whatever the kind of supervisor (OTP's `specs`, `active`, `supervisors`,
 /// `workers`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChildCounts {
@@ -313,6 +326,18 @@ pub struct ChildCounts {
     pub supervisors: usize,
     /// Specs of worker children.
     pub workers: usize,
+}
+
+/// One child as a supervisor reports it for a snapshot ([`crate::introspect`]).
+#[derive(Clone, Debug)]
+pub struct ChildEntry {
+    pub(crate) id: Option<Arc<str>>,
+    pub(crate) kind: ChildKind,
+    pub(crate) restart: Restart,
+    pub(crate) restarts: u32,
+    pub(crate) status: ChildStatus,
+    pub(crate) cell: Option<ActorCell>,
+    pub(crate) last_exit: Option<ExitReason>,
 }
 
 /// Recovers a typed handle from a running child: implemented for [`ActorRef`],
@@ -369,8 +394,7 @@ impl SupervisorRef {
     /// A handle to child `id` that resolves to its current incarnation on every use.
     pub fn child_ref<H: FromChild>(&self, id: impl Into<Arc<str>>) -> ChildRef<H> {
         ChildRef {
-            id: id.into(),
-            directory: self.directory.clone(),
+            key: ChildKey::Id(id.into(), self.directory.clone()),
             supervisor: self.actor.cell(),
             _handle: PhantomData,
         }
@@ -390,11 +414,12 @@ impl SupervisorRef {
             .map_err(StartChildError::Supervisor)?
     }
 
-    /// Stops child `id` with its shutdown mode, keeping its spec (a temporary child's spec is
-    /// dropped). Terminating a child that is not running succeeds.
-    pub async fn terminate_child(&self, id: &str) -> Result<(), ChildError> {
-        let id: Arc<str> = id.into();
-        self.admin(|r| SupervisorCall::TerminateChild(id, r))
+    /// Stops the child selected by id or by reference with its shutdown mode, keeping its
+    /// spec (a temporary child's spec is dropped). Terminating a child that is not running
+    /// (by id) succeeds.
+    pub async fn terminate_child(&self, child: impl Into<ChildSelector>) -> Result<(), ChildError> {
+        let child = child.into();
+        self.admin(|r| SupervisorCall::TerminateChild(child, r))
             .await
             .map_err(ChildError::Supervisor)?
     }
@@ -445,33 +470,77 @@ impl fmt::Debug for SupervisorRef {
     }
 }
 
-/// A typed handle to a supervisor's child by id that follows restarts: each
+/// A typed handle to a supervisor's child that follows restarts: each
 /// [`get`](ChildRef::get) returns the current incarnation. What generated code keeps for a
-/// named child.
+/// named child; a dynamic supervisor's child has one too ([`DynamicChild::child_ref`]).
 pub struct ChildRef<H> {
-    id: Arc<str>,
-    directory: Arc<Directory>,
+    key: ChildKey,
     supervisor: ActorCell,
     _handle: PhantomData<fn() -> H>,
 }
 
+/// Where a [`ChildRef`] finds its child: by id in a static supervisor's directory, by serial
+/// number in a dynamic supervisor's.
+#[derive(Clone)]
+enum ChildKey {
+    Id(Arc<str>, Arc<Directory>),
+    Serial(u64, Arc<Directory<u64>>),
+}
+
+impl<H> ChildRef<H> {
+    pub(crate) fn dynamic(
+        serial: u64,
+        directory: Arc<Directory<u64>>,
+        supervisor: ActorCell,
+    ) -> Self {
+        ChildRef {
+            key: ChildKey::Serial(serial, directory),
+            supervisor,
+            _handle: PhantomData,
+        }
+    }
+
+    /// The same child, looked up as another handle type.
+    pub fn retyped<G>(&self) -> ChildRef<G> {
+        ChildRef {
+            key: self.key.clone(),
+            supervisor: self.supervisor.clone(),
+            _handle: PhantomData,
+        }
+    }
+
+    fn current(&self) -> Option<RunningChild> {
+        match &self.key {
+            ChildKey::Id(id, directory) => directory.get(&**id),
+            ChildKey::Serial(serial, directory) => directory.get(serial),
+        }
+    }
+
+    fn next_change(&self) -> tokio::sync::futures::Notified<'_> {
+        match &self.key {
+            ChildKey::Id(_, directory) => directory.next_change(),
+            ChildKey::Serial(_, directory) => directory.next_change(),
+        }
+    }
+}
+
 impl<H: FromChild> ChildRef<H> {
-    /// The child's id.
+    /// The child's id (`""` for a dynamic supervisor's child, which has none).
     pub fn id(&self) -> &str {
-        &self.id
+        match &self.key {
+            ChildKey::Id(id, _) => id,
+            ChildKey::Serial(..) => "",
+        }
     }
 
     /// The current incarnation, if the child runs.
     pub fn get(&self) -> Option<H> {
-        self.directory
-            .get(&self.id)
-            .as_ref()
-            .and_then(H::from_child)
+        self.current().as_ref().and_then(H::from_child)
     }
 
     /// The current incarnation's cell, if the child runs.
     pub fn cell(&self) -> Option<ActorCell> {
-        self.directory.get(&self.id).map(|c| c.cell)
+        self.current().map(|c| c.cell)
     }
 
     /// Waits until the child runs with a cell other than `old` (after a restart) and returns
@@ -481,9 +550,9 @@ impl<H: FromChild> ChildRef<H> {
         let exited = self.supervisor.exited();
         tokio::pin!(exited);
         loop {
-            let mut next = std::pin::pin!(self.directory.next_change());
+            let mut next = std::pin::pin!(self.next_change());
             next.as_mut().enable();
-            if let Some(rc) = self.directory.get(&self.id)
+            if let Some(rc) = self.current()
                 && rc.cell.id() != old
                 && let Some(h) = H::from_child(&rc)
             {
@@ -517,17 +586,36 @@ impl HasCell for ActorCell {
 
 impl<H> Clone for ChildRef<H> {
     fn clone(&self) -> Self {
-        ChildRef {
-            id: self.id.clone(),
-            directory: self.directory.clone(),
-            supervisor: self.supervisor.clone(),
-            _handle: PhantomData,
-        }
+        self.retyped()
     }
 }
 
 impl<H> fmt::Debug for ChildRef<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChildRef").field("id", &self.id).finish()
+        match &self.key {
+            ChildKey::Id(id, _) => f.debug_struct("ChildRef").field("id", id).finish(),
+            ChildKey::Serial(n, _) => f.debug_struct("ChildRef").field("serial", n).finish(),
+        }
+    }
+}
+
+impl SupervisorAdmin for SupervisorRef {
+    fn cell(&self) -> ActorCell {
+        SupervisorRef::cell(self)
+    }
+
+    fn which_children(&self) -> impl Future<Output = Result<Vec<ChildInfo>, CallError>> + Send {
+        SupervisorRef::which_children(self)
+    }
+
+    fn count_children(&self) -> impl Future<Output = Result<ChildCounts, CallError>> + Send {
+        SupervisorRef::count_children(self)
+    }
+
+    fn terminate_child(
+        &self,
+        child: impl Into<ChildSelector>,
+    ) -> impl Future<Output = Result<(), ChildError>> + Send {
+        SupervisorRef::terminate_child(self, child.into())
     }
 }

@@ -24,16 +24,19 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
+use crate::CallError;
 use crate::cell::ActorCell;
 use crate::exit::ExitReason;
 
 use super::spec::{ChildSpec, RunningChild, StartFuture, SupervisorStart};
 use super::{
-    ChildRef, DynamicSupervisorRef, DynamicSupervisorSpec, FromChild, StartError, Strategy,
-    SupervisorRef, SupervisorSpec,
+    ChildCounts, ChildError, ChildInfo, ChildRef, ChildSelector, DynamicSupervisorRef,
+    DynamicSupervisorSpec, FromChild, StartError, Strategy, SupervisorAdmin, SupervisorRef,
+    SupervisorSpec,
 };
 
 /// A kind of supervisor that can be partitioned: its spec starts one partition, `Ref` is the
@@ -179,6 +182,29 @@ impl<P: Partition> fmt::Debug for PartitionSupervisorRef<P> {
             .field("supervisor", &self.sup)
             .field("partitions", &self.routes.len())
             .finish()
+    }
+}
+
+/// The partitions are the children (ids `"0"`, `"1"`, …), as Elixir's
+/// `PartitionSupervisor.which_children` lists them.
+impl<P: Partition> SupervisorAdmin for PartitionSupervisorRef<P> {
+    fn cell(&self) -> ActorCell {
+        self.sup.cell()
+    }
+
+    fn which_children(&self) -> impl Future<Output = Result<Vec<ChildInfo>, CallError>> + Send {
+        self.sup.which_children()
+    }
+
+    fn count_children(&self) -> impl Future<Output = Result<ChildCounts, CallError>> + Send {
+        self.sup.count_children()
+    }
+
+    fn terminate_child(
+        &self,
+        child: impl Into<ChildSelector>,
+    ) -> impl Future<Output = Result<(), ChildError>> + Send {
+        self.sup.terminate_child(child.into())
     }
 }
 

@@ -6,7 +6,9 @@
 //! [`Supervisor::set_running`] / [`Supervisor::set_stopped`], which keep the shared
 //! [`Directory`] (what typed child lookups read without a round trip) in step.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -22,34 +24,48 @@ use crate::reply::ReplyTo;
 use super::intensity::RestartWindow;
 use super::spec::{AutoShutdown, ChildSpec, Restart, RunningChild, validate_all};
 use super::{
-    ChildCounts, ChildError, ChildInfo, ChildStatus, StartChildError, StartError, Strategy,
-    SupervisorSpec,
+    ChildCounts, ChildEntry, ChildError, ChildInfo, ChildSelector, ChildStatus, StartChildError,
+    StartError, Strategy, SupervisorSpec,
 };
-use crate::introspect::ChildEntry;
 
-/// The running children of one supervisor, by id: read by typed lookups from any thread.
-#[derive(Default)]
-pub(crate) struct Directory {
-    map: RwLock<HashMap<Arc<str>, RunningChild>>,
+/// The running children of one supervisor, by id (a static supervisor) or by a serial number
+/// kept across restarts (a dynamic supervisor): read by typed lookups from any thread.
+pub(crate) struct Directory<K = Arc<str>> {
+    map: RwLock<HashMap<K, RunningChild>>,
     changed: Notify,
 }
 
-impl Directory {
-    fn insert(&self, id: Arc<str>, child: RunningChild) {
-        self.map.write().insert(id, child);
+impl<K> Default for Directory<K> {
+    fn default() -> Self {
+        Directory {
+            map: RwLock::new(HashMap::new()),
+            changed: Notify::new(),
+        }
+    }
+}
+
+impl<K: Eq + Hash> Directory<K> {
+    pub(crate) fn insert(&self, key: K, child: RunningChild) {
+        self.map.write().insert(key, child);
         self.changed.notify_waiters();
     }
 
-    fn remove(&self, id: &str) {
-        self.map.write().remove(id);
+    pub(crate) fn remove<Q: Eq + Hash + ?Sized>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+    {
+        self.map.write().remove(key);
     }
 
-    /// The running child `id`. A child whose supervisor was killed (so the directory was not
+    /// The running child `key`. A child whose supervisor was killed (so the directory was not
     /// cleaned up) is dead: it is filtered out here.
-    pub(crate) fn get(&self, id: &str) -> Option<RunningChild> {
+    pub(crate) fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<RunningChild>
+    where
+        K: Borrow<Q>,
+    {
         self.map
             .read()
-            .get(id)
+            .get(key)
             .filter(|c| c.cell.is_alive())
             .cloned()
     }
@@ -114,7 +130,7 @@ pub enum SupervisorCall {
         ReplyTo<Result<Option<ActorCell>, StartChildError>>,
     ),
     /// `terminate_child`.
-    TerminateChild(Arc<str>, ReplyTo<Result<(), ChildError>>),
+    TerminateChild(ChildSelector, ReplyTo<Result<(), ChildError>>),
     /// `restart_child`.
     RestartChild(Arc<str>, ReplyTo<Result<Option<ActorCell>, ChildError>>),
     /// `delete_child`.
@@ -368,8 +384,12 @@ impl Supervisor {
         }
     }
 
-    async fn terminate_child(&mut self, id: &str) -> Result<(), ChildError> {
-        let i = self.position(id).ok_or(ChildError::NotFound)?;
+    async fn terminate_child(&mut self, child: &ChildSelector) -> Result<(), ChildError> {
+        let i = self
+            .children
+            .iter()
+            .position(|c| child.matches(Some(&c.spec.id), c.cell()))
+            .ok_or(ChildError::NotFound)?;
         self.stop_at(i).await;
         if self.children[i].spec.restart == Restart::Temporary {
             self.children.remove(i);
@@ -405,7 +425,7 @@ impl Supervisor {
         self.children
             .iter()
             .map(|c| ChildInfo {
-                id: c.spec.id.clone(),
+                id: Some(c.spec.id.clone()),
                 status: status_of(&c.state),
                 kind: c.spec.kind,
                 restart: c.spec.restart,

@@ -194,6 +194,15 @@ impl ChildSpec {
         ChildSpec::actor_with::<A>(id, args, |spawn| spawn)
     }
 
+    /// A worker actor of type `A` without an id, started with a clone of `args` each time:
+    /// for a dynamic supervisor, whose children are known by reference, not by id.
+    pub fn anonymous<A: Actor>(args: A::Args) -> ChildSpec
+    where
+        A::Args: Clone,
+    {
+        ChildSpec::actor::<A>("", args)
+    }
+
     /// A worker actor of type `A` whose [`Spawn`] options (name, mailbox, trapping exits)
     /// `configure` sets; the link and parent are set by the supervisor.
     pub fn actor_with<A: Actor>(
