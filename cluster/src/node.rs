@@ -6,12 +6,13 @@
 //!   group, so exactly one node answers);
 //! - `node.<node>.actor.<Name>`: requests to `Name` on that node only.
 //!
-//! The envelope is in NATS headers (version, protocol, message, timeout, caller chain; see
-//! [`envelope`](crate::envelope)); the payload is the encoded arguments. A reply carries
-//! `Arbor-Status: ok` and the encoded value, or `error` and an encoded failure.
+//! The envelope is a short binary prefix of the payload (version, protocol, message, timeout,
+//! caller chain; see [`envelope`](crate::envelope)), in front of the encoded arguments: no
+//! NATS headers. A reply's first byte is its status: the encoded value follows, or an
+//! encoded failure.
 //!
 //! Everything a node receives is checked before the actor sees it: an envelope of another
-//! version, headers or a payload that do not decode, an unknown protocol or message, a payload
+//! version, an envelope or arguments that do not decode, an unknown protocol or message, a payload
 //! over the limit are answered with an error (and a `tracing` warning), never a panic.
 
 use std::collections::HashMap;
@@ -424,16 +425,16 @@ impl Node {
     }
 
     pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
-        let reply = message.reply.clone();
         let envelope = match self.check(&message, server) {
             Ok(envelope) => envelope,
             // An export's probe has no envelope: ignored here, not refused.
             Err(_) if probe_token(&message).is_some() => return,
-            Err(error) => return self.refuse(name, &message, reply, error).await,
+            Err(error) => return self.refuse(name, &message, error).await,
         };
-        match server.serve(&envelope.message, &message.payload, envelope.timeout) {
-            Err(error) => self.refuse(name, &message, reply, error).await,
+        match server.serve(envelope.message, envelope.args, envelope.timeout) {
+            Err(error) => self.refuse(name, &message, error).await,
             Ok(Served::Call(work)) => {
+                let reply = message.reply.clone();
                 // The first poll puts the call in the mailbox; the wait for the answer goes
                 // on in its own task.
                 let mut work = Box::pin(arbor::remote::with_callers(envelope.callers, work));
@@ -457,7 +458,11 @@ impl Node {
     }
 
     /// Everything checked before the actor is touched: size, envelope, protocol.
-    fn check(&self, message: &Message, server: &dyn Serve) -> Result<Envelope, RemoteError> {
+    fn check<'m>(
+        &self,
+        message: &'m Message,
+        server: &dyn Serve,
+    ) -> Result<Envelope<'m>, RemoteError> {
         if let Some(limit) = self.inner.max_payload
             && message.payload.len() > limit
         {
@@ -483,13 +488,7 @@ impl Node {
         Ok(envelope)
     }
 
-    async fn refuse(
-        &self,
-        name: &str,
-        message: &Message,
-        reply: Option<async_nats::Subject>,
-        error: RemoteError,
-    ) {
+    async fn refuse(&self, name: &str, message: &Message, error: RemoteError) {
         tracing::warn!(
             actor = %name,
             subject = %message.subject,
@@ -497,6 +496,16 @@ impl Node {
             %error,
             "arbor-cluster: refused a request",
         );
+        let reply = message.reply.clone();
+        if envelope::v1_envelope(message).is_some() {
+            // A request of version 1 (an older node): refused in the reply format it reads.
+            let Some(reply) = reply else { return };
+            let failure = self.failure(&CallError::Remote(error));
+            if let Err(error) = self.publish_failure(reply, failure, true).await {
+                tracing::warn!(node = %self.inner.node, %error, "arbor-cluster: cannot send a reply");
+            }
+            return;
+        }
         self.answer(reply, Err(CallError::Remote(error))).await;
     }
 
@@ -506,7 +515,7 @@ impl Node {
         let Some(reply) = reply else { return };
         let limit = self.max_payload();
         let outcome = match result {
-            Ok(bytes) if bytes.len() > limit => Err(Failure::remote(
+            Ok(bytes) if bytes.len() + 1 > limit => Err(Failure::remote(
                 RemoteErrorKind::TooLarge,
                 format!(
                     "the reply of {} bytes is over the limit of {limit}",
@@ -521,11 +530,7 @@ impl Node {
             Ok(bytes) => {
                 let size = bytes.len();
                 let sent = client
-                    .publish_with_headers(
-                        reply.clone(),
-                        envelope::reply_headers(true),
-                        bytes.into(),
-                    )
+                    .publish(reply.clone(), envelope::reply_payload(true, &bytes).into())
                     .await;
                 match sent {
                     Err(e)
@@ -535,28 +540,36 @@ impl Node {
                             RemoteErrorKind::TooLarge,
                             format!("the reply of {size} bytes is over the server's max_payload"),
                         );
-                        self.publish_failure(reply, failure).await
+                        self.publish_failure(reply, failure, false).await
                     }
                     other => other,
                 }
             }
-            Err(failure) => self.publish_failure(reply, failure).await,
+            Err(failure) => self.publish_failure(reply, failure, false).await,
         };
         if let Err(error) = sent {
             tracing::warn!(node = %self.inner.node, %error, "arbor-cluster: cannot send a reply");
         }
     }
 
+    /// Sends `failure` as the reply, in version 1's format (a status header) when `v1`.
     async fn publish_failure(
         &self,
         reply: async_nats::Subject,
         failure: Failure,
+        v1: bool,
     ) -> Result<(), async_nats::PublishError> {
         let bytes = wire::encode(&failure).unwrap_or_default();
-        self.inner
-            .client
-            .publish_with_headers(reply, envelope::reply_headers(false), bytes.into())
-            .await
+        let client = &self.inner.client;
+        if v1 {
+            client
+                .publish_with_headers(reply, envelope::v1_error_headers(), bytes.into())
+                .await
+        } else {
+            client
+                .publish(reply, envelope::reply_payload(false, &bytes).into())
+                .await
+        }
     }
 
     fn failure(&self, error: &CallError) -> Failure {
