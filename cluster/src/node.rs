@@ -331,7 +331,13 @@ impl Node {
         // One task serves both subjects, in arrival order: each message is in the actor's
         // mailbox before the next one is read, so messages from one sender keep their order.
         let task = tokio::spawn(async move {
-            let mut requests = futures::stream::select_all(subscribers);
+            // `select` of the two, not `select_all`: that one allocates a task node for every
+            // message (it re-queues the stream in a `FuturesUnordered` after each item).
+            let mut subscribers = subscribers.into_iter();
+            let (Some(any), Some(this)) = (subscribers.next(), subscribers.next()) else {
+                return;
+            };
+            let mut requests = futures::stream::select(any, this);
             let mut named = None;
             while let Some(message) = requests.next().await {
                 if let Some(id) = server.actor_id().map(|id| id.as_u64())

@@ -155,9 +155,8 @@ async fn bad_requests_are_answered_with_errors_and_the_actor_is_untouched() {
     // Raw requests with broken envelopes (the envelope is a prefix of the payload).
     let subject = "arbor.test.node.n1.actor.A";
     let args = wire::encode(&(100u64,)).unwrap();
-    let call = Some(LONG);
     let request = |protocol: &str, message: &str, callers: &str, args: &[u8]| {
-        envelope::request_payload(protocol, message, call, callers, args)
+        envelope::request_payload(protocol, message, Some(LONG), callers, args)
     };
     let with = |mut bytes: Vec<u8>, at: usize, byte: u8| {
         bytes[at] = byte;
