@@ -97,7 +97,10 @@ pub fn request_payload(
     put_text(&mut out, protocol);
     put_text(&mut out, message);
     if let Some(timeout) = timeout {
-        put_varint(&mut out, u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        put_varint(
+            &mut out,
+            u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        );
     }
     if !callers.is_empty() {
         put_text(&mut out, callers);

@@ -86,13 +86,27 @@ fn every_truncation_and_corruption_is_an_error_never_a_panic() {
 fn the_kinds_of_refusal() {
     let kind = |bytes: &[u8]| Envelope::parse(bytes, "n1").unwrap_err().kind();
     assert_eq!(kind(&[]), RemoteErrorKind::Decode);
-    assert_eq!(kind(&[0x01, 0x02, 0x03]), RemoteErrorKind::Decode, "no magic");
+    assert_eq!(
+        kind(&[0x01, 0x02, 0x03]),
+        RemoteErrorKind::Decode,
+        "no magic"
+    );
     assert_eq!(kind(&[MAGIC, 99, 0]), RemoteErrorKind::Version);
     assert_eq!(kind(&[MAGIC, 1]), RemoteErrorKind::Version);
-    assert_eq!(kind(&[MAGIC, VERSION, 0x04]), RemoteErrorKind::Decode, "flags");
+    assert_eq!(
+        kind(&[MAGIC, VERSION, 0x04]),
+        RemoteErrorKind::Decode,
+        "flags"
+    );
     // An empty message name; a name that is not UTF-8; an overlong varint.
-    assert_eq!(kind(&[MAGIC, VERSION, 0, 1, b'P', 0]), RemoteErrorKind::Decode);
-    assert_eq!(kind(&[MAGIC, VERSION, 0, 1, 0xff, 1, b'm']), RemoteErrorKind::Decode);
+    assert_eq!(
+        kind(&[MAGIC, VERSION, 0, 1, b'P', 0]),
+        RemoteErrorKind::Decode
+    );
+    assert_eq!(
+        kind(&[MAGIC, VERSION, 0, 1, 0xff, 1, b'm']),
+        RemoteErrorKind::Decode
+    );
     let mut overlong = vec![MAGIC, VERSION, CALL, 1, b'P', 1, b'm'];
     overlong.extend([0xff; 10]);
     assert_eq!(kind(&overlong), RemoteErrorKind::Decode);

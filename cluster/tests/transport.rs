@@ -166,17 +166,17 @@ async fn bad_requests_are_answered_with_errors_and_the_actor_is_untouched() {
     let cases: Vec<(&str, Vec<u8>, RemoteErrorKind)> = vec![
         ("no envelope", args.clone(), RemoteErrorKind::Decode),
         ("empty", Vec::new(), RemoteErrorKind::Decode),
-        ("version 99", with(good.clone(), 1, 99), RemoteErrorKind::Version),
+        (
+            "version 99",
+            with(good.clone(), 1, 99),
+            RemoteErrorKind::Version,
+        ),
         (
             "unknown flags",
             with(good.clone(), 2, 0x80),
             RemoteErrorKind::Decode,
         ),
-        (
-            "cut short",
-            good[..6].to_vec(),
-            RemoteErrorKind::Decode,
-        ),
+        ("cut short", good[..6].to_vec(), RemoteErrorKind::Decode),
         (
             "another protocol",
             request("Other", "add", "", &args),
