@@ -12,8 +12,8 @@
 //! encoded failure.
 //!
 //! Everything a node receives is checked before the actor sees it: an envelope of another
-//! version, an envelope or arguments that do not decode, an unknown protocol or message, a payload
-//! over the limit are answered with an error (and a `tracing` warning), never a panic.
+//! version, an envelope or arguments that do not decode, an unknown protocol or message, a
+//! payload over the limit are answered with an error (and a `tracing` warning), never a panic.
 
 use std::collections::HashMap;
 use std::fmt;

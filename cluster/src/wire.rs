@@ -4,8 +4,8 @@
 //!
 //! A message crosses the network as its arguments, encoded as one tuple (`(user, text)`), with
 //! the protocol and message names and the caller chain in the envelope (a short binary prefix
-//! of the payload, see [`envelope`](crate::envelope)). A reply is the handler's return value, encoded. Nothing here
-//! touches the network: a [`RemoteActor`] does.
+//! of the payload, see [`envelope`](crate::envelope)). A reply is the handler's return value,
+//! encoded. Nothing here touches the network: a [`RemoteActor`] does.
 
 use std::future::Future;
 use std::pin::Pin;
