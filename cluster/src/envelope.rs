@@ -1,15 +1,30 @@
-//! The envelope a message crosses the network in: NATS headers around the encoded
-//! arguments, and the status header around a reply.
+//! The envelope a message crosses the network in: a short binary prefix of the payload, in
+//! front of the encoded arguments, and a status byte in front of a reply. No NATS headers:
+//! a NATS client builds a header map (a hash map) for every message that has headers, on both
+//! sides, and serializes them twice on send — for a cast that was most of its cost.
 //!
-//! A request carries one header, [`H_ENVELOPE`]: `<version> <protocol> <message>
-//! [<timeout-ms>]` (the timeout for calls only), and, for calls made from inside actors, the
-//! caller chain in [`H_CALLERS`]. One short header rather than one per field: headers are
-//! parsed into a map on every message, so fewer of them is measurably cheaper. A reply
-//! carries `Arbor-Status: ok` and the encoded value, or `error` and an encoded failure (see
-//! [`reply_result`]). Everything a
-//! receiver reads here is validated: a missing or malformed header is a
-//! [`Decode`](RemoteErrorKind::Decode) error, another envelope version a
-//! [`Version`](RemoteErrorKind::Version) error, never a panic.
+//! A request's payload ([`request_payload`]):
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 1 | [`MAGIC`] (`0xA7`): not an Arbor request otherwise |
+//! | 1 | the envelope [`VERSION`] (`2`) |
+//! | 1 | flags: [`CALL`] (a timeout follows), [`CHAIN`] (a caller chain follows) |
+//! | varint, UTF-8 | the protocol's name |
+//! | varint, UTF-8 | the message's name |
+//! | varint | with [`CALL`]: the timeout in milliseconds |
+//! | varint, UTF-8 | with [`CHAIN`]: the caller chain, immediate caller first: `id@node/actor,…` |
+//! | the rest | the arguments, encoded ([`wire`]) |
+//!
+//! (`varint` is an unsigned LEB128 integer, as postcard writes them; a text is its length in
+//! bytes, then the bytes.) A reply's payload is [`STATUS_OK`] and the encoded value, or
+//! [`STATUS_ERROR`] and an encoded failure (see [`reply_result`]).
+//!
+//! Everything a receiver reads here is validated, without copying: a malformed envelope is a
+//! [`Decode`](RemoteErrorKind::Decode) error, another envelope version (including version 1,
+//! whose envelope was in NATS headers) a [`Version`](RemoteErrorKind::Version) error, never a
+//! panic. A version-1 request is answered in version 1's reply format, so that an older node
+//! reads the `Version` error too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,120 +36,198 @@ use async_nats::{HeaderMap, HeaderName, Message};
 use crate::failure::Failure;
 use crate::wire;
 
-/// Header: the envelope, `<version> <protocol> <message> [<timeout-ms>]`
-/// (`1 Room join 5000` for a call, `1 Room say` for a cast).
-pub const H_ENVELOPE: &str = "Arbor";
-/// Header: the caller chain, immediate caller first: `id@node/actor,…`.
-pub const H_CALLERS: &str = "Arbor-Callers";
-/// Header of a reply: `ok` (the payload is the value) or `error` (an encoded failure).
-pub const H_STATUS: &str = "Arbor-Status";
+/// The first byte of every request.
+pub const MAGIC: u8 = 0xA7;
+/// The envelope version this crate speaks (the second byte of a request).
+pub const VERSION: u8 = 2;
+const _: () = assert!(wire::VERSION == VERSION as u32, "one version");
+/// Flag: a call (the timeout follows the names); a cast without it.
+pub const CALL: u8 = 0b01;
+/// Flag: a caller chain follows.
+pub const CHAIN: u8 = 0b10;
+/// A reply's first byte: the value follows.
+pub const STATUS_OK: u8 = 0;
+/// A reply's first byte: an encoded failure follows.
+pub const STATUS_ERROR: u8 = 1;
+
 /// Header of the probe an export sends to itself to learn that its subscriptions are in
 /// place; receivers ignore such messages.
 pub(crate) const H_PROBE: &str = "Arbor-Probe";
 
-// The names as values built without allocating (a `&str` name is copied on every use).
-// (`Bytes` inside is static: nothing is shared or mutated through these constants.)
+// Version 1's headers: recognized to refuse its requests with a `Version` error and to read
+// its replies (an older node refusing a request of this version).
 #[allow(clippy::declare_interior_mutable_const)]
-const ENVELOPE: HeaderName = HeaderName::from_static(H_ENVELOPE);
+const V1_ENVELOPE: HeaderName = HeaderName::from_static("Arbor");
 #[allow(clippy::declare_interior_mutable_const)]
-const CALLERS: HeaderName = HeaderName::from_static(H_CALLERS);
-#[allow(clippy::declare_interior_mutable_const)]
-const STATUS: HeaderName = HeaderName::from_static(H_STATUS);
+const V1_STATUS: HeaderName = HeaderName::from_static("Arbor-Status");
 
 /// The longest caller chain a request may carry.
 const MAX_HOPS: usize = 256;
 
-/// A request's envelope, read from its headers.
+/// A request's envelope, read from its payload; the texts and the arguments borrow from it.
 #[derive(Debug)]
-pub(crate) struct Envelope {
-    pub protocol: String,
-    pub message: String,
+pub(crate) struct Envelope<'a> {
+    pub protocol: &'a str,
+    pub message: &'a str,
     pub timeout: Duration,
     pub callers: Vec<Hop>,
+    pub args: &'a [u8],
 }
 
-/// The headers of a request (a call when `timeout` is given, else a cast).
-pub(crate) fn request_headers(
+/// The payload of a request for message `message` of `protocol` with the encoded `args`: a
+/// call waiting at most `timeout` when it is given, else a cast; `callers` is the caller chain
+/// as [`format_chain`] writes it (empty: none).
+pub fn request_payload(
     protocol: &str,
     message: &str,
     timeout: Option<Duration>,
     callers: &str,
-) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    let mut envelope = String::with_capacity(protocol.len() + message.len() + 16);
-    envelope.push_str(VERSION_TEXT);
-    envelope.push(' ');
-    envelope.push_str(protocol);
-    envelope.push(' ');
-    envelope.push_str(message);
-    if let Some(timeout) = timeout {
-        envelope.push(' ');
-        envelope.push_str(&timeout.as_millis().to_string());
+    args: &[u8],
+) -> Vec<u8> {
+    let mut out =
+        Vec::with_capacity(3 + protocol.len() + message.len() + callers.len() + args.len() + 16);
+    let mut flags = 0;
+    if timeout.is_some() {
+        flags |= CALL;
     }
-    headers.insert(ENVELOPE, envelope);
     if !callers.is_empty() {
-        headers.insert(CALLERS, callers);
+        flags |= CHAIN;
     }
-    headers
+    out.extend_from_slice(&[MAGIC, VERSION, flags]);
+    put_text(&mut out, protocol);
+    put_text(&mut out, message);
+    if let Some(timeout) = timeout {
+        put_varint(
+            &mut out,
+            u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        );
+    }
+    if !callers.is_empty() {
+        put_text(&mut out, callers);
+    }
+    out.extend_from_slice(args);
+    out
 }
 
-const VERSION_TEXT: &str = "1";
-const _: () = assert!(wire::VERSION == 1, "VERSION_TEXT must follow wire::VERSION");
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn put_text(out: &mut Vec<u8>, text: &str) {
+    put_varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
 
 fn bad(what: impl Into<String>) -> RemoteError {
     RemoteError::new(RemoteErrorKind::Decode, what.into())
 }
 
-impl Envelope {
+/// Reads the payload front to back; every error names what was being read.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self, what: &str) -> Result<u8, RemoteError> {
+        let (&byte, rest) = self
+            .0
+            .split_first()
+            .ok_or_else(|| bad(format!("the envelope ends before its {what}")))?;
+        self.0 = rest;
+        Ok(byte)
+    }
+
+    fn varint(&mut self, what: &str) -> Result<u64, RemoteError> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte(what)?;
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                break;
+            }
+            n |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        Err(bad(format!("the envelope's {what} is not a valid varint")))
+    }
+
+    fn text(&mut self, what: &str) -> Result<&'a str, RemoteError> {
+        let len = self.varint(what)?;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&len| len <= self.0.len())
+            .ok_or_else(|| bad(format!("the envelope ends inside its {what}")))?;
+        let (text, rest) = self.0.split_at(len);
+        self.0 = rest;
+        std::str::from_utf8(text).map_err(|_| bad(format!("the envelope's {what} is not UTF-8")))
+    }
+}
+
+impl<'a> Envelope<'a> {
     /// Reads and validates the envelope of `message`, a request received by `this_node`.
-    pub fn read(message: &Message, this_node: &str) -> Result<Envelope, RemoteError> {
-        let headers = message
-            .headers
-            .as_ref()
-            .ok_or_else(|| bad("not an Arbor request: no envelope headers"))?;
-        let text = headers
-            .get(ENVELOPE)
-            .map(|v| v.as_str())
-            .ok_or_else(|| bad("not an Arbor request: no envelope header"))?;
-        let mut fields = text.split(' ');
-        let version = fields.next().unwrap_or_default();
-        if version != VERSION_TEXT {
+    pub fn read(message: &'a Message, this_node: &str) -> Result<Envelope<'a>, RemoteError> {
+        if let Some(v1) = v1_envelope(message) {
             return Err(RemoteError::new(
                 RemoteErrorKind::Version,
                 format!(
-                    "envelope version {version:?}, this node speaks {}",
-                    wire::VERSION
+                    "a version-1 envelope in headers ({v1:?}), this node speaks version {VERSION}"
                 ),
             ));
         }
-        let protocol = fields
-            .next()
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| bad(format!("no protocol name in envelope {text:?}")))?;
-        let msg = fields
-            .next()
-            .filter(|m| !m.is_empty())
-            .ok_or_else(|| bad(format!("no message name in envelope {text:?}")))?;
-        let timeout = match fields.next() {
-            Some(ms) => {
-                Duration::from_millis(ms.parse().map_err(|_| bad(format!("bad timeout {ms:?}")))?)
-            }
-            None => arbor::DEFAULT_CALL_TIMEOUT,
-        };
-        if fields.next().is_some() {
-            return Err(bad(format!("extra fields in envelope {text:?}")));
+        Envelope::parse(&message.payload, this_node)
+    }
+
+    /// Reads and validates the envelope at the front of `payload`.
+    pub fn parse(payload: &'a [u8], this_node: &str) -> Result<Envelope<'a>, RemoteError> {
+        let mut reader = Reader(payload);
+        if reader.0.first() != Some(&MAGIC) {
+            return Err(bad("not an Arbor request: no envelope in the payload"));
         }
-        let callers = match headers.get(CALLERS).map(|v| v.as_str()) {
-            Some(text) if !text.is_empty() => parse_chain(text, this_node)?,
-            _ => Vec::new(),
+        reader.0 = &reader.0[1..];
+        let version = reader.byte("version")?;
+        if version != VERSION {
+            return Err(RemoteError::new(
+                RemoteErrorKind::Version,
+                format!("envelope version {version}, this node speaks {VERSION}"),
+            ));
+        }
+        let flags = reader.byte("flags")?;
+        if flags & !(CALL | CHAIN) != 0 {
+            return Err(bad(format!("unknown envelope flags {flags:#04x}")));
+        }
+        let protocol = reader.text("protocol name")?;
+        let message = reader.text("message name")?;
+        if protocol.is_empty() || message.is_empty() {
+            return Err(bad("an empty protocol or message name in the envelope"));
+        }
+        let timeout = if flags & CALL != 0 {
+            Duration::from_millis(reader.varint("timeout")?)
+        } else {
+            arbor::DEFAULT_CALL_TIMEOUT
+        };
+        let callers = if flags & CHAIN != 0 {
+            parse_chain(reader.text("caller chain")?, this_node)?
+        } else {
+            Vec::new()
         };
         Ok(Envelope {
-            protocol: protocol.to_string(),
-            message: msg.to_string(),
+            protocol,
+            message,
             timeout,
             callers,
+            args: reader.0,
         })
     }
+}
+
+/// The envelope header of a version-1 request, if `message` is one.
+pub(crate) fn v1_envelope(message: &Message) -> Option<&str> {
+    let headers = message.headers.as_ref()?;
+    headers.get(V1_ENVELOPE).map(|v| v.as_str())
 }
 
 /// The caller chain as it leaves `this_node`: local hops get this node's name, and the name
@@ -227,27 +320,44 @@ fn unescape(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// The headers of a reply with status `ok` or `error`.
-pub(crate) fn reply_headers(ok: bool) -> HeaderMap {
+/// The payload of a reply: `body` is the encoded value (`ok`) or an encoded failure.
+pub(crate) fn reply_payload(ok: bool, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + body.len());
+    out.push(if ok { STATUS_OK } else { STATUS_ERROR });
+    out.extend_from_slice(body);
+    out
+}
+
+/// The headers of a failure answered to a version-1 request (version 1's reply format).
+pub(crate) fn v1_error_headers() -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(STATUS, if ok { "ok" } else { "error" });
+    headers.insert(V1_STATUS, "error");
     headers
 }
 
 /// Reads a reply received by `this_node`: the encoded value, or the error the remote side
 /// answered with (hops of `this_node` in a deadlock chain become local ones). A reply without
 /// an Arbor status, or whose failure does not decode, is a [`Decode`](RemoteErrorKind::Decode)
-/// error.
+/// error. (A reply in version 1's format — an older node's refusal — is read too.)
 pub fn reply_result(reply: &Message, this_node: &str) -> Result<Vec<u8>, CallError> {
-    let status = reply
-        .headers
-        .as_ref()
-        .and_then(|h| h.get(STATUS))
-        .map(|v| v.as_str());
+    let v1 = reply.headers.as_ref().and_then(|h| h.get(V1_STATUS));
+    let (status, body) = match v1.map(|v| v.as_str()) {
+        Some("ok") => (STATUS_OK, &reply.payload[..]),
+        Some("error") => (STATUS_ERROR, &reply.payload[..]),
+        Some(other) => {
+            return Err(CallError::Remote(bad(format!(
+                "the reply has an unknown status {other:?}"
+            ))));
+        }
+        None => match reply.payload.split_first() {
+            Some((&status, body)) => (status, body),
+            None => return Err(CallError::Remote(bad("the reply has no Arbor status"))),
+        },
+    };
     match status {
-        Some("ok") => Ok(reply.payload.to_vec()),
-        Some("error") => {
-            let failure: Failure = wire::decode(&reply.payload).map_err(|e| {
+        STATUS_OK => Ok(body.to_vec()),
+        STATUS_ERROR => {
+            let failure: Failure = wire::decode(body).map_err(|e| {
                 CallError::Remote(RemoteError::new(
                     RemoteErrorKind::Decode,
                     format!("the error reply does not decode: {}", e.detail()),
@@ -255,50 +365,12 @@ pub fn reply_result(reply: &Message, this_node: &str) -> Result<Vec<u8>, CallErr
             })?;
             Err(failure.into_call(this_node))
         }
-        Some(other) => Err(CallError::Remote(bad(format!(
-            "the reply has an unknown status {other:?}"
+        other => Err(CallError::Remote(bad(format!(
+            "the reply has an unknown status byte {other}"
         )))),
-        None => Err(CallError::Remote(bad("the reply has no Arbor status"))),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_chain_round_trips_with_odd_names() {
-        let hops = vec![
-            Hop {
-                id: 3,
-                actor: Some("room,1@x/y%z é".into()),
-                node: None,
-            },
-            Hop {
-                id: 9,
-                actor: None,
-                node: Some("n2".into()),
-            },
-        ];
-        let text = format_chain(hops, "n1", |_| None);
-        assert!(!text.contains(' '), "{text}");
-        let back = parse_chain(&text, "n2").unwrap();
-        assert_eq!(back[0].actor.as_deref(), Some("room,1@x/y%z é"));
-        assert_eq!(back[0].node.as_deref(), Some("n1"));
-        assert_eq!(back[1].node, None, "hops of this node are local");
-        assert_eq!(back[1].id, 9);
-    }
-
-    #[test]
-    fn bad_chains_are_decode_errors() {
-        for text in ["x@n1", "1", "1@", "1@n1/%G1", "1@n1/%", "1@n1/%C3"] {
-            let err = parse_chain(text, "n2").unwrap_err();
-            assert_eq!(err.kind(), RemoteErrorKind::Decode, "{text}");
-        }
-        let long = vec!["1@n1"; MAX_HOPS + 1].join(",");
-        assert_eq!(
-            parse_chain(&long, "n2").unwrap_err().kind(),
-            RemoteErrorKind::Decode
-        );
-    }
-}
+#[path = "envelope_tests.rs"]
+mod tests;

@@ -72,7 +72,8 @@ impl Node {
         let label: Arc<str> = format!("{name}@{group}").into();
         let node = self.clone();
         let task = tokio::spawn(async move {
-            let mut requests = futures::stream::select_all([all_sub, one_sub]);
+            // Not `select_all`, which allocates per message (node.rs).
+            let mut requests = futures::stream::select(all_sub, one_sub);
             while let Some(message) = requests.next().await {
                 node.dispatch(&label, &*server, message).await;
             }

@@ -6,22 +6,23 @@
 //!   group, so exactly one node answers);
 //! - `node.<node>.actor.<Name>`: requests to `Name` on that node only.
 //!
-//! The envelope is in NATS headers (version, protocol, message, timeout, caller chain; see
-//! [`envelope`](crate::envelope)); the payload is the encoded arguments. A reply carries
-//! `Arbor-Status: ok` and the encoded value, or `error` and an encoded failure.
+//! The envelope is a short binary prefix of the payload (version, protocol, message, timeout,
+//! caller chain; see [`envelope`](crate::envelope)), in front of the encoded arguments: no
+//! NATS headers. A reply's first byte is its status: the encoded value follows, or an
+//! encoded failure.
 //!
 //! Everything a node receives is checked before the actor sees it: an envelope of another
-//! version, headers or a payload that do not decode, an unknown protocol or message, a payload
-//! over the limit are answered with an error (and a `tracing` warning), never a panic.
+//! version, an envelope or arguments that do not decode, an unknown protocol or message, a
+//! payload over the limit are answered with an error (and a `tracing` warning), never a panic.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use arbor::Actor;
 use arbor::codegen::Target;
 use arbor::remote::{Hop, RemoteError, RemoteErrorKind};
-use arbor::{Actor, CallError};
 use async_nats::connection::State;
 use async_nats::{HeaderMap, Message};
 use bytes::Bytes;
@@ -29,12 +30,13 @@ use futures::StreamExt;
 
 use crate::envelope::{self, Envelope, H_PROBE};
 use crate::events::{Link, LinkEvent};
-use crate::failure::Failure;
 use crate::membership::{ExportGuard, Membership, Serving};
 pub(crate) use crate::options::valid_name;
 pub use crate::options::{ClusterError, NodeOptions};
 use crate::remote::NatsRemote;
-use crate::wire::{self, Serve, Served};
+use crate::wire::{Serve, Served};
+
+mod answer;
 
 const QUEUE: &str = "arbor";
 const INVALID_REMOTE: &str =
@@ -330,7 +332,13 @@ impl Node {
         // One task serves both subjects, in arrival order: each message is in the actor's
         // mailbox before the next one is read, so messages from one sender keep their order.
         let task = tokio::spawn(async move {
-            let mut requests = futures::stream::select_all(subscribers);
+            // `select` of the two, not `select_all`: that one allocates a task node for every
+            // message (it re-queues the stream in a `FuturesUnordered` after each item).
+            let mut subscribers = subscribers.into_iter();
+            let (Some(any), Some(this)) = (subscribers.next(), subscribers.next()) else {
+                return;
+            };
+            let mut requests = futures::stream::select(any, this);
             let mut named = None;
             while let Some(message) = requests.next().await {
                 if let Some(id) = server.actor_id().map(|id| id.as_u64())
@@ -424,16 +432,16 @@ impl Node {
     }
 
     pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
-        let reply = message.reply.clone();
         let envelope = match self.check(&message, server) {
             Ok(envelope) => envelope,
             // An export's probe has no envelope: ignored here, not refused.
             Err(_) if probe_token(&message).is_some() => return,
-            Err(error) => return self.refuse(name, &message, reply, error).await,
+            Err(error) => return self.refuse(name, &message, error).await,
         };
-        match server.serve(&envelope.message, &message.payload, envelope.timeout) {
-            Err(error) => self.refuse(name, &message, reply, error).await,
+        match server.serve(envelope.message, envelope.args, envelope.timeout) {
+            Err(error) => self.refuse(name, &message, error).await,
             Ok(Served::Call(work)) => {
+                let reply = message.reply.clone();
                 // The first poll puts the call in the mailbox; the wait for the answer goes
                 // on in its own task.
                 let mut work = Box::pin(arbor::remote::with_callers(envelope.callers, work));
@@ -457,7 +465,11 @@ impl Node {
     }
 
     /// Everything checked before the actor is touched: size, envelope, protocol.
-    fn check(&self, message: &Message, server: &dyn Serve) -> Result<Envelope, RemoteError> {
+    fn check<'m>(
+        &self,
+        message: &'m Message,
+        server: &dyn Serve,
+    ) -> Result<Envelope<'m>, RemoteError> {
         if let Some(limit) = self.inner.max_payload
             && message.payload.len() > limit
         {
@@ -481,87 +493,6 @@ impl Node {
             ));
         }
         Ok(envelope)
-    }
-
-    async fn refuse(
-        &self,
-        name: &str,
-        message: &Message,
-        reply: Option<async_nats::Subject>,
-        error: RemoteError,
-    ) {
-        tracing::warn!(
-            actor = %name,
-            subject = %message.subject,
-            kind = ?error.kind(),
-            %error,
-            "arbor-cluster: refused a request",
-        );
-        self.answer(reply, Err(CallError::Remote(error))).await;
-    }
-
-    /// Sends the answer to a call (nothing for a cast). A reply too large for the limit is
-    /// replaced by a `TooLarge` error, so the caller never waits for its timeout.
-    async fn answer(&self, reply: Option<async_nats::Subject>, result: Result<Vec<u8>, CallError>) {
-        let Some(reply) = reply else { return };
-        let limit = self.max_payload();
-        let outcome = match result {
-            Ok(bytes) if bytes.len() > limit => Err(Failure::remote(
-                RemoteErrorKind::TooLarge,
-                format!(
-                    "the reply of {} bytes is over the limit of {limit}",
-                    bytes.len()
-                ),
-            )),
-            Ok(bytes) => Ok(bytes),
-            Err(error) => Err(self.failure(&error)),
-        };
-        let client = &self.inner.client;
-        let sent = match outcome {
-            Ok(bytes) => {
-                let size = bytes.len();
-                let sent = client
-                    .publish_with_headers(
-                        reply.clone(),
-                        envelope::reply_headers(true),
-                        bytes.into(),
-                    )
-                    .await;
-                match sent {
-                    Err(e)
-                        if e.kind() == async_nats::client::PublishErrorKind::MaxPayloadExceeded =>
-                    {
-                        let failure = Failure::remote(
-                            RemoteErrorKind::TooLarge,
-                            format!("the reply of {size} bytes is over the server's max_payload"),
-                        );
-                        self.publish_failure(reply, failure).await
-                    }
-                    other => other,
-                }
-            }
-            Err(failure) => self.publish_failure(reply, failure).await,
-        };
-        if let Err(error) = sent {
-            tracing::warn!(node = %self.inner.node, %error, "arbor-cluster: cannot send a reply");
-        }
-    }
-
-    async fn publish_failure(
-        &self,
-        reply: async_nats::Subject,
-        failure: Failure,
-    ) -> Result<(), async_nats::PublishError> {
-        let bytes = wire::encode(&failure).unwrap_or_default();
-        self.inner
-            .client
-            .publish_with_headers(reply, envelope::reply_headers(false), bytes.into())
-            .await
-    }
-
-    fn failure(&self, error: &CallError) -> Failure {
-        let names = self.inner.names.lock().unwrap_or_else(|e| e.into_inner());
-        Failure::from_call(error, &self.inner.node, |id| names.get(&id).cloned())
     }
 
     /// The callers, as they leave this node: local hops get this node's name (and the

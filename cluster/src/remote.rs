@@ -32,7 +32,8 @@ fn transport(kind: RemoteErrorKind, detail: impl fmt::Display) -> RemoteError {
 }
 
 impl NatsRemote {
-    /// What fails before anything is sent: a payload over the limit, no connection.
+    /// What fails before anything is sent: a payload (envelope included) over the limit, no
+    /// connection.
     fn precheck(&self, payload: &[u8]) -> Result<(), RemoteError> {
         let node = &self.node;
         if !node.is_connected() {
@@ -58,15 +59,20 @@ impl NatsRemote {
 
 impl RemoteActor for NatsRemote {
     fn call(&self, call: RemoteCall) -> BoxFuture<Result<Vec<u8>, CallError>> {
-        let checked = self.precheck(&call.payload);
         let callers = self.node.outgoing(call.callers);
-        let headers =
-            envelope::request_headers(call.protocol, call.message, Some(call.timeout), &callers);
+        let payload = envelope::request_payload(
+            call.protocol,
+            call.message,
+            Some(call.timeout),
+            &callers,
+            &call.payload,
+        );
+        let checked = self.precheck(&payload);
         let node = self.node.clone();
         let subject = self.subject.clone();
+        // No headers: the envelope is in the payload (envelope.rs).
         let request = async_nats::Request::new()
-            .headers(headers)
-            .payload(Bytes::from(call.payload))
+            .payload(Bytes::from(payload))
             .timeout(Some(call.timeout));
         // From here on, a refusal of this publish or a lost connection ends the call, and so
         // does the loss of the node that serves it (membership).
@@ -95,16 +101,18 @@ impl RemoteActor for NatsRemote {
     }
 
     fn cast(&self, cast: RemoteCast) -> BoxFuture<Result<(), CastError>> {
+        // A plain publish, no headers: the envelope is in the payload (envelope.rs).
+        let payload =
+            envelope::request_payload(cast.protocol, cast.message, None, "", &cast.payload);
         let checked = self
-            .precheck(&cast.payload)
+            .precheck(&payload)
             .and_then(|()| self.node.link().check_publish(&self.subject));
-        let headers = envelope::request_headers(cast.protocol, cast.message, None, "");
         let node = self.node.clone();
         let subject = self.subject.clone();
         Box::pin(async move {
             checked.map_err(CastError::Remote)?;
             node.nats()
-                .publish_with_headers(subject, headers, Bytes::from(cast.payload))
+                .publish(subject, Bytes::from(payload))
                 .await
                 .map_err(|e| {
                     let kind = match e.kind() {

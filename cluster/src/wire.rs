@@ -3,9 +3,9 @@
 //! [`cast_remote`]) and the serving side ([`Serve`], [`Served`], [`decode`]).
 //!
 //! A message crosses the network as its arguments, encoded as one tuple (`(user, text)`), with
-//! the protocol and message names and the caller chain in the envelope (NATS headers, see
-//! [`Node`](crate::Node)). A reply is the handler's return value, encoded. Nothing here
-//! touches the network: a [`RemoteActor`] does.
+//! the protocol and message names and the caller chain in the envelope (a short binary prefix
+//! of the payload, see [`envelope`](crate::envelope)). A reply is the handler's return value,
+//! encoded. Nothing here touches the network: a [`RemoteActor`] does.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,8 +17,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The version of the envelope this crate speaks; a request of another version is refused
-/// with [`RemoteErrorKind::Version`].
-pub const VERSION: u32 = 1;
+/// with [`RemoteErrorKind::Version`]. Version 1 carried the envelope in NATS headers; version 2
+/// carries it in the payload ([`envelope`](crate::envelope)).
+pub const VERSION: u32 = 2;
 
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;

@@ -152,73 +152,83 @@ async fn bad_requests_are_answered_with_errors_and_the_actor_is_untouched() {
     let kind = remote_kind(call::<_, String>(&me, "A", "add", &(0u64,), LONG).await);
     assert_eq!(kind, RemoteErrorKind::Decode);
 
-    // Raw requests with broken envelopes.
+    // Raw requests with broken envelopes (the envelope is a prefix of the payload).
     let subject = "arbor.test.node.n1.actor.A";
-    let raw = |envelope: &str, callers: Option<&str>| {
-        let mut headers = HeaderMap::new();
-        headers.insert(envelope::H_ENVELOPE, envelope);
-        if let Some(callers) = callers {
-            headers.insert(envelope::H_CALLERS, callers);
-        }
-        headers
+    let args = wire::encode(&(100u64,)).unwrap();
+    let request = |protocol: &str, message: &str, callers: &str, args: &[u8]| {
+        envelope::request_payload(protocol, message, Some(LONG), callers, args)
     };
-    let cases: Vec<(&str, HeaderMap, RemoteErrorKind)> = vec![
-        ("no headers", HeaderMap::new(), RemoteErrorKind::Decode),
+    let with = |mut bytes: Vec<u8>, at: usize, byte: u8| {
+        bytes[at] = byte;
+        bytes
+    };
+    let good = request(PROTOCOL, "add", "", &args);
+    let cases: Vec<(&str, Vec<u8>, RemoteErrorKind)> = vec![
+        ("no envelope", args.clone(), RemoteErrorKind::Decode),
+        ("empty", Vec::new(), RemoteErrorKind::Decode),
         (
             "version 99",
-            raw("99 Probe add 5000", None),
+            with(good.clone(), 1, 99),
             RemoteErrorKind::Version,
         ),
-        ("no version", raw("", None), RemoteErrorKind::Version),
         (
-            "another protocol",
-            raw("1 Other add 5000", None),
-            RemoteErrorKind::UnknownMessage,
-        ),
-        ("no message", raw("1 Probe", None), RemoteErrorKind::Decode),
-        (
-            "a bad timeout",
-            raw("1 Probe add soon", None),
+            "unknown flags",
+            with(good.clone(), 2, 0x80),
             RemoteErrorKind::Decode,
         ),
+        ("cut short", good[..6].to_vec(), RemoteErrorKind::Decode),
         (
-            "extra fields",
-            raw("1 Probe add 5 6", None),
+            "another protocol",
+            request("Other", "add", "", &args),
+            RemoteErrorKind::UnknownMessage,
+        ),
+        (
+            "no message",
+            request(PROTOCOL, "", "", &args),
             RemoteErrorKind::Decode,
         ),
         (
             "a bad caller chain",
-            raw("1 Probe add 5000", Some("1@n9/%ZZ")),
+            request(PROTOCOL, "add", "1@n9/%ZZ", &args),
+            RemoteErrorKind::Decode,
+        ),
+        (
+            "bytes that are not even a tuple",
+            request(PROTOCOL, "add", "", &[0xff; 3]),
             RemoteErrorKind::Decode,
         ),
     ];
-    let payload = wire::encode(&(100u64,)).unwrap();
-    for (what, headers, expected) in cases {
-        let reply = me
-            .nats()
-            .request_with_headers(subject, headers, payload.clone().into())
-            .await
-            .unwrap();
+    for (what, payload, expected) in cases {
+        let reply = me.nats().request(subject, payload.into()).await.unwrap();
         let kind = remote_kind(envelope::reply_result(&reply, me.name()));
         assert_eq!(kind, expected, "{what}");
     }
-    // Bytes that are not even a tuple.
+    // A request of version 1 (its envelope in a header): refused with `Version`, in the reply
+    // format a version-1 node reads (a status header).
+    let mut headers = HeaderMap::new();
+    headers.insert("Arbor", "1 Probe add 5000");
     let reply = me
         .nats()
-        .request_with_headers(subject, raw("1 Probe add 5000", None), vec![0xff; 3].into())
+        .request_with_headers(subject, headers, args.clone().into())
         .await
         .unwrap();
+    let status = reply.headers.as_ref().and_then(|h| h.get("Arbor-Status"));
+    assert_eq!(status.map(|v| v.as_str()), Some("error"));
     assert_eq!(
         remote_kind(envelope::reply_result(&reply, me.name())),
-        RemoteErrorKind::Decode
+        RemoteErrorKind::Version
     );
+    // The well-formed request, by hand: answered.
+    let reply = me.nats().request(subject, good.into()).await.unwrap();
+    let total: u64 = wire::decode(&envelope::reply_result(&reply, me.name()).unwrap()).unwrap();
+    assert_eq!(total, 105);
 
     // The receiver said why, and the actor never saw any of it.
     for kind in ["Decode", "Version", "UnknownMessage"] {
         n1.stderr_line(&format!("kind={kind}")).await.unwrap();
     }
     let total: u64 = call(&me, "A", "add", &(0u64,), LONG).await.unwrap();
-    assert_eq!(total, 5, "the same actor, its state untouched");
+    assert_eq!(total, 105, "the same actor, untouched by the bad requests");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
