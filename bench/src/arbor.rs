@@ -113,7 +113,6 @@ impl Framework for Arbor {
         let cells: Vec<ActorCell> = actors
             .iter()
             .filter_map(|client| client.target().get())
-            .map(|actor| actor.cell())
             .collect();
         drop(actors);
         for cell in &cells {

@@ -1,5 +1,7 @@
 //! Support for generated code: what `arbor-codegen` (and the macros) emit builds on these.
 //!
+//! - [`Port`]: where a generated client sends, typed by its protocol's messages (the actor
+//!   behind it erased), made from a [`Target`] or an [`ActorRef`].
 //! - [`Target`]: how a generated client finds its actor: a fixed [`ActorRef`], a supervisor
 //!   child that may be restarted, or a registry name. A client whose actor is not running
 //!   gets a [`CallError::Exited`] / [`CastError::Exited`], never a panic.
@@ -38,6 +40,8 @@ use crate::supervisor::{
     StartChildError,
 };
 use crate::task::TaskSupervisorRef;
+
+pub use crate::port::{Port, PortBinding};
 
 type Lookup<A> = Arc<dyn Fn() -> Option<ActorRef<A>> + Send + Sync>;
 

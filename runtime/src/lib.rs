@@ -74,6 +74,7 @@ pub mod lineage;
 mod link;
 mod mailbox;
 pub mod names;
+mod port;
 pub mod registry;
 pub mod remote;
 mod reply;
