@@ -122,10 +122,6 @@ pub(crate) fn protocol(
                 #(#handler_methods)*
             }
 
-            /// Where the clients of this protocol send: an actor serving it, whatever its type
-            /// (an `ActorRef`, a supervisor child, a registry name, an actor of another node).
-            pub type Port = ::arbor::codegen::Port<Call, Cast>;
-
             /// A typed client of an actor serving this protocol: one method per call, and
             /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
             /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
@@ -138,7 +134,7 @@ pub(crate) fn protocol(
 
             impl Client {
                 /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
-                pub fn new(target: impl ::std::convert::Into<Port>) -> Self {
+                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>) -> Self {
                     Client { caster: Caster::new(target), timeout: ::std::option::Option::None }
                 }
 
@@ -152,7 +148,7 @@ pub(crate) fn protocol(
 
                 /// A client whose every message fails: `why` says why (OTP's `noproc`).
                 pub fn missing(why: &'static str) -> Self {
-                    Client::new(Port::missing(why))
+                    Client::new(::arbor::codegen::Port::missing(why))
                 }
 
                 /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
@@ -185,8 +181,8 @@ pub(crate) fn protocol(
                 }
             }
 
-            impl ::std::convert::From<Port> for Client {
-                fn from(port: Port) -> Self {
+            impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+                fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
                     Client::new(port)
                 }
             }
@@ -214,22 +210,22 @@ pub(crate) fn protocol(
             /// A cast-only client of an actor serving this protocol: what an actor that only
             /// `casts` to it gets.
             pub struct Caster {
-                target: Port,
+                target: ::arbor::codegen::Port<Call, Cast>,
             }
 
             impl Caster {
                 /// A cast-only client sending to `target`.
-                pub fn new(target: impl ::std::convert::Into<Port>) -> Self {
+                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>) -> Self {
                     Caster { target: target.into() }
                 }
 
                 /// A cast-only client whose every message fails: `why` says why.
                 pub fn missing(why: &'static str) -> Self {
-                    Caster { target: Port::missing(why) }
+                    Caster { target: ::arbor::codegen::Port::missing(why) }
                 }
 
                 /// Where the client sends.
-                pub fn target(&self) -> &Port {
+                pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
                     &self.target
                 }
 
@@ -253,8 +249,8 @@ pub(crate) fn protocol(
                 }
             }
 
-            impl ::std::convert::From<Port> for Caster {
-                fn from(target: Port) -> Self {
+            impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+                fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
                     Caster { target }
                 }
             }
