@@ -22,12 +22,7 @@ use crate::{Counter, Framework};
 pub struct Arbor;
 
 // Any actor serving protocol `Counter`, through its generated client.
-impl<A> Counter for counter::Client<A>
-where
-    A: Actor,
-    A::Call: From<counter::Call>,
-    A::Cast: From<counter::Cast>,
-{
+impl Counter for counter::Client {
     async fn ping(&self, n: u64) -> u64 {
         counter::Client::ping(self, n).await.expect("call failed")
     }
@@ -113,7 +108,6 @@ impl Framework for Arbor {
         let cells: Vec<ActorCell> = actors
             .iter()
             .filter_map(|client| client.target().get())
-            .map(|actor| actor.cell())
             .collect();
         drop(actors);
         for cell in &cells {

@@ -142,7 +142,11 @@ fn read_in(
                              write `{} mod {}`",
                             m.ident,
                             at.last().expect("nested"),
-                            if at.len() == 1 { "pub(super)" } else { "pub(crate)" },
+                            if at.len() == 1 {
+                                "pub(super)"
+                            } else {
+                                "pub(crate)"
+                            },
                             m.ident
                         ))
                         .with_span(&m.ident),

@@ -56,7 +56,7 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use crate::actor::Actor;
-use crate::cell::Signal;
+use crate::cell::{Core, Signal};
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, Envelope};
 use crate::lineage::{self, ActorId, CallChain, Hop};
@@ -132,13 +132,13 @@ pub use crate::error::CallError;
 /// A call's deadline, armed lazily: a tokio timer costs about as much as a whole local round
 /// trip, so it is only created once the call has to wait for real (and boxed, to keep the
 /// call future small on the fast path).
-struct Deadline {
+pub(crate) struct Deadline {
     timeout: Duration,
     sleep: Option<Pin<Box<Sleep>>>,
 }
 
 impl Deadline {
-    fn new(timeout: Duration) -> Deadline {
+    pub(crate) fn new(timeout: Duration) -> Deadline {
         Deadline {
             timeout,
             sleep: None,
@@ -147,7 +147,7 @@ impl Deadline {
 
     /// Polls the deadline, arming it on first use. `Duration::MAX` (or any timeout too far to
     /// represent) never expires.
-    fn poll_expired(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+    pub(crate) fn poll_expired(&mut self, cx: &mut std::task::Context<'_>) -> bool {
         if self.sleep.is_none() {
             match Instant::now().checked_add(self.timeout) {
                 Some(at) => self.sleep = Some(Box::pin(tokio::time::sleep_until(at))),
@@ -160,7 +160,7 @@ impl Deadline {
     }
 
     /// Runs `fut` until it completes or the deadline passes.
-    async fn bound<F: Future>(&mut self, fut: F) -> Result<F::Output, CallError> {
+    pub(crate) async fn bound<F: Future>(&mut self, fut: F) -> Result<F::Output, CallError> {
         let mut fut = std::pin::pin!(fut);
         poll_fn(|cx| {
             if let Poll::Ready(out) = fut.as_mut().poll(cx) {
@@ -342,29 +342,7 @@ impl<A: Actor> ActorRef<A> {
         msg: Envelope<A>,
         deadline: &mut Deadline,
     ) -> Result<(), CallError> {
-        Self::cooperate().await;
-        let mailbox = &self.shared.mailbox;
-        let pushed = match mailbox.try_push(msg) {
-            Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
-                // Waiting for room is the slow path: keep its state out of the call future.
-                deadline.bound(Box::pin(mailbox.push(msg))).await?
-            }
-            pushed => pushed,
-        };
-        match pushed {
-            Ok(evicted) => {
-                self.accepted(evicted);
-                Ok(())
-            }
-            Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
-                drop_with_cause(Undelivered::Evicted, msg);
-                Err(CallError::MailboxFull)
-            }
-            Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::Exited(self.id()), msg);
-                Err(CallError::Exited(self.exit_reason_soon().await))
-            }
-        }
+        self.shared.enqueue_call(msg, deadline).await
     }
 
     /// Waits for the answer. Before arming the deadline the target gets one turn of the
@@ -403,44 +381,84 @@ impl<A: Actor> ActorRef<A> {
         reply: Option<ReplyResult<T>>,
         deadline: &mut Deadline,
     ) -> Result<T, CallError> {
-        let core = &self.shared.core;
-        match reply {
-            Some(Ok(value)) => Ok(value),
-            Some(Err(Undelivered::Evicted)) => Err(CallError::MailboxFull),
-            Some(Err(Undelivered::Dropped(by)))
-                if by != Some(self.id()) && core.exiting_reason().is_none() =>
+        interpret(&self.shared.core, reply, deadline).await
+    }
+}
+
+/// Turns what came back into the call's result (see [`ActorRef::call`]); the actor is known
+/// by its core only, so that protocol-typed ports share it.
+pub(crate) async fn interpret<T>(
+    core: &Core,
+    reply: Option<ReplyResult<T>>,
+    deadline: &mut Deadline,
+) -> Result<T, CallError> {
+    match reply {
+        Some(Ok(value)) => Ok(value),
+        Some(Err(Undelivered::Evicted)) => Err(CallError::MailboxFull),
+        Some(Err(Undelivered::Dropped(by)))
+            if by != Some(core.id) && core.exiting_reason().is_none() =>
+        {
+            Err(CallError::NoReply)
+        }
+        // The target's own callback dropped it: whether that callback ends in an exit
+        // decides between OTP's answer (the exit reason) and `NoReply`. A probe queued
+        // as a system signal runs right after the callback if the actor goes on; it is
+        // dropped with the actor if it exits instead.
+        Some(Err(Undelivered::Dropped(Some(_)))) if core.exiting_reason().is_none() => {
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let probe: crate::cell::InspectJob = Box::new(move |_| {
+                let _ = tx.send(());
+            });
+            if core.push_signal(crate::cell::Signal::Inspect(probe))
+                && deadline.bound(rx).await?.is_ok()
             {
-                Err(CallError::NoReply)
+                return Err(CallError::NoReply);
             }
-            // The target's own callback dropped it: whether that callback ends in an exit
-            // decides between OTP's answer (the exit reason) and `NoReply`. A probe queued
-            // as a system signal runs right after the callback if the actor goes on; it is
-            // dropped with the actor if it exits instead.
-            Some(Err(Undelivered::Dropped(Some(_)))) if core.exiting_reason().is_none() => {
-                let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-                let probe: crate::cell::InspectJob = Box::new(move |_| {
-                    let _ = tx.send(());
-                });
-                if core.push_signal(crate::cell::Signal::Inspect(probe))
-                    && deadline.bound(rx).await?.is_ok()
-                {
-                    return Err(CallError::NoReply);
-                }
-                let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
-                Err(CallError::Exited(reason))
+            let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
+            Err(CallError::Exited(reason))
+        }
+        // Lost by a panic in another task, or with another actor's exit (a holder the
+        // handler passed it to): the target is not the one failing, and no answer will
+        // come. Waiting for the target's exit would wait until the timeout, or forever.
+        Some(Err(Undelivered::Panicked(by))) if by != Some(core.id) => Err(CallError::NoReply),
+        Some(Err(Undelivered::Exited(who))) if who != core.id => Err(CallError::NoReply),
+        // Dropped by an exiting actor, during a panic, or with the actor's state: the
+        // actor is exiting (or about to, once `terminate` is done); report its reason.
+        Some(Err(_)) | None => {
+            let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
+            Err(CallError::Exited(reason))
+        }
+    }
+}
+
+impl<A: Actor> crate::handle::Shared<A> {
+    /// Queues a call the fast path could not (a full mailbox that blocks, a closed one).
+    pub(crate) async fn enqueue_call(
+        &self,
+        msg: Envelope<A>,
+        deadline: &mut Deadline,
+    ) -> Result<(), CallError> {
+        ActorRef::<A>::cooperate().await;
+        let mailbox = &self.mailbox;
+        let pushed = match mailbox.try_push(msg) {
+            Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
+                // Waiting for room is the slow path: keep its state out of the call future.
+                deadline.bound(Box::pin(mailbox.push(msg))).await?
             }
-            // Lost by a panic in another task, or with another actor's exit (a holder the
-            // handler passed it to): the target is not the one failing, and no answer will
-            // come. Waiting for the target's exit would wait until the timeout, or forever.
-            Some(Err(Undelivered::Panicked(by))) if by != Some(self.id()) => {
-                Err(CallError::NoReply)
+            pushed => pushed,
+        };
+        match pushed {
+            Ok(evicted) => {
+                self.accepted(evicted);
+                Ok(())
             }
-            Some(Err(Undelivered::Exited(who))) if who != self.id() => Err(CallError::NoReply),
-            // Dropped by an exiting actor, during a panic, or with the actor's state: the
-            // actor is exiting (or about to, once `terminate` is done); report its reason.
-            Some(Err(_)) | None => {
-                let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
-                Err(CallError::Exited(reason))
+            Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
+                drop_with_cause(Undelivered::Evicted, msg);
+                Err(CallError::MailboxFull)
+            }
+            Err(PushError::Closed(msg)) => {
+                drop_with_cause(Undelivered::Exited(self.core.id), msg);
+                Err(CallError::Exited(self.core.exit_reason_soon().await))
             }
         }
     }

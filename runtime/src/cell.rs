@@ -373,6 +373,15 @@ impl Core {
         }
     }
 
+    /// The reason of an actor whose mailbox is closed (it is set before the mailbox closes).
+    pub(crate) async fn exit_reason_soon(&self) -> ExitReason {
+        match self.exiting_reason() {
+            Some(reason) => reason,
+            // Boxed: a cold path whose state would otherwise bloat every call future.
+            None => Box::pin(self.wait()).await,
+        }
+    }
+
     pub(crate) fn mark_exiting(&self, reason: &ExitReason) {
         let mut st = self.state.lock();
         if matches!(st.phase, Phase::Running) {

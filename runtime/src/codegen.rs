@@ -1,5 +1,7 @@
 //! Support for generated code: what `arbor-codegen` (and the macros) emit builds on these.
 //!
+//! - [`Port`]: where a generated client sends, typed by its protocol's messages (the actor
+//!   behind it erased), made from a [`Target`] or an [`ActorRef`].
 //! - [`Target`]: how a generated client finds its actor: a fixed [`ActorRef`], a supervisor
 //!   child that may be restarted, or a registry name. A client whose actor is not running
 //!   gets a [`CallError::Exited`] / [`CastError::Exited`](crate::CastError::Exited), never a panic.
@@ -38,6 +40,8 @@ use crate::supervisor::{
     RunningChild, StartChildError,
 };
 use crate::task::TaskSupervisorRef;
+
+pub use crate::port::{Port, PortBinding};
 
 type Lookup<A> = Arc<dyn Fn() -> Option<ActorRef<A>> + Send + Sync>;
 
@@ -128,9 +132,7 @@ impl<A: Actor> Target<A> {
 }
 
 /// The reason a message to a target that does not run fails with (OTP's `noproc`).
-pub fn not_running() -> ExitReason {
-    ExitReason::error("noproc: the actor is not running")
-}
+pub use crate::port::not_running;
 
 impl<A: Actor> Clone for Target<A> {
     fn clone(&self) -> Self {
@@ -497,6 +499,54 @@ where
             }
         }
         Err(last)
+    }
+}
+
+// A generated client's port from what generated code holds (the port itself sits below
+// this module: it knows actors and transports, not targets).
+impl<A, C, S> From<Target<A>> for Port<C, S>
+where
+    A: Actor,
+    A::Call: From<C>,
+    A::Cast: From<S>,
+    C: 'static,
+    S: 'static,
+{
+    fn from(target: Target<A>) -> Self {
+        match target {
+            Target::Fixed(actor) => Port::from(actor),
+            Target::Lookup(lookup) => Port::lookup(move || lookup()),
+            Target::Missing(why) => Port::missing(why),
+            Target::Remote(remote) => Port::remote_shared(remote),
+        }
+    }
+}
+
+impl<A, C, S> From<crate::supervisor::ChildRef<ActorRef<A>>> for Port<C, S>
+where
+    A: Actor,
+    A::Call: From<C>,
+    A::Cast: From<S>,
+    C: 'static,
+    S: 'static,
+{
+    fn from(child: crate::supervisor::ChildRef<ActorRef<A>>) -> Self {
+        Port::from(Target::from(child))
+    }
+}
+
+impl<K, V, A, C, S> From<crate::registry::Via<K, V, A>> for Port<C, S>
+where
+    K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    A: Actor,
+    A::Call: From<C>,
+    A::Cast: From<S>,
+    C: 'static,
+    S: 'static,
+{
+    fn from(via: crate::registry::Via<K, V, A>) -> Self {
+        Port::from(Target::from(via))
     }
 }
 

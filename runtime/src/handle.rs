@@ -20,14 +20,14 @@ use crate::reply::{Undelivered, drop_with_cause};
 
 pub use crate::error::CastError;
 
-type SlowSend<'a> = Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 'a>>;
+pub(crate) type SlowSend<'a> = Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 'a>>;
 
 /// A cast or info message on its way into the mailbox, written by hand for the common path
 /// (a unit of tokio's cooperative budget, then room at once): the `async` version's nested
 /// state machines (budget, push, delivery) cost as much as the push itself. A full mailbox
 /// whose senders wait for room hands over to boxed `async` code.
 struct SendFuture<'a, A: Actor> {
-    actor: &'a ActorRef<A>,
+    shared: &'a Shared<A>,
     // Taken by the first poll that has budget.
     msg: Option<Envelope<A>>,
     slow: Option<SlowSend<'a>>,
@@ -39,7 +39,7 @@ impl<A: Actor> Unpin for SendFuture<'_, A> {}
 impl<'a, A: Actor> SendFuture<'a, A> {
     fn new(actor: &'a ActorRef<A>, msg: Envelope<A>) -> Self {
         SendFuture {
-            actor,
+            shared: &actor.shared,
             msg: Some(msg),
             slow: None,
         }
@@ -51,44 +51,56 @@ impl<'a, A: Actor> Future for SendFuture<'a, A> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(slow) = &mut this.slow {
-            return slow.as_mut().poll(cx);
+        poll_send(this.shared, &mut this.msg, |msg| msg, &mut this.slow, cx)
+    }
+}
+
+/// The body of [`SendFuture::poll`], shared with the protocol-typed ports
+/// ([`crate::codegen::Port`]): `msg` is taken (and wrapped into an envelope) by the first
+/// poll that has budget.
+pub(crate) fn poll_send<'a, A: Actor, M>(
+    shared: &'a Shared<A>,
+    msg: &mut Option<M>,
+    wrap: impl FnOnce(M) -> Envelope<A>,
+    slow: &mut Option<SlowSend<'a>>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Result<(), CastError>> {
+    if let Some(slow) = slow {
+        return slow.as_mut().poll(cx);
+    }
+    // A send takes a unit of tokio's budget, yielding once the task has used it up: a send
+    // that completes at once (room, a refusal, an eviction, an exited actor) is otherwise
+    // no yield point, and a sender looping on it would starve the receiver (a livelock).
+    // One exception: a message queued in a bounded, blocking mailbox of an actor that is
+    // already scheduled adds no work to the scheduler (the actor handles it in the run it
+    // is woken for) and the bound stops the sender once the actor falls behind, so the
+    // budget taken is handed back. A burst to an actor (or round robin to many) is then
+    // handled in batches, one task run per actor, instead of one run per 128 messages.
+    let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+    shared.note_send();
+    let msg = wrap(msg.take().expect("SendFuture polled after completion"));
+    let mailbox = &shared.mailbox;
+    let config = mailbox.config();
+    let blocking = config.overflow_policy() == Overflow::Block;
+    match mailbox.try_push(msg) {
+        Ok(None) if blocking && config.capacity().is_some() => {
+            if let Some(waker) = shared.core.waker.take() {
+                budget.made_progress();
+                waker.wake();
+            }
+            Poll::Ready(Ok(()))
         }
-        // A send takes a unit of tokio's budget, yielding once the task has used it up: a send
-        // that completes at once (room, a refusal, an eviction, an exited actor) is otherwise
-        // no yield point, and a sender looping on it would starve the receiver (a livelock).
-        // One exception: a message queued in a bounded, blocking mailbox of an actor that is
-        // already scheduled adds no work to the scheduler (the actor handles it in the run it
-        // is woken for) and the bound stops the sender once the actor falls behind, so the
-        // budget taken is handed back. A burst to an actor (or round robin to many) is then
-        // handled in batches, one task run per actor, instead of one run per 128 messages.
-        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-        let actor: &'a ActorRef<A> = this.actor;
-        actor.note_send();
-        let msg = this.msg.take().expect("SendFuture polled after completion");
-        let mailbox = &actor.shared.mailbox;
-        let config = mailbox.config();
-        let blocking = config.overflow_policy() == Overflow::Block;
-        match mailbox.try_push(msg) {
-            Ok(None) if blocking && config.capacity().is_some() => {
-                if let Some(waker) = actor.shared.core.waker.take() {
-                    budget.made_progress();
-                    waker.wake();
-                }
-                Poll::Ready(Ok(()))
-            }
-            Err(PushError::Full(msg)) if blocking => {
-                budget.made_progress();
-                let slow = this.slow.insert(Box::pin(async move {
-                    let result = actor.shared.mailbox.push(msg).await;
-                    actor.delivered(result)
-                }));
-                slow.as_mut().poll(cx)
-            }
-            result => {
-                budget.made_progress();
-                Poll::Ready(actor.delivered(result))
-            }
+        Err(PushError::Full(msg)) if blocking => {
+            budget.made_progress();
+            let slow = slow.insert(Box::pin(async move {
+                let result = shared.mailbox.push(msg).await;
+                shared.delivered(result)
+            }));
+            slow.as_mut().poll(cx)
+        }
+        result => {
+            budget.made_progress();
+            Poll::Ready(shared.delivered(result))
         }
     }
 }
@@ -158,6 +170,68 @@ impl<A: Actor> CellApi for Shared<A> {
     }
 }
 
+impl<A: Actor> Shared<A> {
+    /// Wakes the actor for a queued message and drops the message it evicted, if any.
+    pub(crate) fn accepted(&self, evicted: Accepted<Envelope<A>>) {
+        self.core.waker.wake();
+        if let Some(evicted) = evicted {
+            self.overflowed("evicted the oldest message");
+            drop_with_cause(Undelivered::Evicted, evicted);
+        }
+    }
+
+    /// While a tool watches ([`crate::introspect::timing`]), counts a cast or info message
+    /// sent from an actor's callback to this actor.
+    #[inline]
+    pub(crate) fn note_send(&self) {
+        if crate::stats::timing()
+            && let Some(sender) = lineage::current_actor()
+        {
+            crate::stats::count_edge(sender, self.core.id, crate::stats::EdgeKind::Cast);
+        }
+    }
+
+    /// Reports a mailbox overflow as a `debug` event (cold: off the send path; the mailbox
+    /// counts it).
+    #[cold]
+    pub(crate) fn overflowed(&self, what: &'static str) {
+        let core = &self.core;
+        tracing::debug!(
+            actor = %core.id,
+            name = core.name.as_deref().unwrap_or(""),
+            capacity = ?self.mailbox.config().capacity(),
+            "mailbox full: {what}"
+        );
+    }
+
+    pub(crate) fn delivered(
+        &self,
+        result: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>,
+    ) -> Result<(), CastError> {
+        match result {
+            Ok(evicted) => {
+                self.accepted(evicted);
+                Ok(())
+            }
+            Err(PushError::Full(msg)) => {
+                self.overflowed("refused a message");
+                drop_with_cause(Undelivered::Evicted, msg);
+                Err(CastError::MailboxFull)
+            }
+            Err(PushError::Dropped(msg)) => {
+                self.overflowed("dropped a message");
+                drop_with_cause(Undelivered::Evicted, msg);
+                Err(CastError::Dropped)
+            }
+            Err(PushError::Closed(msg)) => {
+                drop_with_cause(Undelivered::Exited(self.core.id), msg);
+                let reason = self.core.exiting_reason().unwrap_or(ExitReason::Normal);
+                Err(CastError::Exited(reason))
+            }
+        }
+    }
+}
+
 /// A typed handle to an actor of type `A`. Cheap to clone, `Send + Sync`; equality and
 /// hashing go by [`ActorId`].
 pub struct ActorRef<A: Actor> {
@@ -206,20 +280,12 @@ impl<A: Actor> ActorRef<A> {
 
     /// Wakes the actor for a queued message and drops the message it evicted, if any.
     pub(crate) fn accepted(&self, evicted: Accepted<Envelope<A>>) {
-        self.shared.core.waker.wake();
-        if let Some(evicted) = evicted {
-            self.overflowed("evicted the oldest message");
-            drop_with_cause(Undelivered::Evicted, evicted);
-        }
+        self.shared.accepted(evicted)
     }
 
     /// The reason of an actor whose mailbox is closed (it is set before the mailbox closes).
     pub(crate) async fn exit_reason_soon(&self) -> ExitReason {
-        match self.shared.core.exiting_reason() {
-            Some(reason) => reason,
-            // Boxed: a cold path whose state would otherwise bloat every call future.
-            None => Box::pin(self.shared.core.wait()).await,
-        }
+        self.shared.core.exit_reason_soon().await
     }
 
     /// Takes a unit of tokio's cooperative budget, yielding to the scheduler once the task
@@ -231,59 +297,16 @@ impl<A: Actor> ActorRef<A> {
         tokio::task::consume_budget().await;
     }
 
-    /// While a tool watches ([`crate::introspect::timing`]), counts a cast or info message
-    /// sent from an actor's callback to this actor.
     #[inline]
     fn note_send(&self) {
-        if crate::stats::timing()
-            && let Some(sender) = lineage::current_actor()
-        {
-            crate::stats::count_edge(sender, self.id(), crate::stats::EdgeKind::Cast);
-        }
-    }
-
-    /// Reports a mailbox overflow as a `debug` event (cold: off the send path; the mailbox
-    /// counts it).
-    #[cold]
-    fn overflowed(&self, what: &'static str) {
-        let core = &self.shared.core;
-        tracing::debug!(
-            actor = %core.id,
-            name = core.name.as_deref().unwrap_or(""),
-            capacity = ?self.shared.mailbox.config().capacity(),
-            "mailbox full: {what}"
-        );
+        self.shared.note_send()
     }
 
     fn delivered(
         &self,
         result: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>,
     ) -> Result<(), CastError> {
-        match result {
-            Ok(evicted) => {
-                self.accepted(evicted);
-                Ok(())
-            }
-            Err(PushError::Full(msg)) => {
-                self.overflowed("refused a message");
-                drop_with_cause(Undelivered::Evicted, msg);
-                Err(CastError::MailboxFull)
-            }
-            Err(PushError::Dropped(msg)) => {
-                self.overflowed("dropped a message");
-                drop_with_cause(Undelivered::Evicted, msg);
-                Err(CastError::Dropped)
-            }
-            Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::Exited(self.id()), msg);
-                let reason = self
-                    .shared
-                    .core
-                    .exiting_reason()
-                    .unwrap_or(ExitReason::Normal);
-                Err(CastError::Exited(reason))
-            }
-        }
+        self.shared.delivered(result)
     }
 
     /// Casts a request: queues it, waiting for room if the mailbox is full under

@@ -75,6 +75,7 @@ pub mod lineage;
 mod link;
 mod mailbox;
 pub mod names;
+mod port;
 pub mod registry;
 pub mod remote;
 mod reply;

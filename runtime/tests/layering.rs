@@ -40,6 +40,7 @@ const LAYERS: &[&str] = &[
     "introspect",
     "task",
     "registry",
+    "port", // protocol-typed clients' target (generated code, through codegen)
     "codegen",
     "static_graph",
 ];

@@ -6,11 +6,11 @@
 //! macro) and casts to Cart, whose mailbox rejects when full, so the cast back is not a
 //! synchronous edge and both systems' compile-time cycle checks pass. Each system's `start`
 //! takes the clients of the extern actors it uses; since each needs the other's, shop gets a
-//! Ledger client bound once accounts runs (`Target::bound_later`).
+//! Ledger client bound once accounts runs (`Port::bound_later`).
 
 use std::time::Duration;
 
-use arbor::codegen::Target;
+use arbor::codegen::Port;
 
 /// The KDL-generated system.
 mod accounts {
@@ -117,7 +117,7 @@ async fn checkout_when_up(shop: &shop::shop_sup::Handle, item: &str) -> u64 {
 
 #[tokio::test]
 async fn two_systems_call_each_other_and_follow_restarts() {
-    let (ledger, bind_ledger) = Target::bound_later();
+    let (ledger, bind_ledger) = Port::bound_later();
     let shop = shop::shop_sup::start(
         shop::shop_sup::Config {
             catalog: (),

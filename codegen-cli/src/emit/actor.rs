@@ -91,14 +91,15 @@ pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
     quote! {
         #(#markers)*
 
-        /// Implemented by no actor: the bound of the calls of a cast-only client.
+        /// Implemented by no client: the bound of the calls of a cast-only client (the
+        /// lifetime defers the bound to the call).
         #[diagnostic::on_unimplemented(
-            message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
-            label = "a call to `{Self}`, which the caller only casts to",
-            note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+            message = "a call through a cast-only client (`{Self}`): the caller declares `casts` for this actor, so it may not call it",
+            label = "a call to an actor the caller only casts to",
+            note = "declare `calls <Actor>` instead of `casts <Actor>` (with the macros: `calls(<Actor>)`), or send a cast"
         )]
         #[allow(dead_code)]
-        pub trait DeclaredCall {}
+        pub trait DeclaredCall<'a> {}
 
         /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
         /// declaration.
@@ -194,9 +195,9 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
         let dk = doc(&format!("A cast-only client of `{name}`."));
         quote! {
             #dc
-            pub type Client = super::#p::Client<#glue>;
+            pub type Client = super::#p::Client;
             #dk
-            pub type Caster = super::#p::Caster<#glue>;
+            pub type Caster = super::#p::Caster;
         }
     } else {
         multi_clients(name, &glue, &protocols)
@@ -689,7 +690,7 @@ fn extern_dependency(
         let why = format!(
             "extern actor `{target}`: `{name}` is not started by a supervisor of this system"
         );
-        quote!(#field: #cap_ty::from(::arbor::codegen::Target::Missing(#why)))
+        quote!(#field: #cap_ty::missing(#why))
     } else if called {
         quote!(#field: ::std::clone::Clone::clone(&tree.#source.#field))
     } else {
@@ -804,18 +805,23 @@ fn message_kinds(glue: &proc_macro2::Ident, protocols: &[&Protocol]) -> TokenStr
     out
 }
 
-/// Client and Caster structs of an actor serving several protocols.
+/// Client and Caster structs of an actor serving several protocols: one protocol client
+/// each (typed by its protocol, so the struct does not name the actor's type).
 fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol]) -> TokenStream {
     let mut out = TokenStream::new();
     for (kind, what) in [("Client", "calls and casts"), ("Caster", "casts")] {
         let st = ident(kind);
+        let fields: Vec<proc_macro2::Ident> = protocols
+            .iter()
+            .map(|p| snake_ident(p.name.as_str()))
+            .collect();
         let methods = protocols.iter().map(|p| {
             let m = snake_ident(p.name.as_str());
             let d = doc(&format!("The {what} of protocol `{}`.", p.name));
             quote! {
                 #d
-                pub fn #m(&self) -> super::#m::#st<#glue> {
-                    super::#m::#st::from(self.target.clone())
+                pub fn #m(&self) -> super::#m::#st {
+                    self.#m.clone()
                 }
             }
         });
@@ -826,18 +832,19 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
             #d
             #[derive(Clone, Debug)]
             pub struct #st {
-                target: ::arbor::codegen::Target<#glue>,
+                #(#fields: super::#fields::#st,)*
             }
 
             impl #st {
                 /// A client sending to `target`.
                 pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<#glue>>) -> Self {
-                    #st { target: target.into() }
+                    let target: ::arbor::codegen::Target<#glue> = target.into();
+                    #st { #(#fields: super::#fields::#st::from(target.clone()),)* }
                 }
 
-                /// Where it sends.
-                pub fn target(&self) -> &::arbor::codegen::Target<#glue> {
-                    &self.target
+                /// A client whose every message fails: `why` says why.
+                pub fn missing(why: &'static str) -> Self {
+                    #st { #(#fields: super::#fields::#st::missing(why),)* }
                 }
 
                 #(#methods)*
@@ -845,21 +852,25 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
 
             impl ::std::convert::From<::arbor::codegen::Target<#glue>> for #st {
                 fn from(target: ::arbor::codegen::Target<#glue>) -> Self {
-                    #st { target }
+                    #st::new(target)
                 }
             }
 
             impl ::std::convert::From<::arbor::ActorRef<#glue>> for #st {
                 fn from(actor: ::arbor::ActorRef<#glue>) -> Self {
-                    #st { target: ::arbor::codegen::Target::Fixed(actor) }
+                    #st::new(::arbor::codegen::Target::Fixed(actor))
                 }
             }
         });
     }
+    let fields: Vec<proc_macro2::Ident> = protocols
+        .iter()
+        .map(|p| snake_ident(p.name.as_str()))
+        .collect();
     out.extend(quote! {
         impl ::std::convert::From<Client> for Caster {
             fn from(client: Client) -> Self {
-                Caster { target: client.target }
+                Caster { #(#fields: ::std::convert::From::from(client.#fields),)* }
             }
         }
     });

@@ -122,18 +122,19 @@ pub(crate) fn protocol(
                 #(#handler_methods)*
             }
 
-            /// A typed client of an actor `A` serving this protocol: one method per call, and
+            /// A typed client of an actor serving this protocol: one method per call, and
             /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
             /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
             /// to an actor that is not running fails at once with its error, it never panics.
-            pub struct Client<A: ::arbor::Actor> {
-                caster: Caster<A>,
+            /// Typed by the protocol, not by the actor: its type does not name the actor's.
+            pub struct Client {
+                caster: Caster,
                 timeout: ::std::option::Option<::std::time::Duration>,
             }
 
-            impl<A: ::arbor::Actor> Client<A> {
+            impl Client {
                 /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
-                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<A>>) -> Self {
+                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>) -> Self {
                     Client { caster: Caster::new(target), timeout: ::std::option::Option::None }
                 }
 
@@ -145,33 +146,33 @@ pub(crate) fn protocol(
                     }
                 }
 
+                /// A client whose every message fails: `why` says why (OTP's `noproc`).
+                pub fn missing(why: &'static str) -> Self {
+                    Client::new(::arbor::codegen::Port::missing(why))
+                }
+
                 /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
                 pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
                     self.timeout
                 }
-            }
 
-            impl<A: ::arbor::Actor> Client<A>
-            where
-                A::Call: ::std::convert::From<Call>,
-            {
                 #(#client_calls)*
             }
 
-            impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-                type Target = Caster<A>;
-                fn deref(&self) -> &Caster<A> {
+            impl ::std::ops::Deref for Client {
+                type Target = Caster;
+                fn deref(&self) -> &Caster {
                     &self.caster
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+            impl ::std::clone::Clone for Client {
                 fn clone(&self) -> Self {
                     Client { caster: self.caster.clone(), timeout: self.timeout }
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+            impl ::std::fmt::Debug for Client {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                     f.debug_struct(#client_name)
                         .field("target", &self.caster.target)
@@ -180,74 +181,102 @@ pub(crate) fn protocol(
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client<A> {
+            impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+                fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+                    Client::new(port)
+                }
+            }
+
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+            where
+                A::Call: ::std::convert::From<Call>,
+                A::Cast: ::std::convert::From<Cast>,
+            {
                 fn from(target: ::arbor::codegen::Target<A>) -> Self {
                     Client::new(target)
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+            where
+                A::Call: ::std::convert::From<Call>,
+                A::Cast: ::std::convert::From<Cast>,
+            {
                 fn from(actor: ::arbor::ActorRef<A>) -> Self {
                     Client::new(actor)
                 }
             }
 
-            /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-            /// `casts` to `A` gets.
-            pub struct Caster<A: ::arbor::Actor> {
-                target: ::arbor::codegen::Target<A>,
+            /// A cast-only client of an actor serving this protocol: what an actor that only
+            /// `casts` to it gets.
+            pub struct Caster {
+                target: ::arbor::codegen::Port<Call, Cast>,
             }
 
-            impl<A: ::arbor::Actor> Caster<A> {
+            impl Caster {
                 /// A cast-only client sending to `target`.
-                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<A>>) -> Self {
+                pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>) -> Self {
                     Caster { target: target.into() }
                 }
 
+                /// A cast-only client whose every message fails: `why` says why.
+                pub fn missing(why: &'static str) -> Self {
+                    Caster { target: ::arbor::codegen::Port::missing(why) }
+                }
+
                 /// Where the client sends.
-                pub fn target(&self) -> &::arbor::codegen::Target<A> {
+                pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
                     &self.target
                 }
-            }
 
-            impl<A: ::arbor::Actor> Caster<A>
-            where
-                A::Cast: ::std::convert::From<Cast>,
-            {
                 #(#client_casts)*
             }
 
             /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-            impl<A: ::arbor::Actor> Caster<A> {
+            impl Caster {
                 #(#caster_calls)*
             }
 
-            impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+            impl ::std::clone::Clone for Caster {
                 fn clone(&self) -> Self {
                     Caster { target: self.target.clone() }
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+            impl ::std::fmt::Debug for Caster {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                     f.debug_struct(#caster_name).field("target", &self.target).finish()
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster<A> {
-                fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+                fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
                     Caster { target }
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-                fn from(actor: ::arbor::ActorRef<A>) -> Self {
-                    Caster { target: ::arbor::codegen::Target::Fixed(actor) }
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+            where
+                A::Call: ::std::convert::From<Call>,
+                A::Cast: ::std::convert::From<Cast>,
+            {
+                fn from(target: ::arbor::codegen::Target<A>) -> Self {
+                    Caster { target: target.into() }
                 }
             }
 
-            impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-                fn from(client: Client<A>) -> Self {
+            impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+            where
+                A::Call: ::std::convert::From<Call>,
+                A::Cast: ::std::convert::From<Cast>,
+            {
+                fn from(actor: ::arbor::ActorRef<A>) -> Self {
+                    Caster { target: actor.into() }
+                }
+            }
+
+            impl ::std::convert::From<Client> for Caster {
+                fn from(client: Client) -> Self {
                     client.caster
                 }
             }
@@ -409,11 +438,8 @@ fn client_call(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
             -> ::std::result::Result<#reply, ::arbor::CallError>
         {
             #remote
-            let actor = self.caster.target.resolve().map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(#c);
-            actor
-                .call_timeout(timeout, move |reply_to| <A::Call as ::std::convert::From<Call>>::from(#msg))
-                .await
+            self.caster.target.call(timeout, move |reply_to| #msg).await
         }
     }
 }
@@ -431,10 +457,10 @@ fn caster_call(m: &Message) -> TokenStream {
     quote! {
         #docs
         #[doc(hidden)]
-        pub fn #method(&self, #(#decls),*)
+        pub fn #method<'a>(&'a self, #(#decls),*)
             -> ::std::future::Ready<::std::result::Result<#reply, ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = (#(#names,)*);
             ::std::unreachable!("no actor implements DeclaredCall")
@@ -455,8 +481,7 @@ fn client_cast(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
         #docs
         pub async fn #method(&self, #(#decls),*) -> ::std::result::Result<(), ::arbor::CastError> {
             #remote
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(#msg)).await
+            self.target.cast(#msg).await
         }
     }
 }

@@ -5,8 +5,8 @@
 //! ```text
 //! pub mod room {                        // a protocol an exported actor serves ("crosses nodes")
 //!     trait ArborWire; impl ArborWireCheck where T: ArborWire, …  // every type is a serde type
-//!     impl Client<A> { async fn join(..) { if remote { wire::call_remote(..) } else { local } } }
-//!     impl arbor_cluster::wire::Serve for Client<A>;   // decodes, calls through the client
+//!     impl Client { async fn join(..) { if remote { wire::call_remote(..) } else { local } } }
+//!     impl arbor_cluster::wire::Serve for Client;   // decodes, calls through the client
 //! }
 //! pub mod lobby {                       // an exported actor
 //!     pub const EXPORTED_AS: &str;      // its name in the cluster
@@ -152,11 +152,7 @@ pub(crate) fn protocol_items(p: &Protocol, location: Option<&str>) -> TokenStrea
         impl ArborWireCheck where #(#types),* {}
 
         #serve_doc
-        impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
-        where
-            A::Call: ::std::convert::From<Call>,
-            A::Cast: ::std::convert::From<Cast>,
-        {
+        impl ::arbor_cluster::wire::Serve for Client {
             fn protocol(&self) -> &'static str {
                 #name
             }
@@ -294,7 +290,7 @@ pub(crate) fn root(plan: &Plan<'_>, t: usize, has_externs: bool) -> Option<RootR
                  connects it)",
                 e.name
             );
-            missing.push(quote!(#f: #path::Client::from(::arbor::codegen::Target::Missing(#why))));
+            missing.push(quote!(#f: #path::Client::missing(#why)));
         }
         let names: Vec<String> = remotes.iter().map(|e| format!("`{}`", e.name)).collect();
         let d = doc(&format!(

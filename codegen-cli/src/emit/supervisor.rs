@@ -327,7 +327,7 @@ pub(crate) fn static_supervisor(
                 "The clients of the extern actors (of other systems) the actors of the `{name}` \
                  tree call or cast to: {}. A client that follows restarts (from the other \
                  system's handle) keeps reaching its actor; \
-                 `arbor::codegen::Target::bound_later` gives one to bind once the other system \
+                 `arbor::codegen::Port::bound_later` gives one to bind once the other system \
                  runs (for systems that reach each other).",
                 names.join(", ")
             ));

@@ -83,7 +83,11 @@ pub fn build(
                 "`{struct_name}` is private to module `{}`, but the system's generated code names \
                  it from the `#[system]` module: write `{} struct {struct_name}`",
                 at.last().expect("nested"),
-                if at.len() == 1 { "pub(super)" } else { "pub(crate)" },
+                if at.len() == 1 {
+                    "pub(super)"
+                } else {
+                    "pub(crate)"
+                },
             ))
             .with_span(&s.ident),
         );

@@ -171,7 +171,10 @@ pub fn validate_with(
                 [] => "the `#[system]` module itself".to_owned(),
                 _ => format!(
                     "module `{}`",
-                    at.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("::")
+                    at.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join("::")
                 ),
             };
             errors.push(

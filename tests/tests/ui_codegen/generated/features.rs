@@ -26,14 +26,15 @@ pub trait DeclaresWorker {}
 )]
 #[allow(dead_code)]
 pub trait DeclaresIdle {}
-/// Implemented by no actor: the bound of the calls of a cast-only client.
+/// Implemented by no client: the bound of the calls of a cast-only client (the
+/// lifetime defers the bound to the call).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
-    label = "a call to `{Self}`, which the caller only casts to",
-    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+    message = "a call through a cast-only client (`{Self}`): the caller declares `casts` for this actor, so it may not call it",
+    label = "a call to an actor the caller only casts to",
+    note = "declare `calls <Actor>` instead of `casts <Actor>` (with the macros: `calls(<Actor>)`), or send a cast"
 )]
 #[allow(dead_code)]
-pub trait DeclaredCall {}
+pub trait DeclaredCall<'a> {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
 #[allow(dead_code)]
@@ -122,18 +123,19 @@ pub mod counter {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// A typed client of an actor serving this protocol: one method per call, and
     /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
     /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
     /// to an actor that is not running fails at once with its error, it never panics.
-    pub struct Client<A: ::arbor::Actor> {
-        caster: Caster<A>,
+    /// Typed by the protocol, not by the actor: its type does not name the actor's.
+    pub struct Client {
+        caster: Caster,
         timeout: ::std::option::Option<::std::time::Duration>,
     }
-    impl<A: ::arbor::Actor> Client<A> {
+    impl Client {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Client {
                 caster: Caster::new(target),
@@ -147,40 +149,30 @@ pub mod counter {
                 timeout: ::std::option::Option::Some(timeout),
             }
         }
+        /// A client whose every message fails: `why` says why (OTP's `noproc`).
+        pub fn missing(why: &'static str) -> Self {
+            Client::new(::arbor::codegen::Port::missing(why))
+        }
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
         }
-    }
-    impl<A: ::arbor::Actor> Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-    {
         /// Calls `call get() -> u64` and waits for the reply at most [`GET_TIMEOUT`] (or the client's timeout).
         pub async fn get(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(GET_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Get { reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Get { reply_to })
                 .await
         }
     }
-    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-        type Target = Caster<A>;
-        fn deref(&self) -> &Caster<A> {
+    impl ::std::ops::Deref for Client {
+        type Target = Caster;
+        fn deref(&self) -> &Caster {
             &self.caster
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+    impl ::std::clone::Clone for Client {
         fn clone(&self) -> Self {
             Client {
                 caster: self.caster.clone(),
@@ -188,7 +180,7 @@ pub mod counter {
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+    impl ::std::fmt::Debug for Client {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Counter::Client")
                 .field("target", &self.caster.target)
@@ -196,90 +188,110 @@ pub mod counter {
                 .finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+        fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+            Client::new(port)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
             Client::new(target)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
             Client::new(actor)
         }
     }
-    /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-    /// `casts` to `A` gets.
-    pub struct Caster<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+    /// A cast-only client of an actor serving this protocol: what an actor that only
+    /// `casts` to it gets.
+    pub struct Caster {
+        target: ::arbor::codegen::Port<Call, Cast>,
     }
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// A cast-only client sending to `target`.
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// A cast-only client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                target: ::arbor::codegen::Port::missing(why),
+            }
+        }
         /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
+        pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
             &self.target
         }
-    }
-    impl<A: ::arbor::Actor> Caster<A>
-    where
-        A::Cast: ::std::convert::From<Cast>,
-    {
         /// Casts `cast add(n: u64)`: queues it (waiting for room if the actor's mailbox blocks when full).
         pub async fn add(
             &self,
             n: u64,
         ) -> ::std::result::Result<(), ::arbor::CastError> {
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor
-                .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Add { n }))
-                .await
+            self.target.cast(Cast::Add { n }).await
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// Not available: `get` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn get(
-            &self,
+        pub fn get<'a>(
+            &'a self,
         ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = ();
             ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+    impl ::std::clone::Clone for Caster {
         fn clone(&self) -> Self {
             Caster {
                 target: self.target.clone(),
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+    impl ::std::fmt::Debug for Caster {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Counter::Caster").field("target", &self.target).finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Caster<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+        fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Caster { target: target.into() }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-        fn from(client: Client<A>) -> Self {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Caster { target: actor.into() }
+        }
+    }
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
             client.caster
         }
     }
@@ -333,18 +345,19 @@ pub mod admin {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// A typed client of an actor serving this protocol: one method per call, and
     /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
     /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
     /// to an actor that is not running fails at once with its error, it never panics.
-    pub struct Client<A: ::arbor::Actor> {
-        caster: Caster<A>,
+    /// Typed by the protocol, not by the actor: its type does not name the actor's.
+    pub struct Client {
+        caster: Caster,
         timeout: ::std::option::Option<::std::time::Duration>,
     }
-    impl<A: ::arbor::Actor> Client<A> {
+    impl Client {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Client {
                 caster: Caster::new(target),
@@ -358,40 +371,30 @@ pub mod admin {
                 timeout: ::std::option::Option::Some(timeout),
             }
         }
+        /// A client whose every message fails: `why` says why (OTP's `noproc`).
+        pub fn missing(why: &'static str) -> Self {
+            Client::new(::arbor::codegen::Port::missing(why))
+        }
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
         }
-    }
-    impl<A: ::arbor::Actor> Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-    {
         /// Calls `call reset()` and waits for the reply at most [`RESET_TIMEOUT`] (or the client's timeout).
         pub async fn reset(&self) -> ::std::result::Result<(), ::arbor::CallError> {
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(RESET_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Reset { reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Reset { reply_to })
                 .await
         }
     }
-    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-        type Target = Caster<A>;
-        fn deref(&self) -> &Caster<A> {
+    impl ::std::ops::Deref for Client {
+        type Target = Caster;
+        fn deref(&self) -> &Caster {
             &self.caster
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+    impl ::std::clone::Clone for Client {
         fn clone(&self) -> Self {
             Client {
                 caster: self.caster.clone(),
@@ -399,7 +402,7 @@ pub mod admin {
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+    impl ::std::fmt::Debug for Client {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Admin::Client")
                 .field("target", &self.caster.target)
@@ -407,90 +410,110 @@ pub mod admin {
                 .finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+        fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+            Client::new(port)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
             Client::new(target)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
             Client::new(actor)
         }
     }
-    /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-    /// `casts` to `A` gets.
-    pub struct Caster<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+    /// A cast-only client of an actor serving this protocol: what an actor that only
+    /// `casts` to it gets.
+    pub struct Caster {
+        target: ::arbor::codegen::Port<Call, Cast>,
     }
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// A cast-only client sending to `target`.
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// A cast-only client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                target: ::arbor::codegen::Port::missing(why),
+            }
+        }
         /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
+        pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
             &self.target
         }
-    }
-    impl<A: ::arbor::Actor> Caster<A>
-    where
-        A::Cast: ::std::convert::From<Cast>,
-    {
         /// Casts `cast note(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
         pub async fn note(
             &self,
             text: String,
         ) -> ::std::result::Result<(), ::arbor::CastError> {
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor
-                .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Note { text }))
-                .await
+            self.target.cast(Cast::Note { text }).await
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// Not available: `reset` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn reset(
-            &self,
+        pub fn reset<'a>(
+            &'a self,
         ) -> ::std::future::Ready<::std::result::Result<(), ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = ();
             ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+    impl ::std::clone::Clone for Caster {
         fn clone(&self) -> Self {
             Caster {
                 target: self.target.clone(),
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+    impl ::std::fmt::Debug for Caster {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Admin::Caster").field("target", &self.target).finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Caster<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+        fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Caster { target: target.into() }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-        fn from(client: Client<A>) -> Self {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Caster { target: actor.into() }
+        }
+    }
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
             client.caster
         }
     }
@@ -535,18 +558,19 @@ pub mod work {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = u64> + ::std::marker::Send + 'static;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// A typed client of an actor serving this protocol: one method per call, and
     /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
     /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
     /// to an actor that is not running fails at once with its error, it never panics.
-    pub struct Client<A: ::arbor::Actor> {
-        caster: Caster<A>,
+    /// Typed by the protocol, not by the actor: its type does not name the actor's.
+    pub struct Client {
+        caster: Caster,
         timeout: ::std::option::Option<::std::time::Duration>,
     }
-    impl<A: ::arbor::Actor> Client<A> {
+    impl Client {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Client {
                 caster: Caster::new(target),
@@ -560,43 +584,33 @@ pub mod work {
                 timeout: ::std::option::Option::Some(timeout),
             }
         }
+        /// A client whose every message fails: `why` says why (OTP's `noproc`).
+        pub fn missing(why: &'static str) -> Self {
+            Client::new(::arbor::codegen::Port::missing(why))
+        }
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
         }
-    }
-    impl<A: ::arbor::Actor> Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-    {
         /// Calls `call run(input: u64) -> u64` and waits for the reply at most [`RUN_TIMEOUT`] (or the client's timeout).
         pub async fn run(
             &self,
             input: u64,
         ) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(RUN_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Run { input, reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Run { input, reply_to })
                 .await
         }
     }
-    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-        type Target = Caster<A>;
-        fn deref(&self) -> &Caster<A> {
+    impl ::std::ops::Deref for Client {
+        type Target = Caster;
+        fn deref(&self) -> &Caster {
             &self.caster
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+    impl ::std::clone::Clone for Client {
         fn clone(&self) -> Self {
             Client {
                 caster: self.caster.clone(),
@@ -604,7 +618,7 @@ pub mod work {
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+    impl ::std::fmt::Debug for Client {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Work::Client")
                 .field("target", &self.caster.target)
@@ -612,80 +626,104 @@ pub mod work {
                 .finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+        fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+            Client::new(port)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
             Client::new(target)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
             Client::new(actor)
         }
     }
-    /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-    /// `casts` to `A` gets.
-    pub struct Caster<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+    /// A cast-only client of an actor serving this protocol: what an actor that only
+    /// `casts` to it gets.
+    pub struct Caster {
+        target: ::arbor::codegen::Port<Call, Cast>,
     }
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// A cast-only client sending to `target`.
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// A cast-only client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                target: ::arbor::codegen::Port::missing(why),
+            }
+        }
         /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
+        pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
             &self.target
         }
     }
-    impl<A: ::arbor::Actor> Caster<A>
-    where
-        A::Cast: ::std::convert::From<Cast>,
-    {}
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// Not available: `run` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn run(
-            &self,
+        pub fn run<'a>(
+            &'a self,
             input: u64,
         ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = (input,);
             ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+    impl ::std::clone::Clone for Caster {
         fn clone(&self) -> Self {
             Caster {
                 target: self.target.clone(),
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+    impl ::std::fmt::Debug for Caster {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Work::Caster").field("target", &self.target).finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Caster<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+        fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Caster { target: target.into() }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-        fn from(client: Client<A>) -> Self {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Caster { target: actor.into() }
+        }
+    }
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
             client.caster
         }
     }
@@ -902,80 +940,95 @@ pub mod multi {
     /// A client of `Multi` (calls and casts), one accessor per protocol.
     #[derive(Clone, Debug)]
     pub struct Client {
-        target: ::arbor::codegen::Target<Multi>,
+        counter: super::counter::Client,
+        admin: super::admin::Client,
     }
     impl Client {
         /// A client sending to `target`.
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<Multi>>,
         ) -> Self {
-            Client { target: target.into() }
+            let target: ::arbor::codegen::Target<Multi> = target.into();
+            Client {
+                counter: super::counter::Client::from(target.clone()),
+                admin: super::admin::Client::from(target.clone()),
+            }
         }
-        /// Where it sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<Multi> {
-            &self.target
+        /// A client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Client {
+                counter: super::counter::Client::missing(why),
+                admin: super::admin::Client::missing(why),
+            }
         }
         /// The calls and casts of protocol `Counter`.
-        pub fn counter(&self) -> super::counter::Client<Multi> {
-            super::counter::Client::from(self.target.clone())
+        pub fn counter(&self) -> super::counter::Client {
+            self.counter.clone()
         }
         /// The calls and casts of protocol `Admin`.
-        pub fn admin(&self) -> super::admin::Client<Multi> {
-            super::admin::Client::from(self.target.clone())
+        pub fn admin(&self) -> super::admin::Client {
+            self.admin.clone()
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<Multi>> for Client {
         fn from(target: ::arbor::codegen::Target<Multi>) -> Self {
-            Client { target }
+            Client::new(target)
         }
     }
     impl ::std::convert::From<::arbor::ActorRef<Multi>> for Client {
         fn from(actor: ::arbor::ActorRef<Multi>) -> Self {
-            Client {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+            Client::new(::arbor::codegen::Target::Fixed(actor))
         }
     }
     /// A client of `Multi` (casts), one accessor per protocol.
     #[derive(Clone, Debug)]
     pub struct Caster {
-        target: ::arbor::codegen::Target<Multi>,
+        counter: super::counter::Caster,
+        admin: super::admin::Caster,
     }
     impl Caster {
         /// A client sending to `target`.
         pub fn new(
             target: impl ::std::convert::Into<::arbor::codegen::Target<Multi>>,
         ) -> Self {
-            Caster { target: target.into() }
+            let target: ::arbor::codegen::Target<Multi> = target.into();
+            Caster {
+                counter: super::counter::Caster::from(target.clone()),
+                admin: super::admin::Caster::from(target.clone()),
+            }
         }
-        /// Where it sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<Multi> {
-            &self.target
+        /// A client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                counter: super::counter::Caster::missing(why),
+                admin: super::admin::Caster::missing(why),
+            }
         }
         /// The casts of protocol `Counter`.
-        pub fn counter(&self) -> super::counter::Caster<Multi> {
-            super::counter::Caster::from(self.target.clone())
+        pub fn counter(&self) -> super::counter::Caster {
+            self.counter.clone()
         }
         /// The casts of protocol `Admin`.
-        pub fn admin(&self) -> super::admin::Caster<Multi> {
-            super::admin::Caster::from(self.target.clone())
+        pub fn admin(&self) -> super::admin::Caster {
+            self.admin.clone()
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<Multi>> for Caster {
         fn from(target: ::arbor::codegen::Target<Multi>) -> Self {
-            Caster { target }
+            Caster::new(target)
         }
     }
     impl ::std::convert::From<::arbor::ActorRef<Multi>> for Caster {
         fn from(actor: ::arbor::ActorRef<Multi>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+            Caster::new(::arbor::codegen::Target::Fixed(actor))
         }
     }
     impl ::std::convert::From<Client> for Caster {
         fn from(client: Client) -> Self {
-            Caster { target: client.target }
+            Caster {
+                counter: ::std::convert::From::from(client.counter),
+                admin: ::std::convert::From::from(client.admin),
+            }
         }
     }
     /// `Multi` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
@@ -1237,9 +1290,9 @@ pub mod worker {
     /// The info messages of `Worker` (protocol `Work`).
     pub type Info = super::work::Info;
     /// A client of `Worker`: its calls and casts.
-    pub type Client = super::work::Client<Worker>;
+    pub type Client = super::work::Client;
     /// A cast-only client of `Worker`.
-    pub type Caster = super::work::Caster<Worker>;
+    pub type Caster = super::work::Caster;
     /// `Worker` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
     pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
         &super::ARBOR_SYSTEM,
@@ -1424,9 +1477,9 @@ pub mod idle {
     /// The info messages of `Idle` (protocol `Admin`).
     pub type Info = super::admin::Info;
     /// A client of `Idle`: its calls and casts.
-    pub type Client = super::admin::Client<Idle>;
+    pub type Client = super::admin::Client;
     /// A cast-only client of `Idle`.
-    pub type Caster = super::admin::Caster<Idle>;
+    pub type Caster = super::admin::Caster;
     /// `Idle` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
     pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
         &super::ARBOR_SYSTEM,

@@ -18,14 +18,15 @@ pub trait DeclaresCounterServer {}
 )]
 #[allow(dead_code)]
 pub trait DeclaresLooper {}
-/// Implemented by no actor: the bound of the calls of a cast-only client.
+/// Implemented by no client: the bound of the calls of a cast-only client (the
+/// lifetime defers the bound to the call).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
-    label = "a call to `{Self}`, which the caller only casts to",
-    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+    message = "a call through a cast-only client (`{Self}`): the caller declares `casts` for this actor, so it may not call it",
+    label = "a call to an actor the caller only casts to",
+    note = "declare `calls <Actor>` instead of `casts <Actor>` (with the macros: `calls(<Actor>)`), or send a cast"
 )]
 #[allow(dead_code)]
-pub trait DeclaredCall {}
+pub trait DeclaredCall<'a> {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
 #[allow(dead_code)]
@@ -83,11 +84,7 @@ pub mod counter {
         (): ArborWire,
     {}
     /// Serves protocol `Counter` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
-    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
+    impl ::arbor_cluster::wire::Serve for Client {
         fn protocol(&self) -> &'static str {
             "Counter"
         }
@@ -252,18 +249,19 @@ pub mod counter {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// A typed client of an actor serving this protocol: one method per call, and
     /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
     /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
     /// to an actor that is not running fails at once with its error, it never panics.
-    pub struct Client<A: ::arbor::Actor> {
-        caster: Caster<A>,
+    /// Typed by the protocol, not by the actor: its type does not name the actor's.
+    pub struct Client {
+        caster: Caster,
         timeout: ::std::option::Option<::std::time::Duration>,
     }
-    impl<A: ::arbor::Actor> Client<A> {
+    impl Client {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Client {
                 caster: Caster::new(target),
@@ -277,15 +275,14 @@ pub mod counter {
                 timeout: ::std::option::Option::Some(timeout),
             }
         }
+        /// A client whose every message fails: `why` says why (OTP's `noproc`).
+        pub fn missing(why: &'static str) -> Self {
+            Client::new(::arbor::codegen::Port::missing(why))
+        }
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
         }
-    }
-    impl<A: ::arbor::Actor> Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-    {
         /// Calls `call add(n: u64) -> u64` and waits for the reply at most [`ADD_TIMEOUT`] (or the client's timeout).
         pub async fn add(
             &self,
@@ -301,19 +298,10 @@ pub mod counter {
                     )
                     .await;
             }
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(ADD_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Add { n, reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Add { n, reply_to })
                 .await
         }
         /// Calls `call checked_add(n: u64) -> Result<u64, Overflow>` and waits for the reply at most [`CHECKED_ADD_TIMEOUT`] (or the client's timeout).
@@ -331,19 +319,10 @@ pub mod counter {
                     )
                     .await;
             }
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(CHECKED_ADD_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::CheckedAdd { n, reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::CheckedAdd { n, reply_to })
                 .await
         }
         /// Calls `call reset()` and waits for the reply at most [`RESET_TIMEOUT`] (or the client's timeout).
@@ -358,19 +337,10 @@ pub mod counter {
                     )
                     .await;
             }
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(RESET_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Reset { reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Reset { reply_to })
                 .await
         }
         /// Calls `call slow_total() -> u64` and waits for the reply at most [`SLOW_TOTAL_TIMEOUT`] (or the client's timeout).
@@ -387,29 +357,20 @@ pub mod counter {
                     )
                     .await;
             }
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(SLOW_TOTAL_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::SlowTotal { reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::SlowTotal { reply_to })
                 .await
         }
     }
-    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-        type Target = Caster<A>;
-        fn deref(&self) -> &Caster<A> {
+    impl ::std::ops::Deref for Client {
+        type Target = Caster;
+        fn deref(&self) -> &Caster {
             &self.caster
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+    impl ::std::clone::Clone for Client {
         fn clone(&self) -> Self {
             Client {
                 caster: self.caster.clone(),
@@ -417,7 +378,7 @@ pub mod counter {
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+    impl ::std::fmt::Debug for Client {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Counter::Client")
                 .field("target", &self.caster.target)
@@ -425,38 +386,51 @@ pub mod counter {
                 .finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+        fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+            Client::new(port)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
             Client::new(target)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
             Client::new(actor)
         }
     }
-    /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-    /// `casts` to `A` gets.
-    pub struct Caster<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+    /// A cast-only client of an actor serving this protocol: what an actor that only
+    /// `casts` to it gets.
+    pub struct Caster {
+        target: ::arbor::codegen::Port<Call, Cast>,
     }
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// A cast-only client sending to `target`.
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// A cast-only client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                target: ::arbor::codegen::Port::missing(why),
+            }
+        }
         /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
+        pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
             &self.target
         }
-    }
-    impl<A: ::arbor::Actor> Caster<A>
-    where
-        A::Cast: ::std::convert::From<Cast>,
-    {
         /// Casts `cast bump(n: u64)`: queues it (waiting for room if the actor's mailbox blocks when full).
         pub async fn bump(
             &self,
@@ -471,10 +445,7 @@ pub mod counter {
                     )
                     .await;
             }
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor
-                .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Bump { n }))
-                .await
+            self.target.cast(Cast::Bump { n }).await
         }
         /// Casts `cast crash()`: queues it (waiting for room if the actor's mailbox blocks when full).
         pub async fn crash(&self) -> ::std::result::Result<(), ::arbor::CastError> {
@@ -487,88 +458,97 @@ pub mod counter {
                     )
                     .await;
             }
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor.cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Crash)).await
+            self.target.cast(Cast::Crash).await
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// Not available: `add` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn add(
-            &self,
+        pub fn add<'a>(
+            &'a self,
             n: u64,
         ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = (n,);
             ::std::unreachable!("no actor implements DeclaredCall")
         }
         /// Not available: `checked_add` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn checked_add(
-            &self,
+        pub fn checked_add<'a>(
+            &'a self,
             n: u64,
         ) -> ::std::future::Ready<
             ::std::result::Result<Result<u64, Overflow>, ::arbor::CallError>,
         >
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = (n,);
             ::std::unreachable!("no actor implements DeclaredCall")
         }
         /// Not available: `reset` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn reset(
-            &self,
+        pub fn reset<'a>(
+            &'a self,
         ) -> ::std::future::Ready<::std::result::Result<(), ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = ();
             ::std::unreachable!("no actor implements DeclaredCall")
         }
         /// Not available: `slow_total` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn slow_total(
-            &self,
+        pub fn slow_total<'a>(
+            &'a self,
         ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = ();
             ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+    impl ::std::clone::Clone for Caster {
         fn clone(&self) -> Self {
             Caster {
                 target: self.target.clone(),
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+    impl ::std::fmt::Debug for Caster {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Counter::Caster").field("target", &self.target).finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Caster<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+        fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Caster { target: target.into() }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-        fn from(client: Client<A>) -> Self {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Caster { target: actor.into() }
+        }
+    }
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
             client.caster
         }
     }
@@ -606,11 +586,7 @@ pub mod loop_ {
         Result<u32, String>: ArborWire,
     {}
     /// Serves protocol `Loop` to other nodes (`arbor_cluster::Node::export`): decodes each message's arguments and sends it through this client, with what is left of the caller's timeout; a restarted actor is reached again when the client follows restarts.
-    impl<A: ::arbor::Actor> ::arbor_cluster::wire::Serve for Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
+    impl ::arbor_cluster::wire::Serve for Client {
         fn protocol(&self) -> &'static str {
             "Loop"
         }
@@ -673,18 +649,19 @@ pub mod loop_ {
             Output = Result<u32, String>,
         > + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// A typed client of an actor serving this protocol: one method per call, and
     /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
     /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
     /// to an actor that is not running fails at once with its error, it never panics.
-    pub struct Client<A: ::arbor::Actor> {
-        caster: Caster<A>,
+    /// Typed by the protocol, not by the actor: its type does not name the actor's.
+    pub struct Client {
+        caster: Caster,
         timeout: ::std::option::Option<::std::time::Duration>,
     }
-    impl<A: ::arbor::Actor> Client<A> {
+    impl Client {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Client {
                 caster: Caster::new(target),
@@ -698,15 +675,14 @@ pub mod loop_ {
                 timeout: ::std::option::Option::Some(timeout),
             }
         }
+        /// A client whose every message fails: `why` says why (OTP's `noproc`).
+        pub fn missing(why: &'static str) -> Self {
+            Client::new(::arbor::codegen::Port::missing(why))
+        }
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
         }
-    }
-    impl<A: ::arbor::Actor> Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-    {
         /// Calls `call ping(hops: u32) -> Result<u32, String>` and waits for the reply at most [`PING_TIMEOUT`] (or the client's timeout).
         pub async fn ping(
             &self,
@@ -722,29 +698,20 @@ pub mod loop_ {
                     )
                     .await;
             }
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(PING_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Ping { hops, reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Ping { hops, reply_to })
                 .await
         }
     }
-    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-        type Target = Caster<A>;
-        fn deref(&self) -> &Caster<A> {
+    impl ::std::ops::Deref for Client {
+        type Target = Caster;
+        fn deref(&self) -> &Caster {
             &self.caster
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+    impl ::std::clone::Clone for Client {
         fn clone(&self) -> Self {
             Client {
                 caster: self.caster.clone(),
@@ -752,7 +719,7 @@ pub mod loop_ {
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+    impl ::std::fmt::Debug for Client {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Loop::Client")
                 .field("target", &self.caster.target)
@@ -760,82 +727,106 @@ pub mod loop_ {
                 .finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+        fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+            Client::new(port)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
             Client::new(target)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
             Client::new(actor)
         }
     }
-    /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-    /// `casts` to `A` gets.
-    pub struct Caster<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+    /// A cast-only client of an actor serving this protocol: what an actor that only
+    /// `casts` to it gets.
+    pub struct Caster {
+        target: ::arbor::codegen::Port<Call, Cast>,
     }
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// A cast-only client sending to `target`.
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// A cast-only client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                target: ::arbor::codegen::Port::missing(why),
+            }
+        }
         /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
+        pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
             &self.target
         }
     }
-    impl<A: ::arbor::Actor> Caster<A>
-    where
-        A::Cast: ::std::convert::From<Cast>,
-    {}
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// Not available: `ping` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn ping(
-            &self,
+        pub fn ping<'a>(
+            &'a self,
             hops: u32,
         ) -> ::std::future::Ready<
             ::std::result::Result<Result<u32, String>, ::arbor::CallError>,
         >
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = (hops,);
             ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+    impl ::std::clone::Clone for Caster {
         fn clone(&self) -> Self {
             Caster {
                 target: self.target.clone(),
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+    impl ::std::fmt::Debug for Caster {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Loop::Caster").field("target", &self.target).finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Caster<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+        fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Caster { target: target.into() }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-        fn from(client: Client<A>) -> Self {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Caster { target: actor.into() }
+        }
+    }
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
             client.caster
         }
     }
@@ -962,9 +953,9 @@ pub mod counter_server {
     /// The info messages of `CounterServer` (protocol `Counter`).
     pub type Info = super::counter::Info;
     /// A client of `CounterServer`: its calls and casts.
-    pub type Client = super::counter::Client<CounterServer>;
+    pub type Client = super::counter::Client;
     /// A cast-only client of `CounterServer`.
-    pub type Caster = super::counter::Caster<CounterServer>;
+    pub type Caster = super::counter::Caster;
     /// `CounterServer` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
     pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
         &super::ARBOR_SYSTEM,
@@ -1204,9 +1195,9 @@ pub mod looper {
     /// The info messages of `Looper` (protocol `Loop`).
     pub type Info = super::loop_::Info;
     /// A client of `Looper`: its calls and casts.
-    pub type Client = super::loop_::Client<Looper>;
+    pub type Client = super::loop_::Client;
     /// A cast-only client of `Looper`.
-    pub type Caster = super::loop_::Caster<Looper>;
+    pub type Caster = super::loop_::Caster;
     /// `Looper` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
     pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
         &super::ARBOR_SYSTEM,

@@ -26,14 +26,15 @@ pub trait DeclaresLogger {}
 )]
 #[allow(dead_code)]
 pub trait DeclaresOther {}
-/// Implemented by no actor: the bound of the calls of a cast-only client.
+/// Implemented by no client: the bound of the calls of a cast-only client (the
+/// lifetime defers the bound to the call).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is a cast-only dependency here: the caller declares `casts {Self}`, so it may not call it",
-    label = "a call to `{Self}`, which the caller only casts to",
-    note = "declare `calls {Self}` instead of `casts {Self}` (with the macros: `calls({Self})`), or send a cast"
+    message = "a call through a cast-only client (`{Self}`): the caller declares `casts` for this actor, so it may not call it",
+    label = "a call to an actor the caller only casts to",
+    note = "declare `calls <Actor>` instead of `casts <Actor>` (with the macros: `calls(<Actor>)`), or send a cast"
 )]
 #[allow(dead_code)]
-pub trait DeclaredCall {}
+pub trait DeclaredCall<'a> {}
 /// The actors a `Ctx` does not declare: each accessor is an error naming the missing
 /// declaration.
 #[allow(dead_code)]
@@ -105,18 +106,19 @@ pub mod ping {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = u32> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// A typed client of an actor serving this protocol: one method per call, and
     /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
     /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
     /// to an actor that is not running fails at once with its error, it never panics.
-    pub struct Client<A: ::arbor::Actor> {
-        caster: Caster<A>,
+    /// Typed by the protocol, not by the actor: its type does not name the actor's.
+    pub struct Client {
+        caster: Caster,
         timeout: ::std::option::Option<::std::time::Duration>,
     }
-    impl<A: ::arbor::Actor> Client<A> {
+    impl Client {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Client {
                 caster: Caster::new(target),
@@ -130,43 +132,33 @@ pub mod ping {
                 timeout: ::std::option::Option::Some(timeout),
             }
         }
+        /// A client whose every message fails: `why` says why (OTP's `noproc`).
+        pub fn missing(why: &'static str) -> Self {
+            Client::new(::arbor::codegen::Port::missing(why))
+        }
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
         }
-    }
-    impl<A: ::arbor::Actor> Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-    {
         /// Calls `call ping(n: u32) -> u32` and waits for the reply at most [`PING_TIMEOUT`] (or the client's timeout).
         pub async fn ping(
             &self,
             n: u32,
         ) -> ::std::result::Result<u32, ::arbor::CallError> {
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(PING_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Ping { n, reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Ping { n, reply_to })
                 .await
         }
     }
-    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-        type Target = Caster<A>;
-        fn deref(&self) -> &Caster<A> {
+    impl ::std::ops::Deref for Client {
+        type Target = Caster;
+        fn deref(&self) -> &Caster {
             &self.caster
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+    impl ::std::clone::Clone for Client {
         fn clone(&self) -> Self {
             Client {
                 caster: self.caster.clone(),
@@ -174,7 +166,7 @@ pub mod ping {
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+    impl ::std::fmt::Debug for Client {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Ping::Client")
                 .field("target", &self.caster.target)
@@ -182,80 +174,104 @@ pub mod ping {
                 .finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+        fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+            Client::new(port)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
             Client::new(target)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
             Client::new(actor)
         }
     }
-    /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-    /// `casts` to `A` gets.
-    pub struct Caster<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+    /// A cast-only client of an actor serving this protocol: what an actor that only
+    /// `casts` to it gets.
+    pub struct Caster {
+        target: ::arbor::codegen::Port<Call, Cast>,
     }
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// A cast-only client sending to `target`.
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// A cast-only client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                target: ::arbor::codegen::Port::missing(why),
+            }
+        }
         /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
+        pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
             &self.target
         }
     }
-    impl<A: ::arbor::Actor> Caster<A>
-    where
-        A::Cast: ::std::convert::From<Cast>,
-    {}
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// Not available: `ping` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn ping(
-            &self,
+        pub fn ping<'a>(
+            &'a self,
             n: u32,
         ) -> ::std::future::Ready<::std::result::Result<u32, ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = (n,);
             ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+    impl ::std::clone::Clone for Caster {
         fn clone(&self) -> Self {
             Caster {
                 target: self.target.clone(),
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+    impl ::std::fmt::Debug for Caster {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Ping::Caster").field("target", &self.target).finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Caster<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+        fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Caster { target: target.into() }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-        fn from(client: Client<A>) -> Self {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Caster { target: actor.into() }
+        }
+    }
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
             client.caster
         }
     }
@@ -309,18 +325,19 @@ pub mod log {
             ctx: &mut C,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send;
     }
-    /// A typed client of an actor `A` serving this protocol: one method per call, and
+    /// A typed client of an actor serving this protocol: one method per call, and
     /// the casts of [`Caster`] (through `Deref`). Calls wait for their protocol timeout
     /// by default ([`with_timeout`](Client::with_timeout) overrides it); a call or cast
     /// to an actor that is not running fails at once with its error, it never panics.
-    pub struct Client<A: ::arbor::Actor> {
-        caster: Caster<A>,
+    /// Typed by the protocol, not by the actor: its type does not name the actor's.
+    pub struct Client {
+        caster: Caster,
         timeout: ::std::option::Option<::std::time::Duration>,
     }
-    impl<A: ::arbor::Actor> Client<A> {
+    impl Client {
         /// A client sending to `target` (an `ActorRef`, a supervisor child, a registry name).
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Client {
                 caster: Caster::new(target),
@@ -334,40 +351,30 @@ pub mod log {
                 timeout: ::std::option::Option::Some(timeout),
             }
         }
+        /// A client whose every message fails: `why` says why (OTP's `noproc`).
+        pub fn missing(why: &'static str) -> Self {
+            Client::new(::arbor::codegen::Port::missing(why))
+        }
         /// The timeout set by [`with_timeout`](Client::with_timeout), if any.
         pub fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
             self.timeout
         }
-    }
-    impl<A: ::arbor::Actor> Client<A>
-    where
-        A::Call: ::std::convert::From<Call>,
-    {
         /// Calls `call total() -> u64` and waits for the reply at most [`TOTAL_TIMEOUT`] (or the client's timeout).
         pub async fn total(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
-            let actor = self
-                .caster
-                .target
-                .resolve()
-                .map_err(::arbor::CallError::Exited)?;
             let timeout = self.timeout.unwrap_or(TOTAL_TIMEOUT);
-            actor
-                .call_timeout(
-                    timeout,
-                    move |reply_to| <A::Call as ::std::convert::From<
-                        Call,
-                    >>::from(Call::Total { reply_to }),
-                )
+            self.caster
+                .target
+                .call(timeout, move |reply_to| Call::Total { reply_to })
                 .await
         }
     }
-    impl<A: ::arbor::Actor> ::std::ops::Deref for Client<A> {
-        type Target = Caster<A>;
-        fn deref(&self) -> &Caster<A> {
+    impl ::std::ops::Deref for Client {
+        type Target = Caster;
+        fn deref(&self) -> &Caster {
             &self.caster
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Client<A> {
+    impl ::std::clone::Clone for Client {
         fn clone(&self) -> Self {
             Client {
                 caster: self.caster.clone(),
@@ -375,7 +382,7 @@ pub mod log {
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Client<A> {
+    impl ::std::fmt::Debug for Client {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Log::Client")
                 .field("target", &self.caster.target)
@@ -383,90 +390,110 @@ pub mod log {
                 .finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Client<A> {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Client {
+        fn from(port: ::arbor::codegen::Port<Call, Cast>) -> Self {
+            Client::new(port)
+        }
+    }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(target: ::arbor::codegen::Target<A>) -> Self {
             Client::new(target)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client<A> {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Client
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
         fn from(actor: ::arbor::ActorRef<A>) -> Self {
             Client::new(actor)
         }
     }
-    /// A cast-only client of an actor `A` serving this protocol: what an actor that only
-    /// `casts` to `A` gets.
-    pub struct Caster<A: ::arbor::Actor> {
-        target: ::arbor::codegen::Target<A>,
+    /// A cast-only client of an actor serving this protocol: what an actor that only
+    /// `casts` to it gets.
+    pub struct Caster {
+        target: ::arbor::codegen::Port<Call, Cast>,
     }
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// A cast-only client sending to `target`.
         pub fn new(
-            target: impl ::std::convert::Into<::arbor::codegen::Target<A>>,
+            target: impl ::std::convert::Into<::arbor::codegen::Port<Call, Cast>>,
         ) -> Self {
             Caster { target: target.into() }
         }
+        /// A cast-only client whose every message fails: `why` says why.
+        pub fn missing(why: &'static str) -> Self {
+            Caster {
+                target: ::arbor::codegen::Port::missing(why),
+            }
+        }
         /// Where the client sends.
-        pub fn target(&self) -> &::arbor::codegen::Target<A> {
+        pub fn target(&self) -> &::arbor::codegen::Port<Call, Cast> {
             &self.target
         }
-    }
-    impl<A: ::arbor::Actor> Caster<A>
-    where
-        A::Cast: ::std::convert::From<Cast>,
-    {
         /// Casts `cast line(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
         pub async fn line(
             &self,
             text: String,
         ) -> ::std::result::Result<(), ::arbor::CastError> {
-            let actor = self.target.resolve().map_err(::arbor::CastError::Exited)?;
-            actor
-                .cast(<A::Cast as ::std::convert::From<Cast>>::from(Cast::Line { text }))
-                .await
+            self.target.cast(Cast::Line { text }).await
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
-    impl<A: ::arbor::Actor> Caster<A> {
+    impl Caster {
         /// Not available: `total` is a call, and this client may only cast.
         #[doc(hidden)]
-        pub fn total(
-            &self,
+        pub fn total<'a>(
+            &'a self,
         ) -> ::std::future::Ready<::std::result::Result<u64, ::arbor::CallError>>
         where
-            A: super::DeclaredCall,
+            Self: super::DeclaredCall<'a>,
         {
             let _ = ();
             ::std::unreachable!("no actor implements DeclaredCall")
         }
     }
-    impl<A: ::arbor::Actor> ::std::clone::Clone for Caster<A> {
+    impl ::std::clone::Clone for Caster {
         fn clone(&self) -> Self {
             Caster {
                 target: self.target.clone(),
             }
         }
     }
-    impl<A: ::arbor::Actor> ::std::fmt::Debug for Caster<A> {
+    impl ::std::fmt::Debug for Caster {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("Log::Caster").field("target", &self.target).finish()
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>>
-    for Caster<A> {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Port<Call, Cast>> for Caster {
+        fn from(target: ::arbor::codegen::Port<Call, Cast>) -> Self {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster<A> {
-        fn from(actor: ::arbor::ActorRef<A>) -> Self {
-            Caster {
-                target: ::arbor::codegen::Target::Fixed(actor),
-            }
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+            Caster { target: target.into() }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<Client<A>> for Caster<A> {
-        fn from(client: Client<A>) -> Self {
+    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
+    where
+        A::Call: ::std::convert::From<Call>,
+        A::Cast: ::std::convert::From<Cast>,
+    {
+        fn from(actor: ::arbor::ActorRef<A>) -> Self {
+            Caster { target: actor.into() }
+        }
+    }
+    impl ::std::convert::From<Client> for Caster {
+        fn from(client: Client) -> Self {
             client.caster
         }
     }
@@ -601,9 +628,9 @@ pub mod pinger {
     /// The info messages of `Pinger` (protocol `Ping`).
     pub type Info = super::ping::Info;
     /// A client of `Pinger`: its calls and casts.
-    pub type Client = super::ping::Client<Pinger>;
+    pub type Client = super::ping::Client;
     /// A cast-only client of `Pinger`.
-    pub type Caster = super::ping::Caster<Pinger>;
+    pub type Caster = super::ping::Caster;
     /// `Pinger` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
     pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
         &super::ARBOR_SYSTEM,
@@ -787,9 +814,9 @@ pub mod logger {
     /// The info messages of `Logger` (protocol `Log`).
     pub type Info = super::log::Info;
     /// A client of `Logger`: its calls and casts.
-    pub type Client = super::log::Client<Logger>;
+    pub type Client = super::log::Client;
     /// A cast-only client of `Logger`.
-    pub type Caster = super::log::Caster<Logger>;
+    pub type Caster = super::log::Caster;
     /// `Logger` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
     pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
         &super::ARBOR_SYSTEM,
@@ -988,9 +1015,9 @@ pub mod other {
     /// The info messages of `Other` (protocol `Ping`).
     pub type Info = super::ping::Info;
     /// A client of `Other`: its calls and casts.
-    pub type Client = super::ping::Client<Other>;
+    pub type Client = super::ping::Client;
     /// A cast-only client of `Other`.
-    pub type Caster = super::ping::Caster<Other>;
+    pub type Caster = super::ping::Caster;
     /// `Other` in the static call graph: the actors it calls and casts to (a cast waits only on a mailbox that blocks), and whether its own mailbox blocks. Checked for cycles at compile time, across systems through extern actors.
     pub static NODE: ::arbor::static_graph::Node = ::arbor::static_graph::Node::in_system(
         &super::ARBOR_SYSTEM,
