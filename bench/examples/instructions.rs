@@ -12,7 +12,7 @@
 //! With `ARBOR_TIMING=1` in the environment, handler time is measured (as while an observer
 //! page is open: `arbor::introspect::set_timing`).
 //!
-//! Workloads: `call`, `call-no-timeout`, `cast`, `raw-call`, `raw-call-timeout`,
+//! Workloads: `call`, `client-call`, `client-cast`, `call-no-timeout`, `cast`, `raw-call`, `raw-call-timeout`,
 //! `raw-call-timeout-ticker`, `raw-cast`.
 
 use std::time::Duration;
@@ -52,6 +52,20 @@ fn main() {
                 for i in 0..n {
                     actor.call(|r| EchoCall::Echo(i, r)).await.unwrap();
                 }
+            }
+            // Through the client generated from bench/specs/bench.kdl (what user code holds).
+            "client-call" => {
+                let client = arbor_bench::arbor::spawn_counter().await;
+                for i in 0..n {
+                    client.ping(i).await.unwrap();
+                }
+            }
+            "client-cast" => {
+                let client = arbor_bench::arbor::spawn_counter().await;
+                for i in 0..n {
+                    client.add(i).await.unwrap();
+                }
+                client.total().await.unwrap();
             }
             "call-no-timeout" => {
                 for i in 0..n {
