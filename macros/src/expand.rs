@@ -77,7 +77,7 @@ pub fn system(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     // Message and reply types are named in the generated modules, which see the `#[system]`
     // module's names: the nested modules that declare protocols are glob-imported there, so a
     // handler's signature means what it means where it is written.
-    let scopes = nested_scopes(&validated.states, &protocol_modules);
+    let scopes = nested_scopes(&protocol_modules);
     let syn::ItemMod {
         attrs, vis, ident, ..
     } = module;
@@ -156,9 +156,9 @@ fn located(d: &arbor_codegen::Diagnostic, spans: &Spans) -> (proc_macro2::Span, 
 
 /// `use self::nested::*;` for each nested module (once) whose handlers or protocols name
 /// message types.
-fn nested_scopes(states: &[StateImpl], protocol_modules: &[ast::ModPath]) -> TokenStream {
+fn nested_scopes(modules: &[ast::ModPath]) -> TokenStream {
     let mut seen: Vec<&ast::ModPath> = Vec::new();
-    for at in protocol_modules.iter().chain(states.iter().map(|s| &s.at)) {
+    for at in modules {
         if !at.is_empty() && !seen.contains(&at) {
             seen.push(at);
         }
