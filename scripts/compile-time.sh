@@ -12,7 +12,7 @@
 #               kdl     a KDL spec compiled by build.rs (`arbor_codegen::compile`)
 #               hand    the floor: the same actors written by hand against the runtime API
 #                       (`impl arbor::Actor`, `ActorRef`s of the callees, spawned in order)
-# Dependencies are built first (warm-up, `-p arbor -p tokio`, not timed); then, with the
+# Everything is built first (warm-up, not timed); then, with the
 # crate's input touched (lib.rs, or the .kdl, which re-runs build.rs), incremental off:
 #   check   `cargo check`  CPU seconds (user+sys of cargo and rustc) and peak RSS
 #   build   `cargo build`  (debug) the same
@@ -317,9 +317,8 @@ for shape in "${shapes[@]}"; do
             [ "$kind" = kdl ] && input=sys.kdl
             check=- check_rss=- build=- build_rss=- incr=-
             # Warm-up, not timed: a `cargo check` of the crate (its dependencies' metadata, the
-            # build script and its dependencies), then before `cargo build` the dependencies'
-            # code only (`-p`): the crate's own build is what is timed.
-            deps=(-p arbor -p tokio)
+            # build script and its dependencies), then before `cargo build` a whole build: the
+            # crate's own build is what is timed.
             CARGO_INCREMENTAL=0 timeout "$timeout_s" cargo check "${release[@]}" --offline --quiet \
                 --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1 || true
             for cmd in "${commands[@]}"; do
@@ -331,9 +330,12 @@ for shape in "${shapes[@]}"; do
                     read -r check check_rss _ <<<"$(CARGO_INCREMENTAL=0 timed "$dir" "$input" check) - -"
                     ;;
                 build)
-                    # Warm-up of the build's dependencies (their codegen).
+                    # Warm-up: a whole build, not timed. Building only the dependencies
+                    # (`-p arbor -p tokio`) resolves their features differently from the
+                    # crate's own build, which then rebuilt the runtime inside the timed build
+                    # (about 10 CPU-s too many in the KDL and macro rows until 2026-12-08).
                     CARGO_INCREMENTAL=0 timeout "$timeout_s" cargo build "${release[@]}" --offline --quiet \
-                        --manifest-path "$dir/Cargo.toml" "${deps[@]}" >/dev/null 2>&1 || true
+                        --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1 || true
                     read -r build build_rss _ <<<"$(CARGO_INCREMENTAL=0 timed "$dir" "$input" build) - -"
                     ;;
                 incr)
