@@ -213,6 +213,13 @@ impl ExitReason {
     }
 }
 
+/// Runs `f`, catching a panic. Not generic, so the unwinding machinery is compiled once for
+/// the whole runtime rather than once per closure type (per actor type, for the callbacks):
+/// callers pass a closure that stores its result in a local.
+pub(crate) fn catch_panic(f: &mut dyn FnMut()) -> Result<(), Box<dyn Any + Send>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+}
+
 /// The message of a panic payload (`&str` or `String`, as `panic!` produces).
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&'static str>() {

@@ -15,7 +15,6 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::panic::AssertUnwindSafe;
 
 use tokio::sync::oneshot;
 
@@ -49,8 +48,17 @@ pub(crate) fn drop_with_cause<T>(cause: Undelivered, value: T) {
 
 /// Runs `f` (which drops something) with `cause` recorded for any `ReplyTo` it drops.
 pub(crate) fn with_drop_cause(cause: Undelivered, f: impl FnOnce()) {
+    let mut f = Some(f);
+    with_drop_cause_dyn(cause, &mut || {
+        if let Some(f) = f.take() {
+            f()
+        }
+    });
+}
+
+fn with_drop_cause_dyn(cause: Undelivered, f: &mut dyn FnMut()) {
     let previous = DROP_CAUSE.replace(Some(cause));
-    let _ = std::panic::catch_unwind(AssertUnwindSafe(f));
+    let _ = crate::exit::catch_panic(f);
     DROP_CAUSE.set(previous);
 }
 

@@ -7,7 +7,6 @@
 
 use std::any::Any;
 use std::future::{Future, poll_fn};
-use std::panic::AssertUnwindSafe;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -16,9 +15,9 @@ use std::task::Poll;
 use tokio::sync::oneshot;
 
 use crate::actor::{Actor, ExitSignal, Handled, Init};
-use crate::cell::{Core, DEAD, Down, MonitorRef, Phase, Rare, SIGNALS, Signal};
+use crate::cell::{Core, DEAD, Down, InspectJob, MonitorRef, Phase, Rare, SIGNALS, Signal};
 use crate::context::Context;
-use crate::exit::ExitReason;
+use crate::exit::{ExitReason, catch_panic};
 use crate::handle::{ActorRef, Envelope, Shared};
 use crate::lineage::{CallChain, set_current_chain, with_current};
 use crate::reply::{Undelivered, drop_with_cause, with_drop_cause};
@@ -41,14 +40,16 @@ pub(crate) struct Ended<A: Actor> {
 
 /// The actor's task. `init` is boxed: its future (with the start-up arguments) is needed
 /// only once, and kept inline it would stay in the task's memory for the actor's whole life.
+/// The task's future is boxed too, so that every actor's task has one type (see
+/// [`spawn`](crate::spawn)).
 pub(crate) fn run<A: Actor>(
     myself: ActorRef<A>,
     args: A::Args,
     started: oneshot::Sender<StartOutcome>,
-) -> impl Future<Output = ()> + Send {
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     let shared = myself.shared.clone();
     let init = Box::pin(init_phase(myself, args, started));
-    ActorTask::new(shared, init, lifecycle::<A>)
+    Box::pin(ActorTask::new(shared, init, lifecycle::<A>))
 }
 
 pin_project_lite::pin_project! {
@@ -192,22 +193,31 @@ fn finish<A: Actor>(shared: &Arc<Shared<A>>, ended: Ended<A>) {
         drop_with_cause(Undelivered::Exited(core.id), state);
     }
     drop_with_cause(Undelivered::Exited(core.id), shared.mailbox.close());
-    if ended.start_failure.is_some() {
+    announce_end(core, ended.reason, ended.start_failure);
+}
+
+/// The part of [`finish`] that does not depend on the actor's type.
+fn announce_end(
+    core: &Core,
+    reason: ExitReason,
+    start_failure: Option<(oneshot::Sender<StartOutcome>, StartOutcome)>,
+) {
+    if start_failure.is_some() {
         let links = core.state.lock().links.take();
         for link in links {
             link.core().remove_link(core.id);
         }
     }
-    match &ended.reason {
+    match &reason {
         ExitReason::Panic(_) => {
-            tracing::error!(actor = %core.id, name = core.name.as_deref().unwrap_or(""), reason = %ended.reason, "actor crashed")
+            tracing::error!(actor = %core.id, name = core.name.as_deref().unwrap_or(""), %reason, "actor crashed")
         }
         reason => {
             tracing::debug!(actor = %core.id, name = core.name.as_deref().unwrap_or(""), %reason, "actor exited")
         }
     }
-    core.announce_exit(ended.reason);
-    if let Some((started, outcome)) = ended.start_failure {
+    core.announce_exit(reason);
+    if let Some((started, outcome)) = start_failure {
         let _ = started.send(outcome);
     }
 }
@@ -230,18 +240,20 @@ fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> Option<Bo
 /// at `debug`, boxed), with the actor's type and the protocol (the message type) besides
 /// the actor, the message kind (call, cast, info) and the caller chain. Nothing is built
 /// when no subscriber listens at `debug`.
-fn message_span<A: Actor, M>(
+fn message_span(
     core: &Core,
     kind: &'static str,
     callers: &CallChain,
+    actor_type: &'static str,
+    protocol: &'static str,
 ) -> Option<Box<tracing::Span>> {
     let span = tracing::debug_span!(
         "arbor.actor",
         actor = %core.id,
         name = core.name.as_deref().unwrap_or(""),
-        actor_type = std::any::type_name::<A>(),
+        actor_type,
         kind,
-        protocol = std::any::type_name::<M>(),
+        protocol,
         callers = ?callers,
         ancestors = ?core.ancestors,
     );
@@ -264,9 +276,9 @@ impl<F: Future> Future for Drive<'_, F> {
         let this = &mut *self;
         let _entered = this.span.as_deref().map(tracing::Span::enter);
         let callback = &mut this.callback;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
-            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
-            Ok(Poll::Pending) => Poll::Pending,
+        let mut polled = Poll::Pending;
+        match catch_panic(&mut || polled = callback.as_mut().poll(cx)) {
+            Ok(()) => polled.map(Ok),
             Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
         }
     }
@@ -339,7 +351,7 @@ fn lifecycle<A: Actor>(
     (mut ctx, mut state, mut next): Running<A>,
 ) -> impl Future<Output = Ended<A>> + Send {
     async move {
-        let (reason, run_terminate) = loop {
+        let (reason, run_terminate) = 'serve: loop {
             if let Some(reason) = ctx.take_stop() {
                 break (reason, true);
             }
@@ -349,96 +361,125 @@ fn lifecycle<A: Actor>(
             // plain local: a scrutinee's temporary (as in `if let Some(msg) = pop()`) would stay
             // in the task across every await of the `if`. A message's callback is built and
             // pinned in place, in the task (moving it, even once, costs more than its handling).
-            let handled = match next_event(&next, shared) {
-                Event::Continue => {
-                    let work = next.take();
-                    Box::pin(continue_callback(work, &mut state, &mut ctx)).await
-                }
-                Event::Signal => {
-                    let Some(signal) = shared.core.pop_signal() else {
-                        continue;
-                    };
-                    match Box::pin(handle_signal(signal, &mut state, &mut ctx)).await {
-                        SignalOutcome::Handled(handled) => handled,
-                        SignalOutcome::Ignored => continue,
-                        SignalOutcome::Exit(reason, terminate) => break (reason, terminate),
-                    }
-                }
-                Event::Message => {
-                    let Some(msg) = shared.mailbox.pop() else {
-                        continue;
-                    };
-                    let core = &shared.core;
-                    if !matches!(msg, Envelope::Signal(_)) {
-                        core.count_handled();
-                    }
-                    #[cfg(feature = "metrics")]
-                    let metered = Metered::start(&msg);
-                    let handled = match msg {
-                        Envelope::Call(msg, callers) => {
-                            if crate::stats::timing()
-                                && let Some(caller) = callers.iter().next()
-                            {
-                                crate::stats::count_edge(
-                                    caller,
-                                    core.id,
-                                    crate::stats::EdgeKind::Call,
-                                );
+            // The callbacks other than call, cast and info (continue, timeout, a trapped exit, a
+            // DOWN) are rare: they share one boxed future, awaited at one place.
+            let handled = 'handled: {
+                let rare = match next_event(&next, shared) {
+                    Event::Continue => match next.take() {
+                        Some(work) => RareWork::Continue(work),
+                        None => continue 'serve,
+                    },
+                    Event::Signal => {
+                        let Some(signal) = shared.core.pop_signal() else {
+                            continue 'serve;
+                        };
+                        match route_signal(signal, &shared.core, ctx.is_trapping_exits()) {
+                            Routed::Exit(reason, terminate) => break 'serve (reason, terminate),
+                            Routed::Ignored => continue 'serve,
+                            Routed::Inspect(job) => {
+                                inspect(job, &mut state);
+                                continue 'serve;
                             }
-                            let span = message_span::<A, A::Call>(core, "call", &callers);
-                            // The callers of the call being handled; empty for every other
-                            // callback.
-                            set_current_chain(callers);
-                            let callback = pin!(state.handle_call(msg, &mut ctx));
-                            let handled = Drive { callback, span }.await;
-                            set_current_chain(CallChain::empty());
-                            handled
+                            Routed::Callback(work) => work.into(),
                         }
-                        Envelope::Cast(msg) => {
-                            let span =
-                                message_span::<A, A::Cast>(core, "cast", &CallChain::empty());
-                            let callback = pin!(state.handle_cast(msg, &mut ctx));
-                            Drive { callback, span }.await
+                    }
+                    Event::Message => {
+                        let Some(msg) = shared.mailbox.pop() else {
+                            continue 'serve;
+                        };
+                        let core = &shared.core;
+                        let signal = match msg {
+                            Envelope::Signal(signal) => signal,
+                            msg => {
+                                core.count_handled();
+                                #[cfg(feature = "metrics")]
+                                let metered = Metered::start(&msg);
+                                let handled = match msg {
+                                    Envelope::Call(msg, callers) => {
+                                        if crate::stats::timing()
+                                            && let Some(caller) = callers.iter().next()
+                                        {
+                                            crate::stats::count_edge(
+                                                caller,
+                                                core.id,
+                                                crate::stats::EdgeKind::Call,
+                                            );
+                                        }
+                                        let span = message_span(
+                                            core,
+                                            "call",
+                                            &callers,
+                                            std::any::type_name::<A>(),
+                                            std::any::type_name::<A::Call>(),
+                                        );
+                                        // The callers of the call being handled; empty for
+                                        // every other callback.
+                                        set_current_chain(callers);
+                                        let callback = pin!(state.handle_call(msg, &mut ctx));
+                                        let handled = Drive { callback, span }.await;
+                                        set_current_chain(CallChain::empty());
+                                        handled
+                                    }
+                                    Envelope::Cast(msg) => {
+                                        let span = message_span(
+                                            core,
+                                            "cast",
+                                            &CallChain::empty(),
+                                            std::any::type_name::<A>(),
+                                            std::any::type_name::<A::Cast>(),
+                                        );
+                                        let callback = pin!(state.handle_cast(msg, &mut ctx));
+                                        Drive { callback, span }.await
+                                    }
+                                    Envelope::Info(msg) => {
+                                        let span = message_span(
+                                            core,
+                                            "info",
+                                            &CallChain::empty(),
+                                            std::any::type_name::<A>(),
+                                            std::any::type_name::<A::Info>(),
+                                        );
+                                        let callback = pin!(state.handle_info(msg, &mut ctx));
+                                        Drive { callback, span }.await
+                                    }
+                                    Envelope::Signal(_) => unreachable!("matched above"),
+                                };
+                                #[cfg(feature = "metrics")]
+                                metered.finish(&ctx.myself.shared.core);
+                                break 'handled handled;
+                            }
+                        };
+                        match route_signal(*signal, core, ctx.is_trapping_exits()) {
+                            Routed::Exit(reason, terminate) => break 'serve (reason, terminate),
+                            Routed::Ignored => continue 'serve,
+                            Routed::Inspect(job) => {
+                                inspect(job, &mut state);
+                                continue 'serve;
+                            }
+                            Routed::Callback(work) => work.into(),
                         }
-                        Envelope::Info(msg) => {
-                            let span =
-                                message_span::<A, A::Info>(core, "info", &CallChain::empty());
-                            let callback = pin!(state.handle_info(msg, &mut ctx));
-                            Drive { callback, span }.await
-                        }
-                        Envelope::Signal(signal) => {
-                            match Box::pin(handle_signal(*signal, &mut state, &mut ctx)).await {
-                                SignalOutcome::Handled(handled) => handled,
-                                SignalOutcome::Ignored => continue,
-                                SignalOutcome::Exit(reason, terminate) => {
-                                    break (reason, terminate);
+                    }
+                    Event::Idle => match ctx.armed_idle_timeout() {
+                        Some(limit) => {
+                            // Boxed: most actors have no idle timeout, and a timer would double
+                            // the size of every actor's task.
+                            match Box::pin(idle_or_timeout(shared, limit)).await {
+                                Idle::Work => continue 'serve,
+                                Idle::TimedOut => {
+                                    ctx.arm_idle_timeout(false);
+                                    timed_out = true;
+                                    RareWork::Timeout
                                 }
                             }
                         }
-                    };
-                    #[cfg(feature = "metrics")]
-                    metered.finish(&ctx.myself.shared.core);
-                    handled
-                }
-                Event::Idle => match ctx.armed_idle_timeout() {
-                    Some(limit) => {
-                        // Boxed: most actors have no idle timeout, and a timer would double the
-                        // size of every actor's task.
-                        match Box::pin(idle_or_timeout(shared, limit)).await {
-                            Idle::Work => continue,
-                            Idle::TimedOut => {
-                                ctx.arm_idle_timeout(false);
-                                timed_out = true;
-                                Box::pin(timeout_callback(&mut state, &mut ctx)).await
-                            }
+                        None => {
+                            // The task's waker is registered by `ActorTask`.
+                            poll_fn(|_| has_work(shared)).await;
+                            continue 'serve;
                         }
-                    }
-                    None => {
-                        // The task's waker is registered by `ActorTask`.
-                        poll_fn(|_| has_work(shared)).await;
-                        continue;
-                    }
-                },
+                    },
+                };
+                Box::pin(rare_callback(rare, &mut state, &mut ctx)).await
             };
             if !timed_out {
                 ctx.arm_idle_timeout(true);
@@ -493,24 +534,44 @@ fn next_event<A: Actor>(next: &Option<A::Continue>, shared: &Shared<A>) -> Event
     }
 }
 
-async fn continue_callback<A: Actor>(
-    work: Option<A::Continue>,
-    state: &mut A,
-    ctx: &mut Context<A>,
-) -> Result<Handled<A>, ExitReason> {
-    let Some(work) = work else {
-        return Ok(Handled::Continue);
-    };
-    let shared = ctx.myself.shared.clone();
-    callback!(&shared.core, "continue", state.handle_continue(work, ctx))
+/// A callback other than call, cast and info: rare, so they share one boxed future type.
+enum RareWork<A: Actor> {
+    Continue(A::Continue),
+    Timeout,
+    /// A trapped exit signal.
+    Exit(ExitSignal),
+    Down(Box<Down>),
 }
 
-async fn timeout_callback<A: Actor>(
+impl<A: Actor> From<SignalCallback> for RareWork<A> {
+    fn from(work: SignalCallback) -> Self {
+        match work {
+            SignalCallback::Exit(exit) => RareWork::Exit(exit),
+            SignalCallback::Down(down) => RareWork::Down(down),
+        }
+    }
+}
+
+async fn rare_callback<A: Actor>(
+    work: RareWork<A>,
     state: &mut A,
     ctx: &mut Context<A>,
 ) -> Result<Handled<A>, ExitReason> {
     let shared = ctx.myself.shared.clone();
-    callback!(&shared.core, "timeout", state.handle_timeout(ctx))
+    let kind = match &work {
+        RareWork::Continue(_) => "continue",
+        RareWork::Timeout => "timeout",
+        RareWork::Exit(_) => "exit",
+        RareWork::Down(_) => "down",
+    };
+    callback!(&shared.core, kind, async move {
+        match work {
+            RareWork::Continue(work) => state.handle_continue(work, ctx).await,
+            RareWork::Timeout => state.handle_timeout(ctx).await,
+            RareWork::Exit(exit) => state.handle_exit(exit, ctx).await,
+            RareWork::Down(down) => state.handle_down(*down, ctx).await,
+        }
+    })
 }
 
 fn has_work<A: Actor>(shared: &Shared<A>) -> Poll<()> {
@@ -587,49 +648,53 @@ impl Core {
     }
 }
 
-/// How a system signal ends.
-enum SignalOutcome<A: Actor> {
-    Handled(Result<Handled<A>, ExitReason>),
-    Ignored,
+/// What a signal asks of the actor, decided without its type (compiled once).
+enum Routed {
     /// Exit with this reason; `terminate` runs if the flag is set.
     Exit(ExitReason, bool),
+    Ignored,
+    /// A callback to run: `handle_exit` or `handle_down`.
+    Callback(SignalCallback),
+    Inspect(InspectJob),
 }
 
-/// Handles a system signal: from the signal queue (stop, inspect), or from the mailbox in
-/// order with messages (a trapped exit, a DOWN).
-async fn handle_signal<A: Actor>(
-    signal: Signal,
-    state: &mut A,
-    ctx: &mut Context<A>,
-) -> SignalOutcome<A> {
-    let shared = ctx.myself.shared.clone();
-    let core = &shared.core;
+enum SignalCallback {
+    /// A trapped exit signal, for `handle_exit`.
+    Exit(ExitSignal),
+    /// A DOWN, for `handle_down`.
+    Down(Box<Down>),
+}
+
+fn route_signal(signal: Signal, core: &Core, trapping: bool) -> Routed {
     match signal {
-        Signal::Stop(reason) => SignalOutcome::Exit(reason, true),
+        Signal::Stop(reason) => Routed::Exit(reason, true),
         Signal::Exit(exit) => {
             core.remove_link(exit.from);
-            let trapping = ctx.is_trapping_exits();
             if Some(exit.from) == core.ancestors.parent() && trapping {
                 // A gen_server stops with its parent, running terminate.
-                SignalOutcome::Exit(exit.reason, true)
+                Routed::Exit(exit.reason, true)
             } else if trapping {
-                SignalOutcome::Handled(callback!(core, "exit", state.handle_exit(exit, ctx)))
+                Routed::Callback(SignalCallback::Exit(exit))
             } else if exit.reason == ExitReason::Normal {
-                SignalOutcome::Ignored
+                Routed::Ignored
             } else {
                 let ExitSignal { reason, .. } = exit;
-                SignalOutcome::Exit(reason, false)
+                Routed::Exit(reason, false)
             }
         }
-        Signal::Down(down) => {
-            SignalOutcome::Handled(callback!(core, "down", state.handle_down(*down, ctx)))
-        }
-        Signal::Inspect(job) => {
-            let state: &mut dyn Any = state;
-            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(state)));
-            SignalOutcome::Ignored
-        }
+        Signal::Down(down) => Routed::Callback(SignalCallback::Down(down)),
+        Signal::Inspect(job) => Routed::Inspect(job),
     }
+}
+
+/// Runs an inspection job on the state; a panic in it is contained.
+fn inspect(job: InspectJob, state: &mut dyn Any) {
+    let mut job = Some(job);
+    let _ = catch_panic(&mut || {
+        if let Some(job) = job.take() {
+            job(state)
+        }
+    });
 }
 
 /// Per-message metrics through the `metrics` facade (feature `metrics`): the counter
@@ -718,7 +783,7 @@ mod sizes {
         });
         let (tx, _rx) = oneshot::channel();
         let task = run(ActorRef::from_shared(shared), (), tx);
-        std::mem::size_of_val(&task)
+        std::mem::size_of_val(&*task)
     }
 
     #[test]

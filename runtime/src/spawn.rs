@@ -88,13 +88,20 @@ impl<A: Actor> fmt::Debug for Started<A> {
 /// Options for starting an actor of type `A`.
 #[must_use = "a Spawn does nothing until `start` is awaited"]
 pub struct Spawn<A: Actor> {
-    name: Option<Arc<str>>,
+    options: Options,
     mailbox: Option<MailboxConfig>,
+    _actor: PhantomData<fn() -> A>,
+}
+
+/// The options that do not depend on the actor's type: what `start` does with them is
+/// compiled once, not once per actor type.
+#[derive(Default)]
+struct Options {
+    name: Option<Arc<str>>,
     link: Option<ActorCell>,
     parent: Option<ActorCell>,
     register: Option<Arc<str>>,
     trap_exit: bool,
-    _actor: PhantomData<fn() -> A>,
 }
 
 impl<A: Actor> Default for Spawn<A> {
@@ -107,19 +114,15 @@ impl<A: Actor> Spawn<A> {
     /// Default options: no name, the type's [`Actor::mailbox`], no link, no parent.
     pub fn new() -> Spawn<A> {
         Spawn {
-            name: None,
+            options: Options::default(),
             mailbox: None,
-            link: None,
-            parent: None,
-            register: None,
-            trap_exit: false,
             _actor: PhantomData,
         }
     }
 
     /// A name, for introspection and tracing (registries give names their meaning).
     pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
-        self.name = Some(name.into());
+        self.options.name = Some(name.into());
         self
     }
 
@@ -131,14 +134,14 @@ impl<A: Actor> Spawn<A> {
 
     /// Links the new actor to `to` before `init` runs (`start_link`).
     pub fn link(mut self, to: &ActorCell) -> Self {
-        self.link = Some(to.clone());
+        self.options.link = Some(to.clone());
         self
     }
 
     /// Records `parent` as the new actor's parent: its first ancestor, whose exit stops the
     /// actor even when it traps exits (if they are linked).
     pub fn parent(mut self, parent: &ActorCell) -> Self {
-        self.parent = Some(parent.clone());
+        self.options.parent = Some(parent.clone());
         self
     }
 
@@ -147,7 +150,7 @@ impl<A: Actor> Spawn<A> {
     /// fails with an [`AlreadyRegistered`](crate::names::AlreadyRegistered) error naming it
     /// (`reason.downcast_ref::<AlreadyRegistered>()`). Also the actor's name, unless one is set.
     pub fn register(mut self, name: impl Into<Arc<str>>) -> Self {
-        self.register = Some(name.into());
+        self.options.register = Some(name.into());
         self
     }
 
@@ -158,43 +161,76 @@ impl<A: Actor> Spawn<A> {
 
     /// Starts with exit trapping on (it can also be changed from `init`).
     pub fn trap_exit(mut self, trap: bool) -> Self {
-        self.trap_exit = trap;
+        self.options.trap_exit = trap;
         self
     }
 
     /// Spawns the actor's task and waits until `init` has finished. Must be called within a
     /// tokio runtime.
     pub async fn start(self, args: A::Args) -> Result<Started<A>, ExitReason> {
+        let shared = Arc::new(Shared {
+            core: self.options.core(),
+            mailbox: Mailbox::new(self.mailbox.unwrap_or_else(A::mailbox)),
+        });
+        let myself = ActorRef::from_shared(shared);
+        let cell = myself.cell();
+        self.options.attach(&cell)?;
+        let (started_tx, started_rx) = oneshot::channel();
+        spawn_task(runner::run(myself.clone(), args, started_tx));
+        match wait_started(started_rx, cell).await? {
+            true => Ok(Started::Running(myself)),
+            false => Ok(Started::Ignored),
+        }
+    }
+}
+
+impl Options {
+    /// The new actor's core: its name and ancestors.
+    fn core(&self) -> Core {
         let ancestors = match &self.parent {
             Some(p) => p.core().child_ancestors(),
             None => Ancestors::none(),
         };
-        let name = self.name.or_else(|| self.register.clone());
-        let shared = Arc::new(Shared {
-            core: Core::new(name, ancestors),
-            mailbox: Mailbox::new(self.mailbox.unwrap_or_else(A::mailbox)),
-        });
-        // Set before linking: an exit signal may arrive before the task runs.
-        shared.core.set_trap_exit(self.trap_exit);
-        let myself = ActorRef::from_shared(shared);
+        Core::new(
+            self.name.clone().or_else(|| self.register.clone()),
+            ancestors,
+        )
+    }
+
+    /// Applies the options to the new actor before its task runs: exit trapping (first: an
+    /// exit signal may arrive before the task runs), its registered name, its link.
+    fn attach(self, cell: &ActorCell) -> Result<(), ExitReason> {
+        cell.core().set_trap_exit(self.trap_exit);
         if let Some(registered) = self.register {
-            crate::names::register(registered, &myself.cell()).map_err(|e| match e {
+            crate::names::register(registered, cell).map_err(|e| match e {
                 crate::names::RegisterError::Taken(taken) => ExitReason::from_error(taken),
                 other => ExitReason::from_error(other),
             })?;
         }
         if let Some(to) = &self.link {
-            myself.cell().link(to);
+            cell.link(to);
         }
-        let (started_tx, started_rx) = oneshot::channel();
-        tokio::spawn(runner::run(myself.clone(), args, started_tx));
-        match started_rx.await {
-            Ok(StartOutcome::Running) => Ok(Started::Running(myself)),
-            Ok(StartOutcome::Ignored) => Ok(Started::Ignored),
-            Ok(StartOutcome::Failed(reason)) => Err(reason),
-            // Killed (or the runtime shut down) during init.
-            Err(_) => Err(myself.wait().await),
-        }
+        Ok(())
+    }
+}
+
+/// Every actor's task is one boxed future of one type, so tokio's task machinery (per future
+/// type and scheduler) is compiled once for all actors, not once per actor type.
+fn spawn_task(task: std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
+    tokio::spawn(task);
+}
+
+/// Waits for `init`: `true` if the actor runs, `false` if it was ignored.
+async fn wait_started(
+    started: oneshot::Receiver<StartOutcome>,
+    cell: ActorCell,
+) -> Result<bool, ExitReason> {
+    match started.await {
+        Ok(StartOutcome::Running) => Ok(true),
+        Ok(StartOutcome::Ignored) => Ok(false),
+        Ok(StartOutcome::Failed(reason)) => Err(reason),
+        // Killed (or the runtime shut down) during init.
+        Err(_) => Err(cell.core().wait().await),
     }
 }
 
