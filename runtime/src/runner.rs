@@ -492,14 +492,8 @@ fn lifecycle<A: Actor>(
             }
         };
         if run_terminate {
-            // Boxed, like init: needed once.
-            let (state, ctx_ref, reason) = (&mut state, &mut ctx, &reason);
-            let terminated = Box::pin(async move {
-                let ctx = ctx_ref;
-                let shared = ctx.myself.shared.clone();
-                callback!(&shared.core, "terminate", state.terminate(reason, ctx))
-            })
-            .await;
+            let work = RareWork::Terminate(reason.clone());
+            let terminated = Box::pin(rare_callback(work, &mut state, &mut ctx)).await;
             if let Err(panic) = terminated {
                 let core = &ctx.myself.shared.core;
                 tracing::error!(actor = %core.id, %panic, "terminate panicked");
@@ -534,9 +528,11 @@ fn next_event<A: Actor>(next: &Option<A::Continue>, shared: &Shared<A>) -> Event
     }
 }
 
-/// A callback other than call, cast and info: rare, so they share one boxed future type.
+/// A callback other than init, call, cast and info: rare, so they share one boxed future type.
 enum RareWork<A: Actor> {
     Continue(A::Continue),
+    /// The reason the actor stops with (`terminate` answers `Handled::Continue`).
+    Terminate(ExitReason),
     Timeout,
     /// A trapped exit signal.
     Exit(ExitSignal),
@@ -563,6 +559,7 @@ async fn rare_callback<A: Actor>(
         RareWork::Timeout => "timeout",
         RareWork::Exit(_) => "exit",
         RareWork::Down(_) => "down",
+        RareWork::Terminate(_) => "terminate",
     };
     callback!(&shared.core, kind, async move {
         match work {
@@ -570,6 +567,10 @@ async fn rare_callback<A: Actor>(
             RareWork::Timeout => state.handle_timeout(ctx).await,
             RareWork::Exit(exit) => state.handle_exit(exit, ctx).await,
             RareWork::Down(down) => state.handle_down(*down, ctx).await,
+            RareWork::Terminate(reason) => {
+                state.terminate(&reason, ctx).await;
+                Handled::Continue
+            }
         }
     })
 }
