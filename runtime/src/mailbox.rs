@@ -23,7 +23,6 @@
 //! assert_eq!(MailboxConfig::unbounded().capacity(), None);
 //! ```
 
-use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -122,7 +121,7 @@ pub(crate) trait Queued {
 }
 
 struct Queue<T> {
-    items: VecDeque<T>,
+    items: Ring<T>,
     /// Where senders blocked on a full mailbox (`Overflow::Block`) wait for room: created by
     /// the first one (most mailboxes never fill up), shared by all.
     space: Option<Arc<Notify>>,
@@ -153,7 +152,7 @@ impl<T: Queued> Mailbox<T> {
             overflow: config.overflow,
             overflowed: AtomicU32::new(0),
             queue: Mutex::new(Queue {
-                items: VecDeque::new(),
+                items: Ring::new(),
                 space: None,
                 blocked: 0,
                 closed: false,
@@ -209,7 +208,7 @@ impl<T: Queued> Mailbox<T> {
                 }
                 Overflow::DropOldest => {
                     self.count_overflow();
-                    match q.items.iter().position(|m| !m.is_signal()) {
+                    match q.items.position(|m| !m.is_signal()) {
                         Some(oldest) => q.items.remove(oldest),
                         // Only signals queued: nothing may be dropped for this message.
                         None => return Err(PushError::Dropped(msg)),
@@ -239,7 +238,7 @@ impl<T: Queued> Mailbox<T> {
     /// Removes the first queued item `matches` accepts; `true` if there was one.
     pub(crate) fn remove_first(&self, matches: impl Fn(&T) -> bool) -> bool {
         let mut q = self.queue.lock();
-        let Some(at) = q.items.iter().position(matches) else {
+        let Some(at) = q.items.position(matches) else {
             return false;
         };
         let removed = q.items.remove(at);
@@ -298,7 +297,7 @@ impl<T: Queued> Mailbox<T> {
 
     /// Refuses further messages and hands back the queued ones (the caller drops them where
     /// their reply channels can tell that the actor exited).
-    pub(crate) fn close(&self) -> VecDeque<T> {
+    pub(crate) fn close(&self) -> Ring<T> {
         let mut q = self.queue.lock();
         q.closed = true;
         let items = std::mem::take(&mut q.items);
@@ -319,5 +318,162 @@ impl<T> Drop for Unblock<'_, T> {
     fn drop(&mut self) {
         let mut q = self.0.queue.lock();
         q.blocked = q.blocked.saturating_sub(1);
+    }
+}
+
+/// The mailbox's queue: a ring of slots. Not `VecDeque`, whose generic code (growth,
+/// wrap-around copies, removal from the middle) is compiled once per message type, that is
+/// once per actor type, and made up an eighth of the code of a system of small actors; this
+/// ring's is a handful of small functions. The slots are `Option<T>`, so it needs no unsafe
+/// code (the message enums have a spare niche: an `Option` of one is no larger).
+pub(crate) struct Ring<T> {
+    /// A power of two long (or empty); the queued items are the `len` slots from `head` on,
+    /// wrapping around, and every other slot is `None`.
+    slots: Box<[Option<T>]>,
+    head: usize,
+    len: usize,
+}
+
+impl<T> Ring<T> {
+    fn new() -> Ring<T> {
+        Ring {
+            slots: Box::new([]),
+            head: 0,
+            len: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The slot of the `i`-th item.
+    fn slot(&self, i: usize) -> usize {
+        (self.head + i) & (self.slots.len() - 1)
+    }
+
+    fn push_back(&mut self, item: T) {
+        if self.len == self.slots.len() {
+            self.grow();
+        }
+        let at = self.slot(self.len);
+        self.slots[at] = Some(item);
+        self.len += 1;
+    }
+
+    fn pop_front(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let item = self.slots[self.head].take();
+        self.head = self.slot(1);
+        self.len -= 1;
+        item
+    }
+
+    /// Doubles the slots (at least 4), the items moved to the front in order.
+    #[cold]
+    fn grow(&mut self) {
+        let mut slots = Vec::with_capacity((self.slots.len() * 2).max(4));
+        for i in 0..self.len {
+            let at = self.slot(i);
+            slots.push(self.slots[at].take());
+        }
+        slots.resize_with(slots.capacity(), || None);
+        self.slots = slots.into_boxed_slice();
+        self.head = 0;
+    }
+
+    /// The index of the first item `matches` accepts.
+    fn position(&self, matches: impl Fn(&T) -> bool) -> Option<usize> {
+        let mut i = 0;
+        while i < self.len {
+            if let Some(item) = &self.slots[self.slot(i)]
+                && matches(item)
+            {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Removes the `at`-th item; the items behind it move up one place.
+    fn remove(&mut self, at: usize) -> Option<T> {
+        if at >= self.len {
+            return None;
+        }
+        let item = self.slots[self.slot(at)].take();
+        for i in at..self.len - 1 {
+            let (here, next) = (self.slot(i), self.slot(i + 1));
+            self.slots.swap(here, next);
+        }
+        self.len -= 1;
+        item
+    }
+}
+
+impl<T> Default for Ring<T> {
+    fn default() -> Self {
+        Ring::new()
+    }
+}
+
+#[cfg(test)]
+mod ring_tests {
+    use super::Ring;
+    use proptest::prelude::*;
+    use std::collections::VecDeque;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(u16),
+        Pop,
+        Remove(usize),
+        RemoveFirstOver(u16),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => any::<u16>().prop_map(Op::Push),
+            3 => Just(Op::Pop),
+            1 => (0usize..40).prop_map(Op::Remove),
+            1 => any::<u16>().prop_map(Op::RemoveFirstOver),
+        ]
+    }
+
+    fn contents(ring: &mut Ring<u16>) -> Vec<u16> {
+        let mut out = Vec::new();
+        while let Some(x) = ring.pop_front() {
+            out.push(x);
+        }
+        out
+    }
+
+    proptest! {
+        /// The ring behaves as `VecDeque` does, through growth and wrap-around.
+        #[test]
+        fn ring_is_a_fifo_queue(ops in proptest::collection::vec(op(), 0..200)) {
+            let (mut ring, mut model) = (Ring::new(), VecDeque::new());
+            for op in ops {
+                match op {
+                    Op::Push(x) => {
+                        ring.push_back(x);
+                        model.push_back(x);
+                    }
+                    Op::Pop => prop_assert_eq!(ring.pop_front(), model.pop_front()),
+                    Op::Remove(at) => prop_assert_eq!(ring.remove(at), model.remove(at)),
+                    Op::RemoveFirstOver(limit) => {
+                        let at = ring.position(|&x| x > limit);
+                        prop_assert_eq!(at, model.iter().position(|&x| x > limit));
+                        if let Some(at) = at {
+                            prop_assert_eq!(ring.remove(at), model.remove(at));
+                        }
+                    }
+                }
+                prop_assert_eq!(ring.len(), model.len());
+            }
+            prop_assert_eq!(contents(&mut ring), model.into_iter().collect::<Vec<_>>());
+        }
     }
 }
