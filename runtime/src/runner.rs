@@ -274,14 +274,21 @@ impl<F: Future> Future for Drive<'_, F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let _entered = this.span.as_deref().map(tracing::Span::enter);
         let callback = &mut this.callback;
         let mut polled = Poll::Pending;
-        match catch_panic(&mut || polled = callback.as_mut().poll(cx)) {
+        match poll_in_span(this.span.as_deref(), &mut || {
+            polled = callback.as_mut().poll(cx)
+        }) {
             Ok(()) => polled.map(Ok),
-            Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
+            Err(panic) => Poll::Ready(Err(panic)),
         }
     }
+}
+
+/// [`Drive`]'s poll, without the callback's type: in its span, a panic caught.
+fn poll_in_span(span: Option<&tracing::Span>, poll: &mut dyn FnMut()) -> Result<(), ExitReason> {
+    let _entered = span.map(tracing::Span::enter);
+    catch_panic(poll).map_err(ExitReason::from_panic)
 }
 
 /// Runs one callback through [`Drive`], keeping its span and future in a scope of their own
