@@ -216,6 +216,7 @@ impl ExitReason {
 /// Runs `f`, catching a panic. Not generic, so the unwinding machinery is compiled once for
 /// the whole runtime rather than once per closure type (per actor type, for the callbacks):
 /// callers pass a closure that stores its result in a local.
+#[inline]
 pub(crate) fn catch_panic(f: &mut dyn FnMut()) -> Result<(), Box<dyn Any + Send>> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
 }

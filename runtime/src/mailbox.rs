@@ -348,19 +348,25 @@ impl<T> Ring<T> {
     }
 
     /// The slot of the `i`-th item.
+    #[inline]
     fn slot(&self, i: usize) -> usize {
         (self.head + i) & (self.slots.len() - 1)
     }
 
+    #[inline]
     fn push_back(&mut self, item: T) {
         if self.len == self.slots.len() {
             self.grow();
         }
         let at = self.slot(self.len);
-        self.slots[at] = Some(item);
+        // The slot is empty: nothing to drop (an assignment would call the slot's drop glue).
+        let empty = std::mem::replace(&mut self.slots[at], Some(item));
+        debug_assert!(empty.is_none());
+        std::mem::forget(empty);
         self.len += 1;
     }
 
+    #[inline]
     fn pop_front(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;

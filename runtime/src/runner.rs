@@ -7,6 +7,7 @@
 
 use std::any::Any;
 use std::future::{Future, poll_fn};
+use std::panic::AssertUnwindSafe;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -240,7 +241,24 @@ fn actor_span(core: &Core, kind: &'static str, callers: &CallChain) -> Option<Bo
 /// at `debug`, boxed), with the actor's type and the protocol (the message type) besides
 /// the actor, the message kind (call, cast, info) and the caller chain. Nothing is built
 /// when no subscriber listens at `debug`.
+#[inline]
 fn message_span(
+    core: &Core,
+    kind: &'static str,
+    callers: &CallChain,
+    actor_type: &'static str,
+    protocol: &'static str,
+) -> Option<Box<tracing::Span>> {
+    // The level check inline, the span built out of line: the hot path stays small.
+    if tracing::level_enabled!(tracing::Level::DEBUG) {
+        build_message_span(core, kind, callers, actor_type, protocol)
+    } else {
+        None
+    }
+}
+
+#[inline(never)]
+fn build_message_span(
     core: &Core,
     kind: &'static str,
     callers: &CallChain,
@@ -274,21 +292,16 @@ impl<F: Future> Future for Drive<'_, F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        let _entered = this.span.as_deref().map(tracing::Span::enter);
         let callback = &mut this.callback;
-        let mut polled = Poll::Pending;
-        match poll_in_span(this.span.as_deref(), &mut || {
-            polled = callback.as_mut().poll(cx)
-        }) {
-            Ok(()) => polled.map(Ok),
-            Err(panic) => Poll::Ready(Err(panic)),
+        // Generic (compiled per callback type), unlike the runtime's other panic catching
+        // (`catch_panic`): on the hot path the closure must be inlined.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| callback.as_mut().poll(cx))) {
+            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(ExitReason::from_panic(panic))),
         }
     }
-}
-
-/// [`Drive`]'s poll, without the callback's type: in its span, a panic caught.
-fn poll_in_span(span: Option<&tracing::Span>, poll: &mut dyn FnMut()) -> Result<(), ExitReason> {
-    let _entered = span.map(tracing::Span::enter);
-    catch_panic(poll).map_err(ExitReason::from_panic)
 }
 
 /// Runs one callback through [`Drive`], keeping its span and future in a scope of their own
@@ -371,120 +384,128 @@ fn lifecycle<A: Actor>(
             // The callbacks other than call, cast and info (continue, timeout, a trapped exit, a
             // DOWN) are rare: they share one boxed future, awaited at one place.
             let handled = 'handled: {
-                let rare = match next_event(&next, shared) {
-                    Event::Continue => match next.take() {
-                        Some(work) => RareWork::Continue(work),
-                        None => continue 'serve,
-                    },
-                    Event::Signal => {
-                        let Some(signal) = shared.core.pop_signal() else {
-                            continue 'serve;
-                        };
-                        match route_signal(signal, &shared.core, ctx.is_trapping_exits()) {
-                            Routed::Exit(reason, terminate) => break 'serve (reason, terminate),
-                            Routed::Ignored => continue 'serve,
-                            Routed::Inspect(job) => {
-                                inspect(job, &mut state);
+                let rare = 'rare: {
+                    match next_event(&next, shared) {
+                        Event::Continue => match next.take() {
+                            Some(work) => RareWork::Continue(work),
+                            None => continue 'serve,
+                        },
+                        Event::Signal => {
+                            let Some(signal) = shared.core.pop_signal() else {
                                 continue 'serve;
+                            };
+                            match route_signal(signal, &shared.core, ctx.is_trapping_exits()) {
+                                Routed::Exit(reason, terminate) => {
+                                    break 'serve (reason, terminate);
+                                }
+                                Routed::Ignored => continue 'serve,
+                                Routed::Inspect(job) => {
+                                    inspect(job, &mut state);
+                                    continue 'serve;
+                                }
+                                Routed::Callback(work) => work.into(),
                             }
-                            Routed::Callback(work) => work.into(),
                         }
-                    }
-                    Event::Message => {
-                        let Some(msg) = shared.mailbox.pop() else {
-                            continue 'serve;
-                        };
-                        let core = &shared.core;
-                        let signal = match msg {
-                            Envelope::Signal(signal) => signal,
-                            msg => {
+                        Event::Message => {
+                            let Some(msg) = shared.mailbox.pop() else {
+                                continue 'serve;
+                            };
+                            let core = &shared.core;
+                            if !matches!(msg, Envelope::Signal(_)) {
                                 core.count_handled();
-                                #[cfg(feature = "metrics")]
-                                let metered = Metered::start(&msg);
-                                let handled = match msg {
-                                    Envelope::Call(msg, callers) => {
-                                        if crate::stats::timing()
-                                            && let Some(caller) = callers.iter().next()
-                                        {
-                                            crate::stats::count_edge(
-                                                caller,
-                                                core.id,
-                                                crate::stats::EdgeKind::Call,
-                                            );
+                            }
+                            #[cfg(feature = "metrics")]
+                            let metered = Metered::start(&msg);
+                            let handled = match msg {
+                                Envelope::Call(msg, callers) => {
+                                    if crate::stats::timing()
+                                        && let Some(caller) = callers.iter().next()
+                                    {
+                                        crate::stats::count_edge(
+                                            caller,
+                                            core.id,
+                                            crate::stats::EdgeKind::Call,
+                                        );
+                                    }
+                                    let span = message_span(
+                                        core,
+                                        "call",
+                                        &callers,
+                                        std::any::type_name::<A>(),
+                                        std::any::type_name::<A::Call>(),
+                                    );
+                                    // The callers of the call being handled; empty for
+                                    // every other callback.
+                                    set_current_chain(callers);
+                                    let callback = pin!(state.handle_call(msg, &mut ctx));
+                                    let handled = Drive { callback, span }.await;
+                                    set_current_chain(CallChain::empty());
+                                    handled
+                                }
+                                Envelope::Cast(msg) => {
+                                    let span = message_span(
+                                        core,
+                                        "cast",
+                                        &CallChain::empty(),
+                                        std::any::type_name::<A>(),
+                                        std::any::type_name::<A::Cast>(),
+                                    );
+                                    let callback = pin!(state.handle_cast(msg, &mut ctx));
+                                    Drive { callback, span }.await
+                                }
+                                Envelope::Info(msg) => {
+                                    let span = message_span(
+                                        core,
+                                        "info",
+                                        &CallChain::empty(),
+                                        std::any::type_name::<A>(),
+                                        std::any::type_name::<A::Info>(),
+                                    );
+                                    let callback = pin!(state.handle_info(msg, &mut ctx));
+                                    Drive { callback, span }.await
+                                }
+                                Envelope::Signal(signal) => {
+                                    break 'rare match route_signal(
+                                        *signal,
+                                        core,
+                                        ctx.is_trapping_exits(),
+                                    ) {
+                                        Routed::Exit(reason, terminate) => {
+                                            break 'serve (reason, terminate);
                                         }
-                                        let span = message_span(
-                                            core,
-                                            "call",
-                                            &callers,
-                                            std::any::type_name::<A>(),
-                                            std::any::type_name::<A::Call>(),
-                                        );
-                                        // The callers of the call being handled; empty for
-                                        // every other callback.
-                                        set_current_chain(callers);
-                                        let callback = pin!(state.handle_call(msg, &mut ctx));
-                                        let handled = Drive { callback, span }.await;
-                                        set_current_chain(CallChain::empty());
-                                        handled
-                                    }
-                                    Envelope::Cast(msg) => {
-                                        let span = message_span(
-                                            core,
-                                            "cast",
-                                            &CallChain::empty(),
-                                            std::any::type_name::<A>(),
-                                            std::any::type_name::<A::Cast>(),
-                                        );
-                                        let callback = pin!(state.handle_cast(msg, &mut ctx));
-                                        Drive { callback, span }.await
-                                    }
-                                    Envelope::Info(msg) => {
-                                        let span = message_span(
-                                            core,
-                                            "info",
-                                            &CallChain::empty(),
-                                            std::any::type_name::<A>(),
-                                            std::any::type_name::<A::Info>(),
-                                        );
-                                        let callback = pin!(state.handle_info(msg, &mut ctx));
-                                        Drive { callback, span }.await
-                                    }
-                                    Envelope::Signal(_) => unreachable!("matched above"),
-                                };
-                                #[cfg(feature = "metrics")]
-                                metered.finish(&ctx.myself.shared.core);
-                                break 'handled handled;
-                            }
-                        };
-                        match route_signal(*signal, core, ctx.is_trapping_exits()) {
-                            Routed::Exit(reason, terminate) => break 'serve (reason, terminate),
-                            Routed::Ignored => continue 'serve,
-                            Routed::Inspect(job) => {
-                                inspect(job, &mut state);
-                                continue 'serve;
-                            }
-                            Routed::Callback(work) => work.into(),
+                                        Routed::Ignored => continue 'serve,
+                                        Routed::Inspect(job) => {
+                                            inspect(job, &mut state);
+                                            continue 'serve;
+                                        }
+                                        Routed::Callback(work) => work.into(),
+                                    };
+                                }
+                            };
+                            #[cfg(feature = "metrics")]
+                            metered.finish(&ctx.myself.shared.core);
+                            break 'handled handled;
                         }
-                    }
-                    Event::Idle => match ctx.armed_idle_timeout() {
-                        Some(limit) => {
-                            // Boxed: most actors have no idle timeout, and a timer would double
-                            // the size of every actor's task.
-                            match Box::pin(idle_or_timeout(shared, limit)).await {
-                                Idle::Work => continue 'serve,
-                                Idle::TimedOut => {
-                                    ctx.arm_idle_timeout(false);
-                                    timed_out = true;
-                                    RareWork::Timeout
+                        Event::Idle => match ctx.armed_idle_timeout() {
+                            Some(limit) => {
+                                // Boxed: most actors have no idle timeout, and a timer would double
+                                // the size of every actor's task.
+                                match Box::pin(idle_or_timeout(shared, limit)).await {
+                                    Idle::Work => continue 'serve,
+                                    Idle::TimedOut => {
+                                        ctx.arm_idle_timeout(false);
+                                        timed_out = true;
+                                        RareWork::Timeout
+                                    }
                                 }
                             }
-                        }
-                        None => {
-                            // The task's waker is registered by `ActorTask`.
-                            poll_fn(|_| has_work(shared)).await;
-                            continue 'serve;
-                        }
-                    },
+                            None => {
+                                // The task's waker is registered by `ActorTask`.
+                                poll_fn(|_| has_work(shared)).await;
+                                continue 'serve;
+                            }
+                        },
+                    }
                 };
                 Box::pin(rare_callback(rare, &mut state, &mut ctx)).await
             };
