@@ -772,8 +772,8 @@ mod sizes {
     //! The size of an idle actor's task future, the largest part of its memory (print with
     //! `cargo test --release -p arbor --lib sizes -- --nocapture`). Tokio allocates a task as a
     //! 128-byte aligned cell holding 104 bytes of its own next to the future (header 32,
-    //! scheduler and task id 16, stage tag 8, trailer 48): a future of at most 152 bytes takes
-    //! a 256-byte cell, 280 bytes a 384-byte one, 408 bytes 512.
+    //! scheduler and task id 16, stage tag 8, trailer 48); an actor's future is boxed (16 bytes
+    //! in the cell), in an allocation of its own: 152 bytes fill a 160-byte malloc chunk.
     use super::*;
     use crate::lineage::Ancestors;
     use crate::mailbox::{Mailbox, MailboxConfig};
@@ -829,7 +829,7 @@ mod sizes {
             std::mem::size_of::<Mailbox<Envelope<Counter>>>(),
             std::mem::size_of::<Context<Counter>>(),
         );
-        // Keeps a small actor's task in a 256-byte tokio cell.
+        // Keeps a small actor's boxed task future in a 160-byte malloc chunk.
         assert!(counter <= 152, "the actor task future is {counter} B");
 
         let rt = tokio::runtime::Builder::new_current_thread()
