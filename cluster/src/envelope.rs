@@ -76,7 +76,7 @@ pub(crate) struct Envelope<'a> {
 
 /// The payload of a request for message `message` of `protocol` with the encoded `args`: a
 /// call waiting at most `timeout` when it is given, else a cast; `callers` is the caller chain
-/// as [`format_chain`] writes it (empty: none).
+/// as `format_chain` writes it (empty: none).
 pub fn request_payload(
     protocol: &str,
     message: &str,
