@@ -7,6 +7,9 @@
 //!   `publish`es counted by a raw subscriber; each iteration ends once the receiver has
 //!   handled every message (a call ordered after them).
 //!
+//! With `--bench`, also rounds that alternate raw and Arbor ([`interleaved`]): medians of the
+//! elapsed time and of this process's CPU time per operation.
+//!
 //! Needs `nats-server` (scripts/nats.sh installs it); without it, skipped with a message.
 //! `cargo test -p arbor-bench --benches` runs each benchmark once, as a smoke test.
 
@@ -193,16 +196,74 @@ fn benches(c: &mut Criterion) {
     }
 }
 
+/// CPU time of this whole process (every thread: the sender, the three connections' tasks,
+/// the serving loop, the actor), not the `nats-server`'s: on a loaded machine, less moved by
+/// other processes than the elapsed time. The sum of the threads' `schedstat` (nanoseconds
+/// on a CPU, Linux); zero elsewhere.
+fn process_cpu() -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    let mut ns = 0u64;
+    for task in tasks.flatten() {
+        if let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) {
+            ns += stat
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Duration::from_nanos(ns)
+}
+
+/// Elapsed and process CPU time of `n` operations, each.
+#[derive(Default)]
+struct Times {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+}
+
+impl Times {
+    fn push(&mut self, started: (Instant, Duration), n: u32) {
+        self.wall.push(started.0.elapsed() / n);
+        self.cpu.push(process_cpu().saturating_sub(started.1) / n);
+    }
+
+    fn medians(&mut self) -> (Duration, Duration) {
+        let median = |v: &mut Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2]
+        };
+        (median(&mut self.wall), median(&mut self.cpu))
+    }
+}
+
+fn now() -> (Instant, Duration) {
+    (Instant::now(), process_cpu())
+}
+
+/// Rounds that alternate raw and Arbor. Like with like: both sides await each operation the
+/// same way (a publish, a cast: handed to the connection's task; a request, a call: the
+/// reply), with one message in flight per call and up to `CASTS` per round of casts, and
+/// a round of casts ends with one round-trip ordered after them on both sides (raw: a
+/// `raw.flush` request answered with the count; Arbor: a call to the actor), so that every
+/// message was handled by the receiver (raw: counted by the subscriber's task; Arbor: handled
+/// by the actor) before the clock stops.
 fn interleaved(setup: &Setup, target: &arbor::codegen::Target<probe::Probe>, payload: &Bytes) {
     const ROUNDS: usize = 15;
     const CALLS: u32 = 500;
     const CASTS: u32 = 5000;
-    let (mut raw_call, mut arbor_call, mut raw_cast, mut arbor_cast) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut raw_call, mut arbor_call, mut raw_cast, mut arbor_cast) = (
+        Times::default(),
+        Times::default(),
+        Times::default(),
+        Times::default(),
+    );
     setup.runtime.block_on(async {
         let remote = target.as_remote().unwrap();
         for _ in 0..ROUNDS {
-            let started = Instant::now();
+            let started = now();
             for _ in 0..CALLS {
                 setup
                     .raw
@@ -210,15 +271,15 @@ fn interleaved(setup: &Setup, target: &arbor::codegen::Target<probe::Probe>, pay
                     .await
                     .unwrap();
             }
-            raw_call.push(started.elapsed() / CALLS);
-            let started = Instant::now();
+            raw_call.push(started, CALLS);
+            let started = now();
             for _ in 0..CALLS {
                 let _: u64 = wire::call_remote(remote, PROTOCOL, "echo", &(12345u64,), TIMEOUT)
                     .await
                     .unwrap();
             }
-            arbor_call.push(started.elapsed() / CALLS);
-            let started = Instant::now();
+            arbor_call.push(started, CALLS);
+            let started = now();
             for _ in 0..CASTS {
                 setup
                     .raw
@@ -227,8 +288,8 @@ fn interleaved(setup: &Setup, target: &arbor::codegen::Target<probe::Probe>, pay
                     .unwrap();
             }
             setup.raw.request("raw.flush", Bytes::new()).await.unwrap();
-            raw_cast.push(started.elapsed() / CASTS);
-            let started = Instant::now();
+            raw_cast.push(started, CASTS);
+            let started = now();
             for _ in 0..CASTS {
                 wire::cast_remote(remote, PROTOCOL, "bump", &(12345u64,))
                     .await
@@ -237,24 +298,27 @@ fn interleaved(setup: &Setup, target: &arbor::codegen::Target<probe::Probe>, pay
             let _: u64 = wire::call_remote(remote, PROTOCOL, "add", &(0u64,), TIMEOUT)
                 .await
                 .unwrap();
-            arbor_cast.push(started.elapsed() / CASTS);
+            arbor_cast.push(started, CASTS);
         }
     });
-    let median = |v: &mut Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
-    let (rc, ac, rs, as_) = (
-        median(&mut raw_call),
-        median(&mut arbor_call),
-        median(&mut raw_cast),
-        median(&mut arbor_cast),
+    let ((rc, rc_cpu), (ac, ac_cpu), (rs, rs_cpu), (as_, as_cpu)) = (
+        raw_call.medians(),
+        arbor_call.medians(),
+        raw_cast.medians(),
+        arbor_cast.medians(),
     );
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(
         "interleaved ({ROUNDS} rounds, medians per operation): call raw {rc:?} arbor {ac:?} \
          ratio {:.2}x; cast raw {rs:?} arbor {as_:?} ratio {:.2}x",
-        ac.as_secs_f64() / rc.as_secs_f64(),
-        as_.as_secs_f64() / rs.as_secs_f64()
+        ratio(ac, rc),
+        ratio(as_, rs),
+    );
+    println!(
+        "interleaved process CPU ({ROUNDS} rounds, medians per operation): call raw {rc_cpu:?} \
+         arbor {ac_cpu:?} ratio {:.2}x; cast raw {rs_cpu:?} arbor {as_cpu:?} ratio {:.2}x",
+        ratio(ac_cpu, rc_cpu),
+        ratio(as_cpu, rs_cpu),
     );
 }
 

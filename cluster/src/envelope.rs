@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arbor::CallError;
-use arbor::remote::{Hop, RemoteError, RemoteErrorKind};
+use arbor::remote::{EncodeArgs, Hop, RemoteError, RemoteErrorKind};
 use async_nats::{HeaderMap, HeaderName, Message};
 
 use crate::failure::Failure;
@@ -76,7 +76,7 @@ pub(crate) struct Envelope<'a> {
 
 /// The payload of a request for message `message` of `protocol` with the encoded `args`: a
 /// call waiting at most `timeout` when it is given, else a cast; `callers` is the caller chain
-/// as [`format_chain`] writes it (empty: none).
+/// as `format_chain` writes it (empty: none).
 pub fn request_payload(
     protocol: &str,
     message: &str,
@@ -84,29 +84,91 @@ pub fn request_payload(
     callers: &str,
     args: &[u8],
 ) -> Vec<u8> {
-    let mut out =
-        Vec::with_capacity(3 + protocol.len() + message.len() + callers.len() + args.len() + 16);
-    let mut flags = 0;
-    if timeout.is_some() {
-        flags |= CALL;
-    }
-    if !callers.is_empty() {
-        flags |= CHAIN;
-    }
-    out.extend_from_slice(&[MAGIC, VERSION, flags]);
-    put_text(&mut out, protocol);
-    put_text(&mut out, message);
-    if let Some(timeout) = timeout {
-        put_varint(
-            &mut out,
-            u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-        );
-    }
-    if !callers.is_empty() {
-        put_text(&mut out, callers);
-    }
+    let front = Front::new(protocol, message, timeout, callers);
+    let mut out = Vec::with_capacity(front.len + args.len());
+    front.write(&mut out);
     out.extend_from_slice(args);
     out
+}
+
+/// [`request_payload`] with arguments not encoded yet: they are encoded once, straight behind
+/// the envelope, into a buffer of exactly the payload's size (so that `Bytes::from` takes it
+/// over without another allocation).
+pub(crate) fn request_payload_args(
+    protocol: &str,
+    message: &str,
+    timeout: Option<Duration>,
+    callers: &str,
+    args: &dyn EncodeArgs,
+) -> Result<Vec<u8>, RemoteError> {
+    let front = Front::new(protocol, message, timeout, callers);
+    let mut out = Vec::with_capacity(front.len + args.encoded_len()?);
+    front.write(&mut out);
+    args.encode_into(&mut out)?;
+    Ok(out)
+}
+
+/// A request's envelope, measured before it is written.
+struct Front<'a> {
+    protocol: &'a str,
+    message: &'a str,
+    timeout: Option<u64>,
+    callers: &'a str,
+    /// Its length in bytes.
+    len: usize,
+}
+
+impl<'a> Front<'a> {
+    fn new(
+        protocol: &'a str,
+        message: &'a str,
+        timeout: Option<Duration>,
+        callers: &'a str,
+    ) -> Front<'a> {
+        let timeout = timeout.map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
+        let mut len = 3 + text_len(protocol) + text_len(message);
+        if let Some(ms) = timeout {
+            len += varint_len(ms);
+        }
+        if !callers.is_empty() {
+            len += text_len(callers);
+        }
+        Front {
+            protocol,
+            message,
+            timeout,
+            callers,
+            len,
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut flags = 0;
+        if self.timeout.is_some() {
+            flags |= CALL;
+        }
+        if !self.callers.is_empty() {
+            flags |= CHAIN;
+        }
+        out.extend_from_slice(&[MAGIC, VERSION, flags]);
+        put_text(out, self.protocol);
+        put_text(out, self.message);
+        if let Some(ms) = self.timeout {
+            put_varint(out, ms);
+        }
+        if !self.callers.is_empty() {
+            put_text(out, self.callers);
+        }
+    }
+}
+
+/// The length of `n` as a varint.
+fn varint_len(n: u64) -> usize {
+    (64 - (n | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+fn text_len(text: &str) -> usize {
+    varint_len(text.len() as u64) + text.len()
 }
 
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {

@@ -5,7 +5,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arbor::remote::{BoxFuture, RemoteActor, RemoteCall, RemoteCast, RemoteError, RemoteErrorKind};
+use arbor::remote::{
+    BoxFuture, EncodeArgs, RemoteActor, RemoteCall, RemoteCast, RemoteError, RemoteErrorKind,
+};
 use arbor::{CallError, CastError};
 use bytes::Bytes;
 
@@ -101,16 +103,37 @@ impl RemoteActor for NatsRemote {
     }
 
     fn cast(&self, cast: RemoteCast) -> BoxFuture<Result<(), CastError>> {
-        // A plain publish, no headers: the envelope is in the payload (envelope.rs).
         let payload =
             envelope::request_payload(cast.protocol, cast.message, None, "", &cast.payload);
-        let checked = self
-            .precheck(&payload)
-            .and_then(|()| self.node.link().check_publish(&self.subject));
+        self.publish(Ok(payload))
+    }
+
+    fn cast_args(
+        &self,
+        protocol: &'static str,
+        message: &'static str,
+        args: &dyn EncodeArgs,
+    ) -> BoxFuture<Result<(), CastError>> {
+        // The arguments encoded once, straight behind the envelope.
+        self.publish(envelope::request_payload_args(
+            protocol, message, None, "", args,
+        ))
+    }
+}
+
+impl NatsRemote {
+    /// Sends a cast's payload: a plain publish, no headers (the envelope is in the payload,
+    /// envelope.rs). The subject is this target's, made once: cloning it takes no allocation.
+    fn publish(&self, payload: Result<Vec<u8>, RemoteError>) -> BoxFuture<Result<(), CastError>> {
+        let checked = payload.and_then(|payload| {
+            self.precheck(&payload)?;
+            self.node.link().check_publish(&self.subject)?;
+            Ok(payload)
+        });
         let node = self.node.clone();
         let subject = self.subject.clone();
         Box::pin(async move {
-            checked.map_err(CastError::Remote)?;
+            let payload = checked.map_err(CastError::Remote)?;
             node.nats()
                 .publish(subject, Bytes::from(payload))
                 .await

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use arbor::remote::{RemoteActor, RemoteCall, RemoteCast, RemoteError, RemoteErrorKind};
+use arbor::remote::{EncodeArgs, RemoteActor, RemoteCall, RemoteError, RemoteErrorKind};
 use arbor::{CallError, CastError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -28,6 +28,48 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, RemoteError> {
     postcard::to_stdvec(value)
         .map_err(|e| RemoteError::new(RemoteErrorKind::Decode, format!("cannot encode: {e}")))
+}
+
+/// A message's arguments as the transport encodes them: with the wire codec, once, into the
+/// buffer it sends ([`RemoteActor::cast_args`]).
+pub struct Encoded<'a, T: ?Sized>(pub &'a T);
+
+impl<T: Serialize + ?Sized> EncodeArgs for Encoded<'_, T> {
+    fn encoded_len(&self) -> Result<usize, RemoteError> {
+        postcard::serialize_with_flavor(self.0, postcard::ser_flavors::Size::default())
+            .map_err(cannot_encode)
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), RemoteError> {
+        postcard::serialize_with_flavor(self.0, Append(out)).map_err(cannot_encode)
+    }
+}
+
+fn cannot_encode(e: postcard::Error) -> RemoteError {
+    RemoteError::new(RemoteErrorKind::Decode, format!("cannot encode: {e}"))
+}
+
+/// A postcard flavor that appends to a `Vec` (postcard's own allocate a new one).
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
 }
 
 /// Decodes a `T` from `bytes` with the wire codec; trailing bytes are an error.
@@ -74,7 +116,8 @@ where
 
 /// Casts message `message` of `protocol` to a remote actor with `args` (a tuple): at most
 /// once, handed to the transport when this returns. What a generated client's cast method
-/// does when its target is remote.
+/// does when its target is remote. The arguments are encoded by the transport, once, into
+/// the buffer it sends ([`RemoteActor::cast_args`]).
 pub async fn cast_remote<Args>(
     remote: &dyn RemoteActor,
     protocol: &'static str,
@@ -84,14 +127,7 @@ pub async fn cast_remote<Args>(
 where
     Args: Serialize + ?Sized,
 {
-    let payload = encode(args).map_err(CastError::Remote)?;
-    remote
-        .cast(RemoteCast {
-            protocol,
-            message,
-            payload,
-        })
-        .await
+    remote.cast_args(protocol, message, &Encoded(args)).await
 }
 
 /// The work that answers one request, as [`Serve::serve`] returns it: a call's future with
@@ -188,6 +224,18 @@ mod tests {
         let bytes = encode(&(&7u32, &"text".to_string())).unwrap();
         let (n, text): (u32, String) = decode(&bytes).unwrap();
         assert_eq!((n, text.as_str()), (7, "text"));
+    }
+
+    #[test]
+    fn arguments_encode_in_place_as_they_encode_alone() {
+        let args = (&7u32, &"text".to_string(), &vec![1u64, 300, u64::MAX]);
+        let alone = encode(&args).unwrap();
+        let encoded = Encoded(&args);
+        assert_eq!(encoded.encoded_len().unwrap(), alone.len());
+        let mut out = vec![0xAA];
+        encoded.encode_into(&mut out).unwrap();
+        assert_eq!(out[0], 0xAA, "appended, not overwritten");
+        assert_eq!(&out[1..], &alone[..]);
     }
 
     #[test]

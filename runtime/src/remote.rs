@@ -52,6 +52,18 @@ pub struct RemoteCast {
     pub payload: Vec<u8>,
 }
 
+/// A message's arguments, not encoded yet: what a generated client hands a transport
+/// ([`RemoteActor::cast_args`]) so that they are encoded once, straight into the transport's
+/// buffer behind its envelope (no second buffer, no copy). The runtime knows no encoding: the
+/// transport's codec implements this.
+pub trait EncodeArgs {
+    /// The length of the encoded arguments, in bytes.
+    fn encoded_len(&self) -> Result<usize, RemoteError>;
+
+    /// Appends the encoded arguments to `out` (what is appended on an error is discarded).
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), RemoteError>;
+}
+
 /// An actor of another node, as a transport reaches it.
 ///
 /// `call` answers with the encoded reply or a [`CallError`]: an actor nobody serves fails with
@@ -64,4 +76,30 @@ pub trait RemoteActor: Send + Sync + fmt::Debug + 'static {
 
     /// Sends a cast; completes once the message is handed to the transport.
     fn cast(&self, cast: RemoteCast) -> BoxFuture<Result<(), CastError>>;
+
+    /// Sends a cast of message `message` of `protocol` whose arguments `args` encodes; what a
+    /// generated client's cast does. A transport that frames the arguments (an envelope in
+    /// front of them) overrides it to encode them once, into the buffer it sends. By default,
+    /// the arguments are encoded into a buffer of their own and sent with
+    /// [`cast`](RemoteActor::cast).
+    fn cast_args(
+        &self,
+        protocol: &'static str,
+        message: &'static str,
+        args: &dyn EncodeArgs,
+    ) -> BoxFuture<Result<(), CastError>> {
+        let mut payload = Vec::new();
+        let encoded = args.encoded_len().and_then(|len| {
+            payload.reserve_exact(len);
+            args.encode_into(&mut payload)
+        });
+        match encoded {
+            Ok(()) => self.cast(RemoteCast {
+                protocol,
+                message,
+                payload,
+            }),
+            Err(e) => Box::pin(std::future::ready(Err(CastError::Remote(e)))),
+        }
+    }
 }
