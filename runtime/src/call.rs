@@ -231,18 +231,9 @@ pub(crate) fn chain_to(core: &Core) -> Result<CallChain, CallError> {
     outgoing_chain(core.id, &core.name)
 }
 
-/// The slow path of a call, not yet done.
-enum Slow {
-    None,
-    /// Queuing; gives the deadline back once the message is in.
-    Queuing(Boxed<Result<Deadline, CallError>>),
-    /// The answer was not a value: working out which error it is.
-    Failing(Boxed<CallError>),
-}
-
 pin_project_lite::pin_project! {
     /// A call once its message is built, whatever the target's type and the reply's: the
-    /// deadline, the target's turn, and the slow paths (boxed, off the call future).
+    /// deadline, the target's turn, and the slow path (boxed, off the call future).
     struct CallState<Y> {
         deadline: Deadline,
         // One turn of the scheduler before the deadline is armed: local answers usually
@@ -250,12 +241,15 @@ pin_project_lite::pin_project! {
         #[pin]
         turn: Y,
         turned: bool,
-        slow: Slow,
+        // Queuing that could not complete at once (it gives the deadline back once the
+        // message is in), or an answer that was not a value being turned into its error.
+        slow: Option<Boxed<Result<Deadline, CallError>>>,
     }
 }
 
 impl<Y: Future<Output = ()>> CallState<Y> {
     /// Takes what queuing the message gave: `Err` when the call fails at once.
+    #[inline(always)]
     fn start(self: Pin<&mut Self>, queued: Queued) -> Result<(), CallError> {
         let this = self.project();
         match queued {
@@ -263,34 +257,33 @@ impl<Y: Future<Output = ()>> CallState<Y> {
             Queued::Failed(e) => return Err(e),
             // A refusal completes at once: take a unit of tokio's budget on the way out, or
             // a caller retrying against a full mailbox never lets the receiver run.
-            Queued::Refused => *this.slow = Slow::Queuing(Box::pin(refused())),
+            Queued::Refused => *this.slow = Some(Box::pin(refused())),
             Queued::Slow(queue) => {
                 let deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
-                *this.slow = Slow::Queuing(Box::pin(queue_slowly(queue, deadline)));
+                *this.slow = Some(Box::pin(queue_slowly(queue, deadline)));
             }
         }
         Ok(())
     }
 
     /// Drives the slow path, if any: `Ready(Ok)` once the reply is to be awaited.
+    #[inline(always)]
     fn poll_slow(
         self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<Result<(), CallError>> {
         let this = self.project();
-        match this.slow {
-            Slow::None => Poll::Ready(Ok(())),
-            Slow::Queuing(queuing) => {
-                let queued = std::task::ready!(queuing.as_mut().poll(cx));
-                *this.slow = Slow::None;
-                *this.deadline = queued?;
-                Poll::Ready(Ok(()))
-            }
-            Slow::Failing(failing) => failing.as_mut().poll(cx).map(Err),
-        }
+        let Some(slow) = this.slow else {
+            return Poll::Ready(Ok(()));
+        };
+        let deadline = std::task::ready!(slow.as_mut().poll(cx))?;
+        *this.slow = None;
+        *this.deadline = deadline;
+        Poll::Ready(Ok(()))
     }
 
     /// No answer yet: the target's turn first, then the deadline.
+    #[inline(always)]
     fn poll_wait(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<CallError> {
         let this = self.project();
         if !*this.turned {
@@ -326,18 +319,15 @@ impl<Y: Future<Output = ()>> CallState<Y> {
             _ => {}
         }
         let deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
-        let failing = Box::pin(interpret(target.cell(), reply, deadline));
-        let failing = match this.slow {
-            slow @ (Slow::None | Slow::Queuing(_)) => {
-                *slow = Slow::Failing(failing);
-                match slow {
-                    Slow::Failing(failing) => failing,
-                    _ => unreachable!(),
-                }
-            }
-            Slow::Failing(failing) => failing,
-        };
-        failing.as_mut().poll(cx)
+        let cell = target.cell();
+        let failing = this.slow.insert(Box::pin(async move {
+            Err(interpret(cell, reply, deadline).await)
+        }));
+        match failing.as_mut().poll(cx) {
+            Poll::Ready(Err(e)) => Poll::Ready(e),
+            Poll::Ready(Ok(_)) => unreachable!("a failing call ends in its error"),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -361,19 +351,20 @@ pub(crate) fn waiting<T>(
             deadline: Deadline::new(timeout),
             turn: tokio::task::yield_now(),
             turned: false,
-            slow: Slow::None,
+            slow: None,
         },
     }
 }
 
 impl<T, Y: Future<Output = ()>> Waiting<T, Y> {
     /// Takes what queuing the message gave: `Err` when the call fails at once.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start(self: Pin<&mut Self>, queued: Queued) -> Result<(), CallError> {
         self.project().state.start(queued)
     }
 
     /// Polls for the answer from `target`.
+    #[inline(always)]
     pub(crate) fn poll_reply(
         self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,

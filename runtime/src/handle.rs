@@ -76,16 +76,21 @@ pub(crate) fn poll_send<'a, A: Actor, M>(
     // is woken for) and the bound stops the sender once the actor falls behind, so the
     // budget taken is handed back. A burst to an actor (or round robin to many) is then
     // handled in batches, one task run per actor, instead of one run per 128 messages.
-    let budget = std::task::ready!(send_budget(&shared.core, cx));
+    let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+    shared.note_send();
     let msg = wrap(msg.take().expect("SendFuture polled after completion"));
     let mailbox = &shared.mailbox;
     let config = mailbox.config();
+    let blocking = config.overflow_policy() == Overflow::Block;
     match mailbox.try_push(msg) {
-        Ok(None) => {
-            queued(&shared.core, config, budget);
+        Ok(None) if blocking && config.capacity().is_some() => {
+            if let Some(waker) = shared.core.waker.take() {
+                budget.made_progress();
+                waker.wake();
+            }
             Poll::Ready(Ok(()))
         }
-        Err(PushError::Full(msg)) if config.overflow_policy() == Overflow::Block => {
+        Err(PushError::Full(msg)) if blocking => {
             budget.made_progress();
             slow.insert(shared.push_slowly(msg)).as_mut().poll(cx)
         }
@@ -93,30 +98,6 @@ pub(crate) fn poll_send<'a, A: Actor, M>(
             budget.made_progress();
             Poll::Ready(shared.delivered(result))
         }
-    }
-}
-
-/// A unit of tokio's budget for a send to the actor of `core` (see [`poll_send`]).
-fn send_budget(
-    core: &Core,
-    cx: &mut std::task::Context<'_>,
-) -> Poll<tokio::task::coop::RestoreOnPending> {
-    let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-    note_send(core);
-    Poll::Ready(budget)
-}
-
-/// A message queued without evicting another: wakes the actor, and hands the unit of budget
-/// back when the send added no work (see [`poll_send`]).
-fn queued(core: &Core, config: MailboxConfig, budget: tokio::task::coop::RestoreOnPending) {
-    if config.overflow_policy() == Overflow::Block && config.capacity().is_some() {
-        if let Some(waker) = core.waker.take() {
-            budget.made_progress();
-            waker.wake();
-        }
-    } else {
-        budget.made_progress();
-        core.waker.wake();
     }
 }
 

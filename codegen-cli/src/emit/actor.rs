@@ -114,6 +114,31 @@ pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
 
 /// `location`: where the spec declares the actor (`specs/kv.kdl:12`), quoted by the errors
 /// a missing impl of the user's gives.
+/// The directory lookup a client of actor `target` (running at `path`) is made from: for an
+/// actor serving one protocol, a port typed by that protocol (one lookup per message, typed
+/// by the actor once); otherwise its `Target` (which a multi-protocol client splits).
+pub(crate) fn dir_lookup(
+    plan: &Plan<'_>,
+    dir: TokenStream,
+    target: &str,
+    path: &str,
+) -> TokenStream {
+    let m = snake_ident(target);
+    let glue = ident(target);
+    let single = plan.spec.actor(target).is_some_and(|a| {
+        a.serves
+            .iter()
+            .filter(|p| plan.spec.protocol(p.as_str()).is_some())
+            .count()
+            == 1
+    });
+    if single {
+        quote!(#dir.port::<super::#m::#glue, super::#m::Call, super::#m::Cast>(#path))
+    } else {
+        quote!(#dir.target::<super::#m::#glue>(#path))
+    }
+}
+
 pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> TokenStream {
     let spec = plan.spec;
     let name = a.name.as_str();
@@ -247,8 +272,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
             Resolution::Single(t, i) => {
                 let path = &plan.trees[t].nodes[i].path;
                 dep_fields.push(quote!(#field: #cap_ty));
-                dep_inits
-                    .push(quote!(#field: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                let lookup = dir_lookup(plan, quote!(dir), target.as_str(), path);
+                dep_inits.push(quote!(#field: #cap_ty::from(#lookup)));
                 let d = doc(&format!(
                     "The {} of `{target}` (`{path}`): `{name}` {what} it. Follows restarts; a \
                      message while it is down fails with an error.",
@@ -287,8 +312,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
                     let path = &plan.trees[*t].nodes[*i].path;
                     let f = ident(n);
                     fields.push(quote!(#f: #cap_ty));
-                    inits
-                        .push(quote!(#f: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                    let lookup = dir_lookup(plan, quote!(dir), target.as_str(), path);
+                    inits.push(quote!(#f: #cap_ty::from(#lookup)));
                     let d = doc(&format!("`{target}` at `{path}`."));
                     methods.push(quote! { #d pub fn #f(&self) -> &#cap_ty { &self.#f } });
                 }

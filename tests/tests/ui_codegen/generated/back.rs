@@ -560,7 +560,16 @@ pub mod back_sup {
         }
         /// A client of child `back` (actor `Back`). It follows restarts; a message while the child is down fails with an error.
         pub fn back(&self) -> super::back::Client {
-            super::back::Client::from(self.tree.dir.target::<super::back::Back>("back"))
+            super::back::Client::from(
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::back::Back,
+                        super::back::Call,
+                        super::back::Cast,
+                    >("back"),
+            )
         }
     }
 }

@@ -652,7 +652,14 @@ pub mod billing_sup {
         /// A client of child `ledger` (actor `Ledger`). It follows restarts; a message while the child is down fails with an error.
         pub fn ledger(&self) -> super::ledger::Client {
             super::ledger::Client::from(
-                self.tree.dir.target::<super::ledger::Ledger>("ledger"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::ledger::Ledger,
+                        super::ledger::Call,
+                        super::ledger::Cast,
+                    >("ledger"),
             )
         }
     }

@@ -326,7 +326,9 @@ pub mod a {
             let dir: &::arbor::codegen::Directory = &tree.dir;
             let _ = tasks;
             Deps {
-                b: super::b::Client::from(dir.target::<super::b::B>("b")),
+                b: super::b::Client::from(
+                    dir.port::<super::b::B, super::b::Call, super::b::Cast>("b"),
+                ),
             }
         }
     }
@@ -775,11 +777,15 @@ pub mod root {
         }
         /// A client of child `b` (actor `B`). It follows restarts; a message while the child is down fails with an error.
         pub fn b(&self) -> super::b::Client {
-            super::b::Client::from(self.tree.dir.target::<super::b::B>("b"))
+            super::b::Client::from(
+                self.tree.dir.port::<super::b::B, super::b::Call, super::b::Cast>("b"),
+            )
         }
         /// A client of child `a` (actor `A`). It follows restarts; a message while the child is down fails with an error.
         pub fn a(&self) -> super::a::Client {
-            super::a::Client::from(self.tree.dir.target::<super::a::A>("a"))
+            super::a::Client::from(
+                self.tree.dir.port::<super::a::A, super::a::Call, super::a::Cast>("a"),
+            )
         }
     }
 }

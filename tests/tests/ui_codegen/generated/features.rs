@@ -802,10 +802,20 @@ pub mod multi {
             Deps {
                 worker: WorkerInstances {
                     w1: super::worker::Client::from(
-                        dir.target::<super::worker::Worker>("Inner/w1"),
+                        dir
+                            .port::<
+                                super::worker::Worker,
+                                super::worker::Call,
+                                super::worker::Cast,
+                            >("Inner/w1"),
                     ),
                     w2: super::worker::Client::from(
-                        dir.target::<super::worker::Worker>("Inner/w2"),
+                        dir
+                            .port::<
+                                super::worker::Worker,
+                                super::worker::Call,
+                                super::worker::Cast,
+                            >("Inner/w2"),
                     ),
                 },
             }
@@ -1843,13 +1853,27 @@ pub mod inner {
         /// A client of child `w1` (actor `Worker`). It follows restarts; a message while the child is down fails with an error.
         pub fn w1(&self) -> super::worker::Client {
             super::worker::Client::from(
-                self.tree.dir.target::<super::worker::Worker>("Inner/w1"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::worker::Worker,
+                        super::worker::Call,
+                        super::worker::Cast,
+                    >("Inner/w1"),
             )
         }
         /// A client of child `w2` (actor `Worker`). It follows restarts; a message while the child is down fails with an error.
         pub fn w2(&self) -> super::worker::Client {
             super::worker::Client::from(
-                self.tree.dir.target::<super::worker::Worker>("Inner/w2"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::worker::Worker,
+                        super::worker::Call,
+                        super::worker::Cast,
+                    >("Inner/w2"),
             )
         }
     }
@@ -1992,7 +2016,16 @@ pub mod right {
         }
         /// A client of child `idle` (actor `Idle`). It follows restarts; a message while the child is down fails with an error.
         pub fn idle(&self) -> super::idle::Client {
-            super::idle::Client::from(self.tree.dir.target::<super::idle::Idle>("idle"))
+            super::idle::Client::from(
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::idle::Idle,
+                        super::idle::Call,
+                        super::idle::Cast,
+                    >("idle"),
+            )
         }
         /// A client of child `multi2` (actor `Multi`). It follows restarts; a message while the child is down fails with an error.
         pub fn multi2(&self) -> super::multi::Client {

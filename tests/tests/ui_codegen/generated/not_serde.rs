@@ -604,7 +604,13 @@ pub mod vault_sup {
             .map_err(::arbor_cluster::StartOnError::Start)?;
         let mut exports = ::std::vec::Vec::new();
         let served = super::vault_server::Client::from(
-            tree.dir.target::<super::vault_server::VaultServer>("vault"),
+            tree
+                .dir
+                .port::<
+                    super::vault_server::VaultServer,
+                    super::vault_server::Call,
+                    super::vault_server::Cast,
+                >("vault"),
         );
         match node.export(super::vault_server::EXPORTED_AS, served).await {
             ::std::result::Result::Ok(export) => exports.push(export),
@@ -654,7 +660,14 @@ pub mod vault_sup {
         /// A client of child `vault` (actor `VaultServer`). It follows restarts; a message while the child is down fails with an error.
         pub fn vault(&self) -> super::vault_server::Client {
             super::vault_server::Client::from(
-                self.tree.dir.target::<super::vault_server::VaultServer>("vault"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::vault_server::VaultServer,
+                        super::vault_server::Call,
+                        super::vault_server::Cast,
+                    >("vault"),
             )
         }
     }

@@ -1412,7 +1412,13 @@ pub mod server_sup {
             .map_err(::arbor_cluster::StartOnError::Start)?;
         let mut exports = ::std::vec::Vec::new();
         let served = super::counter_server::Client::from(
-            tree.dir.target::<super::counter_server::CounterServer>("counter"),
+            tree
+                .dir
+                .port::<
+                    super::counter_server::CounterServer,
+                    super::counter_server::Call,
+                    super::counter_server::Cast,
+                >("counter"),
         );
         match node.export(super::counter_server::EXPORTED_AS, served).await {
             ::std::result::Result::Ok(export) => exports.push(export),
@@ -1424,7 +1430,13 @@ pub mod server_sup {
             }
         }
         let served = super::looper::Client::from(
-            tree.dir.target::<super::looper::Looper>("looper"),
+            tree
+                .dir
+                .port::<
+                    super::looper::Looper,
+                    super::looper::Call,
+                    super::looper::Cast,
+                >("looper"),
         );
         match node.export(super::looper::EXPORTED_AS, served).await {
             ::std::result::Result::Ok(export) => exports.push(export),
@@ -1478,13 +1490,27 @@ pub mod server_sup {
         /// A client of child `counter` (actor `CounterServer`). It follows restarts; a message while the child is down fails with an error.
         pub fn counter(&self) -> super::counter_server::Client {
             super::counter_server::Client::from(
-                self.tree.dir.target::<super::counter_server::CounterServer>("counter"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::counter_server::CounterServer,
+                        super::counter_server::Call,
+                        super::counter_server::Cast,
+                    >("counter"),
             )
         }
         /// A client of child `looper` (actor `Looper`). It follows restarts; a message while the child is down fails with an error.
         pub fn looper(&self) -> super::looper::Client {
             super::looper::Client::from(
-                self.tree.dir.target::<super::looper::Looper>("looper"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::looper::Looper,
+                        super::looper::Call,
+                        super::looper::Cast,
+                    >("looper"),
             )
         }
     }

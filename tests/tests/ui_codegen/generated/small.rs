@@ -572,7 +572,12 @@ pub mod pinger {
             let _ = tasks;
             Deps {
                 logger: super::logger::Caster::from(
-                    dir.target::<super::logger::Logger>("logger"),
+                    dir
+                        .port::<
+                            super::logger::Logger,
+                            super::logger::Call,
+                            super::logger::Cast,
+                        >("logger"),
                 ),
             }
         }
@@ -1251,19 +1256,40 @@ pub mod root {
         /// A client of child `logger` (actor `Logger`). It follows restarts; a message while the child is down fails with an error.
         pub fn logger(&self) -> super::logger::Client {
             super::logger::Client::from(
-                self.tree.dir.target::<super::logger::Logger>("logger"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::logger::Logger,
+                        super::logger::Call,
+                        super::logger::Cast,
+                    >("logger"),
             )
         }
         /// A client of child `pinger` (actor `Pinger`). It follows restarts; a message while the child is down fails with an error.
         pub fn pinger(&self) -> super::pinger::Client {
             super::pinger::Client::from(
-                self.tree.dir.target::<super::pinger::Pinger>("pinger"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::pinger::Pinger,
+                        super::pinger::Call,
+                        super::pinger::Cast,
+                    >("pinger"),
             )
         }
         /// A client of child `other` (actor `Other`). It follows restarts; a message while the child is down fails with an error.
         pub fn other(&self) -> super::other::Client {
             super::other::Client::from(
-                self.tree.dir.target::<super::other::Other>("other"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::other::Other,
+                        super::other::Call,
+                        super::other::Cast,
+                    >("other"),
             )
         }
     }

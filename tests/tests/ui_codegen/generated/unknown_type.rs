@@ -549,7 +549,14 @@ pub mod root {
         /// A client of child `kv` (actor `KvStore`). It follows restarts; a message while the child is down fails with an error.
         pub fn kv(&self) -> super::kv_store::Client {
             super::kv_store::Client::from(
-                self.tree.dir.target::<super::kv_store::KvStore>("kv"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::kv_store::KvStore,
+                        super::kv_store::Call,
+                        super::kv_store::Cast,
+                    >("kv"),
             )
         }
     }

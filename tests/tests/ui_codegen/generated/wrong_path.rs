@@ -562,7 +562,16 @@ pub mod shop_sup {
         }
         /// A client of child `cart` (actor `Cart`). It follows restarts; a message while the child is down fails with an error.
         pub fn cart(&self) -> super::cart::Client {
-            super::cart::Client::from(self.tree.dir.target::<super::cart::Cart>("cart"))
+            super::cart::Client::from(
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::cart::Cart,
+                        super::cart::Call,
+                        super::cart::Cast,
+                    >("cart"),
+            )
         }
     }
 }
