@@ -246,7 +246,6 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
         };
         let field = snake_ident(target.as_str());
         let tmod = snake_ident(target.as_str());
-        let tglue = ident(target.as_str());
         let cap = if called {
             quote!(Client)
         } else {
@@ -290,7 +289,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
             Resolution::Missing => {
                 let why = format!("`{target}` is not started by any supervisor of the spec");
                 dep_fields.push(quote!(#field: #cap_ty));
-                dep_inits.push(quote!(#field: #cap_ty::from(::arbor::codegen::Target::<super::#tmod::#tglue>::Missing(#why))));
+                dep_inits.push(quote!(#field: #cap_ty::missing(#why)));
                 let d = doc(&format!(
                     "The {} of `{target}`, which no supervisor of the spec starts: every message fails.",
                     if called { "client" } else { "cast-only client" }
@@ -602,7 +601,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
 
                 /// A client of this actor (to hand to others; calling yourself fails at once).
                 pub fn client(&self) -> Client {
-                    Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+                    Client::new(self.myself.clone())
                 }
 
                 /// This actor's id.
@@ -864,7 +863,7 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
                 /// A client sending to `target`.
                 pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<#glue>>) -> Self {
                     let target: ::arbor::codegen::Target<#glue> = target.into();
-                    #st { #(#fields: super::#fields::#st::from(target.clone()),)* }
+                    #st { #(#fields: super::#fields::#st::new(target.clone()),)* }
                 }
 
                 /// A client whose every message fails: `why` says why.

@@ -157,12 +157,13 @@ pub mod ask {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::a::A>> for Client {
+        fn from(target: ::arbor::codegen::Target<super::a::A>) -> Self {
+            Client::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::b::B>> for Client {
+        fn from(target: ::arbor::codegen::Target<super::b::B>) -> Self {
             Client::new(target)
         }
     }
@@ -229,13 +230,14 @@ pub mod ask {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::a::A>> for Caster {
+        fn from(target: ::arbor::codegen::Target<super::a::A>) -> Self {
+            Caster::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::b::B>> for Caster {
+        fn from(target: ::arbor::codegen::Target<super::b::B>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -345,7 +347,7 @@ pub mod a {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -541,7 +543,7 @@ pub mod b {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {

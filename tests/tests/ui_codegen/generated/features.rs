@@ -193,12 +193,8 @@ pub mod counter {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Client {
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
             Client::new(target)
         }
     }
@@ -272,13 +268,9 @@ pub mod counter {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Caster {
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -415,12 +407,13 @@ pub mod admin {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Client {
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
+            Client::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::idle::Idle>> for Client {
+        fn from(target: ::arbor::codegen::Target<super::idle::Idle>) -> Self {
             Client::new(target)
         }
     }
@@ -494,13 +487,14 @@ pub mod admin {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Caster {
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
+            Caster::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::idle::Idle>> for Caster {
+        fn from(target: ::arbor::codegen::Target<super::idle::Idle>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -631,12 +625,9 @@ pub mod work {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::worker::Worker>>
+    for Client {
+        fn from(target: ::arbor::codegen::Target<super::worker::Worker>) -> Self {
             Client::new(target)
         }
     }
@@ -704,13 +695,10 @@ pub mod work {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::worker::Worker>>
+    for Caster {
+        fn from(target: ::arbor::codegen::Target<super::worker::Worker>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -850,7 +838,7 @@ pub mod multi {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -960,8 +948,8 @@ pub mod multi {
         ) -> Self {
             let target: ::arbor::codegen::Target<Multi> = target.into();
             Client {
-                counter: super::counter::Client::from(target.clone()),
-                admin: super::admin::Client::from(target.clone()),
+                counter: super::counter::Client::new(target.clone()),
+                admin: super::admin::Client::new(target.clone()),
             }
         }
         /// A client whose every message fails: `why` says why.
@@ -1003,8 +991,8 @@ pub mod multi {
         ) -> Self {
             let target: ::arbor::codegen::Target<Multi> = target.into();
             Caster {
-                counter: super::counter::Caster::from(target.clone()),
-                admin: super::admin::Caster::from(target.clone()),
+                counter: super::counter::Caster::new(target.clone()),
+                admin: super::admin::Caster::new(target.clone()),
             }
         }
         /// A client whose every message fails: `why` says why.
@@ -1264,7 +1252,7 @@ pub mod worker {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -1459,7 +1447,7 @@ pub mod idle {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
