@@ -107,6 +107,8 @@ pub(crate) fn protocol(
             let glue = super::names::ident(a);
             quote! {
                 impl ::std::convert::From<::arbor::codegen::Target<super::#m::#glue>> for #st {
+                    // Compiled only where used.
+                    #[inline]
                     fn from(target: ::arbor::codegen::Target<super::#m::#glue>) -> Self {
                         #st::new(target)
                     }

@@ -142,6 +142,7 @@ pub mod ask {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::back::Back>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::back::Back>) -> Self {
             Client::new(target)
         }
@@ -210,6 +211,7 @@ pub mod ask {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::back::Back>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::back::Back>) -> Self {
             Caster::new(target)
         }

@@ -179,6 +179,7 @@ pub mod billing {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::ledger::Ledger>>
     for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::ledger::Ledger>) -> Self {
             Client::new(target)
         }
@@ -264,6 +265,7 @@ pub mod billing {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::ledger::Ledger>>
     for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::ledger::Ledger>) -> Self {
             Caster::new(target)
         }

@@ -158,11 +158,13 @@ pub mod ask {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::a::A>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::a::A>) -> Self {
             Client::new(target)
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::b::B>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::b::B>) -> Self {
             Client::new(target)
         }
@@ -231,11 +233,13 @@ pub mod ask {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::a::A>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::a::A>) -> Self {
             Caster::new(target)
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::b::B>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::b::B>) -> Self {
             Caster::new(target)
         }

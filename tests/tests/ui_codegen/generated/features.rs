@@ -194,6 +194,7 @@ pub mod counter {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
             Client::new(target)
         }
@@ -269,6 +270,7 @@ pub mod counter {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
             Caster::new(target)
         }
@@ -408,11 +410,13 @@ pub mod admin {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
             Client::new(target)
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::idle::Idle>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::idle::Idle>) -> Self {
             Client::new(target)
         }
@@ -488,11 +492,13 @@ pub mod admin {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
             Caster::new(target)
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::idle::Idle>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::idle::Idle>) -> Self {
             Caster::new(target)
         }
@@ -627,6 +633,7 @@ pub mod work {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::worker::Worker>>
     for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::worker::Worker>) -> Self {
             Client::new(target)
         }
@@ -697,6 +704,7 @@ pub mod work {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::worker::Worker>>
     for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::worker::Worker>) -> Self {
             Caster::new(target)
         }

@@ -213,6 +213,7 @@ pub mod vault {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::vault_server::VaultServer>>
     for Client {
+        #[inline]
         fn from(
             target: ::arbor::codegen::Target<super::vault_server::VaultServer>,
         ) -> Self {
@@ -285,6 +286,7 @@ pub mod vault {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::vault_server::VaultServer>>
     for Caster {
+        #[inline]
         fn from(
             target: ::arbor::codegen::Target<super::vault_server::VaultServer>,
         ) -> Self {

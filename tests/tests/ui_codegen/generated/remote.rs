@@ -394,6 +394,7 @@ pub mod counter {
     impl ::std::convert::From<
         ::arbor::codegen::Target<super::counter_server::CounterServer>,
     > for Client {
+        #[inline]
         fn from(
             target: ::arbor::codegen::Target<super::counter_server::CounterServer>,
         ) -> Self {
@@ -532,6 +533,7 @@ pub mod counter {
     impl ::std::convert::From<
         ::arbor::codegen::Target<super::counter_server::CounterServer>,
     > for Caster {
+        #[inline]
         fn from(
             target: ::arbor::codegen::Target<super::counter_server::CounterServer>,
         ) -> Self {
@@ -734,6 +736,7 @@ pub mod loop_ {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::looper::Looper>>
     for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::looper::Looper>) -> Self {
             Client::new(target)
         }
@@ -806,6 +809,7 @@ pub mod loop_ {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::looper::Looper>>
     for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::looper::Looper>) -> Self {
             Caster::new(target)
         }

@@ -181,11 +181,13 @@ pub mod ping {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::pinger::Pinger>>
     for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::pinger::Pinger>) -> Self {
             Client::new(target)
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::other::Other>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::other::Other>) -> Self {
             Client::new(target)
         }
@@ -256,11 +258,13 @@ pub mod ping {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::pinger::Pinger>>
     for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::pinger::Pinger>) -> Self {
             Caster::new(target)
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::other::Other>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::other::Other>) -> Self {
             Caster::new(target)
         }
@@ -401,6 +405,7 @@ pub mod log {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::logger::Logger>>
     for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::logger::Logger>) -> Self {
             Client::new(target)
         }
@@ -477,6 +482,7 @@ pub mod log {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::logger::Logger>>
     for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::logger::Logger>) -> Self {
             Caster::new(target)
         }

@@ -155,6 +155,7 @@ pub mod kv {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::kv_store::KvStore>>
     for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::kv_store::KvStore>) -> Self {
             Client::new(target)
         }
@@ -227,6 +228,7 @@ pub mod kv {
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::kv_store::KvStore>>
     for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::kv_store::KvStore>) -> Self {
             Caster::new(target)
         }

@@ -144,6 +144,7 @@ pub mod checkout {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::cart::Cart>> for Client {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::cart::Cart>) -> Self {
             Client::new(target)
         }
@@ -212,6 +213,7 @@ pub mod checkout {
         }
     }
     impl ::std::convert::From<::arbor::codegen::Target<super::cart::Cart>> for Caster {
+        #[inline]
         fn from(target: ::arbor::codegen::Target<super::cart::Cart>) -> Self {
             Caster::new(target)
         }
