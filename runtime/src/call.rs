@@ -56,12 +56,11 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use crate::actor::Actor;
-use crate::cell::{Core, Signal};
-use crate::exit::ExitReason;
-use crate::handle::{ActorRef, Envelope};
+use crate::cell::{ActorCell, Core, Signal};
+use crate::handle::{ActorRef, Envelope, Shared};
 use crate::lineage::{self, ActorId, CallChain, Hop};
-use crate::mailbox::{Overflow, PushError};
-use crate::reply::{ReplyReceiver, ReplyResult, ReplyTo, Undelivered, drop_with_cause};
+use crate::mailbox::{Accepted, Overflow, PushError};
+use crate::reply::{ReplyReceiver, ReplyTo, Undelivered, drop_with_cause};
 
 /// How long [`ActorRef::call`] waits for an answer: 5 seconds, as `gen_server:call/2`.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -175,119 +174,267 @@ impl Deadline {
     }
 }
 
-type SlowCall<'a, T> = Pin<Box<dyn Future<Output = Result<T, CallError>> + Send + 'a>>;
+/// A boxed future of the rare paths: no lifetime, so that a call whose target is owned (a
+/// port's lookup) can hold one next to it.
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What became of a call message offered to its target's mailbox (see
+/// [`Shared::try_push_call`](crate::handle::Shared)): the only step of a call that knows the
+/// actor's type. Everything after it is shared by every call.
+pub(crate) enum Queued {
+    /// In the mailbox, the actor woken: the answer is awaited.
+    Done,
+    /// Refused at once by a full mailbox that does not block (the message dropped).
+    Refused,
+    /// Waiting for room in a mailbox that blocks, or for the exit of a closed one.
+    Slow(SlowQueue),
+    /// Not sent: the call would wait on its caller (itself, or a cycle).
+    Failed(CallError),
+}
+
+/// A call message its target's mailbox could not take at once, on its way in: the box
+/// (`push`) is all of the slow path that is compiled per actor type.
+pub(crate) struct SlowQueue {
+    /// The target, for the reason of an exit.
+    pub(crate) cell: ActorCell,
+    /// Tries again, then waits for room if the mailbox blocks.
+    pub(crate) push: Boxed<Pushed>,
+}
+
+/// Where a message pushed on the slow path went (it is dropped with the cause otherwise).
+pub(crate) enum Pushed {
+    Queued,
+    Refused,
+    Closed,
+}
+
+/// What the waiting side of a call needs of its target: its core, and an owned handle for the
+/// rare paths that wait on it (an exit, a probe).
+pub(crate) trait CallTarget {
+    fn core(&self) -> &Core;
+    fn cell(&self) -> ActorCell;
+}
+
+impl<A: Actor> CallTarget for Arc<Shared<A>> {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn cell(&self) -> ActorCell {
+        ActorCell(self.clone())
+    }
+}
+
+/// The chain a call to the actor of `core` carries, or why it fails at once.
+#[inline]
+pub(crate) fn chain_to(core: &Core) -> Result<CallChain, CallError> {
+    outgoing_chain(core.id, &core.name)
+}
 
 pin_project_lite::pin_project! {
-    /// A call, written by hand for its common path (the message is queued at once and the
-    /// answer comes back): the `async` version's nested state machines cost a round trip
-    /// more than they do here. Full and closed mailboxes and answers that are not values hand
-    /// over to boxed `async` code (`slow`).
+    /// A call once its message is built, whatever the target's type and the reply's: the
+    /// deadline, the target's turn, and the slow path (boxed, off the call future).
+    struct CallState<Y> {
+        deadline: Deadline,
+        // One turn of the scheduler before the deadline is armed: local answers usually
+        // arrive within it (`yield_now`, which tokio defers without waking the driver).
+        #[pin]
+        turn: Y,
+        turned: bool,
+        // Queuing that could not complete at once (it gives the deadline back once the
+        // message is in), or an answer that was not a value being turned into its error.
+        slow: Option<Boxed<Result<Deadline, CallError>>>,
+    }
+}
+
+impl<Y: Future<Output = ()>> CallState<Y> {
+    /// Takes what queuing the message gave: `Err` when the call fails at once.
+    #[inline(always)]
+    fn start(self: Pin<&mut Self>, queued: Queued) -> Result<(), CallError> {
+        let this = self.project();
+        match queued {
+            Queued::Done => {}
+            Queued::Failed(e) => return Err(e),
+            // A refusal completes at once: take a unit of tokio's budget on the way out, or
+            // a caller retrying against a full mailbox never lets the receiver run.
+            Queued::Refused => *this.slow = Some(Box::pin(refused())),
+            Queued::Slow(queue) => {
+                let deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
+                *this.slow = Some(Box::pin(queue_slowly(queue, deadline)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Drives the slow path, if any: `Ready(Ok)` once the reply is to be awaited.
+    #[inline(always)]
+    fn poll_slow(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Result<(), CallError>> {
+        let this = self.project();
+        let Some(slow) = this.slow else {
+            return Poll::Ready(Ok(()));
+        };
+        let deadline = std::task::ready!(slow.as_mut().poll(cx))?;
+        *this.slow = None;
+        *this.deadline = deadline;
+        Poll::Ready(Ok(()))
+    }
+
+    /// No answer yet: the target's turn first, then the deadline.
+    #[inline(always)]
+    fn poll_wait(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<CallError> {
+        let this = self.project();
+        if !*this.turned {
+            if this.turn.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *this.turned = true;
+        }
+        if this.deadline.poll_expired(cx) {
+            Poll::Ready(CallError::Timeout)
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// The reply channel gave something other than a value (`None`: it closed without a word).
+    fn poll_failed(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        target: &dyn CallTarget,
+        reply: Option<Undelivered>,
+    ) -> Poll<CallError> {
+        let this = self.project();
+        let core = target.core();
+        match reply {
+            Some(Undelivered::Evicted) => return Poll::Ready(CallError::MailboxFull),
+            // Dropped by someone else while the target lives on: no answer will come.
+            Some(Undelivered::Dropped(by))
+                if by != Some(core.id) && core.exiting_reason().is_none() =>
+            {
+                return Poll::Ready(CallError::NoReply);
+            }
+            _ => {}
+        }
+        let deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
+        let cell = target.cell();
+        let failing = this.slow.insert(Box::pin(async move {
+            Err(interpret(cell, reply, deadline).await)
+        }));
+        match failing.as_mut().poll(cx) {
+            Poll::Ready(Err(e)) => Poll::Ready(e),
+            Poll::Ready(Ok(_)) => unreachable!("a failing call ends in its error"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Waits for the answer of a call: the only part of a call compiled per reply type.
+    pub(crate) struct Waiting<T, Y> {
+        rx: ReplyReceiver<T>,
+        #[pin]
+        state: CallState<Y>,
+    }
+}
+
+/// Waits for the answer on `rx` for at most `timeout`, once the message is queued.
+pub(crate) fn waiting<T>(
+    rx: ReplyReceiver<T>,
+    timeout: Duration,
+) -> Waiting<T, impl Future<Output = ()> + Send + Sync> {
+    Waiting {
+        rx,
+        state: CallState {
+            deadline: Deadline::new(timeout),
+            turn: tokio::task::yield_now(),
+            turned: false,
+            slow: None,
+        },
+    }
+}
+
+impl<T, Y: Future<Output = ()>> Waiting<T, Y> {
+    /// Takes what queuing the message gave: `Err` when the call fails at once.
+    #[inline(always)]
+    pub(crate) fn start(self: Pin<&mut Self>, queued: Queued) -> Result<(), CallError> {
+        self.project().state.start(queued)
+    }
+
+    /// Polls for the answer from `target`.
+    #[inline(always)]
+    pub(crate) fn poll_reply(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        target: &dyn CallTarget,
+    ) -> Poll<Result<T, CallError>> {
+        let this = self.project();
+        let mut state = this.state;
+        std::task::ready!(state.as_mut().poll_slow(cx))?;
+        let reply = match Pin::new(this.rx).poll(cx) {
+            Poll::Ready(Ok(Ok(value))) => return Poll::Ready(Ok(value)),
+            Poll::Ready(Ok(Err(undelivered))) => Some(undelivered),
+            Poll::Ready(Err(_)) => None,
+            Poll::Pending => return state.poll_wait(cx).map(Err),
+        };
+        state.poll_failed(cx, target, reply).map(Err)
+    }
+}
+
+/// A refused call, as a yield point: it takes a unit of tokio's cooperative budget, yielding
+/// to the scheduler once the task has used it up. A call to a full `Reject` / `DropNewest` /
+/// `DropOldest` mailbox completes at once without waiting: a caller looping on it would
+/// otherwise never give its thread back, and on a busy runtime the receiver would never run
+/// to drain its queue (a livelock).
+async fn refused() -> Result<Deadline, CallError> {
+    tokio::task::consume_budget().await;
+    Err(CallError::MailboxFull)
+}
+
+/// The slow path of queuing: a unit of tokio's budget (the attempt that sent it here
+/// completed at once), then the push, bounded by the deadline.
+async fn queue_slowly(queue: SlowQueue, mut deadline: Deadline) -> Result<Deadline, CallError> {
+    let SlowQueue { cell, push } = queue;
+    tokio::task::consume_budget().await;
+    match deadline.bound(push).await? {
+        Pushed::Queued => Ok(deadline),
+        Pushed::Refused => Err(CallError::MailboxFull),
+        Pushed::Closed => Err(CallError::Exited(cell.core().exit_reason_soon().await)),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A call on an [`ActorRef`], written by hand: the message is queued when first polled;
+    /// the rest is [`Waiting`]'s.
     struct CallFuture<'a, A: Actor, T, Y> {
         actor: &'a ActorRef<A>,
         // Taken when queued.
         msg: Option<A::Call>,
-        // Taken by the slow path.
-        rx: Option<ReplyReceiver<T>>,
-        deadline: Deadline,
-        // One turn of the scheduler before the deadline is armed (see `receive`).
         #[pin]
-        turn: Y,
-        turned: bool,
-        slow: Option<SlowCall<'a, T>>,
+        wait: Waiting<T, Y>,
     }
 }
 
 impl<'a, A, T, Y> Future for CallFuture<'a, A, T, Y>
 where
     A: Actor,
-    T: Send + 'static,
     Y: Future<Output = ()>,
 {
     type Output = Result<T, CallError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if let Some(slow) = this.slow {
-            return slow.as_mut().poll(cx);
-        }
-        let actor: &'a ActorRef<A> = this.actor;
+        let mut this = self.project();
+        let shared = &this.actor.shared;
         if let Some(msg) = this.msg.take() {
             // The caller chain is read when polled, in the task that awaits the answer.
-            let chain = outgoing_chain(actor.id(), &actor.shared.core.name)?;
-            let mailbox = &actor.shared.mailbox;
-            let slow = match mailbox.try_push(Envelope::Call(msg, chain)) {
-                Ok(evicted) => {
-                    actor.accepted(evicted);
-                    None
-                }
-                // Waiting for room, or for the exit reason of a closed mailbox.
-                Err(PushError::Full(msg))
-                    if mailbox.config().overflow_policy() == Overflow::Block =>
-                {
-                    Some(msg)
-                }
-                Err(PushError::Closed(msg)) => Some(msg),
-                Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
-                    drop_with_cause(Undelivered::Evicted, msg);
-                    // A refusal completes at once: take a unit of tokio's budget on the way
-                    // out, or a caller retrying against a full mailbox never lets the
-                    // receiver run (see `enqueue_call`).
-                    let refused = this.slow.insert(Box::pin(async {
-                        ActorRef::<A>::cooperate().await;
-                        Err(CallError::MailboxFull)
-                    }));
-                    return refused.as_mut().poll(cx);
-                }
-            };
-            if let Some(msg) = slow {
-                let rx = this
-                    .rx
-                    .take()
-                    .expect("the reply receiver is kept until queued");
-                let deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
-                let slow = this
-                    .slow
-                    .insert(Box::pin(actor.call_slowly(msg, rx, deadline)));
-                return slow.as_mut().poll(cx);
+            let queued = shared.queue_call(msg);
+            if let Err(e) = this.wait.as_mut().start(queued) {
+                return Poll::Ready(Err(e));
             }
         }
-        let Some(rx) = this.rx.as_mut() else {
-            return Poll::Pending;
-        };
-        let reply = match Pin::new(rx).poll(cx) {
-            Poll::Ready(reply) => reply.ok(),
-            Poll::Pending => {
-                if !*this.turned {
-                    if this.turn.poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    *this.turned = true;
-                }
-                return if this.deadline.poll_expired(cx) {
-                    Poll::Ready(Err(CallError::Timeout))
-                } else {
-                    Poll::Pending
-                };
-            }
-        };
-        let core = &actor.shared.core;
-        match reply {
-            Some(Ok(value)) => Poll::Ready(Ok(value)),
-            Some(Err(Undelivered::Evicted)) => Poll::Ready(Err(CallError::MailboxFull)),
-            // Dropped by someone else while the target lives on: no answer will come.
-            Some(Err(Undelivered::Dropped(by)))
-                if by != Some(actor.id()) && core.exiting_reason().is_none() =>
-            {
-                Poll::Ready(Err(CallError::NoReply))
-            }
-            other => {
-                let mut deadline = std::mem::replace(this.deadline, Deadline::new(Duration::ZERO));
-                let slow = this.slow.insert(Box::pin(async move {
-                    actor.interpret(other, &mut deadline).await
-                }));
-                slow.as_mut().poll(cx)
-            }
-        }
+        this.wait.poll_reply(cx, shared)
     }
 }
 
@@ -316,149 +463,122 @@ impl<A: Actor> ActorRef<A> {
         CallFuture {
             actor: self,
             msg: Some(make(reply_to)),
-            rx: Some(rx),
-            deadline: Deadline::new(timeout),
-            turn: tokio::task::yield_now(),
-            turned: false,
-            slow: None,
+            wait: waiting(rx, timeout),
         }
-    }
-
-    /// The whole call as `async` code, from queuing `msg` on: what [`CallFuture`] hands over
-    /// to when the mailbox is full or closed.
-    async fn call_slowly<T: Send + 'static>(
-        &self,
-        msg: Envelope<A>,
-        rx: ReplyReceiver<T>,
-        mut deadline: Deadline,
-    ) -> Result<T, CallError> {
-        self.enqueue_call(msg, &mut deadline).await?;
-        let reply = self.receive(rx, &mut deadline).await?;
-        self.interpret(reply, &mut deadline).await
-    }
-
-    async fn enqueue_call(
-        &self,
-        msg: Envelope<A>,
-        deadline: &mut Deadline,
-    ) -> Result<(), CallError> {
-        self.shared.enqueue_call(msg, deadline).await
-    }
-
-    /// Waits for the answer. Before arming the deadline the target gets one turn of the
-    /// scheduler (`yield_now`, which tokio defers without waking the driver): local answers
-    /// usually arrive within it.
-    async fn receive<T>(
-        &self,
-        mut rx: ReplyReceiver<T>,
-        deadline: &mut Deadline,
-    ) -> Result<Option<ReplyResult<T>>, CallError> {
-        let mut turn = std::pin::pin!(tokio::task::yield_now());
-        let mut turned = false;
-        poll_fn(|cx| {
-            if let Poll::Ready(reply) = Pin::new(&mut rx).poll(cx) {
-                return Poll::Ready(Ok(reply.ok()));
-            }
-            if !turned {
-                if turn.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-                turned = true;
-            }
-            if deadline.poll_expired(cx) {
-                Poll::Ready(Err(CallError::Timeout))
-            } else {
-                Poll::Pending
-            }
-        })
-        .await
-    }
-
-    /// Turns what came back into the call's result. `None`: the reply channel closed without
-    /// a word, which only an exiting actor (or a dying runtime) does.
-    async fn interpret<T>(
-        &self,
-        reply: Option<ReplyResult<T>>,
-        deadline: &mut Deadline,
-    ) -> Result<T, CallError> {
-        interpret(&self.shared.core, reply, deadline).await
     }
 }
 
-/// Turns what came back into the call's result (see [`ActorRef::call`]); the actor is known
-/// by its core only, so that protocol-typed ports share it.
-pub(crate) async fn interpret<T>(
-    core: &Core,
-    reply: Option<ReplyResult<T>>,
-    deadline: &mut Deadline,
-) -> Result<T, CallError> {
+/// Turns an answer that is not a value into the call's error (`None`: the reply channel
+/// closed without a word, which only an exiting actor, or a dying runtime, does). Shared by
+/// every call: the actor is known by its untyped handle.
+async fn interpret(
+    cell: ActorCell,
+    reply: Option<Undelivered>,
+    mut deadline: Deadline,
+) -> CallError {
+    let core = cell.core();
     match reply {
-        Some(Ok(value)) => Ok(value),
-        Some(Err(Undelivered::Evicted)) => Err(CallError::MailboxFull),
-        Some(Err(Undelivered::Dropped(by)))
+        Some(Undelivered::Evicted) => CallError::MailboxFull,
+        Some(Undelivered::Dropped(by))
             if by != Some(core.id) && core.exiting_reason().is_none() =>
         {
-            Err(CallError::NoReply)
+            CallError::NoReply
         }
         // The target's own callback dropped it: whether that callback ends in an exit
         // decides between OTP's answer (the exit reason) and `NoReply`. A probe queued
         // as a system signal runs right after the callback if the actor goes on; it is
         // dropped with the actor if it exits instead.
-        Some(Err(Undelivered::Dropped(Some(_)))) if core.exiting_reason().is_none() => {
+        Some(Undelivered::Dropped(Some(_))) if core.exiting_reason().is_none() => {
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
             let probe: crate::cell::InspectJob = Box::new(move |_| {
                 let _ = tx.send(());
             });
-            if core.push_signal(crate::cell::Signal::Inspect(probe))
-                && deadline.bound(rx).await?.is_ok()
-            {
-                return Err(CallError::NoReply);
+            if core.push_signal(Signal::Inspect(probe)) {
+                match deadline.bound(rx).await {
+                    Ok(Ok(())) => return CallError::NoReply,
+                    Ok(Err(_)) => {}
+                    Err(e) => return e,
+                }
             }
-            let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
-            Err(CallError::Exited(reason))
+            exited(core, &mut deadline).await
         }
         // Lost by a panic in another task, or with another actor's exit (a holder the
         // handler passed it to): the target is not the one failing, and no answer will
         // come. Waiting for the target's exit would wait until the timeout, or forever.
-        Some(Err(Undelivered::Panicked(by))) if by != Some(core.id) => Err(CallError::NoReply),
-        Some(Err(Undelivered::Exited(who))) if who != core.id => Err(CallError::NoReply),
+        Some(Undelivered::Panicked(by)) if by != Some(core.id) => CallError::NoReply,
+        Some(Undelivered::Exited(who)) if who != core.id => CallError::NoReply,
         // Dropped by an exiting actor, during a panic, or with the actor's state: the
         // actor is exiting (or about to, once `terminate` is done); report its reason.
-        Some(Err(_)) | None => {
-            let reason: ExitReason = deadline.bound(Box::pin(core.wait())).await?;
-            Err(CallError::Exited(reason))
-        }
+        Some(_) | None => exited(core, &mut deadline).await,
     }
 }
 
-impl<A: Actor> crate::handle::Shared<A> {
-    /// Queues a call the fast path could not (a full mailbox that blocks, a closed one).
-    pub(crate) async fn enqueue_call(
-        &self,
-        msg: Envelope<A>,
-        deadline: &mut Deadline,
-    ) -> Result<(), CallError> {
-        ActorRef::<A>::cooperate().await;
+/// The target's exit reason, once it has exited (the deadline still bounds the wait).
+async fn exited(core: &Core, deadline: &mut Deadline) -> CallError {
+    match deadline.bound(Box::pin(core.wait())).await {
+        Ok(reason) => CallError::Exited(reason),
+        Err(e) => e,
+    }
+}
+
+impl<A: Actor> Shared<A> {
+    /// Queues a call from the current caller (see [`Queued`]).
+    pub(crate) fn queue_call(self: &Arc<Self>, msg: A::Call) -> Queued {
+        match chain_to(&self.core) {
+            Ok(chain) => match self.offer_call(msg, chain) {
+                Ok(queued) => queued,
+                Err(msg) => Queued::Slow(self.clone().slow_push(msg)),
+            },
+            Err(e) => Queued::Failed(e),
+        }
+    }
+
+    /// Offers a call message to the mailbox: `Err` gives it back for the slow path (a full
+    /// mailbox that blocks, or a closed one: see [`slow_push`](Self::slow_push)). Shared by the
+    /// calls of [`ActorRef`]s and of ports.
+    pub(crate) fn offer_call(&self, msg: A::Call, chain: CallChain) -> Result<Queued, Envelope<A>> {
         let mailbox = &self.mailbox;
-        let pushed = match mailbox.try_push(msg) {
-            Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
-                // Waiting for room is the slow path: keep its state out of the call future.
-                deadline.bound(Box::pin(mailbox.push(msg))).await?
+        match mailbox.try_push(Envelope::Call(msg, chain)) {
+            Ok(evicted) => {
+                self.accepted(evicted);
+                Ok(Queued::Done)
             }
-            pushed => pushed,
-        };
+            Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
+                Err(msg)
+            }
+            Err(PushError::Closed(msg)) => Err(msg),
+            Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
+                drop_with_cause(Undelivered::Evicted, msg);
+                Ok(Queued::Refused)
+            }
+        }
+    }
+
+    /// The slow path's push: tries again, then waits for room if the mailbox blocks.
+    pub(crate) fn slow_push(self: Arc<Self>, msg: Envelope<A>) -> SlowQueue {
+        SlowQueue {
+            cell: ActorCell(self.clone()),
+            push: Box::pin(async move {
+                let pushed = self.mailbox.push(msg).await;
+                self.pushed(pushed)
+            }),
+        }
+    }
+
+    /// Where the slow path's push went; a message not queued is dropped with the cause.
+    fn pushed(&self, pushed: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>) -> Pushed {
         match pushed {
             Ok(evicted) => {
                 self.accepted(evicted);
-                Ok(())
+                Pushed::Queued
             }
             Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
                 drop_with_cause(Undelivered::Evicted, msg);
-                Err(CallError::MailboxFull)
+                Pushed::Refused
             }
             Err(PushError::Closed(msg)) => {
                 drop_with_cause(Undelivered::Exited(self.core.id), msg);
-                Err(CallError::Exited(self.core.exit_reason_soon().await))
+                Pushed::Closed
             }
         }
     }

@@ -229,6 +229,31 @@ impl Directory {
         })
     }
 
+    /// A port to the actor at `path`, found at each message as [`target`](Self::target)
+    /// finds it: what a generated client of a single-protocol actor holds. One lookup, typed
+    /// by the actor once, instead of a target's lookup inside a port's.
+    pub fn port<A, C, S>(&self, path: &str) -> Port<C, S>
+    where
+        A: Actor,
+        A::Call: From<C>,
+        A::Cast: From<S>,
+        C: 'static,
+        S: 'static,
+    {
+        let key: Arc<str> = path.into();
+        let names = self.names.clone();
+        let last: Mutex<Option<ActorRef<A>>> = Mutex::new(None);
+        Port::lookup(move || {
+            let mut last = last.lock();
+            if let Some(actor) = last.as_ref().filter(|actor| actor.is_alive()) {
+                return Some(actor.clone());
+            }
+            let found = names.whereis::<A>(&key);
+            last.clone_from(&found);
+            found
+        })
+    }
+
     /// The dynamic supervisor at `path`, if it runs.
     pub fn dynamic(&self, path: &str) -> Option<DynamicSupervisorRef> {
         let cell = self.cell(path)?;

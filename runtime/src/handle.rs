@@ -92,11 +92,7 @@ pub(crate) fn poll_send<'a, A: Actor, M>(
         }
         Err(PushError::Full(msg)) if blocking => {
             budget.made_progress();
-            let slow = slow.insert(Box::pin(async move {
-                let result = shared.mailbox.push(msg).await;
-                shared.delivered(result)
-            }));
-            slow.as_mut().poll(cx)
+            slow.insert(shared.push_slowly(msg)).as_mut().poll(cx)
         }
         result => {
             budget.made_progress();
@@ -172,64 +168,105 @@ impl<A: Actor> CellApi for Shared<A> {
 
 impl<A: Actor> Shared<A> {
     /// Wakes the actor for a queued message and drops the message it evicted, if any.
+    #[inline]
     pub(crate) fn accepted(&self, evicted: Accepted<Envelope<A>>) {
         self.core.waker.wake();
         if let Some(evicted) = evicted {
-            self.overflowed("evicted the oldest message");
-            drop_with_cause(Undelivered::Evicted, evicted);
+            self.evicted(evicted);
         }
+    }
+
+    #[cold]
+    fn evicted(&self, evicted: Envelope<A>) {
+        overflowed(
+            &self.core,
+            self.mailbox.config(),
+            "evicted the oldest message",
+        );
+        drop_with_cause(Undelivered::Evicted, evicted);
     }
 
     /// While a tool watches ([`crate::introspect::timing`]), counts a cast or info message
     /// sent from an actor's callback to this actor.
     #[inline]
     pub(crate) fn note_send(&self) {
-        if crate::stats::timing()
-            && let Some(sender) = lineage::current_actor()
-        {
-            crate::stats::count_edge(sender, self.core.id, crate::stats::EdgeKind::Cast);
-        }
+        note_send(&self.core);
     }
 
-    /// Reports a mailbox overflow as a `debug` event (cold: off the send path; the mailbox
-    /// counts it).
-    #[cold]
-    pub(crate) fn overflowed(&self, what: &'static str) {
-        let core = &self.core;
-        tracing::debug!(
-            actor = %core.id,
-            name = core.name.as_deref().unwrap_or(""),
-            capacity = ?self.mailbox.config().capacity(),
-            "mailbox full: {what}"
-        );
+    /// The slow path of a send: waits for room in a mailbox that blocks.
+    fn push_slowly(&self, msg: Envelope<A>) -> SlowSend<'_> {
+        Box::pin(async move {
+            let result = self.mailbox.push(msg).await;
+            self.delivered(result)
+        })
     }
 
     pub(crate) fn delivered(
         &self,
         result: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>,
     ) -> Result<(), CastError> {
-        match result {
+        let (refusal, msg) = match result {
             Ok(evicted) => {
                 self.accepted(evicted);
-                Ok(())
+                return Ok(());
             }
-            Err(PushError::Full(msg)) => {
-                self.overflowed("refused a message");
-                drop_with_cause(Undelivered::Evicted, msg);
-                Err(CastError::MailboxFull)
-            }
-            Err(PushError::Dropped(msg)) => {
-                self.overflowed("dropped a message");
-                drop_with_cause(Undelivered::Evicted, msg);
-                Err(CastError::Dropped)
-            }
-            Err(PushError::Closed(msg)) => {
-                drop_with_cause(Undelivered::Exited(self.core.id), msg);
-                let reason = self.core.exiting_reason().unwrap_or(ExitReason::Normal);
-                Err(CastError::Exited(reason))
-            }
+            Err(PushError::Full(msg)) => (Refusal::Full, msg),
+            Err(PushError::Dropped(msg)) => (Refusal::Dropped, msg),
+            Err(PushError::Closed(msg)) => (Refusal::Closed, msg),
+        };
+        let (cause, error) = refused(&self.core, self.mailbox.config(), refusal);
+        drop_with_cause(cause, msg);
+        Err(error)
+    }
+}
+
+/// Why a mailbox did not take a cast or info message (the message aside).
+enum Refusal {
+    Full,
+    Dropped,
+    Closed,
+}
+
+/// What a refused message is dropped with, and the error its sender gets (reported as a
+/// `debug` event when the mailbox overflowed).
+fn refused(core: &Core, config: MailboxConfig, refusal: Refusal) -> (Undelivered, CastError) {
+    match refusal {
+        Refusal::Full => {
+            overflowed(core, config, "refused a message");
+            (Undelivered::Evicted, CastError::MailboxFull)
+        }
+        Refusal::Dropped => {
+            overflowed(core, config, "dropped a message");
+            (Undelivered::Evicted, CastError::Dropped)
+        }
+        Refusal::Closed => {
+            let reason = core.exiting_reason().unwrap_or(ExitReason::Normal);
+            (Undelivered::Exited(core.id), CastError::Exited(reason))
         }
     }
+}
+
+/// While a tool watches ([`crate::introspect::timing`]), counts a cast or info message sent
+/// from an actor's callback to the actor of `core`.
+#[inline]
+fn note_send(core: &Core) {
+    if crate::stats::timing()
+        && let Some(sender) = lineage::current_actor()
+    {
+        crate::stats::count_edge(sender, core.id, crate::stats::EdgeKind::Cast);
+    }
+}
+
+/// Reports a mailbox overflow as a `debug` event (cold: off the send path; the mailbox
+/// counts it).
+#[cold]
+fn overflowed(core: &Core, config: MailboxConfig, what: &'static str) {
+    tracing::debug!(
+        actor = %core.id,
+        name = core.name.as_deref().unwrap_or(""),
+        capacity = ?config.capacity(),
+        "mailbox full: {what}"
+    );
 }
 
 /// A typed handle to an actor of type `A`. Cheap to clone, `Send + Sync`; equality and
@@ -278,23 +315,9 @@ impl<A: Actor> ActorRef<A> {
         self.shared.core.wait().await
     }
 
-    /// Wakes the actor for a queued message and drops the message it evicted, if any.
-    pub(crate) fn accepted(&self, evicted: Accepted<Envelope<A>>) {
-        self.shared.accepted(evicted)
-    }
-
     /// The reason of an actor whose mailbox is closed (it is set before the mailbox closes).
     pub(crate) async fn exit_reason_soon(&self) -> ExitReason {
         self.shared.core.exit_reason_soon().await
-    }
-
-    /// Takes a unit of tokio's cooperative budget, yielding to the scheduler once the task
-    /// has used it up. A send to a full `Reject` / `DropNewest` / `DropOldest` mailbox, or to
-    /// an exited actor, completes at once without waiting: a sender looping on it would
-    /// otherwise never give its thread back, and on a busy runtime the receiver would never
-    /// run to drain its queue (a livelock).
-    pub(crate) async fn cooperate() {
-        tokio::task::consume_budget().await;
     }
 
     #[inline]

@@ -14,26 +14,20 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use crate::actor::Actor;
-use crate::call::{CallError, Deadline, interpret};
+use crate::call::{CallError, CallTarget, Queued, Waiting, chain_to, waiting};
 use crate::cell::{ActorCell, CellApi, Core};
 use crate::exit::ExitReason;
 use crate::handle::{ActorRef, CastError, Envelope, Shared, SlowSend, poll_send};
 use crate::lineage::CallChain;
-use crate::mailbox::{Overflow, PushError};
 use crate::remote::RemoteActor;
-use crate::reply::{ReplyTo, Undelivered, drop_with_cause};
-
-/// What is left of a call that could not be queued at once: waiting for room in a mailbox
-/// that blocks, or the failure; it ends with the call's deadline given back.
-pub(crate) type SlowCall<'a> =
-    Pin<Box<dyn Future<Output = Result<Deadline, CallError>> + Send + 'a>>;
+use crate::reply::ReplyTo;
 
 /// What a port needs of an actor: implemented by the shared block of every actor whose calls
 /// and casts convert from `C` and `S` (one vtable per actor and protocol).
@@ -42,13 +36,9 @@ pub(crate) trait PortApi<C, S>: Send + Sync + 'static {
     fn core(&self) -> &Core;
     /// The actor's untyped handle.
     fn to_cell(self: Arc<Self>) -> ActorCell;
-    /// Queues a call message: `Ok` with the deadline when it is queued (the actor woken).
-    fn push_call(
-        &self,
-        msg: C,
-        chain: CallChain,
-        deadline: Deadline,
-    ) -> Result<Deadline, SlowCall<'_>>;
+    /// Queues a call message (see `Shared::offer_call`); `owner` is the port's handle of this
+    /// very actor, which the slow path keeps.
+    fn push_call(&self, owner: &Erased<C, S>, msg: C, chain: CallChain) -> Queued;
     /// Polls a cast on its way into the mailbox (see `handle::poll_send`).
     fn poll_cast<'a>(
         &'a self,
@@ -76,38 +66,14 @@ where
         ActorCell(self as Arc<dyn CellApi>)
     }
 
-    fn push_call(
-        &self,
-        msg: C,
-        chain: CallChain,
-        mut deadline: Deadline,
-    ) -> Result<Deadline, SlowCall<'_>> {
-        let mailbox = &self.mailbox;
-        match mailbox.try_push(Envelope::Call(A::Call::from(msg), chain)) {
-            Ok(evicted) => {
-                self.accepted(evicted);
-                Ok(deadline)
-            }
-            // A full mailbox that blocks, or a closed one: the slow path waits for room, or
-            // reports the exit.
-            Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
-                Err(Box::pin(async move {
-                    self.enqueue_call(msg, &mut deadline).await?;
-                    Ok(deadline)
-                }))
-            }
-            Err(PushError::Closed(msg)) => Err(Box::pin(async move {
-                self.enqueue_call(msg, &mut deadline).await?;
-                Ok(deadline)
-            })),
-            // Refused at once: still a yield point (see `ActorRef::cooperate`).
-            Err(PushError::Full(msg) | PushError::Dropped(msg)) => {
-                drop_with_cause(Undelivered::Evicted, msg);
-                Err(Box::pin(async {
-                    tokio::task::consume_budget().await;
-                    Err(CallError::MailboxFull)
-                }))
-            }
+    fn push_call(&self, owner: &Erased<C, S>, msg: C, chain: CallChain) -> Queued {
+        match self.offer_call(A::Call::from(msg), chain) {
+            Ok(queued) => queued,
+            // Rare: the typed handle is found again through the untyped one.
+            Err(msg) => match owner.clone().to_cell().downcast::<A>() {
+                Some(actor) => Queued::Slow(actor.shared.slow_push(msg)),
+                None => unreachable!("a port's handle is the handle of its actor"),
+            },
         }
     }
 
@@ -235,13 +201,21 @@ impl<C: 'static, S: 'static> Port<C, S> {
 
     /// Calls the actor: `make` builds the call message around its reply channel; waits for
     /// the reply at most `timeout` (as [`ActorRef::call_timeout`]).
-    pub async fn call<T: Send + 'static>(
+    pub fn call<T: Send + 'static>(
         &self,
         timeout: Duration,
         make: impl FnOnce(ReplyTo<T>) -> C,
-    ) -> Result<T, CallError> {
-        let port = self.resolve().map_err(CallError::Exited)?;
-        call(&**port, timeout, make).await
+    ) -> impl Future<Output = Result<T, CallError>> + Send + '_
+    where
+        C: Send,
+    {
+        let (reply_to, rx) = ReplyTo::channel();
+        PortCall {
+            port: self,
+            msg: Some(make(reply_to)),
+            resolved: None,
+            wait: waiting(rx, timeout),
+        }
     }
 
     /// Casts to the actor: queues the message, waiting for room if its mailbox is full
@@ -263,44 +237,51 @@ impl<C: 'static, S: 'static> Port<C, S> {
     }
 }
 
-/// The call path of a port: the same steps as [`ActorRef::call`]'s hand-written future
-/// (queue, one turn for the target, the reply or the deadline), compiled once per protocol
-/// and reply type.
-async fn call<C: 'static, S: 'static, T: Send + 'static>(
-    port: &dyn PortApi<C, S>,
-    timeout: Duration,
-    make: impl FnOnce(ReplyTo<T>) -> C,
-) -> Result<T, CallError> {
-    let core = port.core();
-    let chain = crate::call::outgoing_chain(core.id, &core.name)?;
-    let (reply_to, mut rx) = ReplyTo::channel();
-    let mut deadline = match port.push_call(make(reply_to), chain, Deadline::new(timeout)) {
-        Ok(deadline) => deadline,
-        Err(slow) => slow.await?,
-    };
-    let mut turn = std::pin::pin!(tokio::task::yield_now());
-    let mut turned = false;
-    let reply = poll_fn(|cx| {
-        if let Poll::Ready(reply) = Pin::new(&mut rx).poll(cx) {
-            return Poll::Ready(Ok(reply.ok()));
-        }
-        if !turned {
-            if turn.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
+impl<C: 'static, S: 'static> CallTarget for Erased<C, S> {
+    fn core(&self) -> &Core {
+        (**self).core()
+    }
+
+    fn cell(&self) -> ActorCell {
+        self.clone().to_cell()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A call through a port: resolved and queued when first polled (the vtable's push is the
+    /// only step that knows the actor), then [`Waiting`] as a call on an [`ActorRef`].
+    struct PortCall<'a, C: 'static, S: 'static, T, Y> {
+        port: &'a Port<C, S>,
+        // Taken when queued.
+        msg: Option<C>,
+        resolved: Option<Cow<'a, Erased<C, S>>>,
+        #[pin]
+        wait: Waiting<T, Y>,
+    }
+}
+
+impl<C: 'static, S: 'static, T, Y: Future<Output = ()>> Future for PortCall<'_, C, S, T, Y> {
+    type Output = Result<T, CallError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(msg) = this.msg.take() {
+            let port: &Erased<C, S> = match this.port.resolve() {
+                Ok(port) => this.resolved.insert(port),
+                Err(reason) => return Poll::Ready(Err(CallError::Exited(reason))),
+            };
+            let queued = match chain_to(port.core()) {
+                Ok(chain) => port.push_call(port, msg, chain),
+                Err(e) => Queued::Failed(e),
+            };
+            if let Err(e) = this.wait.as_mut().start(queued) {
+                return Poll::Ready(Err(e));
             }
-            turned = true;
         }
-        if deadline.poll_expired(cx) {
-            Poll::Ready(Err(CallError::Timeout))
-        } else {
-            Poll::Pending
+        match this.resolved.as_deref() {
+            Some(port) => this.wait.poll_reply(cx, port),
+            None => Poll::Pending,
         }
-    })
-    .await?;
-    match reply {
-        Some(Ok(value)) => Ok(value),
-        // The rest is rare: boxed, out of the call future's state.
-        other => Box::pin(interpret(core, other, &mut deadline)).await,
     }
 }
 

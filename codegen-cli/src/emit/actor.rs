@@ -114,6 +114,31 @@ pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
 
 /// `location`: where the spec declares the actor (`specs/kv.kdl:12`), quoted by the errors
 /// a missing impl of the user's gives.
+/// The directory lookup a client of actor `target` (running at `path`) is made from: for an
+/// actor serving one protocol, a port typed by that protocol (one lookup per message, typed
+/// by the actor once); otherwise its `Target` (which a multi-protocol client splits).
+pub(crate) fn dir_lookup(
+    plan: &Plan<'_>,
+    dir: TokenStream,
+    target: &str,
+    path: &str,
+) -> TokenStream {
+    let m = snake_ident(target);
+    let glue = ident(target);
+    let single = plan.spec.actor(target).is_some_and(|a| {
+        a.serves
+            .iter()
+            .filter(|p| plan.spec.protocol(p.as_str()).is_some())
+            .count()
+            == 1
+    });
+    if single {
+        quote!(#dir.port::<super::#m::#glue, super::#m::Call, super::#m::Cast>(#path))
+    } else {
+        quote!(#dir.target::<super::#m::#glue>(#path))
+    }
+}
+
 pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> TokenStream {
     let spec = plan.spec;
     let name = a.name.as_str();
@@ -221,7 +246,6 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
         };
         let field = snake_ident(target.as_str());
         let tmod = snake_ident(target.as_str());
-        let tglue = ident(target.as_str());
         let cap = if called {
             quote!(Client)
         } else {
@@ -247,8 +271,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
             Resolution::Single(t, i) => {
                 let path = &plan.trees[t].nodes[i].path;
                 dep_fields.push(quote!(#field: #cap_ty));
-                dep_inits
-                    .push(quote!(#field: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                let lookup = dir_lookup(plan, quote!(dir), target.as_str(), path);
+                dep_inits.push(quote!(#field: #cap_ty::from(#lookup)));
                 let d = doc(&format!(
                     "The {} of `{target}` (`{path}`): `{name}` {what} it. Follows restarts; a \
                      message while it is down fails with an error.",
@@ -265,7 +289,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
             Resolution::Missing => {
                 let why = format!("`{target}` is not started by any supervisor of the spec");
                 dep_fields.push(quote!(#field: #cap_ty));
-                dep_inits.push(quote!(#field: #cap_ty::from(::arbor::codegen::Target::<super::#tmod::#tglue>::Missing(#why))));
+                dep_inits.push(quote!(#field: #cap_ty::missing(#why)));
                 let d = doc(&format!(
                     "The {} of `{target}`, which no supervisor of the spec starts: every message fails.",
                     if called { "client" } else { "cast-only client" }
@@ -287,8 +311,8 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
                     let path = &plan.trees[*t].nodes[*i].path;
                     let f = ident(n);
                     fields.push(quote!(#f: #cap_ty));
-                    inits
-                        .push(quote!(#f: #cap_ty::from(dir.target::<super::#tmod::#tglue>(#path))));
+                    let lookup = dir_lookup(plan, quote!(dir), target.as_str(), path);
+                    inits.push(quote!(#f: #cap_ty::from(#lookup)));
                     let d = doc(&format!("`{target}` at `{path}`."));
                     methods.push(quote! { #d pub fn #f(&self) -> &#cap_ty { &self.#f } });
                 }
@@ -577,7 +601,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
 
                 /// A client of this actor (to hand to others; calling yourself fails at once).
                 pub fn client(&self) -> Client {
-                    Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+                    Client::new(self.myself.clone())
                 }
 
                 /// This actor's id.
@@ -839,7 +863,7 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
                 /// A client sending to `target`.
                 pub fn new(target: impl ::std::convert::Into<::arbor::codegen::Target<#glue>>) -> Self {
                     let target: ::arbor::codegen::Target<#glue> = target.into();
-                    #st { #(#fields: super::#fields::#st::from(target.clone()),)* }
+                    #st { #(#fields: super::#fields::#st::new(target.clone()),)* }
                 }
 
                 /// A client whose every message fails: `why` says why.

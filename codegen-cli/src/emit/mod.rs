@@ -238,8 +238,15 @@ fn generate_unchecked(
         let location = sources
             .and_then(|s| s.location(p.span))
             .map(|l| format!("{}:{}", l.file, l.line));
+        let servers: Vec<&str> = spec
+            .actors
+            .iter()
+            .filter(|a| a.serves.iter().any(|s| s.as_str() == p.name.as_str()))
+            .map(|a| a.name.as_str())
+            .collect();
         protocol::protocol(
             p,
+            &servers,
             deferred.get(p.name.as_str()).unwrap_or(&none),
             crossing.contains(p.name.as_str()),
             location.as_deref(),

@@ -322,9 +322,9 @@ pub(crate) fn root(plan: &Plan<'_>, t: usize, has_externs: bool) -> Option<RootR
     let has_exports = !exports.is_empty();
     let export_stmts = exports.iter().map(|(a, path)| {
         let am = snake_ident(a.name.as_str());
-        let glue = ident(a.name.as_str());
+        let lookup = super::actor::dir_lookup(plan, quote!(tree.dir), a.name.as_str(), path);
         quote! {
-            let served = super::#am::Client::from(tree.dir.target::<super::#am::#glue>(#path));
+            let served = super::#am::Client::from(#lookup);
             match node.export(super::#am::EXPORTED_AS, served).await {
                 ::std::result::Result::Ok(export) => exports.push(export),
                 ::std::result::Result::Err(e) => {

@@ -150,10 +150,12 @@ pub(crate) fn static_supervisor(
                      the child is down fails with an error.",
                     w.actor
                 ));
+                let lookup =
+                    super::actor::dir_lookup(plan, quote!(self.tree.dir), w.actor.as_str(), path);
                 accessors.push(quote! {
                     #d
                     pub fn #field(&self) -> super::#am::Client {
-                        super::#am::Client::from(self.tree.dir.target::<super::#am::#glue>(#path))
+                        super::#am::Client::from(#lookup)
                     }
                 });
             }

@@ -141,12 +141,9 @@ pub mod ask {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::back::Back>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::back::Back>) -> Self {
             Client::new(target)
         }
     }
@@ -213,13 +210,10 @@ pub mod ask {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::back::Back>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::back::Back>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -329,7 +323,7 @@ pub mod back {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -560,7 +554,16 @@ pub mod back_sup {
         }
         /// A client of child `back` (actor `Back`). It follows restarts; a message while the child is down fails with an error.
         pub fn back(&self) -> super::back::Client {
-            super::back::Client::from(self.tree.dir.target::<super::back::Back>("back"))
+            super::back::Client::from(
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::back::Back,
+                        super::back::Call,
+                        super::back::Cast,
+                    >("back"),
+            )
         }
     }
 }

@@ -177,12 +177,10 @@ pub mod billing {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::ledger::Ledger>>
+    for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::ledger::Ledger>) -> Self {
             Client::new(target)
         }
     }
@@ -265,13 +263,11 @@ pub mod billing {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::ledger::Ledger>>
+    for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::ledger::Ledger>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -385,7 +381,7 @@ pub mod ledger {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -652,7 +648,14 @@ pub mod billing_sup {
         /// A client of child `ledger` (actor `Ledger`). It follows restarts; a message while the child is down fails with an error.
         pub fn ledger(&self) -> super::ledger::Client {
             super::ledger::Client::from(
-                self.tree.dir.target::<super::ledger::Ledger>("ledger"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::ledger::Ledger,
+                        super::ledger::Call,
+                        super::ledger::Cast,
+                    >("ledger"),
             )
         }
     }

@@ -157,12 +157,15 @@ pub mod ask {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::a::A>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::a::A>) -> Self {
+            Client::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::b::B>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::b::B>) -> Self {
             Client::new(target)
         }
     }
@@ -229,13 +232,16 @@ pub mod ask {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::a::A>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::a::A>) -> Self {
+            Caster::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::b::B>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::b::B>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -326,7 +332,9 @@ pub mod a {
             let dir: &::arbor::codegen::Directory = &tree.dir;
             let _ = tasks;
             Deps {
-                b: super::b::Client::from(dir.target::<super::b::B>("b")),
+                b: super::b::Client::from(
+                    dir.port::<super::b::B, super::b::Call, super::b::Cast>("b"),
+                ),
             }
         }
     }
@@ -343,7 +351,7 @@ pub mod a {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -539,7 +547,7 @@ pub mod b {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -775,11 +783,15 @@ pub mod root {
         }
         /// A client of child `b` (actor `B`). It follows restarts; a message while the child is down fails with an error.
         pub fn b(&self) -> super::b::Client {
-            super::b::Client::from(self.tree.dir.target::<super::b::B>("b"))
+            super::b::Client::from(
+                self.tree.dir.port::<super::b::B, super::b::Call, super::b::Cast>("b"),
+            )
         }
         /// A client of child `a` (actor `A`). It follows restarts; a message while the child is down fails with an error.
         pub fn a(&self) -> super::a::Client {
-            super::a::Client::from(self.tree.dir.target::<super::a::A>("a"))
+            super::a::Client::from(
+                self.tree.dir.port::<super::a::A, super::a::Call, super::a::Cast>("a"),
+            )
         }
     }
 }

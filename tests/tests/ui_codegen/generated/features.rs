@@ -193,12 +193,9 @@ pub mod counter {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
             Client::new(target)
         }
     }
@@ -272,13 +269,10 @@ pub mod counter {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -415,12 +409,15 @@ pub mod admin {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
+            Client::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::idle::Idle>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::idle::Idle>) -> Self {
             Client::new(target)
         }
     }
@@ -494,13 +491,16 @@ pub mod admin {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::multi::Multi>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::multi::Multi>) -> Self {
+            Caster::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::idle::Idle>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::idle::Idle>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -631,12 +631,10 @@ pub mod work {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::worker::Worker>>
+    for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::worker::Worker>) -> Self {
             Client::new(target)
         }
     }
@@ -704,13 +702,11 @@ pub mod work {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::worker::Worker>>
+    for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::worker::Worker>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -802,10 +798,20 @@ pub mod multi {
             Deps {
                 worker: WorkerInstances {
                     w1: super::worker::Client::from(
-                        dir.target::<super::worker::Worker>("Inner/w1"),
+                        dir
+                            .port::<
+                                super::worker::Worker,
+                                super::worker::Call,
+                                super::worker::Cast,
+                            >("Inner/w1"),
                     ),
                     w2: super::worker::Client::from(
-                        dir.target::<super::worker::Worker>("Inner/w2"),
+                        dir
+                            .port::<
+                                super::worker::Worker,
+                                super::worker::Call,
+                                super::worker::Cast,
+                            >("Inner/w2"),
                     ),
                 },
             }
@@ -840,7 +846,7 @@ pub mod multi {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -950,8 +956,8 @@ pub mod multi {
         ) -> Self {
             let target: ::arbor::codegen::Target<Multi> = target.into();
             Client {
-                counter: super::counter::Client::from(target.clone()),
-                admin: super::admin::Client::from(target.clone()),
+                counter: super::counter::Client::new(target.clone()),
+                admin: super::admin::Client::new(target.clone()),
             }
         }
         /// A client whose every message fails: `why` says why.
@@ -993,8 +999,8 @@ pub mod multi {
         ) -> Self {
             let target: ::arbor::codegen::Target<Multi> = target.into();
             Caster {
-                counter: super::counter::Caster::from(target.clone()),
-                admin: super::admin::Caster::from(target.clone()),
+                counter: super::counter::Caster::new(target.clone()),
+                admin: super::admin::Caster::new(target.clone()),
             }
         }
         /// A client whose every message fails: `why` says why.
@@ -1254,7 +1260,7 @@ pub mod worker {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -1449,7 +1455,7 @@ pub mod idle {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -1843,13 +1849,27 @@ pub mod inner {
         /// A client of child `w1` (actor `Worker`). It follows restarts; a message while the child is down fails with an error.
         pub fn w1(&self) -> super::worker::Client {
             super::worker::Client::from(
-                self.tree.dir.target::<super::worker::Worker>("Inner/w1"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::worker::Worker,
+                        super::worker::Call,
+                        super::worker::Cast,
+                    >("Inner/w1"),
             )
         }
         /// A client of child `w2` (actor `Worker`). It follows restarts; a message while the child is down fails with an error.
         pub fn w2(&self) -> super::worker::Client {
             super::worker::Client::from(
-                self.tree.dir.target::<super::worker::Worker>("Inner/w2"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::worker::Worker,
+                        super::worker::Call,
+                        super::worker::Cast,
+                    >("Inner/w2"),
             )
         }
     }
@@ -1992,7 +2012,16 @@ pub mod right {
         }
         /// A client of child `idle` (actor `Idle`). It follows restarts; a message while the child is down fails with an error.
         pub fn idle(&self) -> super::idle::Client {
-            super::idle::Client::from(self.tree.dir.target::<super::idle::Idle>("idle"))
+            super::idle::Client::from(
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::idle::Idle,
+                        super::idle::Call,
+                        super::idle::Cast,
+                    >("idle"),
+            )
         }
         /// A client of child `multi2` (actor `Multi`). It follows restarts; a message while the child is down fails with an error.
         pub fn multi2(&self) -> super::multi::Client {

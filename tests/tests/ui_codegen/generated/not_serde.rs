@@ -211,12 +211,12 @@ pub mod vault {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::vault_server::VaultServer>>
+    for Client {
+        #[inline]
+        fn from(
+            target: ::arbor::codegen::Target<super::vault_server::VaultServer>,
+        ) -> Self {
             Client::new(target)
         }
     }
@@ -284,13 +284,13 @@ pub mod vault {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::vault_server::VaultServer>>
+    for Caster {
+        #[inline]
+        fn from(
+            target: ::arbor::codegen::Target<super::vault_server::VaultServer>,
+        ) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -397,7 +397,7 @@ pub mod vault_server {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -604,7 +604,13 @@ pub mod vault_sup {
             .map_err(::arbor_cluster::StartOnError::Start)?;
         let mut exports = ::std::vec::Vec::new();
         let served = super::vault_server::Client::from(
-            tree.dir.target::<super::vault_server::VaultServer>("vault"),
+            tree
+                .dir
+                .port::<
+                    super::vault_server::VaultServer,
+                    super::vault_server::Call,
+                    super::vault_server::Cast,
+                >("vault"),
         );
         match node.export(super::vault_server::EXPORTED_AS, served).await {
             ::std::result::Result::Ok(export) => exports.push(export),
@@ -654,7 +660,14 @@ pub mod vault_sup {
         /// A client of child `vault` (actor `VaultServer`). It follows restarts; a message while the child is down fails with an error.
         pub fn vault(&self) -> super::vault_server::Client {
             super::vault_server::Client::from(
-                self.tree.dir.target::<super::vault_server::VaultServer>("vault"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::vault_server::VaultServer,
+                        super::vault_server::Call,
+                        super::vault_server::Cast,
+                    >("vault"),
             )
         }
     }

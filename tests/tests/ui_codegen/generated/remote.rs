@@ -391,12 +391,13 @@ pub mod counter {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<
+        ::arbor::codegen::Target<super::counter_server::CounterServer>,
+    > for Client {
+        #[inline]
+        fn from(
+            target: ::arbor::codegen::Target<super::counter_server::CounterServer>,
+        ) -> Self {
             Client::new(target)
         }
     }
@@ -529,13 +530,14 @@ pub mod counter {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<
+        ::arbor::codegen::Target<super::counter_server::CounterServer>,
+    > for Caster {
+        #[inline]
+        fn from(
+            target: ::arbor::codegen::Target<super::counter_server::CounterServer>,
+        ) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -732,12 +734,10 @@ pub mod loop_ {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::looper::Looper>>
+    for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::looper::Looper>) -> Self {
             Client::new(target)
         }
     }
@@ -807,13 +807,11 @@ pub mod loop_ {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::looper::Looper>>
+    for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::looper::Looper>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -921,7 +919,7 @@ pub mod counter_server {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -1167,7 +1165,7 @@ pub mod looper {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -1412,7 +1410,13 @@ pub mod server_sup {
             .map_err(::arbor_cluster::StartOnError::Start)?;
         let mut exports = ::std::vec::Vec::new();
         let served = super::counter_server::Client::from(
-            tree.dir.target::<super::counter_server::CounterServer>("counter"),
+            tree
+                .dir
+                .port::<
+                    super::counter_server::CounterServer,
+                    super::counter_server::Call,
+                    super::counter_server::Cast,
+                >("counter"),
         );
         match node.export(super::counter_server::EXPORTED_AS, served).await {
             ::std::result::Result::Ok(export) => exports.push(export),
@@ -1424,7 +1428,13 @@ pub mod server_sup {
             }
         }
         let served = super::looper::Client::from(
-            tree.dir.target::<super::looper::Looper>("looper"),
+            tree
+                .dir
+                .port::<
+                    super::looper::Looper,
+                    super::looper::Call,
+                    super::looper::Cast,
+                >("looper"),
         );
         match node.export(super::looper::EXPORTED_AS, served).await {
             ::std::result::Result::Ok(export) => exports.push(export),
@@ -1478,13 +1488,27 @@ pub mod server_sup {
         /// A client of child `counter` (actor `CounterServer`). It follows restarts; a message while the child is down fails with an error.
         pub fn counter(&self) -> super::counter_server::Client {
             super::counter_server::Client::from(
-                self.tree.dir.target::<super::counter_server::CounterServer>("counter"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::counter_server::CounterServer,
+                        super::counter_server::Call,
+                        super::counter_server::Cast,
+                    >("counter"),
             )
         }
         /// A client of child `looper` (actor `Looper`). It follows restarts; a message while the child is down fails with an error.
         pub fn looper(&self) -> super::looper::Client {
             super::looper::Client::from(
-                self.tree.dir.target::<super::looper::Looper>("looper"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::looper::Looper,
+                        super::looper::Call,
+                        super::looper::Cast,
+                    >("looper"),
             )
         }
     }

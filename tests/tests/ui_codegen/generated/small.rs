@@ -179,12 +179,16 @@ pub mod ping {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::pinger::Pinger>>
+    for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::pinger::Pinger>) -> Self {
+            Client::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::other::Other>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::other::Other>) -> Self {
             Client::new(target)
         }
     }
@@ -252,13 +256,17 @@ pub mod ping {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::pinger::Pinger>>
+    for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::pinger::Pinger>) -> Self {
+            Caster::new(target)
+        }
+    }
+    impl ::std::convert::From<::arbor::codegen::Target<super::other::Other>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::other::Other>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -395,12 +403,10 @@ pub mod log {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::logger::Logger>>
+    for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::logger::Logger>) -> Self {
             Client::new(target)
         }
     }
@@ -474,13 +480,11 @@ pub mod log {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::logger::Logger>>
+    for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::logger::Logger>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -572,7 +576,12 @@ pub mod pinger {
             let _ = tasks;
             Deps {
                 logger: super::logger::Caster::from(
-                    dir.target::<super::logger::Logger>("logger"),
+                    dir
+                        .port::<
+                            super::logger::Logger,
+                            super::logger::Call,
+                            super::logger::Cast,
+                        >("logger"),
                 ),
             }
         }
@@ -590,7 +599,7 @@ pub mod pinger {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -786,7 +795,7 @@ pub mod logger {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -987,7 +996,7 @@ pub mod other {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -1251,19 +1260,40 @@ pub mod root {
         /// A client of child `logger` (actor `Logger`). It follows restarts; a message while the child is down fails with an error.
         pub fn logger(&self) -> super::logger::Client {
             super::logger::Client::from(
-                self.tree.dir.target::<super::logger::Logger>("logger"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::logger::Logger,
+                        super::logger::Call,
+                        super::logger::Cast,
+                    >("logger"),
             )
         }
         /// A client of child `pinger` (actor `Pinger`). It follows restarts; a message while the child is down fails with an error.
         pub fn pinger(&self) -> super::pinger::Client {
             super::pinger::Client::from(
-                self.tree.dir.target::<super::pinger::Pinger>("pinger"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::pinger::Pinger,
+                        super::pinger::Call,
+                        super::pinger::Cast,
+                    >("pinger"),
             )
         }
         /// A client of child `other` (actor `Other`). It follows restarts; a message while the child is down fails with an error.
         pub fn other(&self) -> super::other::Client {
             super::other::Client::from(
-                self.tree.dir.target::<super::other::Other>("other"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::other::Other,
+                        super::other::Call,
+                        super::other::Cast,
+                    >("other"),
             )
         }
     }

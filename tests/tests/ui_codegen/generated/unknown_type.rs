@@ -153,12 +153,10 @@ pub mod kv {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::kv_store::KvStore>>
+    for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::kv_store::KvStore>) -> Self {
             Client::new(target)
         }
     }
@@ -228,13 +226,11 @@ pub mod kv {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::kv_store::KvStore>>
+    for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::kv_store::KvStore>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -338,7 +334,7 @@ pub mod kv_store {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -549,7 +545,14 @@ pub mod root {
         /// A client of child `kv` (actor `KvStore`). It follows restarts; a message while the child is down fails with an error.
         pub fn kv(&self) -> super::kv_store::Client {
             super::kv_store::Client::from(
-                self.tree.dir.target::<super::kv_store::KvStore>("kv"),
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::kv_store::KvStore,
+                        super::kv_store::Call,
+                        super::kv_store::Cast,
+                    >("kv"),
             )
         }
     }

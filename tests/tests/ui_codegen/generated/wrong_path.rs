@@ -143,12 +143,9 @@ pub mod checkout {
             Client::new(port)
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Client
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
+    impl ::std::convert::From<::arbor::codegen::Target<super::cart::Cart>> for Client {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::cart::Cart>) -> Self {
             Client::new(target)
         }
     }
@@ -215,13 +212,10 @@ pub mod checkout {
             Caster { target }
         }
     }
-    impl<A: ::arbor::Actor> ::std::convert::From<::arbor::codegen::Target<A>> for Caster
-    where
-        A::Call: ::std::convert::From<Call>,
-        A::Cast: ::std::convert::From<Cast>,
-    {
-        fn from(target: ::arbor::codegen::Target<A>) -> Self {
-            Caster { target: target.into() }
+    impl ::std::convert::From<::arbor::codegen::Target<super::cart::Cart>> for Caster {
+        #[inline]
+        fn from(target: ::arbor::codegen::Target<super::cart::Cart>) -> Self {
+            Caster::new(target)
         }
     }
     impl<A: ::arbor::Actor> ::std::convert::From<::arbor::ActorRef<A>> for Caster
@@ -331,7 +325,7 @@ pub mod cart {
         }
         /// A client of this actor (to hand to others; calling yourself fails at once).
         pub fn client(&self) -> Client {
-            Client::from(::arbor::codegen::Target::Fixed(self.myself.clone()))
+            Client::new(self.myself.clone())
         }
         /// This actor's id.
         pub fn id(&self) -> ::arbor::ActorId {
@@ -562,7 +556,16 @@ pub mod shop_sup {
         }
         /// A client of child `cart` (actor `Cart`). It follows restarts; a message while the child is down fails with an error.
         pub fn cart(&self) -> super::cart::Client {
-            super::cart::Client::from(self.tree.dir.target::<super::cart::Cart>("cart"))
+            super::cart::Client::from(
+                self
+                    .tree
+                    .dir
+                    .port::<
+                        super::cart::Cart,
+                        super::cart::Call,
+                        super::cart::Cast,
+                    >("cart"),
+            )
         }
     }
 }
