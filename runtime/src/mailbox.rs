@@ -360,7 +360,7 @@ impl<T> Ring<T> {
         }
         let at = self.slot(self.len);
         // The slot is empty: nothing to drop (an assignment would call the slot's drop glue).
-        let empty = std::mem::replace(&mut self.slots[at], Some(item));
+        let empty = self.slots[at].replace(item);
         debug_assert!(empty.is_none());
         std::mem::forget(empty);
         self.len += 1;

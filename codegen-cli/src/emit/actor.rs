@@ -80,6 +80,7 @@ pub(crate) fn undeclared_dependencies(spec: &Spec) -> TokenStream {
         methods.push(quote! {
             #d
             #[doc(hidden)]
+            #[allow(clippy::needless_lifetimes)]
             fn #f<'a>(&'a self) -> &'a #tmod::Client
             where
                 Self::Actor: #marker,

@@ -27,6 +27,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls Back`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn back<'a>(&'a self) -> &'a back::Client
     where
         Self::Actor: DeclaresBack,

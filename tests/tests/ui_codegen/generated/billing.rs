@@ -27,6 +27,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls Ledger`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn ledger<'a>(&'a self) -> &'a ledger::Client
     where
         Self::Actor: DeclaresLedger,

@@ -35,6 +35,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls A`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn a<'a>(&'a self) -> &'a a::Client
     where
         Self::Actor: DeclaresA,
@@ -43,6 +44,7 @@ pub trait UndeclaredDependencies {
     }
     /// Not a dependency of this actor: an error naming the missing `calls B`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn b<'a>(&'a self) -> &'a b::Client
     where
         Self::Actor: DeclaresB,

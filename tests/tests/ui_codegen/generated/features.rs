@@ -43,6 +43,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls Multi`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn multi<'a>(&'a self) -> &'a multi::Client
     where
         Self::Actor: DeclaresMulti,
@@ -51,6 +52,7 @@ pub trait UndeclaredDependencies {
     }
     /// Not a dependency of this actor: an error naming the missing `calls Worker`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn worker<'a>(&'a self) -> &'a worker::Client
     where
         Self::Actor: DeclaresWorker,
@@ -59,6 +61,7 @@ pub trait UndeclaredDependencies {
     }
     /// Not a dependency of this actor: an error naming the missing `calls Idle`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn idle<'a>(&'a self) -> &'a idle::Client
     where
         Self::Actor: DeclaresIdle,

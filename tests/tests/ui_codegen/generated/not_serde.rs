@@ -27,6 +27,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls VaultServer`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn vault_server<'a>(&'a self) -> &'a vault_server::Client
     where
         Self::Actor: DeclaresVaultServer,

@@ -35,6 +35,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls CounterServer`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn counter_server<'a>(&'a self) -> &'a counter_server::Client
     where
         Self::Actor: DeclaresCounterServer,
@@ -43,6 +44,7 @@ pub trait UndeclaredDependencies {
     }
     /// Not a dependency of this actor: an error naming the missing `calls Looper`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn looper<'a>(&'a self) -> &'a looper::Client
     where
         Self::Actor: DeclaresLooper,

@@ -43,6 +43,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls Pinger`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn pinger<'a>(&'a self) -> &'a pinger::Client
     where
         Self::Actor: DeclaresPinger,
@@ -51,6 +52,7 @@ pub trait UndeclaredDependencies {
     }
     /// Not a dependency of this actor: an error naming the missing `calls Logger`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn logger<'a>(&'a self) -> &'a logger::Client
     where
         Self::Actor: DeclaresLogger,
@@ -59,6 +61,7 @@ pub trait UndeclaredDependencies {
     }
     /// Not a dependency of this actor: an error naming the missing `calls Other`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn other<'a>(&'a self) -> &'a other::Client
     where
         Self::Actor: DeclaresOther,

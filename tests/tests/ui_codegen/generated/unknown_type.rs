@@ -33,6 +33,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls KvStore`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn kv_store<'a>(&'a self) -> &'a kv_store::Client
     where
         Self::Actor: DeclaresKvStore,

@@ -27,6 +27,7 @@ pub trait UndeclaredDependencies {
     type Actor;
     /// Not a dependency of this actor: an error naming the missing `calls Cart`.
     #[doc(hidden)]
+    #[allow(clippy::needless_lifetimes)]
     fn cart<'a>(&'a self) -> &'a cart::Client
     where
         Self::Actor: DeclaresCart,
