@@ -215,18 +215,7 @@ impl Directory {
     /// new actor, and the old one is not alive by then, so the next message looks the path up
     /// again (the registry itself only returns live entries: the answer is the same).
     pub fn target<A: Actor>(&self, path: &str) -> Target<A> {
-        let key: Arc<str> = path.into();
-        let names = self.names.clone();
-        let last: Mutex<Option<ActorRef<A>>> = Mutex::new(None);
-        Target::lookup(move || {
-            let mut last = last.lock();
-            if let Some(actor) = last.as_ref().filter(|actor| actor.is_alive()) {
-                return Some(actor.clone());
-            }
-            let found = names.whereis::<A>(&key);
-            last.clone_from(&found);
-            found
-        })
+        Target::lookup(self.cached_lookup(path))
     }
 
     /// A port to the actor at `path`, found at each message as [`target`](Self::target)
@@ -240,10 +229,19 @@ impl Directory {
         C: 'static,
         S: 'static,
     {
+        Port::lookup(self.cached_lookup::<A>(path))
+    }
+
+    /// Finds the actor at `path`, keeping the incarnation found last while it is alive (see
+    /// [`target`](Self::target)).
+    fn cached_lookup<A: Actor>(
+        &self,
+        path: &str,
+    ) -> impl Fn() -> Option<ActorRef<A>> + Send + Sync + 'static {
         let key: Arc<str> = path.into();
         let names = self.names.clone();
         let last: Mutex<Option<ActorRef<A>>> = Mutex::new(None);
-        Port::lookup(move || {
+        move || {
             let mut last = last.lock();
             if let Some(actor) = last.as_ref().filter(|actor| actor.is_alive()) {
                 return Some(actor.clone());
@@ -251,7 +249,7 @@ impl Directory {
             let found = names.whereis::<A>(&key);
             last.clone_from(&found);
             found
-        })
+        }
     }
 
     /// The dynamic supervisor at `path`, if it runs.

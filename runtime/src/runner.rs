@@ -394,15 +394,12 @@ fn lifecycle<A: Actor>(
                             let Some(signal) = shared.core.pop_signal() else {
                                 continue 'serve;
                             };
-                            match route_signal(signal, &shared.core, ctx.is_trapping_exits()) {
+                            let trapping = ctx.is_trapping_exits();
+                            match route_signal(signal, &shared.core, trapping, &mut state) {
                                 Routed::Exit(reason, terminate) => {
                                     break 'serve (reason, terminate);
                                 }
                                 Routed::Ignored => continue 'serve,
-                                Routed::Inspect(job) => {
-                                    inspect(job, &mut state);
-                                    continue 'serve;
-                                }
                                 Routed::Callback(work) => work.into(),
                             }
                         }
@@ -465,19 +462,14 @@ fn lifecycle<A: Actor>(
                                     Drive { callback, span }.await
                                 }
                                 Envelope::Signal(signal) => {
+                                    let trapping = ctx.is_trapping_exits();
                                     break 'rare match route_signal(
-                                        *signal,
-                                        core,
-                                        ctx.is_trapping_exits(),
+                                        *signal, core, trapping, &mut state,
                                     ) {
                                         Routed::Exit(reason, terminate) => {
                                             break 'serve (reason, terminate);
                                         }
                                         Routed::Ignored => continue 'serve,
-                                        Routed::Inspect(job) => {
-                                            inspect(job, &mut state);
-                                            continue 'serve;
-                                        }
                                         Routed::Callback(work) => work.into(),
                                     };
                                 }
@@ -681,10 +673,10 @@ impl Core {
 enum Routed {
     /// Exit with this reason; `terminate` runs if the flag is set.
     Exit(ExitReason, bool),
+    /// Nothing more to do (an ignored exit signal, or an inspection job that has run).
     Ignored,
     /// A callback to run: `handle_exit` or `handle_down`.
     Callback(SignalCallback),
-    Inspect(InspectJob),
 }
 
 enum SignalCallback {
@@ -694,7 +686,7 @@ enum SignalCallback {
     Down(Box<Down>),
 }
 
-fn route_signal(signal: Signal, core: &Core, trapping: bool) -> Routed {
+fn route_signal(signal: Signal, core: &Core, trapping: bool, state: &mut dyn Any) -> Routed {
     match signal {
         Signal::Stop(reason) => Routed::Exit(reason, true),
         Signal::Exit(exit) => {
@@ -712,7 +704,10 @@ fn route_signal(signal: Signal, core: &Core, trapping: bool) -> Routed {
             }
         }
         Signal::Down(down) => Routed::Callback(SignalCallback::Down(down)),
-        Signal::Inspect(job) => Routed::Inspect(job),
+        Signal::Inspect(job) => {
+            inspect(job, state);
+            Routed::Ignored
+        }
     }
 }
 
