@@ -351,7 +351,8 @@ impl Node {
                         .unwrap_or_else(|e| e.into_inner())
                         .insert(id, name.clone());
                 }
-                node.dispatch(&name, &*server, message).await;
+                // By reference: the message is not moved into the dispatch's future.
+                node.dispatch(&name, &*server, &message).await;
             }
         });
         let listed = self
@@ -431,15 +432,15 @@ impl Node {
         result
     }
 
-    pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
-        let envelope = match self.check(&message, server) {
+    pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: &Message) {
+        let envelope = match self.check(message, server) {
             Ok(envelope) => envelope,
             // An export's probe has no envelope: ignored here, not refused.
-            Err(_) if probe_token(&message).is_some() => return,
-            Err(error) => return self.refuse(name, &message, error).await,
+            Err(_) if probe_token(message).is_some() => return,
+            Err(error) => return self.refuse(name, message, error).await,
         };
         match server.serve(envelope.message, envelope.args, envelope.timeout) {
-            Err(error) => self.refuse(name, &message, error).await,
+            Err(error) => self.refuse(name, message, error).await,
             Ok(Served::Call(work)) => {
                 let reply = message.reply.clone();
                 // The first poll puts the call in the mailbox; the wait for the answer goes

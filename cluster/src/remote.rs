@@ -129,9 +129,9 @@ impl RemoteActor for NatsRemote {
 impl NatsRemote {
     /// What fails a cast's payload before it is sent (see [`precheck`](Self::precheck)), and
     /// a subject the server refused publishing to.
-    fn checked(&self, payload: Result<Vec<u8>, RemoteError>) -> Result<Vec<u8>, RemoteError> {
+    fn checked<P: AsRef<[u8]>>(&self, payload: Result<P, RemoteError>) -> Result<P, RemoteError> {
         let payload = payload?;
-        self.precheck(&payload)?;
+        self.precheck(payload.as_ref())?;
         self.node.link().check_publish(&self.subject)?;
         Ok(payload)
     }
@@ -140,14 +140,14 @@ impl NatsRemote {
     /// future: what `wire::cast_remote` uses when the target is this transport's.
     pub(crate) fn send_cast(
         &self,
-        payload: Result<Vec<u8>, RemoteError>,
+        payload: Result<Bytes, RemoteError>,
     ) -> impl Future<Output = Result<(), CastError>> + Send + '_ {
         let checked = self.checked(payload);
         async move {
             let payload = checked.map_err(CastError::Remote)?;
             self.node
                 .nats()
-                .publish(self.subject.clone(), Bytes::from(payload))
+                .publish(self.subject.clone(), payload)
                 .await
                 .map_err(publish_error)
         }

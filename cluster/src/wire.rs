@@ -38,34 +38,47 @@ pub struct Encoded<'a, T: ?Sized>(pub &'a T);
 
 impl<T: Serialize + ?Sized> EncodeArgs for Encoded<'_, T> {
     fn encoded_len(&self) -> Result<usize, RemoteError> {
-        postcard::serialize_with_flavor(self.0, postcard::ser_flavors::Size::default())
-            .map_err(cannot_encode)
+        encoded_len(self.0)
     }
 
     fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), RemoteError> {
-        postcard::serialize_with_flavor(self.0, Append(out)).map_err(cannot_encode)
+        encode_into(self.0, out)
     }
+}
+
+/// The length of `value` encoded with the wire codec.
+pub(crate) fn encoded_len<T: Serialize + ?Sized>(value: &T) -> Result<usize, RemoteError> {
+    postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default())
+        .map_err(cannot_encode)
+}
+
+/// Appends `value`, encoded with the wire codec, to `out`.
+pub(crate) fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut impl bytes::BufMut,
+) -> Result<(), RemoteError> {
+    postcard::serialize_with_flavor(value, Append(out)).map_err(cannot_encode)
 }
 
 fn cannot_encode(e: postcard::Error) -> RemoteError {
     RemoteError::new(RemoteErrorKind::Decode, format!("cannot encode: {e}"))
 }
 
-/// A postcard flavor that appends to a `Vec` (postcard's own allocate a new one).
-struct Append<'a>(&'a mut Vec<u8>);
+/// A postcard flavor that appends to a buffer (postcard's own allocate a new one).
+struct Append<'a, B>(&'a mut B);
 
-impl postcard::ser_flavors::Flavor for Append<'_> {
+impl<B: bytes::BufMut> postcard::ser_flavors::Flavor for Append<'_, B> {
     type Output = ();
 
     #[inline]
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.0.push(byte);
+        self.0.put_u8(byte);
         Ok(())
     }
 
     #[inline]
     fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(bytes);
+        self.0.put_slice(bytes);
         Ok(())
     }
 
@@ -120,7 +133,8 @@ where
 /// once, handed to the transport when this returns. What a generated client's cast method
 /// does when its target is remote. The arguments are encoded once, into the buffer the
 /// transport sends ([`RemoteActor::cast_args`]); a target of this crate's NATS transport is
-/// sent to without the seam's boxed future.
+/// sent to without the seam's boxed future, its payload cut from a per-thread buffer
+/// (`envelope::cast_payload`).
 pub async fn cast_remote<Args>(
     remote: &dyn RemoteActor,
     protocol: &'static str,
@@ -134,8 +148,7 @@ where
         .as_any()
         .and_then(|any| any.downcast_ref::<NatsRemote>())
     {
-        let payload =
-            crate::envelope::request_payload_args(protocol, message, None, "", &Encoded(args));
+        let payload = crate::envelope::cast_payload(protocol, message, args);
         return nats.send_cast(payload).await;
     }
     remote.cast_args(protocol, message, &Encoded(args)).await
