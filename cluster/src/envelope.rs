@@ -32,6 +32,7 @@ use std::time::Duration;
 use arbor::CallError;
 use arbor::remote::{EncodeArgs, Hop, RemoteError, RemoteErrorKind};
 use async_nats::{HeaderMap, HeaderName, Message};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::failure::Failure;
 use crate::wire;
@@ -108,6 +109,55 @@ pub(crate) fn request_payload_args(
     Ok(out)
 }
 
+/// The per-thread buffer cast payloads are cut from ([`cast_payload`]): a chunk of `ARENA`
+/// bytes whose payloads share it (each a reference count on it, no allocation of its own); a
+/// chunk still referenced by payloads in flight is left to them and a new one taken, a chunk
+/// no longer referenced is reused. At most `ARENA` bytes per thread stay allocated.
+const ARENA: usize = 4096;
+/// Payloads longer than this get a buffer of their own.
+const ARENA_MAX: usize = 1024;
+
+thread_local! {
+    static PAYLOADS: std::cell::RefCell<BytesMut> =
+        std::cell::RefCell::new(BytesMut::with_capacity(ARENA));
+}
+
+/// The payload of a cast of message `message` of `protocol` with arguments `args` (encoded
+/// with the wire codec straight behind the envelope): what [`request_payload_args`] writes for
+/// a cast, as `Bytes` the NATS client can clone without an allocation (it clones every
+/// payload it sends; a `Bytes` made from a `Vec` allocates a shared header on its first
+/// clone). Small payloads are cut from a per-thread buffer (see `ARENA`), so a cast
+/// allocates nothing; larger ones get a buffer of their own.
+pub(crate) fn cast_payload<T: serde::Serialize + ?Sized>(
+    protocol: &str,
+    message: &str,
+    args: &T,
+) -> Result<Bytes, RemoteError> {
+    let front = Front::new(protocol, message, None, "");
+    let len = front.len + wire::encoded_len(args)?;
+    if len <= ARENA_MAX
+        && let Some(payload) = PAYLOADS.with(|buffer| {
+            // Never re-entered (encoding does not cast); no panic if it were.
+            let mut buffer = buffer.try_borrow_mut().ok()?;
+            buffer.reserve(len);
+            front.write(&mut *buffer);
+            Some(match wire::encode_into(args, &mut *buffer) {
+                Ok(()) => Ok(buffer.split().freeze()),
+                Err(e) => {
+                    buffer.clear();
+                    Err(e)
+                }
+            })
+        })
+    {
+        return payload;
+    }
+    let mut out = Vec::with_capacity(len);
+    front.write(&mut out);
+    wire::encode_into(args, &mut out)?;
+    Ok(Bytes::from(out))
+}
+
 /// A request's envelope, measured before it is written.
 struct Front<'a> {
     protocol: &'a str,
@@ -142,7 +192,7 @@ impl<'a> Front<'a> {
         }
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl BufMut) {
         let mut flags = 0;
         if self.timeout.is_some() {
             flags |= CALL;
@@ -150,7 +200,7 @@ impl<'a> Front<'a> {
         if !self.callers.is_empty() {
             flags |= CHAIN;
         }
-        out.extend_from_slice(&[MAGIC, VERSION, flags]);
+        out.put_slice(&[MAGIC, VERSION, flags]);
         put_text(out, self.protocol);
         put_text(out, self.message);
         if let Some(ms) = self.timeout {
@@ -171,17 +221,17 @@ fn text_len(text: &str) -> usize {
     varint_len(text.len() as u64) + text.len()
 }
 
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+fn put_varint(out: &mut impl BufMut, mut n: u64) {
     while n >= 0x80 {
-        out.push((n as u8) | 0x80);
+        out.put_u8((n as u8) | 0x80);
         n >>= 7;
     }
-    out.push(n as u8);
+    out.put_u8(n as u8);
 }
 
-fn put_text(out: &mut Vec<u8>, text: &str) {
+fn put_text(out: &mut impl BufMut, text: &str) {
     put_varint(out, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
+    out.put_slice(text.as_bytes());
 }
 
 fn bad(what: impl Into<String>) -> RemoteError {

@@ -75,7 +75,7 @@ impl Node {
             // Not `select_all`, which allocates per message (node.rs).
             let mut requests = futures::stream::select(all_sub, one_sub);
             while let Some(message) = requests.next().await {
-                node.dispatch(&label, &*server, message).await;
+                node.dispatch(&label, &*server, &message).await;
             }
         });
         crate::membership::server_barrier(client).await;

@@ -20,9 +20,9 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arbor::Actor;
 use arbor::codegen::Target;
 use arbor::remote::{Hop, RemoteError, RemoteErrorKind};
+use arbor::{Actor, CastNow};
 use async_nats::connection::State;
 use async_nats::{HeaderMap, Message};
 use bytes::Bytes;
@@ -332,13 +332,13 @@ impl Node {
         // One task serves both subjects, in arrival order: each message is in the actor's
         // mailbox before the next one is read, so messages from one sender keep their order.
         let task = tokio::spawn(async move {
-            // `select` of the two, not `select_all`: that one allocates a task node for every
-            // message (it re-queues the stream in a `FuturesUnordered` after each item).
+            // Not `select_all`: that one allocates a task node for every message (it re-queues
+            // the stream in a `FuturesUnordered` after each item).
             let mut subscribers = subscribers.into_iter();
             let (Some(any), Some(this)) = (subscribers.next(), subscribers.next()) else {
                 return;
             };
-            let mut requests = futures::stream::select(any, this);
+            let mut requests = Both::new(any, this);
             let mut named = None;
             while let Some(message) = requests.next().await {
                 if let Some(id) = server.actor_id().map(|id| id.as_u64())
@@ -351,7 +351,8 @@ impl Node {
                         .unwrap_or_else(|e| e.into_inner())
                         .insert(id, name.clone());
                 }
-                node.dispatch(&name, &*server, message).await;
+                // By reference: the message is not moved into the dispatch's future.
+                node.dispatch(&name, &*server, &message).await;
             }
         });
         let listed = self
@@ -431,15 +432,15 @@ impl Node {
         result
     }
 
-    pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: Message) {
-        let envelope = match self.check(&message, server) {
+    pub(crate) async fn dispatch(&self, name: &Arc<str>, server: &dyn Serve, message: &Message) {
+        let envelope = match self.check(message, server) {
             Ok(envelope) => envelope,
             // An export's probe has no envelope: ignored here, not refused.
-            Err(_) if probe_token(&message).is_some() => return,
-            Err(error) => return self.refuse(name, &message, error).await,
+            Err(_) if probe_token(message).is_some() => return,
+            Err(error) => return self.refuse(name, message, error).await,
         };
         match server.serve(envelope.message, envelope.args, envelope.timeout) {
-            Err(error) => self.refuse(name, &message, error).await,
+            Err(error) => self.refuse(name, message, error).await,
             Ok(Served::Call(work)) => {
                 let reply = message.reply.clone();
                 // The first poll puts the call in the mailbox; the wait for the answer goes
@@ -456,8 +457,14 @@ impl Node {
                     }
                 }
             }
-            Ok(Served::Cast(work)) => {
-                if let Err(error) = work.await {
+            Ok(Served::Cast(cast)) => {
+                // Usually queued already; a full mailbox that blocks is waited for here, before
+                // the next request is read.
+                let delivered = match cast {
+                    CastNow::Done(delivered) => delivered,
+                    CastNow::Wait(work) => work.await,
+                };
+                if let Err(error) = delivered {
                     tracing::warn!(actor = %name, %error, "arbor-cluster: a remote cast was not delivered");
                 }
             }
@@ -506,6 +513,71 @@ impl Node {
     }
 }
 
+/// An export's two subscriptions read as one stream, like `futures::stream::select` but
+/// without its round robin, which polls the other subscription first for every other
+/// message: in a burst on one subject (the usual case: most senders use one of the two),
+/// that is a poll of an empty channel (its waker registered) per two messages. Here the
+/// subscription that gave the last message is polled first, and after `RUN` messages in a
+/// row the other one is, so that neither waits behind a long burst on the other. No order
+/// between the two subjects is promised (NATS gives none either); each one's is kept.
+struct Both<S> {
+    streams: [Option<S>; 2],
+    /// The index of the stream polled first.
+    first: usize,
+    /// Messages in a row from the first stream.
+    run: u32,
+}
+
+impl<S> Both<S> {
+    const RUN: u32 = 32;
+
+    fn new(a: S, b: S) -> Self {
+        Both {
+            streams: [Some(a), Some(b)],
+            first: 0,
+            run: 0,
+        }
+    }
+}
+
+impl<S: futures::Stream + Unpin> futures::Stream for Both<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        for turn in 0..2 {
+            let at = this.first ^ turn;
+            let Some(stream) = &mut this.streams[at] else {
+                continue;
+            };
+            match stream.poll_next_unpin(cx) {
+                Poll::Ready(Some(item)) => {
+                    if turn == 0 && this.run + 1 < Self::RUN {
+                        this.run += 1;
+                    } else {
+                        // The other one gave it, or this one gave `RUN` in a row: the
+                        // other one goes first next time.
+                        this.first = at ^ usize::from(turn == 0);
+                        this.run = 0;
+                    }
+                    return Poll::Ready(Some(item));
+                }
+                Poll::Ready(None) => this.streams[at] = None,
+                Poll::Pending => {}
+            }
+        }
+        if this.streams.iter().all(Option::is_none) {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
 fn probe_token(message: &Message) -> Option<&str> {
     message
         .headers
@@ -536,6 +608,42 @@ impl Drop for Export {
     fn drop(&mut self) {
         for task in &self.tasks {
             task.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::Both;
+
+    #[test]
+    fn both_subscriptions_are_read_in_order_to_their_ends_and_neither_starves() {
+        let busy = futures::stream::iter(0..100);
+        let other = futures::stream::iter(1000..1010);
+        let got: Vec<u32> = futures::executor::block_on(Both::new(busy, other).collect());
+        assert_eq!(got.len(), 110);
+        let busy_seen: Vec<u32> = got.iter().copied().filter(|&n| n < 1000).collect();
+        let other_seen: Vec<u32> = got.iter().copied().filter(|&n| n >= 1000).collect();
+        assert_eq!(
+            busy_seen,
+            (0..100).collect::<Vec<_>>(),
+            "each one's order is kept"
+        );
+        assert_eq!(other_seen, (1000..1010).collect::<Vec<_>>());
+        // Never more than `RUN` in a row from one while the other has messages.
+        let mut run = 0;
+        for pair in got[..got.iter().rposition(|&n| n >= 1000).unwrap()].windows(2) {
+            run = if (pair[0] < 1000) == (pair[1] < 1000) {
+                run + 1
+            } else {
+                0
+            };
+            assert!(
+                run < Both::<futures::stream::Iter<std::ops::Range<u32>>>::RUN,
+                "{got:?}"
+            );
         }
     }
 }

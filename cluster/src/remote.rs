@@ -3,6 +3,7 @@
 //! timeout, are dropped there); a cast is a publish.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use arbor::remote::{
@@ -119,17 +120,43 @@ impl RemoteActor for NatsRemote {
             protocol, message, None, "", args,
         ))
     }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
 }
 
 impl NatsRemote {
+    /// What fails a cast's payload before it is sent (see [`precheck`](Self::precheck)), and
+    /// a subject the server refused publishing to.
+    fn checked<P: AsRef<[u8]>>(&self, payload: Result<P, RemoteError>) -> Result<P, RemoteError> {
+        let payload = payload?;
+        self.precheck(payload.as_ref())?;
+        self.node.link().check_publish(&self.subject)?;
+        Ok(payload)
+    }
+
+    /// Sends a cast's payload (as [`RemoteActor::cast_args`] does) without the seam's boxed
+    /// future: what `wire::cast_remote` uses when the target is this transport's.
+    pub(crate) fn send_cast(
+        &self,
+        payload: Result<Bytes, RemoteError>,
+    ) -> impl Future<Output = Result<(), CastError>> + Send + '_ {
+        let checked = self.checked(payload);
+        async move {
+            let payload = checked.map_err(CastError::Remote)?;
+            self.node
+                .nats()
+                .publish(self.subject.clone(), payload)
+                .await
+                .map_err(publish_error)
+        }
+    }
+
     /// Sends a cast's payload: a plain publish, no headers (the envelope is in the payload,
     /// envelope.rs). The subject is this target's, made once: cloning it takes no allocation.
     fn publish(&self, payload: Result<Vec<u8>, RemoteError>) -> BoxFuture<Result<(), CastError>> {
-        let checked = payload.and_then(|payload| {
-            self.precheck(&payload)?;
-            self.node.link().check_publish(&self.subject)?;
-            Ok(payload)
-        });
+        let checked = self.checked(payload);
         let node = self.node.clone();
         let subject = self.subject.clone();
         Box::pin(async move {
@@ -137,15 +164,15 @@ impl NatsRemote {
             node.nats()
                 .publish(subject, Bytes::from(payload))
                 .await
-                .map_err(|e| {
-                    let kind = match e.kind() {
-                        async_nats::client::PublishErrorKind::MaxPayloadExceeded => {
-                            RemoteErrorKind::TooLarge
-                        }
-                        _ => RemoteErrorKind::Transport,
-                    };
-                    CastError::Remote(transport(kind, e))
-                })
+                .map_err(publish_error)
         })
     }
+}
+
+fn publish_error(e: async_nats::client::PublishError) -> CastError {
+    let kind = match e.kind() {
+        async_nats::client::PublishErrorKind::MaxPayloadExceeded => RemoteErrorKind::TooLarge,
+        _ => RemoteErrorKind::Transport,
+    };
+    CastError::Remote(transport(kind, e))
 }

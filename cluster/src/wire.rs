@@ -12,9 +12,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use arbor::remote::{EncodeArgs, RemoteActor, RemoteCall, RemoteError, RemoteErrorKind};
-use arbor::{CallError, CastError};
+use arbor::{CallError, CastError, CastNow};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::remote::NatsRemote;
 
 /// The version of the envelope this crate speaks; a request of another version is refused
 /// with [`RemoteErrorKind::Version`]. Version 1 carried the envelope in NATS headers; version 2
@@ -36,34 +38,47 @@ pub struct Encoded<'a, T: ?Sized>(pub &'a T);
 
 impl<T: Serialize + ?Sized> EncodeArgs for Encoded<'_, T> {
     fn encoded_len(&self) -> Result<usize, RemoteError> {
-        postcard::serialize_with_flavor(self.0, postcard::ser_flavors::Size::default())
-            .map_err(cannot_encode)
+        encoded_len(self.0)
     }
 
     fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), RemoteError> {
-        postcard::serialize_with_flavor(self.0, Append(out)).map_err(cannot_encode)
+        encode_into(self.0, out)
     }
+}
+
+/// The length of `value` encoded with the wire codec.
+pub(crate) fn encoded_len<T: Serialize + ?Sized>(value: &T) -> Result<usize, RemoteError> {
+    postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default())
+        .map_err(cannot_encode)
+}
+
+/// Appends `value`, encoded with the wire codec, to `out`.
+pub(crate) fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut impl bytes::BufMut,
+) -> Result<(), RemoteError> {
+    postcard::serialize_with_flavor(value, Append(out)).map_err(cannot_encode)
 }
 
 fn cannot_encode(e: postcard::Error) -> RemoteError {
     RemoteError::new(RemoteErrorKind::Decode, format!("cannot encode: {e}"))
 }
 
-/// A postcard flavor that appends to a `Vec` (postcard's own allocate a new one).
-struct Append<'a>(&'a mut Vec<u8>);
+/// A postcard flavor that appends to a buffer (postcard's own allocate a new one).
+struct Append<'a, B>(&'a mut B);
 
-impl postcard::ser_flavors::Flavor for Append<'_> {
+impl<B: bytes::BufMut> postcard::ser_flavors::Flavor for Append<'_, B> {
     type Output = ();
 
     #[inline]
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.0.push(byte);
+        self.0.put_u8(byte);
         Ok(())
     }
 
     #[inline]
     fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(bytes);
+        self.0.put_slice(bytes);
         Ok(())
     }
 
@@ -116,8 +131,10 @@ where
 
 /// Casts message `message` of `protocol` to a remote actor with `args` (a tuple): at most
 /// once, handed to the transport when this returns. What a generated client's cast method
-/// does when its target is remote. The arguments are encoded by the transport, once, into
-/// the buffer it sends ([`RemoteActor::cast_args`]).
+/// does when its target is remote. The arguments are encoded once, into the buffer the
+/// transport sends ([`RemoteActor::cast_args`]); a target of this crate's NATS transport is
+/// sent to without the seam's boxed future, its payload cut from a per-thread buffer
+/// (`envelope::cast_payload`).
 pub async fn cast_remote<Args>(
     remote: &dyn RemoteActor,
     protocol: &'static str,
@@ -127,16 +144,26 @@ pub async fn cast_remote<Args>(
 where
     Args: Serialize + ?Sized,
 {
+    if let Some(nats) = remote
+        .as_any()
+        .and_then(|any| any.downcast_ref::<NatsRemote>())
+    {
+        let payload = crate::envelope::cast_payload(protocol, message, args);
+        return nats.send_cast(payload).await;
+    }
     remote.cast_args(protocol, message, &Encoded(args)).await
 }
 
 /// The work that answers one request, as [`Serve::serve`] returns it: a call's future with
-/// its encoded reply, or a cast's.
+/// its encoded reply, or a cast, usually already queued.
 pub enum Served {
     /// A call: the reply, encoded, or the error the caller gets.
     Call(BoxFuture<Result<Vec<u8>, CallError>>),
-    /// A cast: done once the message is in the actor's mailbox.
-    Cast(BoxFuture<Result<(), CastError>>),
+    /// A cast: queued (or refused) already, or a future that queues it once the actor's
+    /// mailbox, full and blocking, has room ([`Port::cast_now`](arbor::codegen::Port::cast_now),
+    /// [`ActorRef::cast_now`](arbor::ActorRef::cast_now)). The node awaits a waiting cast
+    /// before it reads the next request, so casts from one sender keep their order.
+    Cast(CastNow),
 }
 
 impl Served {
@@ -152,12 +179,13 @@ impl Served {
         }))
     }
 
-    /// A cast delivered by `delivered` (typically the local client's cast method).
+    /// A cast delivered by `delivered` (a client's cast method, when its target is not a
+    /// local actor; a local one is offered with `cast_now`, see [`Served::Cast`]).
     pub fn cast<F>(delivered: F) -> Served
     where
         F: Future<Output = Result<(), CastError>> + Send + 'static,
     {
-        Served::Cast(Box::pin(delivered))
+        Served::Cast(CastNow::Wait(Box::pin(delivered)))
     }
 }
 

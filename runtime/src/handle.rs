@@ -201,6 +201,29 @@ impl<A: Actor> Shared<A> {
         })
     }
 
+    /// A cast queued without waiting when the mailbox takes it at once; under
+    /// [`Overflow::Block`], a full mailbox gives the message to a future that waits for room,
+    /// made from the handle `owned` returns (called on that path only).
+    pub(crate) fn cast_now(&self, msg: A::Cast, owned: impl FnOnce() -> Arc<Self>) -> CastNow {
+        self.note_send();
+        let mailbox = &self.mailbox;
+        match mailbox.try_push(Envelope::Cast(msg)) {
+            Err(PushError::Full(msg)) if mailbox.config().overflow_policy() == Overflow::Block => {
+                CastNow::Wait(owned().push_owned(msg))
+            }
+            result => CastNow::Done(self.delivered(result)),
+        }
+    }
+
+    /// The slow path of [`cast_now`](Self::cast_now): waits for room, owning the handle.
+    #[cold]
+    fn push_owned(self: Arc<Self>, msg: Envelope<A>) -> SlowSend<'static> {
+        Box::pin(async move {
+            let result = self.mailbox.push(msg).await;
+            self.delivered(result)
+        })
+    }
+
     pub(crate) fn delivered(
         &self,
         result: Result<Accepted<Envelope<A>>, PushError<Envelope<A>>>,
@@ -217,6 +240,39 @@ impl<A: Actor> Shared<A> {
         let (cause, error) = refused(&self.core, self.mailbox.config(), refusal);
         drop_with_cause(cause, msg);
         Err(error)
+    }
+}
+
+/// A cast offered to a mailbox without waiting ([`ActorRef::cast_now`],
+/// [`Port::cast_now`](crate::codegen::Port::cast_now)): what a sender that may not block its
+/// own loop on an `async` send gets (a node serving remote casts).
+#[must_use = "a cast that waits for room is only queued once its future is awaited"]
+pub enum CastNow {
+    /// Queued, or refused (a full mailbox that does not block, an exited actor): the
+    /// cast's outcome, as [`ActorRef::cast`] would have returned it.
+    Done(Result<(), CastError>),
+    /// The mailbox is full and blocks (`Overflow::Block`): this future queues the message
+    /// once there is room (or fails when the actor exits), as awaiting [`ActorRef::cast`]
+    /// would have.
+    Wait(Pin<Box<dyn Future<Output = Result<(), CastError>> + Send + 'static>>),
+}
+
+impl CastNow {
+    /// The cast's outcome, waiting for room if the mailbox blocks.
+    pub async fn finish(self) -> Result<(), CastError> {
+        match self {
+            CastNow::Done(result) => result,
+            CastNow::Wait(wait) => wait.await,
+        }
+    }
+}
+
+impl fmt::Debug for CastNow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CastNow::Done(result) => f.debug_tuple("Done").field(result).finish(),
+            CastNow::Wait(_) => f.write_str("Wait"),
+        }
     }
 }
 
@@ -343,6 +399,14 @@ impl<A: Actor> ActorRef<A> {
         self.note_send();
         let result = self.shared.mailbox.try_push(Envelope::Cast(msg));
         self.delivered(result)
+    }
+
+    /// Casts a request without waiting for room: queued (or refused) at once, or, when the
+    /// mailbox is full and blocks ([`Overflow::Block`](crate::Overflow::Block)), a future
+    /// that queues it once there is room ([`CastNow`]). What [`cast`](Self::cast) does,
+    /// minus the `async` state machine on the common path.
+    pub fn cast_now(&self, msg: A::Cast) -> CastNow {
+        self.shared.cast_now(msg, || self.shared.clone())
     }
 
     /// Sends an info message, waiting for room under

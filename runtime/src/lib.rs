@@ -96,7 +96,7 @@ pub use call::{CallError, DEFAULT_CALL_TIMEOUT};
 pub use cell::ActorCell;
 pub use context::Context;
 pub use exit::{Cause, ExitReason, ShutdownMode};
-pub use handle::{ActorRef, CastError};
+pub use handle::{ActorRef, CastError, CastNow};
 pub use lineage::{ActorId, Ancestors, CallChain, Hop};
 pub use link::MonitorRef;
 pub use mailbox::{MailboxConfig, Overflow};

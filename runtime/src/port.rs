@@ -24,7 +24,7 @@ use crate::actor::Actor;
 use crate::call::{CallError, CallTarget, Queued, Waiting, chain_to, waiting};
 use crate::cell::{ActorCell, CellApi, Core};
 use crate::exit::ExitReason;
-use crate::handle::{ActorRef, CastError, Envelope, Shared, SlowSend, poll_send};
+use crate::handle::{ActorRef, CastError, CastNow, Envelope, Shared, SlowSend, poll_send};
 use crate::lineage::CallChain;
 use crate::remote::RemoteActor;
 use crate::reply::ReplyTo;
@@ -48,6 +48,9 @@ pub(crate) trait PortApi<C, S>: Send + Sync + 'static {
     ) -> Poll<Result<(), CastError>>;
     /// Queues a cast if it can be without waiting.
     fn try_cast(&self, msg: S) -> Result<(), CastError>;
+    /// Offers a cast without waiting (see [`Port::cast_now`]); `owner` is the port's handle
+    /// of this very actor, which the slow path keeps.
+    fn cast_now(&self, owner: &Erased<C, S>, msg: S) -> CastNow;
 }
 
 impl<A, C, S> PortApi<C, S> for Shared<A>
@@ -96,6 +99,16 @@ where
         self.note_send();
         let result = self.mailbox.try_push(Envelope::Cast(A::Cast::from(msg)));
         self.delivered(result)
+    }
+
+    fn cast_now(&self, owner: &Erased<C, S>, msg: S) -> CastNow {
+        Shared::cast_now(self, A::Cast::from(msg), || {
+            // Rare: the typed handle is found again through the untyped one.
+            match owner.clone().to_cell().downcast::<A>() {
+                Some(actor) => actor.shared,
+                None => unreachable!("a port's handle is the handle of its actor"),
+            }
+        })
     }
 }
 
@@ -228,6 +241,17 @@ impl<C: 'static, S: 'static> Port<C, S> {
             slow: None,
         }
         .await
+    }
+
+    /// Casts to the actor without waiting for room: queued (or refused) at once, or, when its
+    /// mailbox is full and blocks ([`Overflow::Block`](crate::Overflow::Block)), a future that
+    /// queues it once there is room ([`CastNow`]). What [`cast`](Self::cast) does, minus the `async` state machine
+    /// on the common path: a node serving remote casts uses it.
+    pub fn cast_now(&self, msg: S) -> CastNow {
+        match self.resolve() {
+            Ok(port) => port.cast_now(&*port, msg),
+            Err(reason) => CastNow::Done(Err(CastError::Exited(reason))),
+        }
     }
 
     /// Casts to the actor if the message can be queued without waiting.

@@ -102,4 +102,11 @@ pub trait RemoteActor: Send + Sync + fmt::Debug + 'static {
             Err(e) => Box::pin(std::future::ready(Err(CastError::Remote(e)))),
         }
     }
+
+    /// The transport itself, for its own code to reach it without this trait's boxed
+    /// futures (a transport's encoding helpers, called by generated code with a
+    /// `&dyn RemoteActor`, can downcast it to their own type). `None` by default.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }

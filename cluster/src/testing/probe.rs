@@ -165,34 +165,39 @@ impl Serve for ProbeServer {
         payload: &[u8],
         timeout: Duration,
     ) -> Result<Served, RemoteError> {
-        let actor = self.0.clone();
+        // Casts are offered to the mailbox at once; a call's future owns a handle.
+        let actor = || self.0.clone();
         Ok(match message {
             "echo" => {
                 let (n,): (u64,) = wire::decode(payload)?;
+                let actor = actor();
                 Served::reply(async move {
                     actor.call_timeout(timeout, |r| ProbeCall::Echo(n, r)).await
                 })
             }
             "add" => {
                 let (n,): (u64,) = wire::decode(payload)?;
+                let actor = actor();
                 Served::reply(
                     async move { actor.call_timeout(timeout, |r| ProbeCall::Add(n, r)).await },
                 )
             }
             "record" => {
                 let (n,): (u64,) = wire::decode(payload)?;
-                Served::cast(async move { actor.cast(ProbeCast::Record(n)).await })
+                Served::Cast(self.0.cast_now(ProbeCast::Record(n)))
             }
             "bump" => {
                 let (n,): (u64,) = wire::decode(payload)?;
-                Served::cast(async move { actor.cast(ProbeCast::Bump(n)).await })
+                Served::Cast(self.0.cast_now(ProbeCast::Bump(n)))
             }
             "seen" => {
                 let (): () = wire::decode(payload)?;
+                let actor = actor();
                 Served::reply(async move { actor.call_timeout(timeout, ProbeCall::Seen).await })
             }
             "relay" => {
                 let (path,): (Vec<String>,) = wire::decode(payload)?;
+                let actor = actor();
                 Served::reply(async move {
                     actor
                         .call_timeout(timeout, |r| ProbeCall::Relay(path, r))
@@ -208,6 +213,7 @@ impl Serve for ProbeServer {
             }
             "big" => {
                 let (len,): (u32,) = wire::decode(payload)?;
+                let actor = actor();
                 Served::reply(async move {
                     actor
                         .call_timeout(timeout, |r| ProbeCall::Big(len, r))
@@ -216,6 +222,7 @@ impl Serve for ProbeServer {
             }
             "crash" => {
                 let (): () = wire::decode(payload)?;
+                let actor = actor();
                 Served::reply(async move { actor.call_timeout(timeout, ProbeCall::Crash).await })
             }
             other => return Err(wire::unknown_message(PROTOCOL, other)),

@@ -401,7 +401,7 @@ fn handler_method(m: &Message, deferred: bool) -> TokenStream {
     }
 }
 
-fn construct(
+pub(super) fn construct(
     m: &Message,
     enum_name: &str,
     names: &[proc_macro2::Ident],

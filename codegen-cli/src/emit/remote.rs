@@ -120,18 +120,44 @@ pub(crate) fn protocol_items(p: &Protocol, location: Option<&str>) -> TokenStrea
             let decode = quote! {
                 let (#(#names,)*): (#(#tys,)*) = ::arbor_cluster::wire::decode(payload)?;
             };
-            let served = if m.is_call() {
-                quote!(::arbor_cluster::wire::Served::reply(async move { client.#method(#(#names),*).await }))
+            if m.is_call() {
+                // Only a call has a timeout: the client that carries it is made for calls.
+                quote! {
+                    #text => {
+                        #decode
+                        let client = self.with_timeout(timeout);
+                        ::std::result::Result::Ok(::arbor_cluster::wire::Served::reply(async move {
+                            client.#method(#(#names),*).await
+                        }))
+                    }
+                }
             } else {
-                quote!(::arbor_cluster::wire::Served::cast(async move { client.#method(#(#names),*).await }))
-            };
-            quote! {
-                #text => {
-                    #decode
-                    ::std::result::Result::Ok(#served)
+                // A local actor's cast is offered to its mailbox at once (no future, no client
+                // clone); only a full mailbox that blocks gives a future to await. A target on
+                // another node is cast to through the client, as before.
+                let msg = super::protocol::construct(m, "Cast", &names, false);
+                quote! {
+                    #text => {
+                        #decode
+                        if self.caster.target.as_remote().is_some() {
+                            let client = self.clone();
+                            return ::std::result::Result::Ok(::arbor_cluster::wire::Served::cast(async move {
+                                client.#method(#(#names),*).await
+                            }));
+                        }
+                        ::std::result::Result::Ok(::arbor_cluster::wire::Served::Cast(
+                            self.caster.target.cast_now(#msg),
+                        ))
+                    }
                 }
             }
         });
+    // A protocol of casts only never reads the timeout.
+    let timeout = if p.messages.iter().any(|m| m.is_call()) {
+        quote!(timeout)
+    } else {
+        quote!(_timeout)
+    };
     let serve_doc = doc(&format!(
         "Serves protocol `{name}` to other nodes (`arbor_cluster::Node::export`): decodes each \
          message's arguments and sends it through this client, with what is left of the \
@@ -161,9 +187,8 @@ pub(crate) fn protocol_items(p: &Protocol, location: Option<&str>) -> TokenStrea
                 &self,
                 message: &str,
                 payload: &[u8],
-                timeout: ::std::time::Duration,
+                #timeout: ::std::time::Duration,
             ) -> ::std::result::Result<::arbor_cluster::wire::Served, ::arbor::remote::RemoteError> {
-                let client = self.with_timeout(timeout);
                 match message {
                     #(#arms)*
                     other => ::std::result::Result::Err(::arbor_cluster::wire::unknown_message(#name, other)),

@@ -81,10 +81,10 @@ pub mod vault {
             ::arbor_cluster::wire::Served,
             ::arbor::remote::RemoteError,
         > {
-            let client = self.with_timeout(timeout);
             match message {
                 "open" => {
                     let (key,): (Secret,) = ::arbor_cluster::wire::decode(payload)?;
+                    let client = self.with_timeout(timeout);
                     ::std::result::Result::Ok(
                         ::arbor_cluster::wire::Served::reply(async move {
                             client.open(key).await

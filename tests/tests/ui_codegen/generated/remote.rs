@@ -99,10 +99,10 @@ pub mod counter {
             ::arbor_cluster::wire::Served,
             ::arbor::remote::RemoteError,
         > {
-            let client = self.with_timeout(timeout);
             match message {
                 "add" => {
                     let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
+                    let client = self.with_timeout(timeout);
                     ::std::result::Result::Ok(
                         ::arbor_cluster::wire::Served::reply(async move {
                             client.add(n).await
@@ -111,6 +111,7 @@ pub mod counter {
                 }
                 "checked_add" => {
                     let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
+                    let client = self.with_timeout(timeout);
                     ::std::result::Result::Ok(
                         ::arbor_cluster::wire::Served::reply(async move {
                             client.checked_add(n).await
@@ -119,6 +120,7 @@ pub mod counter {
                 }
                 "reset" => {
                     let (): () = ::arbor_cluster::wire::decode(payload)?;
+                    let client = self.with_timeout(timeout);
                     ::std::result::Result::Ok(
                         ::arbor_cluster::wire::Served::reply(async move {
                             client.reset().await
@@ -127,6 +129,7 @@ pub mod counter {
                 }
                 "slow_total" => {
                     let (): () = ::arbor_cluster::wire::decode(payload)?;
+                    let client = self.with_timeout(timeout);
                     ::std::result::Result::Ok(
                         ::arbor_cluster::wire::Served::reply(async move {
                             client.slow_total().await
@@ -135,18 +138,34 @@ pub mod counter {
                 }
                 "bump" => {
                     let (n,): (u64,) = ::arbor_cluster::wire::decode(payload)?;
+                    if self.caster.target.as_remote().is_some() {
+                        let client = self.clone();
+                        return ::std::result::Result::Ok(
+                            ::arbor_cluster::wire::Served::cast(async move {
+                                client.bump(n).await
+                            }),
+                        );
+                    }
                     ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::cast(async move {
-                            client.bump(n).await
-                        }),
+                        ::arbor_cluster::wire::Served::Cast(
+                            self.caster.target.cast_now(Cast::Bump { n }),
+                        ),
                     )
                 }
                 "crash" => {
                     let (): () = ::arbor_cluster::wire::decode(payload)?;
+                    if self.caster.target.as_remote().is_some() {
+                        let client = self.clone();
+                        return ::std::result::Result::Ok(
+                            ::arbor_cluster::wire::Served::cast(async move {
+                                client.crash().await
+                            }),
+                        );
+                    }
                     ::std::result::Result::Ok(
-                        ::arbor_cluster::wire::Served::cast(async move {
-                            client.crash().await
-                        }),
+                        ::arbor_cluster::wire::Served::Cast(
+                            self.caster.target.cast_now(Cast::Crash),
+                        ),
                     )
                 }
                 other => {
@@ -603,10 +622,10 @@ pub mod loop_ {
             ::arbor_cluster::wire::Served,
             ::arbor::remote::RemoteError,
         > {
-            let client = self.with_timeout(timeout);
             match message {
                 "ping" => {
                     let (hops,): (u32,) = ::arbor_cluster::wire::decode(payload)?;
+                    let client = self.with_timeout(timeout);
                     ::std::result::Result::Ok(
                         ::arbor_cluster::wire::Served::reply(async move {
                             client.ping(hops).await
