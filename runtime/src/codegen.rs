@@ -375,7 +375,10 @@ pin_project_lite::pin_project! {
 /// The callback of actor `A` that runs `work` (a call handler's future) and sends its value
 /// to `reply_to` (a caller that gave up does not see it).
 #[inline]
-pub fn answer<A: Actor, F: Future<Output = T>, T>(work: F, reply_to: ReplyTo<T>) -> Answer<A, F, T> {
+pub fn answer<A: Actor, F: Future<Output = T>, T>(
+    work: F,
+    reply_to: ReplyTo<T>,
+) -> Answer<A, F, T> {
     Answer {
         work,
         reply_to: Some(reply_to),
