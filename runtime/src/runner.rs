@@ -372,7 +372,10 @@ fn lifecycle<A: Actor>(
 ) -> impl Future<Output = Ended<A>> + Send {
     async move {
         let (reason, run_terminate) = 'serve: loop {
-            if let Some(reason) = ctx.take_stop().or_else(|| state.take_stop()) {
+            if let Some(reason) = ctx.take_stop() {
+                break (reason, true);
+            }
+            if let Some(reason) = state.take_stop() {
                 break (reason, true);
             }
             let mut timed_out = false;
