@@ -442,9 +442,11 @@ fn client_call(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
     if remote.is_none() {
         // The port's call future itself, not an `async fn` around it: one state machine
         // fewer per call message for rustc to build, check and lay out (issue #16), and the
-        // same future at run time.
+        // same future at run time. Inline: callers in other crates (no LTO) inline it as
+        // they did the `async fn`'s poll.
         return quote! {
             #docs
+            #[inline]
             pub fn #method(&self, #(#decls),*)
                 -> impl ::std::future::Future<
                     Output = ::std::result::Result<#reply, ::arbor::CallError>,
@@ -504,6 +506,7 @@ fn client_cast(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
         // The port's cast future itself (see `client_call`).
         return quote! {
             #docs
+            #[inline]
             pub fn #method(&self, #(#decls),*)
                 -> impl ::std::future::Future<
                     Output = ::std::result::Result<(), ::arbor::CastError>,
