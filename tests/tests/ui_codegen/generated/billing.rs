@@ -132,6 +132,7 @@ pub mod billing {
             self.timeout
         }
         /// Calls `call charge(item: String) -> u64` and waits for the reply at most [`CHARGE_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn charge(
             &self,
             item: String,
@@ -144,6 +145,7 @@ pub mod billing {
                 .call(timeout, move |reply_to| Call::Charge { item, reply_to })
         }
         /// Calls `call total() -> u64` and waits for the reply at most [`TOTAL_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn total(
             &self,
         ) -> impl ::std::future::Future<
@@ -219,6 +221,7 @@ pub mod billing {
             &self.target
         }
         /// Casts `cast crash()`: queues it (waiting for room if the actor's mailbox blocks when full).
+        #[inline]
         pub fn crash(
             &self,
         ) -> impl ::std::future::Future<

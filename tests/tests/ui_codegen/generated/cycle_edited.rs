@@ -124,6 +124,7 @@ pub mod ask {
             self.timeout
         }
         /// Calls `call ask() -> u32` and waits for the reply at most [`ASK_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn ask(
             &self,
         ) -> impl ::std::future::Future<

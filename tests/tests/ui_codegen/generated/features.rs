@@ -161,6 +161,7 @@ pub mod counter {
             self.timeout
         }
         /// Calls `call get() -> u64` and waits for the reply at most [`GET_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn get(
             &self,
         ) -> impl ::std::future::Future<
@@ -235,6 +236,7 @@ pub mod counter {
             &self.target
         }
         /// Casts `cast add(n: u64)`: queues it (waiting for room if the actor's mailbox blocks when full).
+        #[inline]
         pub fn add(
             &self,
             n: u64,
@@ -380,6 +382,7 @@ pub mod admin {
             self.timeout
         }
         /// Calls `call reset()` and waits for the reply at most [`RESET_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn reset(
             &self,
         ) -> impl ::std::future::Future<
@@ -460,6 +463,7 @@ pub mod admin {
             &self.target
         }
         /// Casts `cast note(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
+        #[inline]
         pub fn note(
             &self,
             text: String,
@@ -602,6 +606,7 @@ pub mod work {
             self.timeout
         }
         /// Calls `call run(input: u64) -> u64` and waits for the reply at most [`RUN_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn run(
             &self,
             input: u64,

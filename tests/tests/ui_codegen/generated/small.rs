@@ -144,6 +144,7 @@ pub mod ping {
             self.timeout
         }
         /// Calls `call ping(n: u32) -> u32` and waits for the reply at most [`PING_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn ping(
             &self,
             n: u32,
@@ -370,6 +371,7 @@ pub mod log {
             self.timeout
         }
         /// Calls `call total() -> u64` and waits for the reply at most [`TOTAL_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn total(
             &self,
         ) -> impl ::std::future::Future<
@@ -445,6 +447,7 @@ pub mod log {
             &self.target
         }
         /// Casts `cast line(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
+        #[inline]
         pub fn line(
             &self,
             text: String,

@@ -116,6 +116,7 @@ pub mod kv {
             self.timeout
         }
         /// Calls `call get(key: Strng) -> Option<String>` and waits for the reply at most [`GET_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn get(
             &self,
             key: Strng,

@@ -109,6 +109,7 @@ pub mod checkout {
             self.timeout
         }
         /// Calls `call checkout() -> u32` and waits for the reply at most [`CHECKOUT_TIMEOUT`] (or the client's timeout).
+        #[inline]
         pub fn checkout(
             &self,
         ) -> impl ::std::future::Future<
