@@ -195,7 +195,7 @@ fn extern_actor(entry: Entry, remote: bool, spans: &mut Spans) -> syn::Result<Ex
         }
         None => None,
     };
-    let remote = remote.then(|| m::Remote {
+    let remote = remote.then_some(m::Remote {
         node,
         span: name_at,
     });

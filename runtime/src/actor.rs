@@ -194,6 +194,16 @@ pub trait Actor: Sized + Send + 'static {
         async {}
     }
 
+    /// A stop this actor asked for through its own state rather than [`Context::stop`]
+    /// (generated actors: their `ctx.stop`), taken after every callback: `Some(reason)` stops
+    /// the actor as [`Context::stop`] would (`terminate` runs). `None` by default. Lets a
+    /// callback's future be its handler's own future, with no `async` block around it to
+    /// turn a stop into [`Handled::Stop`].
+    #[inline]
+    fn take_stop(&mut self) -> Option<ExitReason> {
+        None
+    }
+
     /// The mailbox every actor of this type gets unless its [`Spawn`] says otherwise.
     fn mailbox() -> MailboxConfig {
         MailboxConfig::default()

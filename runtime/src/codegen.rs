@@ -11,6 +11,7 @@
 //!   start-up as well.
 //! - [`Dynamic`]: the typed handle of a dynamic (or partitioned) supervisor whose children all
 //!   run one actor: start children, list them, with the generated client type.
+//! - [`handled`], [`answer`]: a generated actor's callback as its handler's own future.
 //! - [`defer`]: runs a deferred call handler's work on a task supervisor and answers the call
 //!   through its [`ReplyTo`] when it is done.
 //!
@@ -22,13 +23,15 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 
 use parking_lot::Mutex;
 
 use crate::CallError;
-use crate::actor::Actor;
+use crate::actor::{Actor, Handled};
 use crate::cell::ActorCell;
 use crate::exit::ExitReason;
 use crate::handle::ActorRef;
@@ -325,6 +328,75 @@ pub async fn defer<T: Send + 'static>(
         _ => {
             tokio::spawn(job);
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A cast or info callback of a generated actor: its handler's future, then
+    /// [`Handled::Continue`] (a stop the handler asked for is read through
+    /// [`Actor::take_stop`]). What [`handled`] returns.
+    pub struct Handle<A, F> {
+        #[pin]
+        work: F,
+        _actor: PhantomData<fn() -> A>,
+    }
+}
+
+/// The callback of actor `A` that runs `work` (a cast or info handler's future): no `async`
+/// block per handler in generated code, one small future type compiled per handler instead.
+#[inline]
+pub fn handled<A: Actor, F: Future<Output = ()>>(work: F) -> Handle<A, F> {
+    Handle {
+        work,
+        _actor: PhantomData,
+    }
+}
+
+impl<A: Actor, F: Future<Output = ()>> Future for Handle<A, F> {
+    type Output = Handled<A>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Handled<A>> {
+        self.project().work.poll(cx).map(|()| Handled::Continue)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A call callback of a generated actor: its handler's future, whose value answers the
+    /// call, then [`Handled::Continue`] (see [`Handle`]). What [`answer`] returns.
+    pub struct Answer<A, F, T> {
+        #[pin]
+        work: F,
+        reply_to: Option<ReplyTo<T>>,
+        _actor: PhantomData<fn() -> A>,
+    }
+}
+
+/// The callback of actor `A` that runs `work` (a call handler's future) and sends its value
+/// to `reply_to` (a caller that gave up does not see it).
+#[inline]
+pub fn answer<A: Actor, F: Future<Output = T>, T>(
+    work: F,
+    reply_to: ReplyTo<T>,
+) -> Answer<A, F, T> {
+    Answer {
+        work,
+        reply_to: Some(reply_to),
+        _actor: PhantomData,
+    }
+}
+
+impl<A: Actor, F: Future<Output = T>, T> Future for Answer<A, F, T> {
+    type Output = Handled<A>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Handled<A>> {
+        let this = self.project();
+        let reply = std::task::ready!(this.work.poll(cx));
+        if let Some(reply_to) = this.reply_to.take() {
+            let _ = reply_to.send(reply);
+        }
+        Poll::Ready(Handled::Continue)
     }
 }
 

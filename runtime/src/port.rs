@@ -213,7 +213,9 @@ impl<C: 'static, S: 'static> Port<C, S> {
     }
 
     /// Calls the actor: `make` builds the call message around its reply channel; waits for
-    /// the reply at most `timeout` (as [`ActorRef::call_timeout`]).
+    /// the reply at most `timeout` (as [`ActorRef::call_timeout`]). Inline: generated client
+    /// methods return this future as theirs (no `async fn` around it to inline it into).
+    #[inline]
     pub fn call<T: Send + 'static>(
         &self,
         timeout: Duration,

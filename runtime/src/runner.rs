@@ -365,7 +365,7 @@ fn ok_started<A: Actor>(
 /// actor) whose every `await` holds as little as possible: an actor's task is as large as its
 /// biggest suspended state, so rare paths (signals, continue, idle timeout, terminate) are
 /// boxed. Between callbacks the loop handles, in order: a `stop` requested by the last
-/// callback, pending `handle_continue`, system signals, then one mailbox message.
+/// callback (`Context::stop`, then `Actor::take_stop`), pending `handle_continue`, system signals, then one mailbox message.
 #[allow(clippy::manual_async_fn)]
 fn lifecycle<A: Actor>(
     (mut ctx, mut state, mut next): Running<A>,
@@ -373,6 +373,9 @@ fn lifecycle<A: Actor>(
     async move {
         let (reason, run_terminate) = 'serve: loop {
             if let Some(reason) = ctx.take_stop() {
+                break (reason, true);
+            }
+            if let Some(reason) = state.take_stop() {
                 break (reason, true);
             }
             let mut timed_out = false;

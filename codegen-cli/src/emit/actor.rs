@@ -427,26 +427,38 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
     let cast_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Cast);
     let info_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Info);
     let handle_call = call_arms.map(|arms| {
+        if let Some(lone) = lone_handler(&protocols, single, &state, &deferred, Kind::Call) {
+            return lone;
+        }
         quote! {
             async fn handle_call(&mut self, msg: Call, _rt: &mut ::arbor::Context<Self>) -> ::arbor::Handled<Self> {
                 match msg { #arms }
-                self.ctx.handled()
+                // A stop the handler asked for: read through `Actor::take_stop`.
+                ::arbor::Handled::Continue
             }
         }
     });
     let handle_cast = cast_arms.map(|arms| {
+        if let Some(lone) = lone_handler(&protocols, single, &state, &deferred, Kind::Cast) {
+            return lone;
+        }
         quote! {
             async fn handle_cast(&mut self, msg: Cast, _rt: &mut ::arbor::Context<Self>) -> ::arbor::Handled<Self> {
                 match msg { #arms }
-                self.ctx.handled()
+                // A stop the handler asked for: read through `Actor::take_stop`.
+                ::arbor::Handled::Continue
             }
         }
     });
     let handle_info = info_arms.map(|arms| {
+        if let Some(lone) = lone_handler(&protocols, single, &state, &deferred, Kind::Info) {
+            return lone;
+        }
         quote! {
             async fn handle_info(&mut self, msg: Info, _rt: &mut ::arbor::Context<Self>) -> ::arbor::Handled<Self> {
                 match msg { #arms }
-                self.ctx.handled()
+                // A stop the handler asked for: read through `Actor::take_stop`.
+                ::arbor::Handled::Continue
             }
         }
     });
@@ -468,7 +480,7 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
                 -> impl ::std::future::Future<Output = ()> + ::std::marker::Send
             {
                 let _ = (reason, ctx);
-                async {}
+                ::std::future::ready(())
             }
         }
     };
@@ -623,13 +635,6 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
                 #timers
 
                 #(#accessors)*
-
-                fn handled(&mut self) -> ::arbor::Handled<#glue> {
-                    match self.stop.take() {
-                        ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                        ::std::option::Option::None => ::arbor::Handled::Continue,
-                    }
-                }
             }
 
             #kinds
@@ -678,8 +683,14 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
                 #handle_cast
                 #handle_info
 
-                async fn terminate(&mut self, reason: &::arbor::ExitReason, _rt: &mut ::arbor::Context<Self>) {
-                    <#state as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+                fn terminate(&mut self, reason: &::arbor::ExitReason, _rt: &mut ::arbor::Context<Self>)
+                    -> impl ::std::future::Future<Output = ()> + ::std::marker::Send
+                {
+                    <#state as State>::terminate(&mut self.state, reason, &mut self.ctx)
+                }
+
+                fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+                    self.ctx.stop.take()
                 }
 
                 fn mailbox() -> ::arbor::MailboxConfig {
@@ -900,6 +911,75 @@ fn multi_clients(name: &str, glue: &proc_macro2::Ident, protocols: &[&Protocol])
         }
     });
     out
+}
+
+/// The callback of an actor serving one protocol with exactly one message of `kind`, not
+/// deferred: the handler's own future in a small runtime wrapper (`arbor::codegen::answer` /
+/// `handled`), not an `async fn` around it — one state machine fewer per handler for rustc
+/// to build and check (issue #16). A stop the handler asks for is read by the runtime through
+/// `Actor::take_stop`. `None` otherwise (the `async fn` with a `match` of [`arms`]).
+fn lone_handler(
+    protocols: &[&Protocol],
+    single: bool,
+    state: &TokenStream,
+    deferred: &HashSet<&str>,
+    kind: Kind,
+) -> Option<TokenStream> {
+    if !single {
+        return None;
+    }
+    let p = protocols[0];
+    let mut msgs = p.messages.iter().filter(|msg| Kind::of(&msg.kind) == kind);
+    let (Some(msg), None) = (msgs.next(), msgs.next()) else {
+        return None;
+    };
+    if kind == Kind::Call && deferred.contains(msg.name.as_str()) {
+        return None;
+    }
+    let m = snake_ident(p.name.as_str());
+    let e = kind.enum_name();
+    let v = camel_ident(msg.name.as_str());
+    let method = snake_ident(msg.name.as_str());
+    let args: Vec<proc_macro2::Ident> = msg
+        .args
+        .iter()
+        .map(|a| snake_ident(a.name.as_str()))
+        .collect();
+    let call = quote! {
+        <#state as super::#m::Handler<Ctx>>::#method(&mut self.state, #(#args,)* &mut self.ctx)
+    };
+    let mut fields: Vec<TokenStream> = args.iter().map(|a| quote!(#a)).collect();
+    if kind == Kind::Call {
+        fields.push(quote!(reply_to));
+    }
+    let pattern = if fields.is_empty() {
+        quote!(super::#m::#e::#v)
+    } else {
+        quote!(super::#m::#e::#v { #(#fields),* })
+    };
+    let (callback, body) = match kind {
+        Kind::Call => (
+            quote!(handle_call),
+            quote!(::arbor::codegen::answer::<Self, _, _>(#call, reply_to)),
+        ),
+        Kind::Cast => (
+            quote!(handle_cast),
+            quote!(::arbor::codegen::handled::<Self, _>(#call)),
+        ),
+        Kind::Info => (
+            quote!(handle_info),
+            quote!(::arbor::codegen::handled::<Self, _>(#call)),
+        ),
+    };
+    Some(quote! {
+        fn #callback(&mut self, msg: #e, _rt: &mut ::arbor::Context<Self>)
+            -> impl ::std::future::Future<Output = ::arbor::Handled<Self>> + ::std::marker::Send
+        {
+            match msg {
+                #pattern => #body,
+            }
+        }
+    })
 }
 
 /// The match arms dispatching one kind of message to the handlers; `None` if

@@ -439,6 +439,24 @@ fn client_call(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
         "Calls `{}` and waits for the reply at most [`{c}`] (or the client's timeout).",
         signature(m)
     ));
+    if remote.is_none() {
+        // The port's call future itself, not an `async fn` around it: one state machine
+        // fewer per call message for rustc to build, check and lay out (issue #16), and the
+        // same future at run time. Inline: callers in other crates (no LTO) inline it as
+        // they did the `async fn`'s poll.
+        return quote! {
+            #docs
+            #[inline]
+            pub fn #method(&self, #(#decls),*)
+                -> impl ::std::future::Future<
+                    Output = ::std::result::Result<#reply, ::arbor::CallError>,
+                > + ::std::marker::Send + '_
+            {
+                let timeout = self.timeout.unwrap_or(#c);
+                self.caster.target.call(timeout, move |reply_to| #msg)
+            }
+        };
+    }
     quote! {
         #docs
         pub async fn #method(&self, #(#decls),*)
@@ -484,6 +502,20 @@ fn client_cast(p: &Protocol, m: &Message, crosses: bool) -> TokenStream {
         "Casts `{}`: queues it (waiting for room if the actor's mailbox blocks when full).",
         signature(m)
     ));
+    if remote.is_none() {
+        // The port's cast future itself (see `client_call`).
+        return quote! {
+            #docs
+            #[inline]
+            pub fn #method(&self, #(#decls),*)
+                -> impl ::std::future::Future<
+                    Output = ::std::result::Result<(), ::arbor::CastError>,
+                > + ::std::marker::Send + '_
+            {
+                self.target.cast(#msg)
+            }
+        };
+    }
     quote! {
         #docs
         pub async fn #method(&self, #(#decls),*) -> ::std::result::Result<(), ::arbor::CastError> {

@@ -107,12 +107,14 @@ pub mod ask {
             self.timeout
         }
         /// Calls `call ask() -> u32` and waits for the reply at most [`ASK_TIMEOUT`] (or the client's timeout).
-        pub async fn ask(&self) -> ::std::result::Result<u32, ::arbor::CallError> {
+        #[inline]
+        pub fn ask(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u32, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(ASK_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Ask { reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Ask { reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -275,7 +277,7 @@ pub mod back {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Back` child is started with (the state's [`State::Args`]).
@@ -349,12 +351,6 @@ pub mod back {
             };
             &self.deps.front
         }
-        fn handled(&mut self) -> ::arbor::Handled<Back> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Back` (protocol `Ask`).
     pub type Call = super::ask::Call;
@@ -407,28 +403,37 @@ pub mod back {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::ask::Call::Ask { reply_to } => {
-                    let reply = <BackState as super::ask::Handler<
-                        Ctx,
-                    >>::ask(&mut self.state, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <BackState as super::ask::Handler<
+                            Ctx,
+                        >>::ask(&mut self.state, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <BackState as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <BackState as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

@@ -132,23 +132,27 @@ pub mod billing {
             self.timeout
         }
         /// Calls `call charge(item: String) -> u64` and waits for the reply at most [`CHARGE_TIMEOUT`] (or the client's timeout).
-        pub async fn charge(
+        #[inline]
+        pub fn charge(
             &self,
             item: String,
-        ) -> ::std::result::Result<u64, ::arbor::CallError> {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u64, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(CHARGE_TIMEOUT);
             self.caster
                 .target
                 .call(timeout, move |reply_to| Call::Charge { item, reply_to })
-                .await
         }
         /// Calls `call total() -> u64` and waits for the reply at most [`TOTAL_TIMEOUT`] (or the client's timeout).
-        pub async fn total(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
+        #[inline]
+        pub fn total(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u64, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(TOTAL_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Total { reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Total { reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -217,8 +221,13 @@ pub mod billing {
             &self.target
         }
         /// Casts `cast crash()`: queues it (waiting for room if the actor's mailbox blocks when full).
-        pub async fn crash(&self) -> ::std::result::Result<(), ::arbor::CastError> {
-            self.target.cast(Cast::Crash).await
+        #[inline]
+        pub fn crash(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), ::arbor::CastError>,
+        > + ::std::marker::Send + '_ {
+            self.target.cast(Cast::Crash)
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
@@ -329,7 +338,7 @@ pub mod ledger {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Ledger` child is started with (the state's [`State::Args`]).
@@ -417,12 +426,6 @@ pub mod ledger {
             };
             &self.deps.cart
         }
-        fn handled(&mut self) -> ::arbor::Handled<Ledger> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Ledger` (protocol `Billing`).
     pub type Call = super::billing::Call;
@@ -496,30 +499,37 @@ pub mod ledger {
                     let _ = reply_to.send(reply);
                 }
             }
-            self.ctx.handled()
+            ::arbor::Handled::Continue
         }
-        async fn handle_cast(
+        fn handle_cast(
             &mut self,
             msg: Cast,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::billing::Cast::Crash => {
-                    <LedgerState as super::billing::Handler<
-                        Ctx,
-                    >>::crash(&mut self.state, &mut self.ctx)
-                        .await;
+                    ::arbor::codegen::handled::<
+                        Self,
+                        _,
+                    >(
+                        <LedgerState as super::billing::Handler<
+                            Ctx,
+                        >>::crash(&mut self.state, &mut self.ctx),
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             <LedgerState as State>::terminate(&mut self.state, reason, &mut self.ctx)
-                .await
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

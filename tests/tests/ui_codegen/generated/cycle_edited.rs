@@ -124,12 +124,14 @@ pub mod ask {
             self.timeout
         }
         /// Calls `call ask() -> u32` and waits for the reply at most [`ASK_TIMEOUT`] (or the client's timeout).
-        pub async fn ask(&self) -> ::std::result::Result<u32, ::arbor::CallError> {
+        #[inline]
+        pub fn ask(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u32, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(ASK_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Ask { reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Ask { reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -304,7 +306,7 @@ pub mod a {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `A` child is started with (the state's [`State::Args`]).
@@ -377,12 +379,6 @@ pub mod a {
             };
             &self.deps.b
         }
-        fn handled(&mut self) -> ::arbor::Handled<A> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `A` (protocol `Ask`).
     pub type Call = super::ask::Call;
@@ -435,28 +431,37 @@ pub mod a {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::ask::Call::Ask { reply_to } => {
-                    let reply = <AState as super::ask::Handler<
-                        Ctx,
-                    >>::ask(&mut self.state, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <AState as super::ask::Handler<
+                            Ctx,
+                        >>::ask(&mut self.state, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <AState as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <AState as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX
@@ -506,7 +511,7 @@ pub mod b {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `B` child is started with (the state's [`State::Args`]).
@@ -563,12 +568,6 @@ pub mod b {
         pub fn stop(&mut self, reason: ::arbor::ExitReason) {
             self.stop = ::std::option::Option::Some(reason);
         }
-        fn handled(&mut self) -> ::arbor::Handled<B> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `B` (protocol `Ask`).
     pub type Call = super::ask::Call;
@@ -621,28 +620,37 @@ pub mod b {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::ask::Call::Ask { reply_to } => {
-                    let reply = <BState as super::ask::Handler<
-                        Ctx,
-                    >>::ask(&mut self.state, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <BState as super::ask::Handler<
+                            Ctx,
+                        >>::ask(&mut self.state, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <BState as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <BState as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

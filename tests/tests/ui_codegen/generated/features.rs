@@ -161,12 +161,14 @@ pub mod counter {
             self.timeout
         }
         /// Calls `call get() -> u64` and waits for the reply at most [`GET_TIMEOUT`] (or the client's timeout).
-        pub async fn get(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
+        #[inline]
+        pub fn get(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u64, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(GET_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Get { reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Get { reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -234,11 +236,14 @@ pub mod counter {
             &self.target
         }
         /// Casts `cast add(n: u64)`: queues it (waiting for room if the actor's mailbox blocks when full).
-        pub async fn add(
+        #[inline]
+        pub fn add(
             &self,
             n: u64,
-        ) -> ::std::result::Result<(), ::arbor::CastError> {
-            self.target.cast(Cast::Add { n }).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), ::arbor::CastError>,
+        > + ::std::marker::Send + '_ {
+            self.target.cast(Cast::Add { n })
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
@@ -377,12 +382,14 @@ pub mod admin {
             self.timeout
         }
         /// Calls `call reset()` and waits for the reply at most [`RESET_TIMEOUT`] (or the client's timeout).
-        pub async fn reset(&self) -> ::std::result::Result<(), ::arbor::CallError> {
+        #[inline]
+        pub fn reset(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(RESET_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Reset { reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Reset { reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -456,11 +463,14 @@ pub mod admin {
             &self.target
         }
         /// Casts `cast note(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
-        pub async fn note(
+        #[inline]
+        pub fn note(
             &self,
             text: String,
-        ) -> ::std::result::Result<(), ::arbor::CastError> {
-            self.target.cast(Cast::Note { text }).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), ::arbor::CastError>,
+        > + ::std::marker::Send + '_ {
+            self.target.cast(Cast::Note { text })
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
@@ -596,15 +606,17 @@ pub mod work {
             self.timeout
         }
         /// Calls `call run(input: u64) -> u64` and waits for the reply at most [`RUN_TIMEOUT`] (or the client's timeout).
-        pub async fn run(
+        #[inline]
+        pub fn run(
             &self,
             input: u64,
-        ) -> ::std::result::Result<u64, ::arbor::CallError> {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u64, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(RUN_TIMEOUT);
             self.caster
                 .target
                 .call(timeout, move |reply_to| Call::Run { input, reply_to })
-                .await
         }
     }
     impl ::std::ops::Deref for Client {
@@ -888,12 +900,6 @@ pub mod multi {
             };
             &self.deps.worker
         }
-        fn handled(&mut self) -> ::arbor::Handled<Multi> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Multi`, by protocol.
     pub enum Call {
@@ -1109,7 +1115,7 @@ pub mod multi {
                     }
                 }
             }
-            self.ctx.handled()
+            ::arbor::Handled::Continue
         }
         async fn handle_cast(
             &mut self,
@@ -1138,7 +1144,7 @@ pub mod multi {
                     }
                 }
             }
-            self.ctx.handled()
+            ::arbor::Handled::Continue
         }
         async fn handle_info(
             &mut self,
@@ -1158,15 +1164,17 @@ pub mod multi {
                 }
                 Info::Admin(msg) => match msg {}
             }
-            self.ctx.handled()
+            ::arbor::Handled::Continue
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             <MultiState as State>::terminate(&mut self.state, reason, &mut self.ctx)
-                .await
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX
@@ -1216,7 +1224,7 @@ pub mod worker {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Worker` child is started with (the state's [`State::Args`]).
@@ -1285,12 +1293,6 @@ pub mod worker {
         pub fn tasks(&self) -> ::std::option::Option<::arbor::task::TaskSupervisorRef> {
             self.deps.tasks.get()
         }
-        fn handled(&mut self) -> ::arbor::Handled<Worker> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Worker` (protocol `Work`).
     pub type Call = super::work::Call;
@@ -1357,15 +1359,17 @@ pub mod worker {
                         .await;
                 }
             }
-            self.ctx.handled()
+            ::arbor::Handled::Continue
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             <WorkerState as State>::terminate(&mut self.state, reason, &mut self.ctx)
-                .await
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX
@@ -1415,7 +1419,7 @@ pub mod idle {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Idle` child is started with (the state's [`State::Args`]).
@@ -1472,12 +1476,6 @@ pub mod idle {
         pub fn stop(&mut self, reason: ::arbor::ExitReason) {
             self.stop = ::std::option::Option::Some(reason);
         }
-        fn handled(&mut self) -> ::arbor::Handled<Idle> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Idle` (protocol `Admin`).
     pub type Call = super::admin::Call;
@@ -1530,43 +1528,57 @@ pub mod idle {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::admin::Call::Reset { reply_to } => {
-                    let reply = <() as super::admin::Handler<
-                        Ctx,
-                    >>::reset(&mut self.state, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <() as super::admin::Handler<
+                            Ctx,
+                        >>::reset(&mut self.state, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn handle_cast(
+        fn handle_cast(
             &mut self,
             msg: Cast,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::admin::Cast::Note { text } => {
-                    <() as super::admin::Handler<
-                        Ctx,
-                    >>::note(&mut self.state, text, &mut self.ctx)
-                        .await;
+                    ::arbor::codegen::handled::<
+                        Self,
+                        _,
+                    >(
+                        <() as super::admin::Handler<
+                            Ctx,
+                        >>::note(&mut self.state, text, &mut self.ctx),
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <() as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <() as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

@@ -352,7 +352,7 @@ pub mod vault_server {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `VaultServer` child is started with (the state's [`State::Args`]).
@@ -411,12 +411,6 @@ pub mod vault_server {
         /// Stops the actor with `reason` once the current handler returns (`terminate` runs).
         pub fn stop(&mut self, reason: ::arbor::ExitReason) {
             self.stop = ::std::option::Option::Some(reason);
-        }
-        fn handled(&mut self) -> ::arbor::Handled<VaultServer> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
         }
     }
     /// The call messages of `VaultServer` (protocol `Vault`).
@@ -480,29 +474,37 @@ pub mod vault_server {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::vault::Call::Open { key, reply_to } => {
-                    let reply = <VaultState as super::vault::Handler<
-                        Ctx,
-                    >>::open(&mut self.state, key, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <VaultState as super::vault::Handler<
+                            Ctx,
+                        >>::open(&mut self.state, key, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             <VaultState as State>::terminate(&mut self.state, reason, &mut self.ctx)
-                .await
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

@@ -893,7 +893,7 @@ pub mod counter_server {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `CounterServer` child is started with (the state's [`State::Args`]).
@@ -957,12 +957,6 @@ pub mod counter_server {
         /// The task supervisor deferred handlers run on, if one runs.
         pub fn tasks(&self) -> ::std::option::Option<::arbor::task::TaskSupervisorRef> {
             self.deps.tasks.get()
-        }
-        fn handled(&mut self) -> ::arbor::Handled<CounterServer> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
         }
     }
     /// The call messages of `CounterServer` (protocol `Counter`).
@@ -1061,7 +1055,7 @@ pub mod counter_server {
                         .await;
                 }
             }
-            self.ctx.handled()
+            ::arbor::Handled::Continue
         }
         async fn handle_cast(
             &mut self,
@@ -1082,15 +1076,17 @@ pub mod counter_server {
                         .await;
                 }
             }
-            self.ctx.handled()
+            ::arbor::Handled::Continue
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             <CounterState as State>::terminate(&mut self.state, reason, &mut self.ctx)
-                .await
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX
@@ -1140,7 +1136,7 @@ pub mod looper {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Looper` child is started with (the state's [`State::Args`]).
@@ -1199,12 +1195,6 @@ pub mod looper {
         /// Stops the actor with `reason` once the current handler returns (`terminate` runs).
         pub fn stop(&mut self, reason: ::arbor::ExitReason) {
             self.stop = ::std::option::Option::Some(reason);
-        }
-        fn handled(&mut self) -> ::arbor::Handled<Looper> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
         }
     }
     /// The call messages of `Looper` (protocol `Loop`).
@@ -1268,29 +1258,37 @@ pub mod looper {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::loop_::Call::Ping { hops, reply_to } => {
-                    let reply = <LooperState as super::loop_::Handler<
-                        Ctx,
-                    >>::ping(&mut self.state, hops, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <LooperState as super::loop_::Handler<
+                            Ctx,
+                        >>::ping(&mut self.state, hops, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             <LooperState as State>::terminate(&mut self.state, reason, &mut self.ctx)
-                .await
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

@@ -144,15 +144,15 @@ pub mod ping {
             self.timeout
         }
         /// Calls `call ping(n: u32) -> u32` and waits for the reply at most [`PING_TIMEOUT`] (or the client's timeout).
-        pub async fn ping(
+        #[inline]
+        pub fn ping(
             &self,
             n: u32,
-        ) -> ::std::result::Result<u32, ::arbor::CallError> {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u32, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(PING_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Ping { n, reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Ping { n, reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -371,12 +371,14 @@ pub mod log {
             self.timeout
         }
         /// Calls `call total() -> u64` and waits for the reply at most [`TOTAL_TIMEOUT`] (or the client's timeout).
-        pub async fn total(&self) -> ::std::result::Result<u64, ::arbor::CallError> {
+        #[inline]
+        pub fn total(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u64, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(TOTAL_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Total { reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Total { reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -445,11 +447,14 @@ pub mod log {
             &self.target
         }
         /// Casts `cast line(text: String)`: queues it (waiting for room if the actor's mailbox blocks when full).
-        pub async fn line(
+        #[inline]
+        pub fn line(
             &self,
             text: String,
-        ) -> ::std::result::Result<(), ::arbor::CastError> {
-            self.target.cast(Cast::Line { text }).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), ::arbor::CastError>,
+        > + ::std::marker::Send + '_ {
+            self.target.cast(Cast::Line { text })
         }
     }
     /// The calls, refused: a cast-only client cannot call (see `DeclaredCall`).
@@ -548,7 +553,7 @@ pub mod pinger {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Pinger` child is started with (the state's [`State::Args`]).
@@ -626,12 +631,6 @@ pub mod pinger {
             };
             &self.deps.logger
         }
-        fn handled(&mut self) -> ::arbor::Handled<Pinger> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Pinger` (protocol `Ping`).
     pub type Call = super::ping::Call;
@@ -684,28 +683,37 @@ pub mod pinger {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::ping::Call::Ping { n, reply_to } => {
-                    let reply = <PingState as super::ping::Handler<
-                        Ctx,
-                    >>::ping(&mut self.state, n, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <PingState as super::ping::Handler<
+                            Ctx,
+                        >>::ping(&mut self.state, n, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <PingState as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <PingState as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX
@@ -755,7 +763,7 @@ pub mod logger {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Logger` child is started with (the state's [`State::Args`]).
@@ -812,12 +820,6 @@ pub mod logger {
         pub fn stop(&mut self, reason: ::arbor::ExitReason) {
             self.stop = ::std::option::Option::Some(reason);
         }
-        fn handled(&mut self) -> ::arbor::Handled<Logger> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Logger` (protocol `Log`).
     pub type Call = super::log::Call;
@@ -870,43 +872,57 @@ pub mod logger {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::log::Call::Total { reply_to } => {
-                    let reply = <LogState as super::log::Handler<
-                        Ctx,
-                    >>::total(&mut self.state, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <LogState as super::log::Handler<
+                            Ctx,
+                        >>::total(&mut self.state, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn handle_cast(
+        fn handle_cast(
             &mut self,
             msg: Cast,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::log::Cast::Line { text } => {
-                    <LogState as super::log::Handler<
-                        Ctx,
-                    >>::line(&mut self.state, text, &mut self.ctx)
-                        .await;
+                    ::arbor::codegen::handled::<
+                        Self,
+                        _,
+                    >(
+                        <LogState as super::log::Handler<
+                            Ctx,
+                        >>::line(&mut self.state, text, &mut self.ctx),
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <LogState as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <LogState as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX
@@ -956,7 +972,7 @@ pub mod other {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Other` child is started with (the state's [`State::Args`]).
@@ -1013,12 +1029,6 @@ pub mod other {
         pub fn stop(&mut self, reason: ::arbor::ExitReason) {
             self.stop = ::std::option::Option::Some(reason);
         }
-        fn handled(&mut self) -> ::arbor::Handled<Other> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Other` (protocol `Ping`).
     pub type Call = super::ping::Call;
@@ -1071,29 +1081,37 @@ pub mod other {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::ping::Call::Ping { n, reply_to } => {
-                    let reply = <OtherState as super::ping::Handler<
-                        Ctx,
-                    >>::ping(&mut self.state, n, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <OtherState as super::ping::Handler<
+                            Ctx,
+                        >>::ping(&mut self.state, n, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             <OtherState as State>::terminate(&mut self.state, reason, &mut self.ctx)
-                .await
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

@@ -116,15 +116,15 @@ pub mod kv {
             self.timeout
         }
         /// Calls `call get(key: Strng) -> Option<String>` and waits for the reply at most [`GET_TIMEOUT`] (or the client's timeout).
-        pub async fn get(
+        #[inline]
+        pub fn get(
             &self,
             key: Strng,
-        ) -> ::std::result::Result<Option<String>, ::arbor::CallError> {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Option<String>, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(GET_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Get { key, reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Get { key, reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -292,7 +292,7 @@ pub mod kv_store {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `KvStore` child is started with (the state's [`State::Args`]).
@@ -349,12 +349,6 @@ pub mod kv_store {
         pub fn stop(&mut self, reason: ::arbor::ExitReason) {
             self.stop = ::std::option::Option::Some(reason);
         }
-        fn handled(&mut self) -> ::arbor::Handled<KvStore> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `KvStore` (protocol `Kv`).
     pub type Call = super::kv::Call;
@@ -407,28 +401,37 @@ pub mod kv_store {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::kv::Call::Get { key, reply_to } => {
-                    let reply = <KvState as super::kv::Handler<
-                        Ctx,
-                    >>::get(&mut self.state, key, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <KvState as super::kv::Handler<
+                            Ctx,
+                        >>::get(&mut self.state, key, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <KvState as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <KvState as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX

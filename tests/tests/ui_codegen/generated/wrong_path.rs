@@ -109,12 +109,14 @@ pub mod checkout {
             self.timeout
         }
         /// Calls `call checkout() -> u32` and waits for the reply at most [`CHECKOUT_TIMEOUT`] (or the client's timeout).
-        pub async fn checkout(&self) -> ::std::result::Result<u32, ::arbor::CallError> {
+        #[inline]
+        pub fn checkout(
+            &self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<u32, ::arbor::CallError>,
+        > + ::std::marker::Send + '_ {
             let timeout = self.timeout.unwrap_or(CHECKOUT_TIMEOUT);
-            self.caster
-                .target
-                .call(timeout, move |reply_to| Call::Checkout { reply_to })
-                .await
+            self.caster.target.call(timeout, move |reply_to| Call::Checkout { reply_to })
         }
     }
     impl ::std::ops::Deref for Client {
@@ -277,7 +279,7 @@ pub mod cart {
             ctx: &mut Ctx,
         ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
             let _ = (reason, ctx);
-            async {}
+            ::std::future::ready(())
         }
     }
     /// What each `Cart` child is started with (the state's [`State::Args`]).
@@ -351,12 +353,6 @@ pub mod cart {
             };
             &self.deps.ledger
         }
-        fn handled(&mut self) -> ::arbor::Handled<Cart> {
-            match self.stop.take() {
-                ::std::option::Option::Some(reason) => ::arbor::Handled::Stop(reason),
-                ::std::option::Option::None => ::arbor::Handled::Continue,
-            }
-        }
     }
     /// The call messages of `Cart` (protocol `Checkout`).
     pub type Call = super::checkout::Call;
@@ -409,28 +405,37 @@ pub mod cart {
                 ::std::result::Result::Err(reason) => ::arbor::Init::Stop(reason),
             }
         }
-        async fn handle_call(
+        fn handle_call(
             &mut self,
             msg: Call,
             _rt: &mut ::arbor::Context<Self>,
-        ) -> ::arbor::Handled<Self> {
+        ) -> impl ::std::future::Future<
+            Output = ::arbor::Handled<Self>,
+        > + ::std::marker::Send {
             match msg {
                 super::checkout::Call::Checkout { reply_to } => {
-                    let reply = <CartState as super::checkout::Handler<
-                        Ctx,
-                    >>::checkout(&mut self.state, &mut self.ctx)
-                        .await;
-                    let _ = reply_to.send(reply);
+                    ::arbor::codegen::answer::<
+                        Self,
+                        _,
+                        _,
+                    >(
+                        <CartState as super::checkout::Handler<
+                            Ctx,
+                        >>::checkout(&mut self.state, &mut self.ctx),
+                        reply_to,
+                    )
                 }
             }
-            self.ctx.handled()
         }
-        async fn terminate(
+        fn terminate(
             &mut self,
             reason: &::arbor::ExitReason,
             _rt: &mut ::arbor::Context<Self>,
-        ) {
-            <CartState as State>::terminate(&mut self.state, reason, &mut self.ctx).await
+        ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            <CartState as State>::terminate(&mut self.state, reason, &mut self.ctx)
+        }
+        fn take_stop(&mut self) -> ::std::option::Option<::arbor::ExitReason> {
+            self.ctx.stop.take()
         }
         fn mailbox() -> ::arbor::MailboxConfig {
             MAILBOX
