@@ -293,6 +293,37 @@ impl<'a> Envelope<'a> {
         Envelope::parse(&message.payload, this_node)
     }
 
+    /// The usual request read at once: a cast (no flags) of `protocol` (the serving actor's),
+    /// whose names are 1 to 127 bytes long (a one-byte length each). `None` for anything else,
+    /// which [`parse`](Envelope::parse) reads (and refuses with its errors): what this reads is
+    /// exactly what `parse` would, with the protocol already compared.
+    #[inline]
+    pub(crate) fn cast_of(payload: &'a [u8], protocol: &'static str) -> Option<Envelope<'a>> {
+        let expected = protocol.as_bytes();
+        let [MAGIC, VERSION, 0, len, rest @ ..] = payload else {
+            return None;
+        };
+        if usize::from(*len) != expected.len() || expected.is_empty() || *len >= 0x80 {
+            return None;
+        }
+        let (name, rest) = rest.split_at_checked(expected.len())?;
+        if name != expected {
+            return None;
+        }
+        let (&len, rest) = rest.split_first()?;
+        if len == 0 || len >= 0x80 {
+            return None;
+        }
+        let (message, args) = rest.split_at_checked(usize::from(len))?;
+        Some(Envelope {
+            protocol,
+            message: std::str::from_utf8(message).ok()?,
+            timeout: arbor::DEFAULT_CALL_TIMEOUT,
+            callers: Vec::new(),
+            args,
+        })
+    }
+
     /// Reads and validates the envelope at the front of `payload`.
     pub fn parse(payload: &'a [u8], this_node: &str) -> Result<Envelope<'a>, RemoteError> {
         let mut reader = Reader(payload);
