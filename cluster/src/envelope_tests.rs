@@ -152,3 +152,21 @@ fn the_cast_fast_path_reads_what_parse_reads_or_leaves_it_to_parse() {
     let empty = request_payload("Probe", "", None, "", &[]);
     assert!(Envelope::cast_of(&empty, "Probe").is_none());
 }
+
+#[test]
+fn cast_payloads_match_request_payload_with_the_cached_prefixes() {
+    // More (protocol, message) pairs than the cache holds, twice over, interleaved.
+    let names = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff"];
+    for _ in 0..3 {
+        for (i, &message) in names.iter().enumerate() {
+            let protocol = names[(i + 1) % names.len()];
+            let args = (i as u64, message);
+            let expected =
+                request_payload(protocol, message, None, "", &wire::encode(&args).unwrap());
+            assert_eq!(
+                &cast_payload(protocol, message, &args).unwrap()[..],
+                &expected[..]
+            );
+        }
+    }
+}
