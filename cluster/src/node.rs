@@ -229,6 +229,13 @@ impl Node {
             && self.inner.client.connection_state() == State::Connected
     }
 
+    /// [`is_connected`](Node::is_connected) as a send checks it, per message: without
+    /// membership's `watch` of the connection, which the same connection events set as the
+    /// link's flag (one after the other, in one callback).
+    pub(crate) fn can_send(&self) -> bool {
+        self.inner.link.is_connected() && self.inner.client.connection_state() == State::Connected
+    }
+
     pub(crate) fn link(&self) -> &Link {
         &self.inner.link
     }
