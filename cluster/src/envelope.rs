@@ -116,43 +116,94 @@ pub(crate) fn request_payload_args(
 const ARENA: usize = 4096;
 /// Payloads longer than this get a buffer of their own.
 const ARENA_MAX: usize = 1024;
+/// How many cast envelopes a thread keeps written ([`cast_payload`]).
+const PREFIXES: usize = 4;
+
+/// A cast envelope's key: its protocol's and message's names (`'static`: their addresses and
+/// lengths name them, and their bytes never change).
+type PrefixKey = [usize; 4];
+
+/// A thread's cast payload buffer, and the envelopes of its last casts, written: a cast's
+/// envelope only depends on its protocol and message, so a sender casting the same message
+/// again copies it instead of measuring and writing it field by field.
+struct CastBuffer {
+    payloads: BytesMut,
+    prefixes: [(PrefixKey, Vec<u8>); PREFIXES],
+    /// The entry replaced next.
+    next: usize,
+}
+
+impl CastBuffer {
+    /// Where the envelope of a cast of `message` of `protocol` is, written if it was not.
+    fn prefix_at(&mut self, protocol: &'static str, message: &'static str) -> usize {
+        let key = [
+            protocol.as_ptr() as usize,
+            protocol.len(),
+            message.as_ptr() as usize,
+            message.len(),
+        ];
+        match self.prefixes.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                let at = self.next;
+                self.next = (at + 1) % PREFIXES;
+                let (k, bytes) = &mut self.prefixes[at];
+                bytes.clear();
+                Front::new(protocol, message, None, "").write(bytes);
+                *k = key;
+                at
+            }
+        }
+    }
+}
 
 thread_local! {
-    static PAYLOADS: std::cell::RefCell<BytesMut> =
-        std::cell::RefCell::new(BytesMut::with_capacity(ARENA));
+    static CAST_BUFFER: std::cell::RefCell<CastBuffer> = std::cell::RefCell::new(CastBuffer {
+        payloads: BytesMut::with_capacity(ARENA),
+        // No `&'static str` is at address 0: no key matches these.
+        prefixes: Default::default(),
+        next: 0,
+    });
 }
 
 /// The payload of a cast of message `message` of `protocol` with arguments `args` (encoded
 /// with the wire codec straight behind the envelope): what [`request_payload_args`] writes for
 /// a cast, as `Bytes` the NATS client can clone without an allocation (it clones every
 /// payload it sends; a `Bytes` made from a `Vec` allocates a shared header on its first
-/// clone). Small payloads are cut from a per-thread buffer (see `ARENA`), so a cast
-/// allocates nothing; larger ones get a buffer of their own.
+/// clone). Small payloads are cut from a per-thread buffer (see `ARENA`), behind an envelope
+/// written once per thread and message (see [`CastBuffer`]), so a cast allocates nothing;
+/// larger ones get a buffer of their own.
 pub(crate) fn cast_payload<T: serde::Serialize + ?Sized>(
-    protocol: &str,
-    message: &str,
+    protocol: &'static str,
+    message: &'static str,
     args: &T,
 ) -> Result<Bytes, RemoteError> {
-    let front = Front::new(protocol, message, None, "");
-    let len = front.len + wire::encoded_len(args)?;
-    if len <= ARENA_MAX
-        && let Some(payload) = PAYLOADS.with(|buffer| {
-            // Never re-entered (encoding does not cast); no panic if it were.
-            let mut buffer = buffer.try_borrow_mut().ok()?;
-            buffer.reserve(len);
-            front.write(&mut *buffer);
-            Some(match wire::encode_into(args, &mut *buffer) {
-                Ok(()) => Ok(buffer.split().freeze()),
-                Err(e) => {
-                    buffer.clear();
-                    Err(e)
-                }
-            })
+    let args_len = wire::encoded_len(args)?;
+    if let Some(payload) = CAST_BUFFER.with(|local| {
+        // Never re-entered (encoding does not cast); no panic if it were.
+        let mut local = local.try_borrow_mut().ok()?;
+        let local = &mut *local;
+        let at = local.prefix_at(protocol, message);
+        let prefix = &local.prefixes[at].1;
+        let len = prefix.len() + args_len;
+        if len > ARENA_MAX {
+            return None;
+        }
+        let buffer = &mut local.payloads;
+        buffer.reserve(len);
+        buffer.extend_from_slice(prefix);
+        Some(match wire::encode_into(args, buffer) {
+            Ok(()) => Ok(buffer.split().freeze()),
+            Err(e) => {
+                buffer.clear();
+                Err(e)
+            }
         })
-    {
+    }) {
         return payload;
     }
-    let mut out = Vec::with_capacity(len);
+    let front = Front::new(protocol, message, None, "");
+    let mut out = Vec::with_capacity(front.len + args_len);
     front.write(&mut out);
     wire::encode_into(args, &mut out)?;
     Ok(Bytes::from(out))
@@ -291,6 +342,37 @@ impl<'a> Envelope<'a> {
             ));
         }
         Envelope::parse(&message.payload, this_node)
+    }
+
+    /// The usual request read at once: a cast (no flags) of `protocol` (the serving actor's),
+    /// whose names are 1 to 127 bytes long (a one-byte length each). `None` for anything else,
+    /// which [`parse`](Envelope::parse) reads (and refuses with its errors): what this reads is
+    /// exactly what `parse` would, with the protocol already compared.
+    #[inline]
+    pub(crate) fn cast_of(payload: &'a [u8], protocol: &'static str) -> Option<Envelope<'a>> {
+        let expected = protocol.as_bytes();
+        let [MAGIC, VERSION, 0, len, rest @ ..] = payload else {
+            return None;
+        };
+        if usize::from(*len) != expected.len() || expected.is_empty() || *len >= 0x80 {
+            return None;
+        }
+        let (name, rest) = rest.split_at_checked(expected.len())?;
+        if name != expected {
+            return None;
+        }
+        let (&len, rest) = rest.split_first()?;
+        if len == 0 || len >= 0x80 {
+            return None;
+        }
+        let (message, args) = rest.split_at_checked(usize::from(len))?;
+        Some(Envelope {
+            protocol,
+            message: std::str::from_utf8(message).ok()?,
+            timeout: arbor::DEFAULT_CALL_TIMEOUT,
+            callers: Vec::new(),
+            args,
+        })
     }
 
     /// Reads and validates the envelope at the front of `payload`.

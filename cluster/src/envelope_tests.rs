@@ -122,3 +122,51 @@ fn varints_round_trip() {
         assert!(reader.0.is_empty());
     }
 }
+
+#[test]
+fn the_cast_fast_path_reads_what_parse_reads_or_leaves_it_to_parse() {
+    let cast = request_payload("Probe", "bump", None, "", &[1, 2, 3]);
+    let fast = Envelope::cast_of(&cast, "Probe").unwrap();
+    let full = Envelope::parse(&cast, "n1").unwrap();
+    assert_eq!(
+        (fast.protocol, fast.message, fast.timeout, fast.args),
+        (full.protocol, full.message, full.timeout, full.args)
+    );
+    assert!(fast.callers.is_empty());
+    // Another protocol, a call, a chain, another version, odd bytes: the general path.
+    assert!(Envelope::cast_of(&cast, "Other").is_none());
+    assert!(Envelope::cast_of(&cast, "Prob").is_none());
+    let call = request_payload("Probe", "bump", Some(Duration::from_secs(1)), "", &[]);
+    assert!(Envelope::cast_of(&call, "Probe").is_none());
+    let chained = request_payload("Probe", "bump", None, "1@n2", &[]);
+    assert!(Envelope::cast_of(&chained, "Probe").is_none());
+    let mut v3 = cast.clone();
+    v3[1] = 3;
+    assert!(Envelope::cast_of(&v3, "Probe").is_none());
+    for cut in 0..14 {
+        assert!(Envelope::cast_of(&cast[..cut], "Probe").is_none(), "{cut}");
+    }
+    let mut bad = cast.clone();
+    bad[10] = 0xFF;
+    assert!(Envelope::cast_of(&bad, "Probe").is_none(), "not UTF-8");
+    let empty = request_payload("Probe", "", None, "", &[]);
+    assert!(Envelope::cast_of(&empty, "Probe").is_none());
+}
+
+#[test]
+fn cast_payloads_match_request_payload_with_the_cached_prefixes() {
+    // More (protocol, message) pairs than the cache holds, twice over, interleaved.
+    let names = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff"];
+    for _ in 0..3 {
+        for (i, &message) in names.iter().enumerate() {
+            let protocol = names[(i + 1) % names.len()];
+            let args = (i as u64, message);
+            let expected =
+                request_payload(protocol, message, None, "", &wire::encode(&args).unwrap());
+            assert_eq!(
+                &cast_payload(protocol, message, &args).unwrap()[..],
+                &expected[..]
+            );
+        }
+    }
+}

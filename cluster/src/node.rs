@@ -229,6 +229,13 @@ impl Node {
             && self.inner.client.connection_state() == State::Connected
     }
 
+    /// [`is_connected`](Node::is_connected) as a send checks it, per message: without
+    /// membership's `watch` of the connection, which the same connection events set as the
+    /// link's flag (one after the other, in one callback).
+    pub(crate) fn can_send(&self) -> bool {
+        self.inner.link.is_connected() && self.inner.client.connection_state() == State::Connected
+    }
+
     pub(crate) fn link(&self) -> &Link {
         &self.inner.link
     }
@@ -339,17 +346,27 @@ impl Node {
                 return;
             };
             let mut requests = Both::new(any, this);
+            // The exported name of the serving actor, for the caller chains of the calls it
+            // makes: learned now and with every call (a restarted actor has a new id), not
+            // with every cast — for a generated client, `actor_id` is a registry lookup.
             let mut named = None;
-            while let Some(message) = requests.next().await {
+            let learn = |named: &mut Option<u64>| {
                 if let Some(id) = server.actor_id().map(|id| id.as_u64())
-                    && named != Some(id)
+                    && *named != Some(id)
                 {
-                    named = Some(id);
+                    *named = Some(id);
                     node.inner
                         .names
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .insert(id, name.clone());
+                }
+            };
+            learn(&mut named);
+            while let Some(message) = requests.next().await {
+                // A call has a reply subject; a cast has none.
+                if message.reply.is_some() {
+                    learn(&mut named);
                 }
                 // By reference: the message is not moved into the dispatch's future.
                 node.dispatch(&name, &*server, &message).await;
@@ -487,6 +504,13 @@ impl Node {
                     message.payload.len()
                 ),
             ));
+        }
+        // Casts, the bulk of the traffic, without the general reader's steps (a request with
+        // headers is a version-1 one or a probe: the general path).
+        if message.headers.is_none()
+            && let Some(envelope) = Envelope::cast_of(&message.payload, server.protocol())
+        {
+            return Ok(envelope);
         }
         let envelope = Envelope::read(message, &self.inner.node)?;
         if envelope.protocol != server.protocol() {

@@ -39,7 +39,7 @@ impl NatsRemote {
     /// connection.
     fn precheck(&self, payload: &[u8]) -> Result<(), RemoteError> {
         let node = &self.node;
-        if !node.is_connected() {
+        if !node.can_send() {
             return Err(transport(
                 RemoteErrorKind::Disconnected,
                 "this node is not connected to the cluster",
