@@ -24,7 +24,7 @@ use quote::{format_ident, quote};
 use super::names::{camel_ident, ident, snake, snake_ident};
 use super::plan::{Plan, Resolution};
 use super::{doc, extern_path, int, type_text};
-use crate::model::{Actor, MailboxKind, MessageKind, Overflow, Protocol, Spec};
+use crate::model::{Actor, MailboxKind, Message, MessageKind, Overflow, Protocol, Spec};
 
 /// The state type of an actor (`()` for a stateless one).
 pub(crate) fn state_type(a: &Actor) -> TokenStream {
@@ -423,9 +423,9 @@ pub(crate) fn actor(plan: &Plan<'_>, a: &Actor, location: Option<&str>) -> Token
     });
 
     // Handlers.
-    let call_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Call);
-    let cast_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Cast);
-    let info_arms = arms(&glue, &protocols, single, &state, &deferred, Kind::Info);
+    let call_arms = arms(&protocols, single, &state, &deferred, Kind::Call);
+    let cast_arms = arms(&protocols, single, &state, &deferred, Kind::Cast);
+    let info_arms = arms(&protocols, single, &state, &deferred, Kind::Info);
     let handle_call = call_arms.map(|arms| {
         if let Some(lone) = lone_handler(&protocols, single, &state, &deferred, Kind::Call) {
             return lone;
@@ -936,27 +936,8 @@ fn lone_handler(
     if kind == Kind::Call && deferred.contains(msg.name.as_str()) {
         return None;
     }
-    let m = snake_ident(p.name.as_str());
     let e = kind.enum_name();
-    let v = camel_ident(msg.name.as_str());
-    let method = snake_ident(msg.name.as_str());
-    let args: Vec<proc_macro2::Ident> = msg
-        .args
-        .iter()
-        .map(|a| snake_ident(a.name.as_str()))
-        .collect();
-    let call = quote! {
-        <#state as super::#m::Handler<Ctx>>::#method(&mut self.state, #(#args,)* &mut self.ctx)
-    };
-    let mut fields: Vec<TokenStream> = args.iter().map(|a| quote!(#a)).collect();
-    if kind == Kind::Call {
-        fields.push(quote!(reply_to));
-    }
-    let pattern = if fields.is_empty() {
-        quote!(super::#m::#e::#v)
-    } else {
-        quote!(super::#m::#e::#v { #(#fields),* })
-    };
+    let (pattern, call) = handler_call(p, msg, state, kind);
     let (callback, body) = match kind {
         Kind::Call => (
             quote!(handle_call),
@@ -982,10 +963,41 @@ fn lone_handler(
     })
 }
 
+/// A message's pattern (its fields bound to the argument names, and `reply_to` for a call)
+/// and the call of the state's handler with them.
+fn handler_call(
+    p: &Protocol,
+    msg: &Message,
+    state: &TokenStream,
+    kind: Kind,
+) -> (TokenStream, TokenStream) {
+    let m = snake_ident(p.name.as_str());
+    let e = kind.enum_name();
+    let v = camel_ident(msg.name.as_str());
+    let method = snake_ident(msg.name.as_str());
+    let args: Vec<proc_macro2::Ident> = msg
+        .args
+        .iter()
+        .map(|a| snake_ident(a.name.as_str()))
+        .collect();
+    let call = quote! {
+        <#state as super::#m::Handler<Ctx>>::#method(&mut self.state, #(#args,)* &mut self.ctx)
+    };
+    let mut fields: Vec<TokenStream> = args.iter().map(|a| quote!(#a)).collect();
+    if kind == Kind::Call {
+        fields.push(quote!(reply_to));
+    }
+    let pattern = if fields.is_empty() {
+        quote!(super::#m::#e::#v)
+    } else {
+        quote!(super::#m::#e::#v { #(#fields),* })
+    };
+    (pattern, call)
+}
+
 /// The match arms dispatching one kind of message to the handlers; `None` if
 /// no served protocol has a message of that kind.
 fn arms(
-    glue: &proc_macro2::Ident,
     protocols: &[&Protocol],
     single: bool,
     state: &TokenStream,
@@ -995,23 +1007,12 @@ fn arms(
     let e = kind.enum_name();
     let mut out = TokenStream::new();
     let mut any = false;
-    let _ = glue;
     for p in protocols {
-        let m = snake_ident(p.name.as_str());
         let pv = ident(p.name.as_str());
         let mut inner = TokenStream::new();
         for msg in p.messages.iter().filter(|msg| Kind::of(&msg.kind) == kind) {
             any = true;
-            let v = camel_ident(msg.name.as_str());
-            let method = snake_ident(msg.name.as_str());
-            let args: Vec<proc_macro2::Ident> = msg
-                .args
-                .iter()
-                .map(|a| snake_ident(a.name.as_str()))
-                .collect();
-            let call = quote! {
-                <#state as super::#m::Handler<Ctx>>::#method(&mut self.state, #(#args,)* &mut self.ctx)
-            };
+            let (pattern, call) = handler_call(p, msg, state, kind);
             let body = match kind {
                 Kind::Call if deferred.contains(msg.name.as_str()) => quote! {
                     let work = #call;
@@ -1022,15 +1023,6 @@ fn arms(
                     let _ = reply_to.send(reply);
                 },
                 _ => quote! { #call.await; },
-            };
-            let mut fields: Vec<TokenStream> = args.iter().map(|a| quote!(#a)).collect();
-            if kind == Kind::Call {
-                fields.push(quote!(reply_to));
-            }
-            let pattern = if fields.is_empty() {
-                quote!(super::#m::#e::#v)
-            } else {
-                quote!(super::#m::#e::#v { #(#fields),* })
             };
             inner.extend(quote! { #pattern => { #body } });
         }
