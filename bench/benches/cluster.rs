@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use arbor_bench::process_cpu;
 use arbor_cluster::testing::probe::{self, PROTOCOL};
 use arbor_cluster::testing::{NatsServer, installed_nats_server};
 use arbor_cluster::{Node, NodeOptions, wire};
@@ -194,27 +195,6 @@ fn benches(c: &mut Criterion) {
     if std::env::args().any(|a| a == "--bench") {
         interleaved(&setup, &target, &payload);
     }
-}
-
-/// CPU time of this whole process (every thread: the sender, the three connections' tasks,
-/// the serving loop, the actor), not the `nats-server`'s: on a loaded machine, less moved by
-/// other processes than the elapsed time. The sum of the threads' `schedstat` (nanoseconds
-/// on a CPU, Linux); zero elsewhere.
-fn process_cpu() -> Duration {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return Duration::ZERO;
-    };
-    let mut ns = 0u64;
-    for task in tasks.flatten() {
-        if let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) {
-            ns += stat
-                .split_whitespace()
-                .next()
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0);
-        }
-    }
-    Duration::from_nanos(ns)
 }
 
 /// Elapsed and process CPU time of `n` operations, each.

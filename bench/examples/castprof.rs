@@ -7,27 +7,12 @@
 
 use std::time::{Duration, Instant};
 
+use arbor_bench::process_cpu;
 use arbor_cluster::testing::NatsServer;
 use arbor_cluster::testing::probe::{self, PROTOCOL};
 use arbor_cluster::{Node, NodeOptions, wire};
 use bytes::Bytes;
 use futures::StreamExt;
-
-fn process_cpu() -> Duration {
-    let mut ns = 0u64;
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for task in tasks.flatten() {
-            if let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) {
-                ns += stat
-                    .split_whitespace()
-                    .next()
-                    .and_then(|n| n.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-        }
-    }
-    Duration::from_nanos(ns)
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -11,6 +11,7 @@
 //! `bench/build.rs`, as a user's build script would): see [`arbor`].
 
 use std::future::Future;
+use std::time::Duration;
 
 pub mod actix;
 pub mod arbor;
@@ -211,4 +212,24 @@ fn page_size() -> u64 {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(4096)
+}
+
+/// CPU time of this whole process so far (every thread: on a loaded machine, less moved by
+/// other processes than the elapsed time): the sum of the threads' `schedstat` (nanoseconds
+/// on a CPU, Linux); zero elsewhere.
+pub fn process_cpu() -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    let mut ns = 0u64;
+    for task in tasks.flatten() {
+        if let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) {
+            ns += stat
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Duration::from_nanos(ns)
 }
